@@ -1,0 +1,256 @@
+//! Builds the two listeners from the capability modules and holds the state
+//! they share.
+//!
+//! - the **app**: staff and admin pages, sessions, CSRF protection;
+//! - the **simulation site**: tracking links and landing pages on their own
+//!   port, with no app cookies and nothing that reveals Safety Net.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
+use axum::http::{header, HeaderValue};
+use axum::routing::{get, on, MethodFilter};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::mail::smtp::Mailer;
+use crate::mail::worker::Worker;
+
+/// The time, in whole seconds since the Unix epoch. Tests move it forward to
+/// check time-outs and expiry without waiting.
+#[derive(Clone, Default)]
+pub struct Clock(Arc<AtomicI64>);
+
+impl Clock {
+    pub fn now(&self) -> i64 {
+        let real = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0);
+        real + self.0.load(Ordering::Relaxed)
+    }
+    pub fn advance(&self, secs: i64) {
+        self.0.fetch_add(secs, Ordering::Relaxed);
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    /// Wakes the system-email worker as soon as something is queued.
+    pub outbox_wake: Arc<Notify>,
+}
+
+impl AppState {
+    /// The app's address as people reach it, for links in emails.
+    pub fn public_url(&self) -> &str {
+        &self.settings.public_url
+    }
+}
+
+/// Who may use a route. The app checks access in each handler's extractors;
+/// this table lets tests walk every route and prove it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Public,
+    SignedInOnly,
+    /// Any member of the practice (manager, champion, staff).
+    PracticeMember,
+    PracticeManager,
+    Operator,
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// A router that remembers what it was given.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<RouteInfo>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self { router: Router::new(), table: Vec::new() }
+    }
+
+    fn add<H, T>(mut self, method: &'static str, filter: MethodFilter, path: &'static str, access: Access, h: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.route(path, on(filter, h));
+        self.table.push(RouteInfo { method, path, access });
+        self
+    }
+
+    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, h: H) -> Self {
+        self.add("GET", MethodFilter::GET, path, access, h)
+    }
+
+    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, h: H) -> Self {
+        self.add("POST", MethodFilter::POST, path, access, h)
+    }
+
+    /// A route that takes an upload larger than the default body limit.
+    pub fn post_upload<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        access: Access,
+        limit: usize,
+        h: H,
+    ) -> Self {
+        self.router = self.router.route(path, on(MethodFilter::POST, h).layer(DefaultBodyLimit::max(limit)));
+        self.table.push(RouteInfo { method: "POST", path, access });
+        self
+    }
+}
+
+/// Every app route, from every module.
+fn app_routes() -> Routes {
+    let r = Routes::new().get("/healthz", Access::Public, healthz);
+    let r = crate::auth::routes::routes(r);
+    let r = crate::people::routes(r);
+    r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
+}
+
+/// The route table, for tests and `safetynet routes`.
+pub fn route_table() -> Vec<RouteInfo> {
+    app_routes().table
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Largest request body anywhere (the staff CSV upload, 5 MB plus form overhead).
+pub const MAX_BODY: usize = 6 * 1024 * 1024;
+/// Ordinary forms are small.
+const FORM_BODY: usize = 64 * 1024;
+
+pub fn app_router(state: AppState) -> Router {
+    let https = state.settings.https();
+    let mut router = app_routes()
+        .router
+        .route("/static/{*path}", get(crate::web::assets::serve))
+        .route("/assets/{*path}", get(crate::web::assets::serve_nhsuk_asset))
+        .fallback(|| async { crate::web::AppError::NotFound })
+        .layer(DefaultBodyLimit::max(FORM_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(CsrfLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        // Shared reception PCs: pages with people's details must not linger in the browser cache.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    if https {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    router.with_state(state)
+}
+
+pub fn sim_router(state: AppState) -> Router {
+    crate::simulation::router().with_state(state)
+}
+
+/// A running Safety Net: both listeners bound, not yet serving.
+pub struct Application {
+    app_listener: TcpListener,
+    sim_listener: TcpListener,
+    state: AppState,
+    mailer: Mailer,
+}
+
+impl Application {
+    pub async fn build(mut settings: Settings, db: Db, clock: Clock) -> anyhow::Result<Self> {
+        let app_listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("listening on {} (is something else using that address?)", settings.listen))?;
+        let sim_listener = TcpListener::bind(settings.sim_listen)
+            .await
+            .with_context(|| format!("listening on {} for the simulation site", settings.sim_listen))?;
+        if settings.public_url.is_empty() {
+            settings.public_url = format!("http://{}", app_listener.local_addr()?);
+        }
+        if settings.sim_public_url.is_empty() {
+            settings.sim_public_url = format!("http://{}", sim_listener.local_addr()?);
+        }
+        let mailer = Mailer::from_settings(&settings.smtp, &settings.data_dir)?;
+        let state = AppState { db, settings: Arc::new(settings), clock, outbox_wake: Arc::new(Notify::new()) };
+        Ok(Self { app_listener, sim_listener, state, mailer })
+    }
+
+    pub fn app_addr(&self) -> SocketAddr {
+        self.app_listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn sim_addr(&self) -> SocketAddr {
+        self.sim_listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub fn worker(&self) -> Worker {
+        Worker::new(self.state.clone(), self.mailer.clone())
+    }
+
+    /// Serves both listeners and runs the email worker until `stop` fires.
+    pub async fn run_until_stopped(self, stop: CancellationToken, with_worker: bool) -> anyhow::Result<()> {
+        let worker = self.worker();
+        let app = app_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let sim = sim_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let worker_task = with_worker.then(|| tokio::spawn(worker.run_until_stopped(stop.clone())));
+        let app_srv = axum::serve(self.app_listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let sim_srv = axum::serve(self.sim_listener, sim).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let result = tokio::try_join!(app_srv, sim_srv);
+        stop.cancel();
+        if let Some(t) = worker_task {
+            let _ = t.await;
+        }
+        result.context("serving HTTP")?;
+        Ok(())
+    }
+}
+
+/// "22 Nov 2026 14:05" in UK time is what people expect; we show UTC plainly
+/// labelled until a practice time zone setting exists.
+pub fn format_time(unix: i64) -> String {
+    let fmt = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(fmt).ok())
+        .map(|s| format!("{s} UTC"))
+        .unwrap_or_default()
+}
+
+pub fn today(clock: &Clock) -> time::Date {
+    time::OffsetDateTime::from_unix_timestamp(clock.now()).map(|t| t.date()).unwrap_or(time::Date::MIN)
+}

@@ -1,0 +1,296 @@
+//! The `safetynet` command and its subcommands.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{Application, Clock};
+use crate::auth::Role;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::people::domain::{EmailAddress, PersonName};
+
+#[derive(Parser)]
+#[command(name = "safetynet", version, about = "Safety Net: your GP practice's cyber security programme, in one program.")]
+pub struct Cli {
+    /// A TOML configuration file. Settings can also come from SAFETYNET_* environment variables
+    /// (for example SAFETYNET_DATABASE_URL, SAFETYNET_SMTP__HOST).
+    #[arg(long, global = true, env = "SAFETYNET_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run Safety Net: the staff app and the simulation site, plus the email sender.
+    Serve(ServeArgs),
+    /// Try Safety Net with a demo practice ("Riverside Surgery") on a local SQLite database.
+    /// Prints the address and a practice manager's sign-in details. Safe to run again.
+    Demo(ServeArgs),
+    /// Apply database migrations and exit (serve and demo also do this at start-up).
+    Migrate(DbArgs),
+    /// Manage practices.
+    Practice {
+        #[command(subcommand)]
+        command: PracticeCommand,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// List every route of the app with who may use it.
+    Routes,
+}
+
+#[derive(Args, Clone, Default)]
+struct ServeArgs {
+    /// Address for the staff app, like 127.0.0.1:8080.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Address for the simulation site (tracking links and landing pages), like 127.0.0.1:8081.
+    #[arg(long)]
+    sim_listen: Option<SocketAddr>,
+    /// Folder for the SQLite database and other files.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Args, Clone, Default)]
+struct DbArgs {
+    /// Database URL: sqlite://FILE or postgres://USER:PASSWORD@HOST/DB.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Folder for the SQLite database when no URL is given.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum PracticeCommand {
+    /// Create a practice with the standard departments.
+    Create {
+        /// The practice's name, like "Riverside Surgery".
+        #[arg(long)]
+        name: String,
+        /// Its ODS code, like A81001.
+        #[arg(long)]
+        ods_code: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List practices with their ids.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account and print a link for its owner to choose a password (also emailed).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Full name, like "Priya Shah".
+        #[arg(long)]
+        name: String,
+        /// operator, manager, champion or staff.
+        #[arg(long)]
+        role: String,
+        /// The practice id (see `safetynet practice list`); not used for operators.
+        #[arg(long)]
+        practice: Option<i64>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+impl ServeArgs {
+    fn apply(&self, s: &mut Settings) {
+        if let Some(l) = self.listen {
+            s.listen = l;
+        }
+        if let Some(l) = self.sim_listen {
+            s.sim_listen = l;
+        }
+        if let Some(d) = &self.data_dir {
+            s.data_dir = d.clone();
+            if self.database_url.is_none() && s.database_url.starts_with("sqlite://") {
+                s.database_url = String::new();
+            }
+        }
+        if let Some(u) = &self.database_url {
+            s.database_url = u.clone();
+        }
+        s.fill_derived();
+    }
+}
+
+impl DbArgs {
+    fn apply(&self, s: &mut Settings) {
+        ServeArgs { database_url: self.database_url.clone(), data_dir: self.data_dir.clone(), ..Default::default() }.apply(s)
+    }
+}
+
+pub fn run() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: could not start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Db> {
+    if settings.database_url.starts_with("sqlite://") {
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating the data folder {}", settings.data_dir.display()))?;
+    }
+    Db::connect(&settings.database_url).await
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve(args) => {
+            args.apply(&mut settings);
+            let db = open(&settings).await?;
+            serve(settings, db, None).await
+        }
+        Command::Demo(args) => {
+            args.apply(&mut settings);
+            let db = open(&settings).await?;
+            let login = crate::people::demo::seed(&db, Clock::default().now()).await?;
+            serve(settings, db, Some(login)).await
+        }
+        Command::Migrate(args) => {
+            args.apply(&mut settings);
+            open(&settings).await?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Practice { command: PracticeCommand::Create { name, ods_code, db } } => {
+            db.apply(&mut settings);
+            let db = open(&settings).await?;
+            let name = name.trim();
+            anyhow::ensure!(!name.is_empty(), "give the practice a name with --name");
+            let id = crate::people::practices::create_practice(&db, name, ods_code.as_deref(), Clock::default().now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("Created practice {id}: {name}");
+            Ok(())
+        }
+        Command::Practice { command: PracticeCommand::List { db } } => {
+            db.apply(&mut settings);
+            let db = open(&settings).await?;
+            let rows: Vec<(i64, String)> =
+                crate::with_db!(&db, p => sqlx::query_as("SELECT id, name FROM practices ORDER BY id").fetch_all(p).await)?;
+            for (id, name) in rows {
+                println!("{id}\t{name}");
+            }
+            Ok(())
+        }
+        Command::User { command: UserCommand::Create { email, name, role, practice, db } } => {
+            db.apply(&mut settings);
+            let db = open(&settings).await?;
+            create_user(settings, db, &email, &name, &role, practice).await
+        }
+        Command::Routes => {
+            for r in crate::app::route_table() {
+                println!("{:<5} {:<40} {:?}", r.method, r.path, r.access);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn create_user(settings: Settings, db: Db, email: &str, name: &str, role: &str, practice: Option<i64>) -> anyhow::Result<()> {
+    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
+    let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
+    let role = Role::parse(role).context("--role must be operator, manager, champion or staff")?;
+    let clock = Clock::default();
+    let now = clock.now();
+    let (user_id, practice_id, practice_name) = match (role, practice) {
+        (Role::Operator, None) => {
+            let id = crate::people::accounts::create_user(&db, email.as_str(), name.as_str(), role, None, None, now)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map_err(|e| anyhow::anyhow!(e))?;
+            (id, None, "your area".to_string())
+        }
+        (Role::Operator, Some(_)) => anyhow::bail!("operators do not belong to a practice: leave out --practice"),
+        (_, None) => anyhow::bail!("give the practice id with --practice (see `safetynet practice list`)"),
+        (_, Some(pid)) => {
+            let pname = crate::people::accounts::practice_name(&db, pid)
+                .await
+                .map_err(|_| anyhow::anyhow!("there is no practice {pid} (see `safetynet practice list`)"))?;
+            let id = if role == Role::Manager {
+                crate::people::practices::add_practice_manager(&db, pid, &name, &email, now).await
+            } else {
+                crate::people::accounts::create_user(&db, email.as_str(), name.as_str(), role, Some(pid), None, now).await
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map_err(|e| anyhow::anyhow!(e))?;
+            (id, Some(pid), pname)
+        }
+    };
+    let mut settings = settings;
+    if settings.public_url.is_empty() {
+        settings.public_url = format!("http://{}", settings.listen);
+    }
+    let state = crate::app::AppState {
+        db,
+        settings: std::sync::Arc::new(settings),
+        clock,
+        outbox_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
+    };
+    let link = crate::people::accounts::send_invitation(&state, user_id, email.as_str(), name.as_str(), practice_id, &practice_name, "Safety Net")
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("Created {} account for {name} <{email}>.", role.label());
+    println!("They choose their password here (valid for 7 days; the link has also been queued as an email):\n{link}");
+    Ok(())
+}
+
+async fn serve(settings: Settings, db: Db, demo: Option<crate::people::demo::DemoLogin>) -> anyhow::Result<()> {
+    let app = Application::build(settings, db, Clock::default()).await?;
+    let url = app.state().public_url().to_string();
+    println!("Safety Net is running at {url}");
+    println!("Simulation site: {}", app.state().settings.sim_public_url);
+    if let Some(login) = demo {
+        println!();
+        println!("Demo practice: {} ({})", crate::people::demo::PRACTICE, if login.created { "just created" } else { "already set up" });
+        println!("Sign in as the practice manager:");
+        println!("  email:     {}", login.email);
+        println!("  password:  {}", login.password);
+        println!("  security code: add this key to an authenticator app: {}", login.totp_secret);
+        println!("  or use one of these one-time recovery codes: {}", login.recovery_codes[..3].join("  "));
+        println!("(A new password and codes are printed each time the demo starts.)");
+    }
+    println!("Press Ctrl+C to stop.");
+    let stop = CancellationToken::new();
+    let signal_stop = stop.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        signal_stop.cancel();
+    });
+    app.run_until_stopped(stop, true).await
+}

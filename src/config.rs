@@ -1,0 +1,150 @@
+//! Settings: built-in defaults, then an optional TOML file, then
+//! `SAFETYNET_…` environment variables (nested keys joined by `__`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://path/to/file.db` or `postgres://user:pass@host/db`. Empty means
+    /// a SQLite file inside `data_dir`.
+    pub database_url: String,
+    /// Where Safety Net keeps its SQLite database and other files.
+    pub data_dir: PathBuf,
+    /// The staff and admin app.
+    pub listen: SocketAddr,
+    /// The simulation site (tracking links and landing pages), kept apart from the app.
+    pub sim_listen: SocketAddr,
+    /// The address people type to reach the app, used in emailed links.
+    /// Empty means the address the app listens on.
+    pub public_url: String,
+    /// The address of the simulation site as recipients see it (empty: its listen address).
+    pub sim_public_url: String,
+    /// Trust the `X-Forwarded-For` header for the client address (only behind a reverse proxy you run).
+    pub trust_forwarded_for: bool,
+    pub session: SessionSettings,
+    pub sign_in: SignInSettings,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Signed out after this many minutes without activity.
+    pub idle_minutes: i64,
+    /// Signed out this many hours after signing in, whatever happens.
+    pub absolute_hours: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInSettings {
+    /// Failed guesses allowed per account in the window (Cyber Essentials: at most 10 in 5 minutes).
+    pub max_failures_per_account: i64,
+    /// Failed guesses allowed from one network address in the window. A whole
+    /// practice often shares one address, so this is higher.
+    pub max_failures_per_ip: i64,
+    pub window_minutes: i64,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// Empty: system email stays in the outbox until a mail server is set.
+    pub host: String,
+    pub port: u16,
+    /// `none`, `starttls` or `tls` (implicit TLS, usually port 465).
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: String,
+    /// The sender of invitations and password resets.
+    pub from: String,
+    /// Extra CA certificate (PEM) to trust, for a mail relay with a private CA.
+    pub ca_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    // The password must never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &if self.password.is_empty() { "" } else { "<redacted>" })
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    None,
+    Starttls,
+    Tls,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: String::new(),
+            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:8080".parse().expect("valid literal"),
+            sim_listen: "127.0.0.1:8081".parse().expect("valid literal"),
+            public_url: String::new(),
+            sim_public_url: String::new(),
+            trust_forwarded_for: false,
+            session: SessionSettings { idle_minutes: 30, absolute_hours: 12 },
+            sign_in: SignInSettings { max_failures_per_account: 10, max_failures_per_ip: 50, window_minutes: 5 },
+            smtp: SmtpSettings {
+                host: String::new(),
+                port: 587,
+                security: SmtpSecurity::Starttls,
+                username: String::new(),
+                password: String::new(),
+                from: "Safety Net <safety-net@localhost>".into(),
+                ca_file: None,
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then the file (if given), then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            anyhow::ensure!(path.exists(), "the configuration file {} does not exist", path.display());
+            fig = fig.merge(Toml::file(path));
+        }
+        // SAFETYNET_TEST_* and SAFETYNET_CI_* belong to the test suite, SAFETYNET_CONFIG names the file.
+        let env = Env::prefixed("SAFETYNET_")
+            .filter(|k| !(k.as_str().starts_with("test_") || k.as_str().starts_with("ci_") || k == "config"))
+            .split("__");
+        fig = fig.merge(env);
+        let mut s: Settings = fig.extract().context("reading the configuration")?;
+        s.fill_derived();
+        Ok(s)
+    }
+
+    /// Fills values that default to something computed from other values.
+    pub fn fill_derived(&mut self) {
+        if self.database_url.is_empty() {
+            self.database_url = format!("sqlite://{}", self.data_dir.join("safetynet.db").display());
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_string();
+        self.sim_public_url = self.sim_public_url.trim_end_matches('/').to_string();
+    }
+
+    /// Cookies are marked Secure and HSTS is sent when people reach the app over HTTPS.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}

@@ -1,0 +1,111 @@
+//! Storage: one SQL text for SQLite and PostgreSQL.
+//!
+//! Queries use `$1…$N` placeholders, which sqlx's SQLite driver binds by
+//! position just like PostgreSQL. The rare dialect differences live here.
+
+mod migrate;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// A pool on whichever backend the database URL named.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs one body against whichever backend is live. The body is written once
+/// and compiled for each backend, so shared SQL stays shared.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> anyhow::Result<Self> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres" | "postgresql" => Ok(Self::Postgres),
+            other => anyhow::bail!(
+                "the database URL must start with sqlite:// or postgres:// (it starts with {other:?})"
+            ),
+        }
+    }
+}
+
+impl Db {
+    /// Connects and applies any migrations that have not run yet.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let db = Self::connect_without_migrating(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    pub async fn connect_without_migrating(url: &str) -> anyhow::Result<Self> {
+        match Backend::from_url(url)? {
+            Backend::Sqlite => {
+                let opts = SqliteConnectOptions::from_str(url)
+                    .with_context(|| format!("reading the SQLite URL {url}"))?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(opts)
+                    .await
+                    .with_context(|| format!("opening the SQLite database {url}"))?;
+                Ok(Self::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let opts = PgConnectOptions::from_str(url).context("reading the PostgreSQL URL")?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(10)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        migrate::run(self).await
+    }
+
+    pub async fn close(&self) {
+        with_db!(self, p => p.close().await)
+    }
+}
+
+/// Maps a unique-constraint violation to a caller-chosen error; both drivers
+/// report it, though SQLite does not name the constraint.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}

@@ -1,0 +1,17 @@
+//! Safety Net: a UK GP practice's cyber security programme in one binary.
+//!
+//! The folders follow the practice's programme: `people` (practices,
+//! departments, staff), `auth` (accounts, sign-in, roles, audit log), `mail`
+//! (system email outbox), `simulation` (the phishing simulation site), with
+//! `db` and `web` underneath them all.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod mail;
+pub mod people;
+pub mod simulation;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,916 @@
+//! Validated values about people and departments.
+//!
+//! Each type can only be built through `parse`, so code that holds one never needs to
+//! re-check it. Error messages are written for practice staff, not IT people: they say
+//! what is wrong and what to type instead.
+
+use std::fmt;
+
+use time::{Date, Month};
+
+/// One problem with one field, shown beside that field on a form.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// Quotes what the user typed for an error message, cut short so one bad cell cannot
+/// flood the page.
+pub(super) fn echo(raw: &str) -> String {
+    const MAX: usize = 40;
+    let mut shown: String = raw.chars().take(MAX).collect();
+    if raw.chars().nth(MAX).is_some() {
+        shown.push('…');
+    }
+    format!("\"{shown}\"")
+}
+
+/// Zero-width spaces and byte-order marks sneak in from copy and paste and from joined
+/// files; they mean nothing, so they are dropped rather than reported.
+fn is_invisible_junk(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{FEFF}')
+}
+
+/// Control and text-direction characters make two identical-looking values differ (or
+/// disguise one as another), so they are refused.
+fn is_hidden(c: char) -> bool {
+    (c.is_control() && !c.is_whitespace())
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn hidden_character_error(field: &str, what: &str) -> FieldError {
+    FieldError::new(
+        field,
+        format!(
+            "{what} contains a hidden formatting character, probably from copying and pasting. \
+             Delete it and type it in again."
+        ),
+    )
+}
+
+/// Trims, turns any run of whitespace (including tabs and non-breaking spaces) into one
+/// space, and refuses hidden characters. `what` starts the error message, e.g. "The name".
+fn clean_text(raw: &str, field: &str, what: &str) -> Result<String, FieldError> {
+    if raw.chars().any(is_hidden) {
+        return Err(hidden_character_error(field, what));
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut space_pending = false;
+    for c in raw.chars().filter(|c| !is_invisible_junk(*c)) {
+        if c.is_whitespace() {
+            space_pending = !out.is_empty();
+        } else {
+            if space_pending {
+                out.push(' ');
+                space_pending = false;
+            }
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+fn check_length(value: &str, max: usize, field: &str, what: &str) -> Result<(), FieldError> {
+    let len = value.chars().count();
+    if len > max {
+        return Err(FieldError::new(
+            field,
+            format!("{what} must be {max} characters or fewer (it has {len})"),
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------
+// Email address
+// ---------------------------------------------------------------------------------------
+
+/// A work email address, stored lower-cased because NHSmail (like almost all mail
+/// systems) ignores case, and we use the address to spot duplicates.
+///
+/// The rules are stricter than the email standard allows (no quoted names, no IP
+/// addresses, no non-English letters before the @) so that every address accepted here
+/// can actually be sent to by ordinary mail servers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailAddress(String);
+
+const EMAIL_EXAMPLE: &str = "name@nhs.net";
+
+impl EmailAddress {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "email";
+        let err = |msg: String| Err(FieldError::new(F, msg));
+        let format_msg =
+            || format!("Enter an email address in the correct format, like {EMAIL_EXAMPLE}");
+
+        let typed: String = raw
+            .trim()
+            .chars()
+            .filter(|c| !is_invisible_junk(*c))
+            .collect();
+        if typed.is_empty() {
+            return err("Enter an email address".into());
+        }
+        if typed.chars().any(char::is_whitespace) {
+            return err(format!(
+                "An email address cannot contain spaces. Enter it like {EMAIL_EXAMPLE}"
+            ));
+        }
+        if typed.chars().any(|c| c.is_control() || is_hidden(c)) {
+            return Err(hidden_character_error(F, "The email address"));
+        }
+        // Limits from the email standard (RFC 5321), counted in characters because only
+        // ASCII gets past the checks below.
+        if typed.chars().count() > 254 {
+            return err("An email address must be 254 characters or fewer".into());
+        }
+        let mut parts = typed.split('@');
+        let (local, domain) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(local), Some(domain), None) => (local, domain),
+            (_, None, _) => return err(format_msg()),
+            _ => {
+                return err(format!(
+                    "An email address can only have one @ sign. Enter it like {EMAIL_EXAMPLE}"
+                ))
+            }
+        };
+
+        if local.is_empty() {
+            return err(format!(
+                "Enter the part of the email address before the @, like {EMAIL_EXAMPLE}"
+            ));
+        }
+        if local.chars().count() > 64 {
+            return err(
+                "The part of the email address before the @ must be 64 characters or fewer".into(),
+            );
+        }
+        // The "atext" characters of RFC 5322; also what our mail library accepts.
+        if let Some(bad) = local
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(*c)))
+        {
+            return err(format!(
+                "The email address cannot contain \"{bad}\" before the @. Enter it like {EMAIL_EXAMPLE}"
+            ));
+        }
+        if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+            return err(
+                "The part of the email address before the @ cannot start or end with a dot, \
+                 or have two dots in a row"
+                    .into(),
+            );
+        }
+
+        if domain.is_empty() {
+            return err("Enter the part of the email address after the @, like nhs.net".into());
+        }
+        if !domain.contains('.') {
+            return err(format!(
+                "Enter the whole email address, including the ending, like {EMAIL_EXAMPLE}"
+            ));
+        }
+        let labels: Vec<&str> = domain.split('.').collect();
+        if labels.iter().any(|l| l.is_empty()) {
+            return err(
+                "The part of the email address after the @ cannot start or end with a dot, \
+                 or have two dots in a row"
+                    .into(),
+            );
+        }
+        if let Some(bad) = domain
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+        {
+            return err(format!(
+                "The email address cannot contain \"{bad}\" after the @. \
+                 Use only letters, numbers, dots and hyphens, like {EMAIL_EXAMPLE}"
+            ));
+        }
+        if labels
+            .iter()
+            .any(|l| l.starts_with('-') || l.ends_with('-'))
+        {
+            return err(
+                "In the part of the email address after the @, a hyphen cannot come \
+                 straight before or after a dot, or at the start or end"
+                    .into(),
+            );
+        }
+        if labels.iter().any(|l| l.len() > 63) {
+            return err(
+                "Each part of the email address after the @, between the dots, must be 63 \
+                 characters or fewer"
+                    .into(),
+            );
+        }
+        // "jane@10.0.0.1" is technically routable but never a real work address.
+        if labels
+            .last()
+            .is_some_and(|tld| !tld.chars().any(|c| c.is_ascii_alphabetic()))
+        {
+            return err(format!(
+                "The email address must end in a proper domain, like {EMAIL_EXAMPLE}"
+            ));
+        }
+
+        Ok(Self(typed.to_ascii_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part after the @, e.g. "nhs.net".
+    pub fn domain(&self) -> &str {
+        // Parsing guarantees exactly one '@'.
+        self.0.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+}
+
+impl fmt::Display for EmailAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Text newtypes
+// ---------------------------------------------------------------------------------------
+
+/// A person's full name as they would like it shown, e.g. "Siân O’Brien".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub const MAX_CHARS: usize = 120;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "full_name";
+        let name = clean_text(raw, F, "The name")?;
+        if name.is_empty() {
+            return Err(FieldError::new(F, "Enter the person's full name"));
+        }
+        check_length(&name, Self::MAX_CHARS, F, "The name")?;
+        // Catches numbers or stray punctuation typed into the name box; any alphabet
+        // counts as letters.
+        if !name.chars().any(char::is_alphabetic) {
+            return Err(FieldError::new(
+                F,
+                "Enter the person's full name using letters, like Jane Smith",
+            ));
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for PersonName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What someone does at the practice, e.g. "Practice nurse". Free text because every
+/// practice names roles differently.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct JobRole(String);
+
+impl JobRole {
+    pub const MAX_CHARS: usize = 80;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "job_role";
+        let role = clean_text(raw, F, "The job role")?;
+        if role.is_empty() {
+            return Err(FieldError::new(
+                F,
+                "Enter a job role, like Receptionist or Practice nurse",
+            ));
+        }
+        check_length(&role, Self::MAX_CHARS, F, "The job role")?;
+        Ok(Self(role))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for JobRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The name of a team within the practice, e.g. "Reception & care navigation".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DepartmentName(String);
+
+impl DepartmentName {
+    pub const MAX_CHARS: usize = 80;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "name";
+        let name = clean_text(raw, F, "The department name")?;
+        if name.is_empty() {
+            return Err(FieldError::new(
+                F,
+                "Enter a department name, like Reception or Clinical",
+            ));
+        }
+        check_length(&name, Self::MAX_CHARS, F, "The department name")?;
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DepartmentName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Employment type
+// ---------------------------------------------------------------------------------------
+
+/// How someone is engaged. It changes which joiner/leaver checks apply (a locum's access
+/// needs an end date; a trainee rotates out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EmploymentType {
+    Permanent,
+    FixedTerm,
+    Locum,
+    Bank,
+    Contractor,
+    Trainee,
+}
+
+impl EmploymentType {
+    pub const ALL: [Self; 6] = [
+        Self::Permanent,
+        Self::FixedTerm,
+        Self::Locum,
+        Self::Bank,
+        Self::Contractor,
+        Self::Trainee,
+    ];
+
+    /// The key stored in the database. Never change these.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Permanent => "permanent",
+            Self::FixedTerm => "fixed_term",
+            Self::Locum => "locum",
+            Self::Bank => "bank",
+            Self::Contractor => "contractor",
+            Self::Trainee => "trainee",
+        }
+    }
+
+    /// What staff see.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Permanent => "Permanent",
+            Self::FixedTerm => "Fixed term",
+            Self::Locum => "Locum",
+            Self::Bank => "Bank",
+            Self::Contractor => "Contractor",
+            Self::Trainee => "Trainee or student",
+        }
+    }
+
+    /// Accepts storage keys, labels and the words practices commonly use in their own
+    /// spreadsheets, ignoring case, hyphens and underscores.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "employment_type";
+        let words: Vec<String> = raw
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let key = words.join(" ");
+        if key.is_empty() {
+            return Err(FieldError::new(
+                F,
+                format!("Choose an employment type: {}", Self::choices()),
+            ));
+        }
+        let found = match key.as_str() {
+            "permanent" | "perm" | "permanent contract" | "substantive" | "salaried"
+            | "salaried gp" | "employed" | "employee" | "staff" => Self::Permanent,
+            "fixed term"
+            | "fixed term contract"
+            | "fixed"
+            | "ftc"
+            | "temp"
+            | "temporary"
+            | "temporary contract" => Self::FixedTerm,
+            "locum" | "locum gp" | "locum nurse" | "locum doctor" | "sessional"
+            | "sessional gp" => Self::Locum,
+            "bank" | "bank staff" | "bank nurse" | "zero hours" | "casual" => Self::Bank,
+            "contractor" | "agency" | "agency staff" | "self employed" | "third party"
+            | "external" => Self::Contractor,
+            "trainee" | "trainee or student" | "student" | "medical student" | "student nurse"
+            | "registrar" | "gp registrar" | "gp trainee" | "apprentice" => Self::Trainee,
+            _ => {
+                return Err(FieldError::new(
+                    F,
+                    format!(
+                        "{} is not an employment type we recognise. Use one of: {}",
+                        echo(raw.trim()),
+                        Self::choices()
+                    ),
+                ))
+            }
+        };
+        Ok(found)
+    }
+
+    /// For imports, where a blank cell means the usual case.
+    pub fn parse_or_default(raw: &str) -> Result<Self, FieldError> {
+        if raw.trim().is_empty() {
+            Ok(Self::Permanent)
+        } else {
+            Self::parse(raw)
+        }
+    }
+
+    fn choices() -> String {
+        Self::ALL.map(Self::label).join(", ")
+    }
+}
+
+impl fmt::Display for EmploymentType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Start date
+// ---------------------------------------------------------------------------------------
+
+/// The day someone started at the practice. Read UK-style (day first), because
+/// "03/09/2024" from a UK spreadsheet means 3 September.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StartDate(Date);
+
+const DATE_HINT: &str = "Enter the start date as day/month/year, like 03/09/2024";
+
+impl StartDate {
+    pub const EARLIEST_YEAR: i32 = 1950;
+    pub const LATEST_YEAR: i32 = 2100;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        const F: &str = "start_date";
+        let typed = raw.trim();
+        if typed.is_empty() {
+            return Err(FieldError::new(F, DATE_HINT));
+        }
+        let format_error =
+            || FieldError::new(F, format!("{DATE_HINT} (you entered {})", echo(typed)));
+
+        let (year, month, day) = split_date(without_time(typed)).ok_or_else(format_error)?;
+        if !(Self::EARLIEST_YEAR..=Self::LATEST_YEAR).contains(&year) {
+            return Err(FieldError::new(
+                F,
+                format!(
+                    "Enter a start date between {} and {} (you entered {})",
+                    Self::EARLIEST_YEAR,
+                    Self::LATEST_YEAR,
+                    echo(typed)
+                ),
+            ));
+        }
+        // A day that exists in no month is a typing mistake; one that exists in some
+        // other month (31 April) gets a message naming the gap.
+        if !(1..=31).contains(&day) {
+            return Err(format_error());
+        }
+        match Date::from_calendar_date(year, month, day) {
+            Ok(date) => Ok(Self(date)),
+            Err(_) => Err(FieldError::new(
+                F,
+                format!(
+                    "There is no {day} {month} in {year}. {DATE_HINT} (you entered {})",
+                    echo(typed)
+                ),
+            )),
+        }
+    }
+
+    pub fn date(&self) -> Date {
+        self.0
+    }
+
+    /// "2024-09-03": for storage and `<input type="date">`.
+    pub fn as_iso(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}",
+            self.0.year(),
+            u8::from(self.0.month()),
+            self.0.day()
+        )
+    }
+
+    /// "3 September 2024": for reading, since it cannot be mistaken for a US date.
+    pub fn display(&self) -> String {
+        format!("{} {} {}", self.0.day(), self.0.month(), self.0.year())
+    }
+}
+
+impl fmt::Display for StartDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.display())
+    }
+}
+
+/// Drops a time of day, which Excel adds to dates ("03/09/2024 00:00") and ISO
+/// timestamps carry ("2024-09-03T09:00:00Z"). Returns the input unchanged if what follows
+/// the date does not look like a time.
+fn without_time(s: &str) -> &str {
+    let Some(colon) = s.find(':') else {
+        return s;
+    };
+    let Some(split) = s[..colon].rfind(|c: char| c.is_whitespace() || c == 'T' || c == 't') else {
+        return s;
+    };
+    let time = s[split + 1..].trim().to_ascii_lowercase();
+    let time = time
+        .strip_suffix("am")
+        .or_else(|| time.strip_suffix("pm"))
+        .or_else(|| time.strip_suffix('z'))
+        .unwrap_or(&time);
+    let looks_like_time = time
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | ' '));
+    if looks_like_time {
+        s[..split].trim_end()
+    } else {
+        s
+    }
+}
+
+/// Splits a date into (year, month, day). Day first, unless it starts with a four-digit
+/// year (ISO order). Months may be numbers or names ("3 Sept 2024", "03-Sep-24": Excel
+/// writes dates however the cell was formatted).
+fn split_date(s: &str) -> Option<(i32, Month, u8)> {
+    if s.chars()
+        .any(|c| !(c.is_alphanumeric() || matches!(c, ' ' | '/' | '-' | '.' | ',')))
+    {
+        return None;
+    }
+    let parts: Vec<&str> = s
+        .split([' ', '/', '-', '.', ','])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [first, middle, last] = parts[..] else {
+        return None;
+    };
+    let (year, day) = if first.len() == 4 && first.chars().all(|c| c.is_ascii_digit()) {
+        (first, last)
+    } else {
+        (last, first)
+    };
+    Some((parse_year(year)?, parse_month(middle)?, parse_day(day)?))
+}
+
+fn digits(s: &str, lengths: std::ops::RangeInclusive<usize>) -> Option<u32> {
+    if lengths.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit()) {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+fn parse_year(s: &str) -> Option<i32> {
+    match s.len() {
+        // Two-digit years mean 20YY: start dates on a current staff list are recent.
+        2 => digits(s, 2..=2).map(|y| 2000 + y as i32),
+        4 => digits(s, 4..=4).map(|y| y as i32),
+        _ => None,
+    }
+}
+
+fn parse_month(s: &str) -> Option<Month> {
+    if let Some(n) = digits(s, 1..=2) {
+        return u8::try_from(n).ok().and_then(|n| Month::try_from(n).ok());
+    }
+    let lower = s.to_lowercase();
+    if lower == "sept" {
+        return Some(Month::September);
+    }
+    let mut month = Month::January;
+    for _ in 0..12 {
+        let name = month.to_string().to_lowercase();
+        if lower.len() >= 3 && name.starts_with(&lower) {
+            return Some(month);
+        }
+        month = month.next();
+    }
+    None
+}
+
+fn parse_day(s: &str) -> Option<u8> {
+    let lower = s.to_ascii_lowercase();
+    let number = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|suffix| lower.strip_suffix(suffix))
+        .unwrap_or(&lower);
+    digits(number, 1..=2).and_then(|d| u8::try_from(d).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn email_err(raw: &str) -> String {
+        let e = EmailAddress::parse(raw).expect_err(raw);
+        assert_eq!(e.field, "email");
+        e.message
+    }
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        let e = EmailAddress::parse("Jane.Doe@NHS.NET ").unwrap();
+        assert_eq!(e.as_str(), "jane.doe@nhs.net");
+        assert_eq!(e.domain(), "nhs.net");
+        assert_eq!(e.to_string(), "jane.doe@nhs.net");
+    }
+
+    #[test]
+    fn email_accepts_ordinary_work_addresses() {
+        for ok in [
+            "a@b.co",
+            "jane.smith12@nhs.net",
+            "j.o'brien@practice.nhs.uk",
+            "first+tag@my-surgery.co.uk",
+            "\u{feff}jane@nhs.net",
+        ] {
+            assert!(EmailAddress::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn email_rejects_malformed_addresses() {
+        for bad in [
+            "jane@@nhs.net",
+            "jane@nhs",
+            "jane doe@nhs.net",
+            "jane",
+            "@nhs.net",
+            "jane@",
+            "jane@nhs..net",
+            "jane@.nhs.net",
+            "jane@nhs.net.",
+            "jane@-nhs.net",
+            "jane@nhs-.net",
+            "jane@nhs_net.uk",
+            "jane@10.0.0.1",
+            ".jane@nhs.net",
+            "jane.@nhs.net",
+            "ja..ne@nhs.net",
+            "jane,doe@nhs.net",
+            "jane\u{7}@nhs.net",
+            "jane\t@nhs.net",
+            "o’brien@nhs.net",
+            "jane@nhs.net@nhs.net",
+        ] {
+            assert!(EmailAddress::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn email_messages_say_what_to_fix() {
+        assert_eq!(email_err("   "), "Enter an email address");
+        assert_eq!(
+            email_err("jane"),
+            "Enter an email address in the correct format, like name@nhs.net"
+        );
+        assert!(email_err("jane doe@nhs.net").contains("cannot contain spaces"));
+        assert!(email_err("jane@@nhs.net").contains("only have one @"));
+        assert!(email_err("jane@nhs").contains("like name@nhs.net"));
+        assert!(email_err("jane,doe@nhs.net").contains("\",\""));
+        assert!(email_err("jane\u{202E}@nhs.net").contains("hidden"));
+    }
+
+    #[test]
+    fn email_length_limits() {
+        let local64 = "a".repeat(64);
+        assert!(EmailAddress::parse(&format!("{local64}@nhs.net")).is_ok());
+        assert!(email_err(&format!("a{local64}@nhs.net")).contains("64"));
+        let label = "b".repeat(60);
+        let long_domain = format!("{label}.{label}.{label}.{label}.uk");
+        let address = format!("{local64}@{long_domain}");
+        assert!(address.len() > 254);
+        assert!(email_err(&address).contains("254"));
+        assert!(email_err(&format!("a@{}.net", "c".repeat(64))).contains("63"));
+    }
+
+    #[test]
+    fn name_is_trimmed_and_collapsed() {
+        let n = PersonName::parse("  Siân \t  O’Brien\u{a0} ").unwrap();
+        assert_eq!(n.as_str(), "Siân O’Brien");
+        let pasted = PersonName::parse("\u{feff}Jane\u{200b} Sm\u{200b}ith").unwrap();
+        assert_eq!(pasted.as_str(), "Jane Smith");
+        assert_eq!(n.to_string(), "Siân O’Brien");
+    }
+
+    #[test]
+    fn name_rejections() {
+        let msg = |raw: &str| {
+            let e = PersonName::parse(raw).expect_err(raw);
+            assert_eq!(e.field, "full_name");
+            e.message
+        };
+        assert_eq!(msg(" \t "), "Enter the person's full name");
+        assert!(msg("12345").contains("using letters"));
+        assert!(msg("Jane\u{0}Smith").contains("hidden"));
+        assert!(msg(&"a".repeat(121)).contains("120 characters or fewer (it has 121)"));
+        assert!(PersonName::parse(&"é".repeat(120)).is_ok());
+        assert!(PersonName::parse("Zoë").is_ok());
+    }
+
+    #[test]
+    fn job_role_and_department_name() {
+        assert_eq!(
+            JobRole::parse(" Practice   nurse ").unwrap().as_str(),
+            "Practice nurse"
+        );
+        let e = JobRole::parse("").unwrap_err();
+        assert_eq!(e.field, "job_role");
+        assert_eq!(
+            e.message,
+            "Enter a job role, like Receptionist or Practice nurse"
+        );
+        assert!(JobRole::parse(&"x".repeat(81)).is_err());
+        assert!(JobRole::parse(&"x".repeat(80)).is_ok());
+        assert!(JobRole::parse("Nurse\u{1b}").is_err());
+
+        let d = DepartmentName::parse(" Reception & care navigation ").unwrap();
+        assert_eq!(d.as_str(), "Reception & care navigation");
+        assert_eq!(d.to_string(), "Reception & care navigation");
+        assert_eq!(DepartmentName::parse(" ").unwrap_err().field, "name");
+        assert!(DepartmentName::parse(&"x".repeat(81)).is_err());
+    }
+
+    #[test]
+    fn employment_type_keys_labels_and_aliases() {
+        for t in EmploymentType::ALL {
+            assert_eq!(EmploymentType::parse(t.as_str()), Ok(t));
+            assert_eq!(EmploymentType::parse(t.label()), Ok(t));
+            assert_eq!(EmploymentType::parse(&t.label().to_uppercase()), Ok(t));
+        }
+        let cases = [
+            ("Salaried", EmploymentType::Permanent),
+            ("employed", EmploymentType::Permanent),
+            ("STAFF", EmploymentType::Permanent),
+            ("temp", EmploymentType::FixedTerm),
+            ("Temporary", EmploymentType::FixedTerm),
+            ("fixed-term", EmploymentType::FixedTerm),
+            (" Fixed_Term ", EmploymentType::FixedTerm),
+            ("Sessional", EmploymentType::Locum),
+            ("Locum GP", EmploymentType::Locum),
+            ("agency", EmploymentType::Contractor),
+            ("Student", EmploymentType::Trainee),
+            ("GP Registrar", EmploymentType::Trainee),
+            ("zero-hours", EmploymentType::Bank),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(EmploymentType::parse(raw), Ok(want), "{raw}");
+        }
+        assert_eq!(EmploymentType::Trainee.to_string(), "Trainee or student");
+    }
+
+    #[test]
+    fn employment_type_errors_and_default() {
+        let e = EmploymentType::parse("Volunteer").unwrap_err();
+        assert_eq!(e.field, "employment_type");
+        assert_eq!(
+            e.message,
+            "\"Volunteer\" is not an employment type we recognise. Use one of: Permanent, \
+             Fixed term, Locum, Bank, Contractor, Trainee or student"
+        );
+        assert!(EmploymentType::parse("").is_err());
+        assert_eq!(
+            EmploymentType::parse_or_default("  "),
+            Ok(EmploymentType::Permanent)
+        );
+        assert_eq!(
+            EmploymentType::parse_or_default("bank"),
+            Ok(EmploymentType::Bank)
+        );
+        assert!(EmploymentType::parse_or_default("nope").is_err());
+    }
+
+    #[test]
+    fn start_date_formats() {
+        let sept3 = date!(2024 - 09 - 03);
+        for raw in [
+            "2024-09-03",
+            "03/09/2024",
+            "3/9/2024",
+            "03-09-2024",
+            "03.09.2024",
+            "03/09/24",
+            " 03/09/2024 ",
+            "03/09/2024 00:00",
+            "03/09/2024 14:30:00",
+            "3/9/2024 9:05 AM",
+            "2024-09-03T09:00:00Z",
+            "2024-09-03 00:00:00",
+            "3 September 2024",
+            "3 Sept 2024",
+            "03-Sep-24",
+            "3rd September 2024",
+            "2024/09/03",
+        ] {
+            let d = StartDate::parse(raw).unwrap_or_else(|e| panic!("{raw}: {}", e.message));
+            assert_eq!(d.date(), sept3, "{raw}");
+        }
+        let d = StartDate::parse("03/09/2024").unwrap();
+        assert_eq!(d.as_iso(), "2024-09-03");
+        assert_eq!(d.display(), "3 September 2024");
+        assert_eq!(d.to_string(), "3 September 2024");
+        assert_eq!(
+            StartDate::parse("29/02/2024").unwrap().as_iso(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            StartDate::parse("01/01/1950").unwrap().as_iso(),
+            "1950-01-01"
+        );
+    }
+
+    #[test]
+    fn start_date_rejections_name_what_was_typed() {
+        let msg = |raw: &str| {
+            let e = StartDate::parse(raw).expect_err(raw);
+            assert_eq!(e.field, "start_date");
+            e.message
+        };
+        assert_eq!(
+            msg("31/02/2025"),
+            "There is no 31 February in 2025. Enter the start date as day/month/year, \
+             like 03/09/2024 (you entered \"31/02/2025\")"
+        );
+        assert_eq!(
+            msg("next monday"),
+            "Enter the start date as day/month/year, like 03/09/2024 \
+             (you entered \"next monday\")"
+        );
+        assert_eq!(
+            msg(""),
+            "Enter the start date as day/month/year, like 03/09/2024"
+        );
+        assert!(msg("29/02/2025").starts_with("There is no 29 February in 2025"));
+        assert!(msg("12/31/2024").contains("day/month/year"));
+        assert!(msg("32/01/2024").contains("day/month/year"));
+        assert!(msg("00/01/2024").contains("day/month/year"));
+        assert!(msg("3/9/202").contains("day/month/year"));
+        assert!(msg("03/09/2024 lunchtime").contains("day/month/year"));
+        assert!(msg("45567").contains("day/month/year"));
+        assert!(msg("2024-09").contains("day/month/year"));
+        assert!(msg("01/01/1949").contains("between 1950 and 2100"));
+        assert!(msg("01/01/2101").contains("between 1950 and 2100"));
+        assert!(msg(&"9".repeat(100)).contains("…"));
+    }
+
+    #[test]
+    fn field_error_serialises_for_forms() {
+        let e = FieldError::new("email", "Enter an email address");
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(
+            json,
+            r#"{"field":"email","message":"Enter an email address"}"#
+        );
+        assert_eq!(serde_json::from_str::<FieldError>(&json).unwrap(), e);
+    }
+}

@@ -1,0 +1,61 @@
+//! The practice home page: what matters to the person signed in.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::departments::{self, Department};
+use crate::app::AppState;
+use crate::auth::{PracticeScope, Role, SignedIn};
+use crate::web::{render, AppError, Page};
+use crate::with_db;
+
+pub struct ManagerFigures {
+    pub active_staff: i64,
+    pub accounts: i64,
+    pub invited: i64,
+    pub mfa_accounts: i64,
+    pub no_champion: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "people/home.html")]
+struct HomePage {
+    page: Page,
+    practice_name: String,
+    first_name: String,
+    departments: Vec<Department>,
+    manager: Option<ManagerFigures>,
+    mfa_enabled: bool,
+}
+
+pub async fn page(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, AppError> {
+    let Some(practice_id) = user.practice_id else {
+        return Ok(Redirect::to("/operator").into_response());
+    };
+    let scope = PracticeScope::for_system(practice_id, user.clone());
+    let departments = departments::all(&state.db, &scope).await?;
+    let practice_name = super::accounts::practice_name(&state.db, practice_id).await?;
+    let manager = if user.role == Role::Manager {
+        let (active_staff, accounts, invited, mfa_accounts): (i64, i64, i64, i64) = with_db!(&state.db, p => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM staff WHERE practice_id = $1 AND active), \
+                    (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND password_hash IS NOT NULL), \
+                    (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND password_hash IS NULL), \
+                    (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND totp_secret IS NOT NULL)")
+            .bind(practice_id).fetch_one(p).await)?;
+        let no_champion = departments.iter().filter(|d| d.champions.is_empty() && d.active_staff > 0).map(|d| d.name.clone()).collect();
+        Some(ManagerFigures { active_staff, accounts, invited, mfa_accounts, no_champion })
+    } else {
+        None
+    };
+    let first_name = user.full_name.split_whitespace().next().unwrap_or("").to_string();
+    Ok(render(HomePage {
+        page: Page::for_user(practice_name.clone(), &user),
+        practice_name,
+        first_name,
+        departments,
+        manager,
+        mfa_enabled: user.mfa_enabled,
+    })?
+    .into_response())
+}

@@ -1,0 +1,273 @@
+//! Practices, as an operator (ICB / PCN / federation IT) sees them: the list
+//! with aggregate figures, creating a practice and its practice manager.
+//! Operators never see individual staff beyond the practice managers.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::accounts;
+use super::departments;
+use super::domain::{EmailAddress, EmploymentType, FieldError, JobRole, PersonName};
+use crate::app::AppState;
+use crate::auth::audit::{self, Action, Actor};
+use crate::auth::{OperatorScope, PracticeScope, Role, SessionUser};
+use crate::db::Db;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::with_db;
+
+pub struct PracticeSummary {
+    pub id: i64,
+    pub name: String,
+    pub ods_code: String,
+    pub active_staff: i64,
+    pub accounts: i64,
+    pub mfa_accounts: i64,
+    pub champions: i64,
+}
+
+impl PracticeSummary {
+    pub fn mfa_percent(&self) -> i64 {
+        if self.accounts == 0 {
+            0
+        } else {
+            self.mfa_accounts * 100 / self.accounts
+        }
+    }
+}
+
+type SummaryRow = (i64, String, Option<String>, i64, i64, i64, i64);
+
+// Counts only: an operator sees how a practice is doing, never who did what.
+const SUMMARY: &str = "SELECT p.id, p.name, p.ods_code, \
+    (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active), \
+    (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.password_hash IS NOT NULL), \
+    (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.totp_secret IS NOT NULL), \
+    (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active AND s.is_champion) \
+    FROM practices p";
+
+fn summary(r: SummaryRow) -> PracticeSummary {
+    PracticeSummary {
+        id: r.0,
+        name: r.1,
+        ods_code: r.2.unwrap_or_default(),
+        active_staff: r.3,
+        accounts: r.4,
+        mfa_accounts: r.5,
+        champions: r.6,
+    }
+}
+
+/// Creates a practice with the default departments.
+pub async fn create_practice(db: &Db, name: &str, ods_code: Option<&str>, now: i64) -> Result<i64, AppError> {
+    let (id,): (i64,) = with_db!(db, p => sqlx::query_as("INSERT INTO practices (name, ods_code, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(name).bind(ods_code).bind(now).fetch_one(p).await)?;
+    departments::create_defaults(db, id, now).await?;
+    Ok(id)
+}
+
+pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<i64>, sqlx::Error> {
+    let r: Option<(i64,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1")
+        .bind(name).fetch_optional(p).await)?;
+    Ok(r.map(|r| r.0))
+}
+
+/// Adds a practice manager: a staff record in Management and an account,
+/// returning the account id. The caller sends the invitation.
+pub async fn add_practice_manager(
+    db: &Db,
+    practice_id: i64,
+    name: &PersonName,
+    email: &EmailAddress,
+    now: i64,
+) -> Result<Result<i64, String>, AppError> {
+    let dept: Option<(i64,)> = with_db!(db, p => sqlx::query_as(
+        "SELECT id FROM departments WHERE practice_id = $1 ORDER BY (name = 'Management') DESC, id LIMIT 1")
+        .bind(practice_id).fetch_optional(p).await)?;
+    let Some((department_id,)) = dept else {
+        return Ok(Err("The practice has no departments yet.".into()));
+    };
+    let staff = super::csv_import::NewStaff {
+        full_name: name.clone(),
+        email: email.clone(),
+        job_role: JobRole::parse("Practice manager").expect("valid literal"),
+        department_id,
+        start_date: None,
+        employment_type: EmploymentType::Permanent,
+    };
+    let system = system_scope(practice_id);
+    let staff_id = match super::staff::insert(db, &system, &staff, now).await? {
+        Ok(id) => id,
+        Err(_) => {
+            let r: (i64,) = with_db!(db, p => sqlx::query_as("SELECT id FROM staff WHERE practice_id = $1 AND email = $2")
+                .bind(practice_id).bind(email.as_str()).fetch_one(p).await)?;
+            r.0
+        }
+    };
+    accounts::create_user(db, email.as_str(), name.as_str(), Role::Manager, Some(practice_id), Some(staff_id), now).await
+}
+
+/// A scope for work done on a practice's behalf by the operator or the CLI.
+fn system_scope(practice_id: i64) -> PracticeScope {
+    PracticeScope::for_system(
+        practice_id,
+        SessionUser {
+            user_id: 0,
+            email: String::new(),
+            full_name: "Safety Net".into(),
+            role: Role::Manager,
+            practice_id: Some(practice_id),
+            staff_id: None,
+            mfa_enabled: true,
+            stage: crate::auth::session::Stage::Full,
+            session_hash: String::new(),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "people/practices.html")]
+struct ListPage {
+    page: Page,
+    practices: Vec<PracticeSummary>,
+}
+
+pub async fn list(State(state): State<AppState>, OperatorScope(user): OperatorScope) -> Result<Html<String>, AppError> {
+    let sql = format!("{SUMMARY} ORDER BY p.name");
+    let rows: Vec<SummaryRow> = with_db!(&state.db, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+    render(ListPage { page: Page::for_user("Practices", &user), practices: rows.into_iter().map(summary).collect() })
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NewPracticeForm {
+    name: String,
+    ods_code: String,
+    manager_name: String,
+    manager_email: String,
+}
+
+#[derive(Template)]
+#[template(path = "people/practice_new.html")]
+struct NewPage {
+    page: Page,
+    form: NewPracticeForm,
+    errors: FieldErrors,
+}
+
+pub async fn new_page(OperatorScope(user): OperatorScope) -> Result<Html<String>, AppError> {
+    render(NewPage { page: Page::for_user("Add a practice", &user), form: NewPracticeForm::default(), errors: FieldErrors::default() })
+}
+
+fn parse_ods(raw: &str) -> Result<Option<String>, FieldError> {
+    let s = raw.trim().to_ascii_uppercase();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.len() <= 10 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(Some(s))
+    } else {
+        Err(FieldError::new("ods_code", "Enter the practice's ODS code, like A81001, or leave it blank"))
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    OperatorScope(user): OperatorScope,
+    ValidForm(form): ValidForm<NewPracticeForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let name = form.name.trim().to_string();
+    if name.is_empty() || name.len() > 120 {
+        errors.add("name", "Enter the practice's name, like Riverside Surgery");
+    }
+    let ods = errors.take(parse_ods(&form.ods_code));
+    let mname = errors.take(PersonName::parse(&form.manager_name).map_err(|e| FieldError::new("manager_name", e.message)));
+    let memail = errors.take(EmailAddress::parse(&form.manager_email).map_err(|e| FieldError::new("manager_email", e.message)));
+    let (Some(ods), Some(mname), Some(memail), true) = (ods, mname, memail, errors.is_empty()) else {
+        return Ok(render(NewPage { page: Page::for_user("Add a practice", &user), form, errors })?.into_response());
+    };
+    let now = state.clock.now();
+    let practice_id = create_practice(&state.db, &name, ods.as_deref(), now).await?;
+    let actor = Actor::user(&user, &ip);
+    audit::record(&state.db, Some(practice_id), &actor, Action::PracticeCreated, &name, now).await?;
+    match add_practice_manager(&state.db, practice_id, &mname, &memail, now).await? {
+        Ok(user_id) => {
+            accounts::send_invitation(&state, user_id, memail.as_str(), mname.as_str(), Some(practice_id), &name, &user.full_name).await?;
+            audit::record(&state.db, Some(practice_id), &actor, Action::InvitationSent,
+                &format!("practice manager {mname} <{memail}>"), now).await?;
+        }
+        Err(why) => {
+            // The practice exists; say what went wrong with the manager and let the operator add one.
+            return Err(AppError::BadRequest(format!("{name} was added, but its practice manager was not: {why}")));
+        }
+    }
+    Ok(Redirect::to(&format!("/operator/practices/{practice_id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "people/practice_show.html")]
+struct ShowPage {
+    page: Page,
+    practice: PracticeSummary,
+    managers: Vec<(String, String, bool)>,
+    form: NewPracticeForm,
+    errors: FieldErrors,
+}
+
+async fn show_page(
+    state: &AppState,
+    user: &SessionUser,
+    id: i64,
+    form: NewPracticeForm,
+    errors: FieldErrors,
+) -> Result<Html<String>, AppError> {
+    let sql = format!("{SUMMARY} WHERE p.id = $1");
+    let row: Option<SummaryRow> = with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
+    let practice = summary(row.ok_or(AppError::NotFound)?);
+    let managers: Vec<(String, String, bool)> = with_db!(&state.db, p => sqlx::query_as(
+        "SELECT full_name, email, password_hash IS NOT NULL FROM users WHERE practice_id = $1 AND role = 'manager' AND active ORDER BY full_name")
+        .bind(id).fetch_all(p).await)?;
+    render(ShowPage { page: Page::for_user(practice.name.clone(), user), practice, managers, form, errors })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    OperatorScope(user): OperatorScope,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    show_page(&state, &user, id, NewPracticeForm::default(), FieldErrors::default()).await
+}
+
+pub async fn add_manager(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    OperatorScope(user): OperatorScope,
+    Path(id): Path<i64>,
+    ValidForm(form): ValidForm<NewPracticeForm>,
+) -> Result<Response, AppError> {
+    let name: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1")
+        .bind(id).fetch_optional(p).await)?;
+    let (practice_name,) = name.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::default();
+    let mname = errors.take(PersonName::parse(&form.manager_name).map_err(|e| FieldError::new("manager_name", e.message)));
+    let memail = errors.take(EmailAddress::parse(&form.manager_email).map_err(|e| FieldError::new("manager_email", e.message)));
+    let (Some(mname), Some(memail)) = (mname, memail) else {
+        return Ok(show_page(&state, &user, id, form, errors).await?.into_response());
+    };
+    let now = state.clock.now();
+    match add_practice_manager(&state.db, id, &mname, &memail, now).await? {
+        Ok(user_id) => {
+            accounts::send_invitation(&state, user_id, memail.as_str(), mname.as_str(), Some(id), &practice_name, &user.full_name).await?;
+            audit::record(&state.db, Some(id), &Actor::user(&user, &ip), Action::InvitationSent,
+                &format!("practice manager {mname} <{memail}>"), now).await?;
+            Ok(Redirect::to(&format!("/operator/practices/{id}")).into_response())
+        }
+        Err(why) => {
+            errors.add("manager_email", why);
+            Ok(show_page(&state, &user, id, form, errors).await?.into_response())
+        }
+    }
+}

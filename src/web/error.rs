@@ -1,0 +1,74 @@
+//! One error type for every handler. Users see a plain-English page; the
+//! details of unexpected failures go to the log only.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::page::Page;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign-in required")]
+    SignInRequired,
+    #[error("two-step verification must be set up first")]
+    MfaEnrolmentRequired,
+    /// Also what a user sees for another practice's data: we never confirm it exists.
+    #[error("not found")]
+    NotFound,
+    #[error("not allowed: {0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    TooManyRequests(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    page: Page,
+    heading: String,
+    message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match self {
+            Self::SignInRequired => return Redirect::to("/sign-in").into_response(),
+            Self::MfaEnrolmentRequired => return Redirect::to("/account/mfa").into_response(),
+            Self::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Page not found",
+                "If you typed the web address, check it is correct. If you followed a link, it may be out of date.".to_string(),
+            ),
+            Self::Forbidden(why) => (StatusCode::FORBIDDEN, "You cannot do this", why.to_string()),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "Something was wrong with what was sent", m),
+            Self::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "That is too large", m),
+            Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Please wait and try again", m),
+            Self::Unexpected(e) => {
+                tracing::error!(error = ?e, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Sorry, there is a problem with Safety Net",
+                    "Nothing you did caused this. Try again in a few minutes; if it keeps happening, tell your practice manager or IT support.".to_string(),
+                )
+            }
+        };
+        let page = ErrorPage { page: Page::bare(heading), heading: heading.to_string(), message };
+        let body = page.render().unwrap_or_else(|_| heading.to_string());
+        (status, Html(body)).into_response()
+    }
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;

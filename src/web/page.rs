@@ -1,0 +1,76 @@
+//! The page frame every template extends: title, navigation for the
+//! signed-in person's role, and a one-line confirmation message.
+
+use askama::Template;
+use axum::response::Html;
+
+use super::AppError;
+use crate::auth::{Role, SessionUser};
+
+#[derive(Debug, Clone)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub name: String,
+    pub role_label: &'static str,
+    pub links: Vec<NavLink>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub title: String,
+    pub nav: Option<Nav>,
+    /// A confirmation shown at the top ("Staff member added").
+    pub notice: Option<String>,
+    /// Extra scripts this page needs, from /static.
+    pub scripts: Vec<&'static str>,
+}
+
+impl Page {
+    /// A page for someone not signed in.
+    pub fn bare(title: impl Into<String>) -> Self {
+        Self { title: title.into(), nav: None, notice: None, scripts: Vec::new() }
+    }
+
+    pub fn for_user(title: impl Into<String>, user: &SessionUser) -> Self {
+        let link = |href, label| NavLink { href, label };
+        let links = match user.role {
+            Role::Operator => vec![link("/operator", "Practices"), link("/account", "Your account")],
+            Role::Manager => vec![
+                link("/", "Home"),
+                link("/staff", "Staff"),
+                link("/departments", "Departments"),
+                link("/audit", "Audit log"),
+                link("/account", "Your account"),
+            ],
+            Role::Champion | Role::Staff => vec![link("/", "Home"), link("/account", "Your account")],
+        };
+        Self {
+            title: title.into(),
+            nav: Some(Nav { name: user.full_name.clone(), role_label: user.role.label(), links }),
+            notice: None,
+            scripts: Vec::new(),
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Self {
+        self.notice = notice;
+        self
+    }
+
+    /// Adds the in-browser password strength meter (zxcvbn runs on the device;
+    /// the password is never sent anywhere until the form is submitted).
+    pub fn with_password_meter(mut self) -> Self {
+        self.scripts.push("/static/vendor/zxcvbn/zxcvbn.js");
+        self.scripts.push("/static/js/password-meter.js");
+        self
+    }
+}
+
+pub fn render(t: impl Template) -> Result<Html<String>, AppError> {
+    t.render().map(Html).map_err(|e| AppError::Unexpected(e.into()))
+}
