@@ -19,7 +19,6 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Settings;
@@ -88,24 +87,48 @@ pub struct Routes {
 
 impl Routes {
     fn new() -> Self {
-        Self { router: Router::new(), table: Vec::new() }
+        Self {
+            router: Router::new(),
+            table: Vec::new(),
+        }
     }
 
-    fn add<H, T>(mut self, method: &'static str, filter: MethodFilter, path: &'static str, access: Access, h: H) -> Self
+    fn add<H, T>(
+        mut self,
+        method: &'static str,
+        filter: MethodFilter,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
     {
         self.router = self.router.route(path, on(filter, h));
-        self.table.push(RouteInfo { method, path, access });
+        self.table.push(RouteInfo {
+            method,
+            path,
+            access,
+        });
         self
     }
 
-    pub fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, h: H) -> Self {
+    pub fn get<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
         self.add("GET", MethodFilter::GET, path, access, h)
     }
 
-    pub fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, access: Access, h: H) -> Self {
+    pub fn post<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
         self.add("POST", MethodFilter::POST, path, access, h)
     }
 
@@ -117,8 +140,15 @@ impl Routes {
         limit: usize,
         h: H,
     ) -> Self {
-        self.router = self.router.route(path, on(MethodFilter::POST, h).layer(DefaultBodyLimit::max(limit)));
-        self.table.push(RouteInfo { method: "POST", path, access });
+        self.router = self.router.route(
+            path,
+            on(MethodFilter::POST, h).layer(DefaultBodyLimit::max(limit)),
+        );
+        self.table.push(RouteInfo {
+            method: "POST",
+            path,
+            access,
+        });
         self
     }
 }
@@ -140,8 +170,8 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Largest request body anywhere (the staff CSV upload, 5 MB plus form overhead).
-pub const MAX_BODY: usize = 6 * 1024 * 1024;
+/// The staff CSV upload: the 5 MB file plus the form around it.
+pub const UPLOAD_BODY: usize = crate::people::csv_import::MAX_FILE_BYTES + 64 * 1024;
 /// Ordinary forms are small.
 const FORM_BODY: usize = 64 * 1024;
 
@@ -153,7 +183,6 @@ pub fn app_router(state: AppState) -> Router {
         .route("/assets/{*path}", get(crate::web::assets::serve_nhsuk_asset))
         .fallback(|| async { crate::web::AppError::NotFound })
         .layer(DefaultBodyLimit::max(FORM_BODY))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY))
         .layer(CsrfLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -189,12 +218,20 @@ pub struct Application {
 
 impl Application {
     pub async fn build(mut settings: Settings, db: Db, clock: Clock) -> anyhow::Result<Self> {
-        let app_listener = TcpListener::bind(settings.listen)
-            .await
-            .with_context(|| format!("listening on {} (is something else using that address?)", settings.listen))?;
+        let app_listener = TcpListener::bind(settings.listen).await.with_context(|| {
+            format!(
+                "listening on {} (is something else using that address?)",
+                settings.listen
+            )
+        })?;
         let sim_listener = TcpListener::bind(settings.sim_listen)
             .await
-            .with_context(|| format!("listening on {} for the simulation site", settings.sim_listen))?;
+            .with_context(|| {
+                format!(
+                    "listening on {} for the simulation site",
+                    settings.sim_listen
+                )
+            })?;
         if settings.public_url.is_empty() {
             settings.public_url = format!("http://{}", app_listener.local_addr()?);
         }
@@ -202,16 +239,30 @@ impl Application {
             settings.sim_public_url = format!("http://{}", sim_listener.local_addr()?);
         }
         let mailer = Mailer::from_settings(&settings.smtp, &settings.data_dir)?;
-        let state = AppState { db, settings: Arc::new(settings), clock, outbox_wake: Arc::new(Notify::new()) };
-        Ok(Self { app_listener, sim_listener, state, mailer })
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            clock,
+            outbox_wake: Arc::new(Notify::new()),
+        };
+        Ok(Self {
+            app_listener,
+            sim_listener,
+            state,
+            mailer,
+        })
     }
 
     pub fn app_addr(&self) -> SocketAddr {
-        self.app_listener.local_addr().expect("bound listener has an address")
+        self.app_listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     pub fn sim_addr(&self) -> SocketAddr {
-        self.sim_listener.local_addr().expect("bound listener has an address")
+        self.sim_listener
+            .local_addr()
+            .expect("bound listener has an address")
     }
 
     pub fn state(&self) -> &AppState {
@@ -223,13 +274,21 @@ impl Application {
     }
 
     /// Serves both listeners and runs the email worker until `stop` fires.
-    pub async fn run_until_stopped(self, stop: CancellationToken, with_worker: bool) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        stop: CancellationToken,
+        with_worker: bool,
+    ) -> anyhow::Result<()> {
         let worker = self.worker();
-        let app = app_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let sim = sim_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let app =
+            app_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let sim =
+            sim_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let worker_task = with_worker.then(|| tokio::spawn(worker.run_until_stopped(stop.clone())));
-        let app_srv = axum::serve(self.app_listener, app).with_graceful_shutdown(stop.clone().cancelled_owned());
-        let sim_srv = axum::serve(self.sim_listener, sim).with_graceful_shutdown(stop.clone().cancelled_owned());
+        let app_srv = axum::serve(self.app_listener, app)
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let sim_srv = axum::serve(self.sim_listener, sim)
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
         let result = tokio::try_join!(app_srv, sim_srv);
         stop.cancel();
         if let Some(t) = worker_task {
@@ -252,5 +311,7 @@ pub fn format_time(unix: i64) -> String {
 }
 
 pub fn today(clock: &Clock) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(clock.now()).map(|t| t.date()).unwrap_or(time::Date::MIN)
+    time::OffsetDateTime::from_unix_timestamp(clock.now())
+        .map(|t| t.date())
+        .unwrap_or(time::Date::MIN)
 }

@@ -14,7 +14,11 @@ use crate::db::Db;
 use crate::people::domain::{EmailAddress, PersonName};
 
 #[derive(Parser)]
-#[command(name = "safetynet", version, about = "Safety Net: your GP practice's cyber security programme, in one program.")]
+#[command(
+    name = "safetynet",
+    version,
+    about = "Safety Net: your GP practice's cyber security programme, in one program."
+)]
 pub struct Cli {
     /// A TOML configuration file. Settings can also come from SAFETYNET_* environment variables
     /// (for example SAFETYNET_DATABASE_URL, SAFETYNET_SMTP__HOST).
@@ -136,14 +140,22 @@ impl ServeArgs {
 
 impl DbArgs {
     fn apply(&self, s: &mut Settings) {
-        ServeArgs { database_url: self.database_url.clone(), data_dir: self.data_dir.clone(), ..Default::default() }.apply(s)
+        ServeArgs {
+            database_url: self.database_url.clone(),
+            data_dir: self.data_dir.clone(),
+            ..Default::default()
+        }
+        .apply(s)
     }
 }
 
 pub fn run() -> std::process::ExitCode {
     let cli = Cli::parse();
     crate::telemetry::init();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: could not start: {e}");
@@ -187,28 +199,45 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("The database is up to date.");
             Ok(())
         }
-        Command::Practice { command: PracticeCommand::Create { name, ods_code, db } } => {
+        Command::Practice {
+            command: PracticeCommand::Create { name, ods_code, db },
+        } => {
             db.apply(&mut settings);
             let db = open(&settings).await?;
             let name = name.trim();
             anyhow::ensure!(!name.is_empty(), "give the practice a name with --name");
-            let id = crate::people::practices::create_practice(&db, name, ods_code.as_deref(), Clock::default().now())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = crate::people::practices::create_practice(
+                &db,
+                name,
+                ods_code.as_deref(),
+                Clock::default().now(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("Created practice {id}: {name}");
             Ok(())
         }
-        Command::Practice { command: PracticeCommand::List { db } } => {
+        Command::Practice {
+            command: PracticeCommand::List { db },
+        } => {
             db.apply(&mut settings);
             let db = open(&settings).await?;
-            let rows: Vec<(i64, String)> =
-                crate::with_db!(&db, p => sqlx::query_as("SELECT id, name FROM practices ORDER BY id").fetch_all(p).await)?;
+            let rows: Vec<(i64, String)> = crate::with_db!(&db, p => sqlx::query_as("SELECT id, name FROM practices ORDER BY id").fetch_all(p).await)?;
             for (id, name) in rows {
                 println!("{id}\t{name}");
             }
             Ok(())
         }
-        Command::User { command: UserCommand::Create { email, name, role, practice, db } } => {
+        Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    name,
+                    role,
+                    practice,
+                    db,
+                },
+        } => {
             db.apply(&mut settings);
             let db = open(&settings).await?;
             create_user(settings, db, &email, &name, &role, practice).await
@@ -222,30 +251,61 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn create_user(settings: Settings, db: Db, email: &str, name: &str, role: &str, practice: Option<i64>) -> anyhow::Result<()> {
-    let email = EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
+async fn create_user(
+    settings: Settings,
+    db: Db,
+    email: &str,
+    name: &str,
+    role: &str,
+    practice: Option<i64>,
+) -> anyhow::Result<()> {
+    let email =
+        EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
     let name = PersonName::parse(name).map_err(|e| anyhow::anyhow!("--name: {}", e.message))?;
     let role = Role::parse(role).context("--role must be operator, manager, champion or staff")?;
     let clock = Clock::default();
     let now = clock.now();
     let (user_id, practice_id, practice_name) = match (role, practice) {
         (Role::Operator, None) => {
-            let id = crate::people::accounts::create_user(&db, email.as_str(), name.as_str(), role, None, None, now)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?
-                .map_err(|e| anyhow::anyhow!(e))?;
+            let id = crate::people::accounts::create_user(
+                &db,
+                email.as_str(),
+                name.as_str(),
+                role,
+                None,
+                None,
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .map_err(|e| anyhow::anyhow!(e))?;
             (id, None, "your area".to_string())
         }
-        (Role::Operator, Some(_)) => anyhow::bail!("operators do not belong to a practice: leave out --practice"),
-        (_, None) => anyhow::bail!("give the practice id with --practice (see `safetynet practice list`)"),
+        (Role::Operator, Some(_)) => {
+            anyhow::bail!("operators do not belong to a practice: leave out --practice")
+        }
+        (_, None) => {
+            anyhow::bail!("give the practice id with --practice (see `safetynet practice list`)")
+        }
         (_, Some(pid)) => {
             let pname = crate::people::accounts::practice_name(&db, pid)
                 .await
-                .map_err(|_| anyhow::anyhow!("there is no practice {pid} (see `safetynet practice list`)"))?;
+                .map_err(|_| {
+                    anyhow::anyhow!("there is no practice {pid} (see `safetynet practice list`)")
+                })?;
             let id = if role == Role::Manager {
                 crate::people::practices::add_practice_manager(&db, pid, &name, &email, now).await
             } else {
-                crate::people::accounts::create_user(&db, email.as_str(), name.as_str(), role, Some(pid), None, now).await
+                crate::people::accounts::create_user(
+                    &db,
+                    email.as_str(),
+                    name.as_str(),
+                    role,
+                    Some(pid),
+                    None,
+                    now,
+                )
+                .await
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .map_err(|e| anyhow::anyhow!(e))?;
@@ -262,27 +322,53 @@ async fn create_user(settings: Settings, db: Db, email: &str, name: &str, role: 
         clock,
         outbox_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
     };
-    let link = crate::people::accounts::send_invitation(&state, user_id, email.as_str(), name.as_str(), practice_id, &practice_name, "Safety Net")
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let link = crate::people::accounts::send_invitation(
+        &state,
+        user_id,
+        email.as_str(),
+        name.as_str(),
+        practice_id,
+        &practice_name,
+        "Safety Net",
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("Created {} account for {name} <{email}>.", role.label());
     println!("They choose their password here (valid for 7 days; the link has also been queued as an email):\n{link}");
     Ok(())
 }
 
-async fn serve(settings: Settings, db: Db, demo: Option<crate::people::demo::DemoLogin>) -> anyhow::Result<()> {
+async fn serve(
+    settings: Settings,
+    db: Db,
+    demo: Option<crate::people::demo::DemoLogin>,
+) -> anyhow::Result<()> {
     let app = Application::build(settings, db, Clock::default()).await?;
     let url = app.state().public_url().to_string();
     println!("Safety Net is running at {url}");
     println!("Simulation site: {}", app.state().settings.sim_public_url);
     if let Some(login) = demo {
         println!();
-        println!("Demo practice: {} ({})", crate::people::demo::PRACTICE, if login.created { "just created" } else { "already set up" });
+        println!(
+            "Demo practice: {} ({})",
+            crate::people::demo::PRACTICE,
+            if login.created {
+                "just created"
+            } else {
+                "already set up"
+            }
+        );
         println!("Sign in as the practice manager:");
         println!("  email:     {}", login.email);
         println!("  password:  {}", login.password);
-        println!("  security code: add this key to an authenticator app: {}", login.totp_secret);
-        println!("  or use one of these one-time recovery codes: {}", login.recovery_codes[..3].join("  "));
+        println!(
+            "  security code: add this key to an authenticator app: {}",
+            login.totp_secret
+        );
+        println!(
+            "  or use one of these one-time recovery codes: {}",
+            login.recovery_codes[..3].join("  ")
+        );
         println!("(A new password and codes are printed each time the demo starts.)");
     }
     println!("Press Ctrl+C to stop.");

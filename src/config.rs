@@ -77,7 +77,14 @@ impl std::fmt::Debug for SmtpSettings {
             .field("port", &self.port)
             .field("security", &self.security)
             .field("username", &self.username)
-            .field("password", &if self.password.is_empty() { "" } else { "<redacted>" })
+            .field(
+                "password",
+                &if self.password.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
             .field("from", &self.from)
             .finish()
     }
@@ -101,8 +108,15 @@ impl Default for Settings {
             public_url: String::new(),
             sim_public_url: String::new(),
             trust_forwarded_for: false,
-            session: SessionSettings { idle_minutes: 30, absolute_hours: 12 },
-            sign_in: SignInSettings { max_failures_per_account: 10, max_failures_per_ip: 50, window_minutes: 5 },
+            session: SessionSettings {
+                idle_minutes: 30,
+                absolute_hours: 12,
+            },
+            sign_in: SignInSettings {
+                max_failures_per_account: 10,
+                max_failures_per_ip: 50,
+                window_minutes: 5,
+            },
             smtp: SmtpSettings {
                 host: String::new(),
                 port: 587,
@@ -121,12 +135,19 @@ impl Settings {
     pub fn load(file: Option<&std::path::Path>) -> anyhow::Result<Self> {
         let mut fig = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(path) = file {
-            anyhow::ensure!(path.exists(), "the configuration file {} does not exist", path.display());
+            anyhow::ensure!(
+                path.exists(),
+                "the configuration file {} does not exist",
+                path.display()
+            );
             fig = fig.merge(Toml::file(path));
         }
         // SAFETYNET_TEST_* and SAFETYNET_CI_* belong to the test suite, SAFETYNET_CONFIG names the file.
         let env = Env::prefixed("SAFETYNET_")
-            .filter(|k| !(k.as_str().starts_with("test_") || k.as_str().starts_with("ci_") || k == "config"))
+            .filter(|k| {
+                let k = k.as_str().to_ascii_lowercase();
+                !(k.starts_with("test_") || k.starts_with("ci_") || k == "config")
+            })
             .split("__");
         fig = fig.merge(env);
         let mut s: Settings = fig.extract().context("reading the configuration")?;
@@ -137,7 +158,8 @@ impl Settings {
     /// Fills values that default to something computed from other values.
     pub fn fill_derived(&mut self) {
         if self.database_url.is_empty() {
-            self.database_url = format!("sqlite://{}", self.data_dir.join("safetynet.db").display());
+            self.database_url =
+                format!("sqlite://{}", self.data_dir.join("safetynet.db").display());
         }
         self.public_url = self.public_url.trim_end_matches('/').to_string();
         self.sim_public_url = self.sim_public_url.trim_end_matches('/').to_string();

@@ -138,7 +138,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn user(user: &super::SessionUser, ip: &str) -> Self {
-        Self { user_id: Some(user.user_id), email: Some(user.email.clone()), ip: Some(ip.to_string()) }
+        Self {
+            user_id: Some(user.user_id),
+            email: Some(user.email.clone()),
+            ip: Some(ip.to_string()),
+        }
     }
     pub fn system() -> Self {
         Self::default()
@@ -194,8 +198,15 @@ struct AuditPage {
 
 const PER_PAGE: i64 = 50;
 
+/// at, actor email, action key, detail, ip
+type EntryRow = (i64, Option<String>, String, String, Option<String>);
+
 fn parse_day(s: &str) -> Option<time::Date> {
-    time::Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok()
+    time::Date::parse(
+        s.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }
 
 pub async fn page(
@@ -210,7 +221,8 @@ pub async fn page(
         match parse_day(&filter.from) {
             Some(d) => d.midnight().assume_utc().unix_timestamp(),
             None => {
-                error = Some("Enter the 'from' date as year-month-day, like 2026-01-31.".to_string());
+                error =
+                    Some("Enter the 'from' date as year-month-day, like 2026-01-31.".to_string());
                 i64::MIN
             }
         }
@@ -226,11 +238,13 @@ pub async fn page(
             }
         }
     };
-    let action = Action::from_key(&filter.action).map(|a| a.key()).unwrap_or("");
+    let action = Action::from_key(&filter.action)
+        .map(|a| a.key())
+        .unwrap_or("");
     let q = format!("%{}%", filter.q.trim().to_lowercase());
     let page_no = filter.page.unwrap_or(1).max(1);
     let offset = (i64::from(page_no) - 1) * PER_PAGE;
-    let rows: Vec<(i64, Option<String>, String, String, Option<String>)> = with_db!(&state.db, p => sqlx::query_as(
+    let rows: Vec<EntryRow> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT at, actor_email, action, detail, ip FROM audit_log \
          WHERE practice_id = $1 AND at >= $2 AND at < $3 AND ($4 = '' OR action = $4) \
            AND (LOWER(COALESCE(actor_email, '')) LIKE $5 OR LOWER(detail) LIKE $5) \
@@ -244,7 +258,9 @@ pub async fn page(
         .map(|(at, email, action, detail, ip)| Entry {
             when: crate::app::format_time(at),
             who: email.unwrap_or_else(|| "Safety Net".into()),
-            action: Action::from_key(&action).map(|a| a.label()).unwrap_or("Other"),
+            action: Action::from_key(&action)
+                .map(|a| a.label())
+                .unwrap_or("Other"),
             detail,
             ip: ip.unwrap_or_default(),
         })

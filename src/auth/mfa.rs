@@ -20,8 +20,16 @@ fn totp(secret_b32: &str, account: &str) -> anyhow::Result<TOTP> {
     let bytes = Secret::Encoded(secret_b32.to_string())
         .to_bytes()
         .map_err(|e| anyhow::anyhow!("stored TOTP secret is not base32: {e:?}"))?;
-    TOTP::new(Algorithm::SHA1, 6, 1, STEP, bytes, Some(ISSUER.to_string()), account.to_string())
-        .map_err(|e| anyhow::anyhow!("building TOTP: {e}"))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        1,
+        STEP,
+        bytes,
+        Some(ISSUER.to_string()),
+        account.to_string(),
+    )
+    .map_err(|e| anyhow::anyhow!("building TOTP: {e}"))
 }
 
 /// The `otpauth://` address an authenticator app reads from the QR code.
@@ -47,7 +55,10 @@ pub fn code_at(secret_b32: &str, unix_time: i64) -> anyhow::Result<String> {
 /// Checks a code, allowing one step of clock drift either way. Returns the
 /// time step it matched so the caller can refuse the same code twice.
 pub fn verify(secret_b32: &str, code: &str, now: i64, last_step: Option<i64>) -> Option<i64> {
-    let code: String = code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let code: String = code
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
@@ -76,7 +87,9 @@ pub async fn regenerate_recovery_codes(db: &Db, user_id: i64) -> Result<Vec<Stri
         let mut rng = rand::thread_rng();
         (0..RECOVERY_CODES)
             .map(|_| {
-                let mut s: String = (0..8).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect();
+                let mut s: String = (0..8)
+                    .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                    .collect();
                 s.insert(4, '-');
                 s
             })
@@ -95,11 +108,19 @@ pub async fn regenerate_recovery_codes(db: &Db, user_id: i64) -> Result<Vec<Stri
 }
 
 fn normalise(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
+    code.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase()
 }
 
 /// Uses up a recovery code; true if it was valid and unused.
-pub async fn use_recovery_code(db: &Db, user_id: i64, code: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn use_recovery_code(
+    db: &Db,
+    user_id: i64,
+    code: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let hash = digest(&normalise(code));
     let done = with_db!(db, p => sqlx::query(
         "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
@@ -124,7 +145,11 @@ mod tests {
         let now = 1_800_000_000;
         let code = code_at(&s, now).unwrap();
         let step = verify(&s, &code, now, None).expect("current code accepted");
-        assert_eq!(verify(&s, &code, now, Some(step)), None, "the same code cannot be replayed");
+        assert_eq!(
+            verify(&s, &code, now, Some(step)),
+            None,
+            "the same code cannot be replayed"
+        );
     }
 
     #[test]

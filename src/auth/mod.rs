@@ -34,7 +34,12 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().replace([' ', '-', '_'], "").as_str() {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-', '_'], "")
+            .as_str()
+        {
             "operator" => Some(Self::Operator),
             "manager" | "practicemanager" => Some(Self::Manager),
             "champion" => Some(Self::Champion),

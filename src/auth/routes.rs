@@ -35,7 +35,11 @@ pub fn routes(r: Routes) -> Routes {
         .post("/account/password", SignedInOnly, change_password)
         .get("/account/mfa", SignedInOnly, mfa_enrol_page)
         .post("/account/mfa", SignedInOnly, mfa_enrol_confirm)
-        .post("/account/mfa/recovery-codes", SignedInOnly, regenerate_codes)
+        .post(
+            "/account/mfa/recovery-codes",
+            SignedInOnly,
+            regenerate_codes,
+        )
         .post("/account/mfa/disable", SignedInOnly, mfa_disable)
 }
 
@@ -51,7 +55,17 @@ struct Account {
     active: bool,
 }
 
-type AccountRow = (i64, String, String, String, Option<i64>, Option<String>, Option<String>, Option<i64>, bool);
+type AccountRow = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    bool,
+);
 const ACCOUNT_COLUMNS: &str =
     "id, email, full_name, role, practice_id, password_hash, totp_secret, totp_last_step, active";
 
@@ -79,7 +93,8 @@ async fn account_by_email(state: &AppState, email: &str) -> Result<Option<Accoun
 
 async fn account_by_id(state: &AppState, id: i64) -> Result<Option<Account>, AppError> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
-    let row: Option<AccountRow> = with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
+    let row: Option<AccountRow> =
+        with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
     Ok(row.and_then(account_from))
 }
 
@@ -101,7 +116,10 @@ struct Notice {
     expired: Option<String>,
 }
 
-async fn sign_in_page(MaybeSession(s): MaybeSession, Query(n): Query<Notice>) -> Result<Response, AppError> {
+async fn sign_in_page(
+    MaybeSession(s): MaybeSession,
+    Query(n): Query<Notice>,
+) -> Result<Response, AppError> {
     if s.is_some_and(|s| s.stage == Stage::Full) {
         return Ok(Redirect::to("/").into_response());
     }
@@ -114,8 +132,12 @@ async fn sign_in_page(MaybeSession(s): MaybeSession, Query(n): Query<Notice>) ->
     } else {
         None
     };
-    Ok(render(SignInPage { page: Page::bare("Sign in").with_notice(notice), email: String::new(), errors: FieldErrors::default() })?
-        .into_response())
+    Ok(render(SignInPage {
+        page: Page::bare("Sign in").with_notice(notice),
+        email: String::new(),
+        errors: FieldErrors::default(),
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -143,12 +165,29 @@ async fn record_attempt(state: &AppState, email: &str, ip: &str, ok: bool) -> Re
 
 /// Refuses to check any more guesses once the limit is reached (Cyber
 /// Essentials: no more than 10 guesses in 5 minutes).
-async fn enforce_rate_limit(state: &AppState, email: &str, ip: &str, practice_id: Option<i64>) -> Result<(), AppError> {
+async fn enforce_rate_limit(
+    state: &AppState,
+    email: &str,
+    ip: &str,
+    practice_id: Option<i64>,
+) -> Result<(), AppError> {
     let (by_email, by_ip) = recent_failures(state, email, ip).await?;
     let limits = &state.settings.sign_in;
     if by_email >= limits.max_failures_per_account || by_ip >= limits.max_failures_per_ip {
-        let actor = Actor { user_id: None, email: Some(email.to_string()), ip: Some(ip.to_string()) };
-        audit::record(&state.db, practice_id, &actor, Action::SignInBlocked, "too many failed attempts", state.clock.now()).await?;
+        let actor = Actor {
+            user_id: None,
+            email: Some(email.to_string()),
+            ip: Some(ip.to_string()),
+        };
+        audit::record(
+            &state.db,
+            practice_id,
+            &actor,
+            Action::SignInBlocked,
+            "too many failed attempts",
+            state.clock.now(),
+        )
+        .await?;
         return Err(AppError::TooManyRequests(format!(
             "There have been too many attempts to sign in. For your security, wait {} minutes and try again. If you have forgotten your password, use \"Forgotten your password?\" on the sign-in page.",
             limits.window_minutes
@@ -172,21 +211,50 @@ async fn sign_in(
         errors.add("password", "Enter your password");
     }
     if !errors.is_empty() {
-        return Ok(render(SignInPage { page: Page::bare("Sign in"), email: form.email, errors })?.into_response());
+        return Ok(render(SignInPage {
+            page: Page::bare("Sign in"),
+            email: form.email,
+            errors,
+        })?
+        .into_response());
     }
     let account = account_by_email(&state, &email_raw).await?;
     let practice_id = account.as_ref().and_then(|a| a.practice_id);
     enforce_rate_limit(&state, &email_raw, &ip, practice_id).await?;
-    let ok = password::verify(form.password, account.as_ref().and_then(|a| a.password_hash.clone())).await;
+    let ok = password::verify(
+        form.password,
+        account.as_ref().and_then(|a| a.password_hash.clone()),
+    )
+    .await;
     let now = state.clock.now();
     let account = match account {
         Some(a) if ok && a.active => a,
         _ => {
             record_attempt(&state, &email_raw, &ip, false).await?;
-            let actor = Actor { user_id: None, email: Some(email_raw.clone()), ip: Some(ip.clone()) };
-            audit::record(&state.db, practice_id, &actor, Action::SignInFailed, "wrong email or password", now).await?;
-            errors.add("email", "The email address or password is not right. Check them and try again.");
-            return Ok(render(SignInPage { page: Page::bare("Sign in"), email: form.email, errors })?.into_response());
+            let actor = Actor {
+                user_id: None,
+                email: Some(email_raw.clone()),
+                ip: Some(ip.clone()),
+            };
+            audit::record(
+                &state.db,
+                practice_id,
+                &actor,
+                Action::SignInFailed,
+                "wrong email or password",
+                now,
+            )
+            .await?;
+            errors.add(
+                "email",
+                "The email address or password is not right. Check them and try again.",
+            );
+            return Ok(render(SignInPage {
+                page: Page::bare("Sign in"),
+                email: form.email,
+                errors,
+            })?
+            .into_response());
         }
     };
     record_attempt(&state, &email_raw, &ip, true).await?;
@@ -194,12 +262,28 @@ async fn sign_in(
     if let Some(old) = jar.get(session::COOKIE) {
         session::end(&state.db, old.value()).await?;
     }
-    let stage = if account.totp_secret.is_some() { Stage::AwaitingMfa } else { Stage::Full };
+    let stage = if account.totp_secret.is_some() {
+        Stage::AwaitingMfa
+    } else {
+        Stage::Full
+    };
     let secret = session::start(&state.db, account.id, stage, now).await?;
     let jar = jar.add(session::cookie(&state, secret));
     if stage == Stage::Full {
-        let actor = Actor { user_id: Some(account.id), email: Some(account.email.clone()), ip: Some(ip) };
-        audit::record(&state.db, account.practice_id, &actor, Action::SignInSucceeded, "password", now).await?;
+        let actor = Actor {
+            user_id: Some(account.id),
+            email: Some(account.email.clone()),
+            ip: Some(ip),
+        };
+        audit::record(
+            &state.db,
+            account.practice_id,
+            &actor,
+            Action::SignInSucceeded,
+            "password",
+            now,
+        )
+        .await?;
         Ok((jar, Redirect::to("/")).into_response())
     } else {
         Ok((jar, Redirect::to("/sign-in/mfa")).into_response())
@@ -215,9 +299,11 @@ struct MfaPage {
 
 async fn mfa_page(MaybeSession(s): MaybeSession) -> Result<Response, AppError> {
     match s {
-        Some(u) if u.stage == Stage::AwaitingMfa => {
-            Ok(render(MfaPage { page: Page::bare("Enter your security code"), errors: FieldErrors::default() })?.into_response())
-        }
+        Some(u) if u.stage == Stage::AwaitingMfa => Ok(render(MfaPage {
+            page: Page::bare("Enter your security code"),
+            errors: FieldErrors::default(),
+        })?
+        .into_response()),
         Some(_) => Ok(Redirect::to("/").into_response()),
         None => Ok(Redirect::to("/sign-in").into_response()),
     }
@@ -239,7 +325,9 @@ async fn mfa_submit(
     let Some(user) = s.filter(|u| u.stage == Stage::AwaitingMfa) else {
         return Ok(Redirect::to("/sign-in").into_response());
     };
-    let account = account_by_id(&state, user.user_id).await?.ok_or(AppError::SignInRequired)?;
+    let account = account_by_id(&state, user.user_id)
+        .await?
+        .ok_or(AppError::SignInRequired)?;
     enforce_rate_limit(&state, &account.email, &ip, account.practice_id).await?;
     let now = state.clock.now();
     let actor = Actor::user(&user, &ip);
@@ -252,25 +340,56 @@ async fn mfa_submit(
             method = Some("authenticator code");
         }
     }
-    if method.is_none() && code.len() >= 8 && mfa::use_recovery_code(&state.db, account.id, code, now).await? {
-        audit::record(&state.db, account.practice_id, &actor, Action::RecoveryCodeUsed, "", now).await?;
+    if method.is_none()
+        && code.len() >= 8
+        && mfa::use_recovery_code(&state.db, account.id, code, now).await?
+    {
+        audit::record(
+            &state.db,
+            account.practice_id,
+            &actor,
+            Action::RecoveryCodeUsed,
+            "",
+            now,
+        )
+        .await?;
         method = Some("recovery code");
     }
     let Some(method) = method else {
         record_attempt(&state, &account.email, &ip, false).await?;
-        audit::record(&state.db, account.practice_id, &actor, Action::MfaFailed, "", now).await?;
+        audit::record(
+            &state.db,
+            account.practice_id,
+            &actor,
+            Action::MfaFailed,
+            "",
+            now,
+        )
+        .await?;
         let mut errors = FieldErrors::default();
         errors.add(
             "code",
             "That code is not right. Enter the 6-digit code your authenticator app shows now, or one of your recovery codes.",
         );
-        return Ok(render(MfaPage { page: Page::bare("Enter your security code"), errors })?.into_response());
+        return Ok(render(MfaPage {
+            page: Page::bare("Enter your security code"),
+            errors,
+        })?
+        .into_response());
     };
     record_attempt(&state, &account.email, &ip, true).await?;
     // Rotate again: the fully signed-in session gets a new id.
     with_db!(&state.db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&user.session_hash).execute(p).await.map(|r| r.rows_affected()))?;
     let secret = session::start(&state.db, account.id, Stage::Full, now).await?;
-    audit::record(&state.db, account.practice_id, &actor, Action::SignInSucceeded, &format!("password and {method}"), now).await?;
+    audit::record(
+        &state.db,
+        account.practice_id,
+        &actor,
+        Action::SignInSucceeded,
+        &format!("password and {method}"),
+        now,
+    )
+    .await?;
     Ok((jar.add(session::cookie(&state, secret)), Redirect::to("/")).into_response())
 }
 
@@ -284,9 +403,21 @@ async fn sign_out(
         session::end(&state.db, c.value()).await?;
     }
     if let Some(u) = s {
-        audit::record(&state.db, u.practice_id, &Actor::user(&u, &ip), Action::SignedOut, "", state.clock.now()).await?;
+        audit::record(
+            &state.db,
+            u.practice_id,
+            &Actor::user(&u, &ip),
+            Action::SignedOut,
+            "",
+            state.clock.now(),
+        )
+        .await?;
     }
-    Ok((jar.add(session::removal(&state)), Redirect::to("/sign-in?signed_out=1")).into_response())
+    Ok((
+        jar.add(session::removal(&state)),
+        Redirect::to("/sign-in?signed_out=1"),
+    )
+        .into_response())
 }
 
 // ---------- forgotten password ----------
@@ -301,7 +432,12 @@ struct ForgotPage {
 }
 
 async fn forgot_page() -> Result<Html<String>, AppError> {
-    render(ForgotPage { page: Page::bare("Reset your password"), email: String::new(), errors: FieldErrors::default(), sent_to: None })
+    render(ForgotPage {
+        page: Page::bare("Reset your password"),
+        email: String::new(),
+        errors: FieldErrors::default(),
+        sent_to: None,
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -320,23 +456,51 @@ async fn forgot_submit(
         Err(e) => {
             let mut errors = FieldErrors::default();
             errors.push(e);
-            return render(ForgotPage { page: Page::bare("Reset your password"), email: form.email, errors, sent_to: None });
+            return render(ForgotPage {
+                page: Page::bare("Reset your password"),
+                email: form.email,
+                errors,
+                sent_to: None,
+            });
         }
     };
     // Requests count towards the sign-in limit, so the form cannot be used to flood a mailbox.
     enforce_rate_limit(&state, email.as_str(), &ip, None).await?;
     record_attempt(&state, email.as_str(), &ip, false).await?;
     let now = state.clock.now();
-    if let Some(account) = account_by_email(&state, email.as_str()).await?.filter(|a| a.active) {
+    if let Some(account) = account_by_email(&state, email.as_str())
+        .await?
+        .filter(|a| a.active)
+    {
         let secret = tokens::issue(&state.db, account.id, Purpose::Reset, now).await?;
         let link = format!("{}/reset-password/{secret}", state.public_url());
         let body = format!(
             "Hello {},\n\nSomeone (we hope you) asked to reset your Safety Net password.\n\nTo choose a new password, open this link within the next hour:\n{link}\n\nIf you did not ask for this, you can ignore this email: your password has not changed. You may want to tell your practice manager.\n\nSafety Net\n",
             account.full_name
         );
-        outbox::enqueue(&state, account.practice_id, "password_reset", account.email.as_str(), "Reset your Safety Net password", &body).await?;
-        let actor = Actor { user_id: Some(account.id), email: Some(account.email.clone()), ip: Some(ip) };
-        audit::record(&state.db, account.practice_id, &actor, Action::PasswordResetRequested, "", now).await?;
+        outbox::enqueue(
+            &state,
+            account.practice_id,
+            "password_reset",
+            account.email.as_str(),
+            "Reset your Safety Net password",
+            &body,
+        )
+        .await?;
+        let actor = Actor {
+            user_id: Some(account.id),
+            email: Some(account.email.clone()),
+            ip: Some(ip),
+        };
+        audit::record(
+            &state.db,
+            account.practice_id,
+            &actor,
+            Action::PasswordResetRequested,
+            "",
+            now,
+        )
+        .await?;
     }
     // The same answer whether or not the account exists, so the form cannot be used to find staff.
     render(ForgotPage {
@@ -369,13 +533,20 @@ fn check_new_password(form: &NewPasswordForm, personal: &[&str]) -> FieldErrors 
     if let Err(why) = password::check(&form.password, personal) {
         errors.add("password", why);
     } else if form.password != form.confirm {
-        errors.add("confirm", "The two passwords are different. Type the same password in both boxes.");
+        errors.add(
+            "confirm",
+            "The two passwords are different. Type the same password in both boxes.",
+        );
     }
     errors
 }
 
 fn personal_words(a: &Account) -> Vec<String> {
-    let mut words: Vec<String> = a.full_name.split_whitespace().map(str::to_lowercase).collect();
+    let mut words: Vec<String> = a
+        .full_name
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .collect();
     words.push(a.email.clone());
     if let Some((local, _)) = a.email.split_once('@') {
         words.extend(local.split(['.', '_', '-']).map(str::to_string));
@@ -391,8 +562,13 @@ fn link_expired() -> AppError {
     )
 }
 
-async fn reset_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    tokens::lookup(&state.db, &token, Purpose::Reset, state.clock.now()).await?.ok_or_else(link_expired)?;
+async fn reset_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Html<String>, AppError> {
+    tokens::lookup(&state.db, &token, Purpose::Reset, state.clock.now())
+        .await?
+        .ok_or_else(link_expired)?;
     render(ChoosePasswordPage {
         page: Page::bare("Choose a new password").with_password_meter(),
         heading: "Choose a new password".into(),
@@ -409,8 +585,12 @@ async fn reset_submit(
     ValidForm(form): ValidForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    let user_id = tokens::lookup(&state.db, &token, Purpose::Reset, now).await?.ok_or_else(link_expired)?;
-    let account = account_by_id(&state, user_id).await?.ok_or(AppError::NotFound)?;
+    let user_id = tokens::lookup(&state.db, &token, Purpose::Reset, now)
+        .await?
+        .ok_or_else(link_expired)?;
+    let account = account_by_id(&state, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let words = personal_words(&account);
     let errors = check_new_password(&form, &words.iter().map(String::as_str).collect::<Vec<_>>());
     if !errors.is_empty() {
@@ -429,8 +609,20 @@ async fn reset_submit(
     set_password(&state, account.id, form.password).await?;
     // Anyone who was signed in with the old password is signed out.
     session::end_all_for_user(&state.db, account.id, None).await?;
-    let actor = Actor { user_id: Some(account.id), email: Some(account.email.clone()), ip: Some(ip) };
-    audit::record(&state.db, account.practice_id, &actor, Action::PasswordReset, "", now).await?;
+    let actor = Actor {
+        user_id: Some(account.id),
+        email: Some(account.email.clone()),
+        ip: Some(ip),
+    };
+    audit::record(
+        &state.db,
+        account.practice_id,
+        &actor,
+        Action::PasswordReset,
+        "",
+        now,
+    )
+    .await?;
     Ok(Redirect::to("/sign-in?reset=1").into_response())
 }
 
@@ -443,9 +635,16 @@ async fn set_password(state: &AppState, user_id: i64, password: String) -> Resul
 
 // ---------- invitations ----------
 
-async fn invitation_page(State(state): State<AppState>, Path(token): Path<String>) -> Result<Html<String>, AppError> {
-    let user_id = tokens::lookup(&state.db, &token, Purpose::Invite, state.clock.now()).await?.ok_or_else(link_expired)?;
-    let account = account_by_id(&state, user_id).await?.ok_or(AppError::NotFound)?;
+async fn invitation_page(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Html<String>, AppError> {
+    let user_id = tokens::lookup(&state.db, &token, Purpose::Invite, state.clock.now())
+        .await?
+        .ok_or_else(link_expired)?;
+    let account = account_by_id(&state, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     render(invitation_form(&account, &token, FieldErrors::default()))
 }
 
@@ -470,8 +669,12 @@ async fn invitation_submit(
     ValidForm(form): ValidForm<NewPasswordForm>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    let user_id = tokens::lookup(&state.db, &token, Purpose::Invite, now).await?.ok_or_else(link_expired)?;
-    let account = account_by_id(&state, user_id).await?.ok_or(AppError::NotFound)?;
+    let user_id = tokens::lookup(&state.db, &token, Purpose::Invite, now)
+        .await?
+        .ok_or_else(link_expired)?;
+    let account = account_by_id(&state, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let words = personal_words(&account);
     let errors = check_new_password(&form, &words.iter().map(String::as_str).collect::<Vec<_>>());
     if !errors.is_empty() {
@@ -481,8 +684,20 @@ async fn invitation_submit(
         return Err(link_expired());
     }
     set_password(&state, account.id, form.password).await?;
-    let actor = Actor { user_id: Some(account.id), email: Some(account.email.clone()), ip: Some(ip) };
-    audit::record(&state.db, account.practice_id, &actor, Action::InvitationAccepted, "", now).await?;
+    let actor = Actor {
+        user_id: Some(account.id),
+        email: Some(account.email.clone()),
+        ip: Some(ip),
+    };
+    audit::record(
+        &state.db,
+        account.practice_id,
+        &actor,
+        Action::InvitationAccepted,
+        "",
+        now,
+    )
+    .await?;
     let secret = session::start(&state.db, account.id, Stage::Full, now).await?;
     Ok((jar.add(session::cookie(&state, secret)), Redirect::to("/")).into_response())
 }
@@ -500,7 +715,10 @@ struct AccountPage {
     codes_left: i64,
 }
 
-async fn account_page(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Html<String>, AppError> {
+async fn account_page(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Html<String>, AppError> {
     let codes_left = mfa::unused_recovery_codes(&state.db, user.user_id).await?;
     render(AccountPage {
         page: Page::for_user("Your account", &user),
@@ -520,7 +738,10 @@ struct ChangePasswordPage {
 }
 
 async fn change_password_page(SignedIn(user): SignedIn) -> Result<Html<String>, AppError> {
-    render(ChangePasswordPage { page: Page::for_user("Change your password", &user).with_password_meter(), errors: FieldErrors::default() })
+    render(ChangePasswordPage {
+        page: Page::for_user("Change your password", &user).with_password_meter(),
+        errors: FieldErrors::default(),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -537,7 +758,9 @@ async fn change_password(
     SignedIn(user): SignedIn,
     ValidForm(form): ValidForm<ChangePasswordForm>,
 ) -> Result<Response, AppError> {
-    let account = account_by_id(&state, user.user_id).await?.ok_or(AppError::SignInRequired)?;
+    let account = account_by_id(&state, user.user_id)
+        .await?
+        .ok_or(AppError::SignInRequired)?;
     enforce_rate_limit(&state, &account.email, &ip, account.practice_id).await?;
     let words = personal_words(&account);
     let mut errors = FieldErrors::default();
@@ -545,15 +768,31 @@ async fn change_password(
         record_attempt(&state, &account.email, &ip, false).await?;
         errors.add("current", "Your current password is not right.");
     }
-    let nf = NewPasswordForm { password: form.password, confirm: form.confirm };
-    errors.0.extend(check_new_password(&nf, &words.iter().map(String::as_str).collect::<Vec<_>>()).0);
+    let nf = NewPasswordForm {
+        password: form.password,
+        confirm: form.confirm,
+    };
+    errors
+        .0
+        .extend(check_new_password(&nf, &words.iter().map(String::as_str).collect::<Vec<_>>()).0);
     if !errors.is_empty() {
-        return Ok(render(ChangePasswordPage { page: Page::for_user("Change your password", &user).with_password_meter(), errors })?
-            .into_response());
+        return Ok(render(ChangePasswordPage {
+            page: Page::for_user("Change your password", &user).with_password_meter(),
+            errors,
+        })?
+        .into_response());
     }
     set_password(&state, account.id, nf.password).await?;
     session::end_all_for_user(&state.db, account.id, Some(&user.session_hash)).await?;
-    audit::record(&state.db, account.practice_id, &Actor::user(&user, &ip), Action::PasswordChanged, "", state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        account.practice_id,
+        &Actor::user(&user, &ip),
+        Action::PasswordChanged,
+        "",
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -597,7 +836,11 @@ async fn mfa_enrol_page(
     Ok(render(enrol_page(&user, secret, FieldErrors::default())?)?.into_response())
 }
 
-fn enrol_page(user: &super::SessionUser, secret: String, errors: FieldErrors) -> Result<MfaEnrolPage, AppError> {
+fn enrol_page(
+    user: &super::SessionUser,
+    secret: String,
+    errors: FieldErrors,
+) -> Result<MfaEnrolPage, AppError> {
     let url = mfa::provisioning_url(&secret, &user.email)?;
     Ok(MfaEnrolPage {
         page: Page::for_user("Set up two-step verification", user),
@@ -610,7 +853,11 @@ fn enrol_page(user: &super::SessionUser, secret: String, errors: FieldErrors) ->
 
 /// Groups of four make a long key easier to type into a phone.
 fn spaced(s: &str) -> String {
-    s.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+    s.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 async fn mfa_enrol_confirm(
@@ -624,7 +871,9 @@ async fn mfa_enrol_confirm(
     }
     let (pending,): (Option<String>,) = with_db!(&state.db, p => sqlx::query_as("SELECT totp_pending_secret FROM users WHERE id = $1")
         .bind(user.user_id).fetch_one(p).await)?;
-    let Some(secret) = pending else { return Ok(Redirect::to("/account/mfa").into_response()) };
+    let Some(secret) = pending else {
+        return Ok(Redirect::to("/account/mfa").into_response());
+    };
     let now = state.clock.now();
     let Some(step) = mfa::verify(&secret, &form.code, now, None) else {
         let mut errors = FieldErrors::default();
@@ -635,8 +884,20 @@ async fn mfa_enrol_confirm(
         "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $1 WHERE id = $2")
         .bind(step).bind(user.user_id).execute(p).await.map(|r| r.rows_affected()))?;
     let codes = mfa::regenerate_recovery_codes(&state.db, user.user_id).await?;
-    audit::record(&state.db, user.practice_id, &Actor::user(&user, &ip), Action::MfaEnabled, "authenticator app", now).await?;
-    Ok(render(RecoveryCodesPage { page: Page::for_user("Save your recovery codes", &user), codes })?.into_response())
+    audit::record(
+        &state.db,
+        user.practice_id,
+        &Actor::user(&user, &ip),
+        Action::MfaEnabled,
+        "authenticator app",
+        now,
+    )
+    .await?;
+    Ok(render(RecoveryCodesPage {
+        page: Page::for_user("Save your recovery codes", &user),
+        codes,
+    })?
+    .into_response())
 }
 
 async fn regenerate_codes(
@@ -648,9 +909,20 @@ async fn regenerate_codes(
         return Ok(Redirect::to("/account/mfa").into_response());
     }
     let codes = mfa::regenerate_recovery_codes(&state.db, user.user_id).await?;
-    audit::record(&state.db, user.practice_id, &Actor::user(&user, &ip), Action::RecoveryCodesRegenerated, "", state.clock.now())
-        .await?;
-    Ok(render(RecoveryCodesPage { page: Page::for_user("Save your recovery codes", &user), codes })?.into_response())
+    audit::record(
+        &state.db,
+        user.practice_id,
+        &Actor::user(&user, &ip),
+        Action::RecoveryCodesRegenerated,
+        "",
+        state.clock.now(),
+    )
+    .await?;
+    Ok(render(RecoveryCodesPage {
+        page: Page::for_user("Save your recovery codes", &user),
+        codes,
+    })?
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -670,16 +942,28 @@ async fn mfa_disable(
             "Practice managers and operators must keep two-step verification on, because their accounts can see everyone's details.",
         ));
     }
-    let account = account_by_id(&state, user.user_id).await?.ok_or(AppError::SignInRequired)?;
+    let account = account_by_id(&state, user.user_id)
+        .await?
+        .ok_or(AppError::SignInRequired)?;
     enforce_rate_limit(&state, &account.email, &ip, account.practice_id).await?;
     if !password::verify(form.current, account.password_hash).await {
         record_attempt(&state, &account.email, &ip, false).await?;
-        return Err(AppError::BadRequest("Your password was not right, so two-step verification is still on.".into()));
+        return Err(AppError::BadRequest(
+            "Your password was not right, so two-step verification is still on.".into(),
+        ));
     }
     with_db!(&state.db, p => {
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1").bind(user.user_id).execute(p).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.user_id).execute(p).await?;
     });
-    audit::record(&state.db, user.practice_id, &Actor::user(&user, &ip), Action::MfaDisabled, "", state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        user.practice_id,
+        &Actor::user(&user, &ip),
+        Action::MfaDisabled,
+        "",
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/account").into_response())
 }

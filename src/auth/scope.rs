@@ -11,9 +11,14 @@ use super::Role;
 use crate::app::AppState;
 use crate::web::AppError;
 
-async fn session_from(parts: &mut Parts, state: &AppState) -> Result<Option<SessionUser>, AppError> {
+async fn session_from(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<SessionUser>, AppError> {
     let jar = CookieJar::from_headers(&parts.headers);
-    let Some(c) = jar.get(session::COOKIE) else { return Ok(None) };
+    let Some(c) = jar.get(session::COOKIE) else {
+        return Ok(None);
+    };
     if c.value().is_empty() || c.value().len() > 100 {
         return Ok(None);
     }
@@ -62,7 +67,8 @@ where
 {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let SignedInForEnrolment(u) = SignedInForEnrolment::from_request_parts(parts, state).await?;
+        let SignedInForEnrolment(u) =
+            SignedInForEnrolment::from_request_parts(parts, state).await?;
         if u.role.requires_mfa() && !u.mfa_enabled {
             return Err(AppError::MfaEnrolmentRequired);
         }
@@ -127,7 +133,9 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let scope = PracticeScope::from_request_parts(parts, state).await?;
         if scope.role() != Role::Manager {
-            return Err(AppError::Forbidden("Only the practice manager can use this page."));
+            return Err(AppError::Forbidden(
+                "Only the practice manager can use this page.",
+            ));
         }
         Ok(Self(scope))
     }

@@ -42,7 +42,19 @@ pub struct SessionUser {
     pub session_hash: String,
 }
 
-type Row = (i64, String, String, String, Option<i64>, Option<i64>, bool, String, i64, i64, bool);
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    bool,
+    String,
+    i64,
+    i64,
+    bool,
+);
 
 /// Starts a new session (a new id every time: sign-in rotates the id).
 pub async fn start(db: &Db, user_id: i64, stage: Stage, now: i64) -> Result<String, sqlx::Error> {
@@ -58,7 +70,11 @@ pub async fn end(db: &Db, secret: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Signs a person out everywhere, except (optionally) the session they are using.
-pub async fn end_all_for_user(db: &Db, user_id: i64, keep_hash: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn end_all_for_user(
+    db: &Db,
+    user_id: i64,
+    keep_hash: Option<&str>,
+) -> Result<(), sqlx::Error> {
     with_db!(db, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user_id).bind(keep_hash.unwrap_or("")).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
@@ -73,7 +89,19 @@ pub async fn load(state: &AppState, secret: &str) -> Result<Option<SessionUser>,
                 s.stage, s.created_at, s.last_seen_at, u.active \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1")
         .bind(&hash).fetch_optional(p).await)?;
-    let Some((user_id, email, full_name, role, practice_id, staff_id, mfa_enabled, stage, created, last_seen, active)) = row
+    let Some((
+        user_id,
+        email,
+        full_name,
+        role,
+        practice_id,
+        staff_id,
+        mfa_enabled,
+        stage,
+        created,
+        last_seen,
+        active,
+    )) = row
     else {
         return Ok(None);
     };
@@ -97,7 +125,11 @@ pub async fn load(state: &AppState, secret: &str) -> Result<Option<SessionUser>,
         practice_id,
         staff_id,
         mfa_enabled,
-        stage: if stage == "full" { Stage::Full } else { Stage::AwaitingMfa },
+        stage: if stage == "full" {
+            Stage::Full
+        } else {
+            Stage::AwaitingMfa
+        },
         session_hash: hash,
     }))
 }

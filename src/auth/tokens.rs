@@ -41,7 +41,12 @@ impl Purpose {
 }
 
 /// Creates a link token for a user and returns the secret to put in the link.
-pub async fn issue(db: &crate::db::Db, user_id: i64, purpose: Purpose, now: i64) -> Result<String, sqlx::Error> {
+pub async fn issue(
+    db: &crate::db::Db,
+    user_id: i64,
+    purpose: Purpose,
+    now: i64,
+) -> Result<String, sqlx::Error> {
     let secret = new_secret();
     let hash = digest(&secret);
     crate::with_db!(db, p => {
@@ -56,7 +61,12 @@ pub async fn issue(db: &crate::db::Db, user_id: i64, purpose: Purpose, now: i64)
 }
 
 /// The user a live (unused, unexpired) link belongs to.
-pub async fn lookup(db: &crate::db::Db, secret: &str, purpose: Purpose, now: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn lookup(
+    db: &crate::db::Db,
+    secret: &str,
+    purpose: Purpose,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
     let hash = digest(secret);
     let row: Option<(i64,)> = crate::with_db!(db, p => sqlx::query_as(
         "SELECT user_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
@@ -65,7 +75,12 @@ pub async fn lookup(db: &crate::db::Db, secret: &str, purpose: Purpose, now: i64
 }
 
 /// Marks a link used; false if someone else used it first.
-pub async fn consume(db: &crate::db::Db, secret: &str, purpose: Purpose, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn consume(
+    db: &crate::db::Db,
+    secret: &str,
+    purpose: Purpose,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     let hash = digest(secret);
     let done = crate::with_db!(db, p => sqlx::query(
         "UPDATE auth_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1")

@@ -10,7 +10,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection};
 
 /// A pool on whichever backend the database URL named.
 #[derive(Clone, Debug)]
@@ -64,10 +67,20 @@ impl Db {
                 let opts = SqliteConnectOptions::from_str(url)
                     .with_context(|| format!("reading the SQLite URL {url}"))?
                     .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true);
+                    .foreign_keys(true)
+                    // Sorting and statement journals stay in memory rather than in temporary files.
+                    .pragma("temp_store", "memory");
+                // WAL belongs to the file, so it is switched on once here rather than by every
+                // pooled connection, where it races with writers already at work.
+                let first = opts
+                    .clone()
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .connect()
+                    .await
+                    .with_context(|| format!("opening the SQLite database {url}"))?;
+                first.close().await?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .connect_with(opts)

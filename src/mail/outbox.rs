@@ -36,7 +36,11 @@ pub async fn enqueue(
 
 /// Claims the next due message for `lease_secs`. A worker that dies mid-send
 /// loses its lease and another picks the message up again.
-pub async fn claim_next(db: &Db, now: i64, lease_secs: i64) -> Result<Option<Outgoing>, sqlx::Error> {
+pub async fn claim_next(
+    db: &Db,
+    now: i64,
+    lease_secs: i64,
+) -> Result<Option<Outgoing>, sqlx::Error> {
     // The outer condition repeats the lease check, so two workers racing for
     // the same row cannot both win (PostgreSQL re-checks it after the row lock).
     const SQL: &str = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
@@ -44,9 +48,14 @@ pub async fn claim_next(db: &Db, now: i64, lease_secs: i64) -> Result<Option<Out
                       AND (locked_until IS NULL OR locked_until < $2) ORDER BY next_attempt_at, id LIMIT 1) \
           AND (locked_until IS NULL OR locked_until < $2) \
         RETURNING id, to_addr, subject, body_text, attempts";
-    let row: Option<(i64, String, String, String, i64)> =
-        with_db!(db, p => sqlx::query_as(SQL).bind(now + lease_secs).bind(now).fetch_optional(p).await)?;
-    Ok(row.map(|(id, to, subject, body_text, attempts)| Outgoing { id, to, subject, body_text, attempts }))
+    let row: Option<(i64, String, String, String, i64)> = with_db!(db, p => sqlx::query_as(SQL).bind(now + lease_secs).bind(now).fetch_optional(p).await)?;
+    Ok(row.map(|(id, to, subject, body_text, attempts)| Outgoing {
+        id,
+        to,
+        subject,
+        body_text,
+        attempts,
+    }))
 }
 
 pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
@@ -63,7 +72,12 @@ pub fn backoff_secs(attempts: i64) -> i64 {
 }
 
 /// A temporary failure: try again later, until the attempts run out.
-pub async fn retry_later(db: &Db, msg: &Outgoing, error: &str, now: i64) -> Result<(), sqlx::Error> {
+pub async fn retry_later(
+    db: &Db,
+    msg: &Outgoing,
+    error: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     if msg.attempts >= MAX_ATTEMPTS {
         return mark_failed(db, msg.id, error).await;
     }

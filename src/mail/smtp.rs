@@ -25,28 +25,43 @@ pub enum SendError {
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
-    Pickup { dir: PathBuf, from: Mailbox },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
+    Pickup {
+        dir: PathBuf,
+        from: Mailbox,
+    },
 }
 
 impl Mailer {
     pub fn from_settings(s: &SmtpSettings, data_dir: &std::path::Path) -> anyhow::Result<Self> {
-        let from: Mailbox = s
-            .from
-            .parse()
-            .with_context(|| format!("the SMTP 'from' address {:?} is not a valid email address", s.from))?;
+        let from: Mailbox = s.from.parse().with_context(|| {
+            format!(
+                "the SMTP 'from' address {:?} is not a valid email address",
+                s.from
+            )
+        })?;
         if s.host.trim().is_empty() {
-            return Ok(Self::Pickup { dir: data_dir.join("outbox-pickup"), from });
+            return Ok(Self::Pickup {
+                dir: data_dir.join("outbox-pickup"),
+                from,
+            });
         }
         let tls = || -> anyhow::Result<TlsParameters> {
             let mut b = TlsParameters::builder(s.host.clone());
             if let Some(ca) = &s.ca_file {
-                let pem = std::fs::read(ca).with_context(|| format!("reading the SMTP CA file {}", ca.display()))?;
-                b = b.add_root_certificate(Certificate::from_pem(&pem).context("reading the SMTP CA certificate")?);
+                let pem = std::fs::read(ca)
+                    .with_context(|| format!("reading the SMTP CA file {}", ca.display()))?;
+                b = b.add_root_certificate(
+                    Certificate::from_pem(&pem).context("reading the SMTP CA certificate")?,
+                );
             }
             b.build_rustls().context("setting up TLS for SMTP")
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone()).port(s.port);
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone()).port(s.port);
         builder = match s.security {
             SmtpSecurity::None => builder.tls(Tls::None),
             SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
@@ -55,14 +70,18 @@ impl Mailer {
         if !s.username.is_empty() {
             builder = builder.credentials(Credentials::new(s.username.clone(), s.password.clone()));
         }
-        Ok(Self::Smtp { transport: builder.timeout(Some(std::time::Duration::from_secs(30))).build(), from })
+        Ok(Self::Smtp {
+            transport: builder
+                .timeout(Some(std::time::Duration::from_secs(30)))
+                .build(),
+            from,
+        })
     }
 
     fn build(from: &Mailbox, msg: &Outgoing) -> Result<Message, SendError> {
-        let to: Mailbox = msg
-            .to
-            .parse()
-            .map_err(|e| SendError::Permanent(format!("the address {:?} cannot be used: {e}", msg.to)))?;
+        let to: Mailbox = msg.to.parse().map_err(|e| {
+            SendError::Permanent(format!("the address {:?} cannot be used: {e}", msg.to))
+        })?;
         Message::builder()
             .from(from.clone())
             .to(to)
@@ -94,7 +113,8 @@ impl Mailer {
                     std::fs::write(&tmp, m.formatted())?;
                     std::fs::rename(tmp, dir.join(format!("{:06}.eml", msg.id)))
                 };
-                write().map_err(|e| SendError::Temporary(format!("writing to the pickup folder: {e}")))
+                write()
+                    .map_err(|e| SendError::Temporary(format!("writing to the pickup folder: {e}")))
             }
         }
     }
@@ -102,7 +122,10 @@ impl Mailer {
     pub fn describe(&self) -> String {
         match self {
             Self::Smtp { .. } => "SMTP".into(),
-            Self::Pickup { dir, .. } => format!("no mail server set: messages are saved in {}", dir.display()),
+            Self::Pickup { dir, .. } => format!(
+                "no mail server set: messages are saved in {}",
+                dir.display()
+            ),
         }
     }
 }

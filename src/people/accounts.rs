@@ -51,13 +51,20 @@ pub async fn send_invitation(
     let body = format!(
         "Hello {full_name},\n\n{inviter} has invited you to Safety Net, {practice_name}'s cyber security programme: short training, practice drills, and the plans we follow if something goes wrong.\n\nTo choose your password, open this link within 7 days:\n{link}\n\nIf you were not expecting this email, check with your practice manager before clicking. That is always a good habit.\n\nSafety Net\n"
     );
-    outbox::enqueue(state, practice_id, "invitation", email, &format!("You're invited to Safety Net at {practice_name}"), &body).await?;
+    outbox::enqueue(
+        state,
+        practice_id,
+        "invitation",
+        email,
+        &format!("You're invited to Safety Net at {practice_name}"),
+        &body,
+    )
+    .await?;
     Ok(link)
 }
 
 pub async fn practice_name(db: &Db, practice_id: i64) -> Result<String, sqlx::Error> {
-    let (name,): (String,) =
-        with_db!(db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1").bind(practice_id).fetch_one(p).await)?;
+    let (name,): (String,) = with_db!(db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1").bind(practice_id).fetch_one(p).await)?;
     Ok(name)
 }
 
@@ -67,9 +74,14 @@ pub async fn invite(
     scope: ManagerScope,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let m = staff::find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !m.active {
-        return Err(AppError::BadRequest(format!("{} has left the practice, so cannot be invited.", m.full_name)));
+        return Err(AppError::BadRequest(format!(
+            "{} has left the practice, so cannot be invited.",
+            m.full_name
+        )));
     }
     let existing: Option<(i64, bool)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT id, password_hash IS NOT NULL FROM users WHERE staff_id = $1 AND practice_id = $2")
@@ -90,9 +102,25 @@ pub async fn invite(
         }
     };
     let practice = practice_name(&state.db, scope.practice_id()).await?;
-    send_invitation(&state, user_id, &m.email, &m.full_name, Some(scope.practice_id()), &practice, &scope.user.full_name).await?;
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::InvitationSent,
-        &format!("{} <{}>", m.full_name, m.email), state.clock.now()).await?;
+    send_invitation(
+        &state,
+        user_id,
+        &m.email,
+        &m.full_name,
+        Some(scope.practice_id()),
+        &practice,
+        &scope.user.full_name,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::InvitationSent,
+        &format!("{} <{}>", m.full_name, m.email),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/staff/{id}?invited=1")).into_response())
 }
 
@@ -109,9 +137,14 @@ pub async fn set_manager(
     Path(id): Path<i64>,
     ValidForm(form): ValidForm<ManagerForm>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let m = staff::find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !m.account.has_account() {
-        return Err(AppError::BadRequest(format!("Invite {} to Safety Net first.", m.full_name)));
+        return Err(AppError::BadRequest(format!(
+            "Invite {} to Safety Net first.",
+            m.full_name
+        )));
     }
     let make_manager = form.manager == "yes";
     if !make_manager {
@@ -131,7 +164,14 @@ pub async fn set_manager(
     };
     with_db!(&state.db, p => sqlx::query("UPDATE users SET role = $1 WHERE staff_id = $2 AND practice_id = $3")
         .bind(role.as_str()).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::RoleChanged,
-        &format!("{} is now {}", m.full_name, role.label()), state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::RoleChanged,
+        &format!("{} is now {}", m.full_name, role.label()),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }

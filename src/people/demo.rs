@@ -15,31 +15,206 @@ pub const MANAGER_EMAIL: &str = "priya.shah@riverside-surgery.example";
 
 /// (name, job role, department, employment type, start date, champion)
 const STAFF: [(&str, &str, &str, &str, &str, bool); 25] = [
-    ("Priya Shah", "Practice manager", "Management", "permanent", "2015-04-01", false),
-    ("Helen Moss", "Assistant practice manager", "Management", "permanent", "2019-09-02", false),
-    ("Amelia Hughes", "Receptionist and care navigator", "Reception & care navigation", "permanent", "2021-01-11", false),
-    ("Tom Bennett", "Receptionist and care navigator", "Reception & care navigation", "permanent", "2023-06-05", false),
-    ("Fatima Begum", "Receptionist and care navigator", "Reception & care navigation", "permanent", "2018-03-19", true),
-    ("Grace O'Connor", "Reception team leader", "Reception & care navigation", "permanent", "2016-10-03", false),
-    ("Daniel Price", "Receptionist", "Reception & care navigation", "bank", "2024-02-12", false),
-    ("Siân Williams", "Receptionist", "Reception & care navigation", "permanent", "2025-08-04", false),
-    ("Dr Rachel Morgan", "GP partner", "Clinical", "permanent", "2009-08-03", false),
-    ("Dr Imran Qureshi", "GP partner", "Clinical", "permanent", "2012-02-01", false),
-    ("Dr Hannah Clarke", "Salaried GP", "Clinical", "permanent", "2020-08-05", false),
-    ("Dr Oliver Grant", "Locum GP", "Clinical", "locum", "2026-09-01", false),
-    ("Emma Walsh", "Practice nurse", "Clinical", "permanent", "2017-05-15", true),
-    ("Joseph Adeyemi", "Advanced nurse practitioner", "Clinical", "permanent", "2019-11-04", false),
-    ("Chloe Turner", "Healthcare assistant", "Clinical", "permanent", "2022-04-25", false),
-    ("Priyanka Patel", "Clinical pharmacist", "Clinical", "permanent", "2021-07-01", false),
-    ("Liam Foster", "Paramedic practitioner", "Clinical", "permanent", "2023-01-09", false),
-    ("Dr Sophie Reid", "GP registrar", "Clinical", "trainee", "2026-08-05", false),
-    ("Karen Doyle", "Medical secretary", "Administration & secretaries", "permanent", "2011-06-13", true),
-    ("Michael Evans", "Medical secretary", "Administration & secretaries", "permanent", "2020-02-17", false),
-    ("Aisha Rahman", "Administrator and notes summariser", "Administration & secretaries", "permanent", "2022-09-12", false),
-    ("Ruth Jenkins", "Prescriptions clerk", "Administration & secretaries", "permanent", "2014-03-03", false),
-    ("Gareth Lloyd", "Dispensary manager", "Dispensary", "permanent", "2013-07-22", true),
-    ("Nia Roberts", "Dispenser", "Dispensary", "permanent", "2021-10-18", false),
-    ("Ben Carter", "Dispenser", "Dispensary", "fixed_term", "2026-05-11", false),
+    (
+        "Priya Shah",
+        "Practice manager",
+        "Management",
+        "permanent",
+        "2015-04-01",
+        false,
+    ),
+    (
+        "Helen Moss",
+        "Assistant practice manager",
+        "Management",
+        "permanent",
+        "2019-09-02",
+        false,
+    ),
+    (
+        "Amelia Hughes",
+        "Receptionist and care navigator",
+        "Reception & care navigation",
+        "permanent",
+        "2021-01-11",
+        false,
+    ),
+    (
+        "Tom Bennett",
+        "Receptionist and care navigator",
+        "Reception & care navigation",
+        "permanent",
+        "2023-06-05",
+        false,
+    ),
+    (
+        "Fatima Begum",
+        "Receptionist and care navigator",
+        "Reception & care navigation",
+        "permanent",
+        "2018-03-19",
+        true,
+    ),
+    (
+        "Grace O'Connor",
+        "Reception team leader",
+        "Reception & care navigation",
+        "permanent",
+        "2016-10-03",
+        false,
+    ),
+    (
+        "Daniel Price",
+        "Receptionist",
+        "Reception & care navigation",
+        "bank",
+        "2024-02-12",
+        false,
+    ),
+    (
+        "Siân Williams",
+        "Receptionist",
+        "Reception & care navigation",
+        "permanent",
+        "2025-08-04",
+        false,
+    ),
+    (
+        "Dr Rachel Morgan",
+        "GP partner",
+        "Clinical",
+        "permanent",
+        "2009-08-03",
+        false,
+    ),
+    (
+        "Dr Imran Qureshi",
+        "GP partner",
+        "Clinical",
+        "permanent",
+        "2012-02-01",
+        false,
+    ),
+    (
+        "Dr Hannah Clarke",
+        "Salaried GP",
+        "Clinical",
+        "permanent",
+        "2020-08-05",
+        false,
+    ),
+    (
+        "Dr Oliver Grant",
+        "Locum GP",
+        "Clinical",
+        "locum",
+        "2026-09-01",
+        false,
+    ),
+    (
+        "Emma Walsh",
+        "Practice nurse",
+        "Clinical",
+        "permanent",
+        "2017-05-15",
+        true,
+    ),
+    (
+        "Joseph Adeyemi",
+        "Advanced nurse practitioner",
+        "Clinical",
+        "permanent",
+        "2019-11-04",
+        false,
+    ),
+    (
+        "Chloe Turner",
+        "Healthcare assistant",
+        "Clinical",
+        "permanent",
+        "2022-04-25",
+        false,
+    ),
+    (
+        "Priyanka Patel",
+        "Clinical pharmacist",
+        "Clinical",
+        "permanent",
+        "2021-07-01",
+        false,
+    ),
+    (
+        "Liam Foster",
+        "Paramedic practitioner",
+        "Clinical",
+        "permanent",
+        "2023-01-09",
+        false,
+    ),
+    (
+        "Dr Sophie Reid",
+        "GP registrar",
+        "Clinical",
+        "trainee",
+        "2026-08-05",
+        false,
+    ),
+    (
+        "Karen Doyle",
+        "Medical secretary",
+        "Administration & secretaries",
+        "permanent",
+        "2011-06-13",
+        true,
+    ),
+    (
+        "Michael Evans",
+        "Medical secretary",
+        "Administration & secretaries",
+        "permanent",
+        "2020-02-17",
+        false,
+    ),
+    (
+        "Aisha Rahman",
+        "Administrator and notes summariser",
+        "Administration & secretaries",
+        "permanent",
+        "2022-09-12",
+        false,
+    ),
+    (
+        "Ruth Jenkins",
+        "Prescriptions clerk",
+        "Administration & secretaries",
+        "permanent",
+        "2014-03-03",
+        false,
+    ),
+    (
+        "Gareth Lloyd",
+        "Dispensary manager",
+        "Dispensary",
+        "permanent",
+        "2013-07-22",
+        true,
+    ),
+    (
+        "Nia Roberts",
+        "Dispenser",
+        "Dispensary",
+        "permanent",
+        "2021-10-18",
+        false,
+    ),
+    (
+        "Ben Carter",
+        "Dispenser",
+        "Dispensary",
+        "fixed_term",
+        "2026-05-11",
+        false,
+    ),
 ];
 
 pub struct DemoLogin {
@@ -92,7 +267,11 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
             },
         );
         for (name, role, dept, kind, start, champion) in STAFF {
-            let department_id = depts.iter().find(|(_, n)| n == dept).map(|(id, _)| *id).expect("default department");
+            let department_id = depts
+                .iter()
+                .find(|(_, n)| n == dept)
+                .map(|(id, _)| *id)
+                .expect("default department");
             let s = NewStaff {
                 full_name: PersonName::parse(name).expect("demo name"),
                 email: EmailAddress::parse(&email_for(name)).expect("demo email"),
@@ -101,14 +280,24 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 start_date: Some(StartDate::parse(start).expect("demo date")),
                 employment_type: EmploymentType::parse(kind).expect("demo kind"),
             };
-            let id = super::staff::insert(db, &scope, &s, now).await?.map_err(|e| anyhow::anyhow!("{:?}", e.0))?;
+            let id = super::staff::insert(db, &scope, &s, now)
+                .await?
+                .map_err(|e| anyhow::anyhow!("{:?}", e.0))?;
             if champion {
                 with_db!(db, p => sqlx::query("UPDATE staff SET is_champion = TRUE WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
             }
             if s.email.as_str() == MANAGER_EMAIL {
-                super::accounts::create_user(db, MANAGER_EMAIL, name, Role::Manager, Some(practice_id), Some(id), now)
-                    .await?
-                    .map_err(|e| anyhow::anyhow!(e))?;
+                super::accounts::create_user(
+                    db,
+                    MANAGER_EMAIL,
+                    name,
+                    Role::Manager,
+                    Some(practice_id),
+                    Some(id),
+                    now,
+                )
+                .await?
+                .map_err(|e| anyhow::anyhow!(e))?;
             }
         }
     }
@@ -116,21 +305,27 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
     let password = format!("{}-{}-{}-{}", word(), word(), word(), word());
     debug_assert!(password::check(&password, &[]).is_ok());
     let hash = password::hash(password.clone()).await?;
-    let (user_id, secret): (i64, Option<String>) =
-        with_db!(db, p => sqlx::query_as("SELECT id, totp_secret FROM users WHERE email = $1").bind(MANAGER_EMAIL).fetch_one(p).await)?;
+    let (user_id, secret): (i64, Option<String>) = with_db!(db, p => sqlx::query_as("SELECT id, totp_secret FROM users WHERE email = $1").bind(MANAGER_EMAIL).fetch_one(p).await)?;
     let secret = secret.unwrap_or_else(mfa::new_secret);
     with_db!(db, p => sqlx::query("UPDATE users SET password_hash = $1, totp_secret = $2, active = TRUE WHERE id = $3")
         .bind(&hash).bind(&secret).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
     let recovery_codes = mfa::regenerate_recovery_codes(db, user_id).await?;
-    Ok(DemoLogin { email: MANAGER_EMAIL.into(), password, totp_secret: secret, recovery_codes, created })
+    Ok(DemoLogin {
+        email: MANAGER_EMAIL.into(),
+        password,
+        totp_secret: secret,
+        recovery_codes,
+        created,
+    })
 }
 
 fn word() -> &'static str {
     use rand::seq::SliceRandom;
     const WORDS: [&str; 32] = [
-        "kettle", "orbit", "meadow", "lantern", "pebble", "violin", "harbour", "copper", "thistle", "saddle", "glacier", "walnut",
-        "quarry", "biscuit", "falcon", "marble", "tundra", "anchor", "pepper", "juniper", "canyon", "velvet", "oyster", "piano",
-        "rocket", "hazel", "magnet", "willow", "ember", "parsnip", "compass", "badger",
+        "kettle", "orbit", "meadow", "lantern", "pebble", "violin", "harbour", "copper", "thistle",
+        "saddle", "glacier", "walnut", "quarry", "biscuit", "falcon", "marble", "tundra", "anchor",
+        "pepper", "juniper", "canyon", "velvet", "oyster", "piano", "rocket", "hazel", "magnet",
+        "willow", "ember", "parsnip", "compass", "badger",
     ];
     WORDS.choose(&mut rand::thread_rng()).expect("non-empty")
 }

@@ -44,7 +44,11 @@ pub async fn all(db: &Db, scope: &PracticeScope) -> Result<Vec<Department>, sqlx
             id,
             name,
             active_staff,
-            champions: champs.iter().filter(|(d, _)| *d == id).map(|(_, n)| n.clone()).collect(),
+            champions: champs
+                .iter()
+                .filter(|(d, _)| *d == id)
+                .map(|(_, n)| n.clone())
+                .collect(),
         })
         .collect())
 }
@@ -67,7 +71,10 @@ struct DepartmentsPage {
     errors: FieldErrors,
 }
 
-pub async fn list(State(state): State<AppState>, scope: ManagerScope) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+) -> Result<Html<String>, AppError> {
     render(DepartmentsPage {
         page: Page::for_user("Departments", &scope.user),
         departments: all(&state.db, &scope).await?,
@@ -94,11 +101,21 @@ pub async fn create(
             .bind(scope.practice_id()).bind(name.as_str()).bind(state.clock.now()).execute(p).await.map(|r| r.rows_affected()));
         match r {
             Ok(_) => {
-                audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::DepartmentChanged,
-                    &format!("added {name}"), state.clock.now()).await?;
+                audit::record(
+                    &state.db,
+                    Some(scope.practice_id()),
+                    &Actor::user(&scope.user, &ip),
+                    Action::DepartmentChanged,
+                    &format!("added {name}"),
+                    state.clock.now(),
+                )
+                .await?;
                 return Ok(Redirect::to("/departments").into_response());
             }
-            Err(e) if is_unique_violation(&e) => errors.add("name", format!("There is already a department called {name}.")),
+            Err(e) if is_unique_violation(&e) => errors.add(
+                "name",
+                format!("There is already a department called {name}."),
+            ),
             Err(e) => return Err(e.into()),
         }
     }
@@ -112,7 +129,11 @@ pub async fn create(
 }
 
 /// The department's name, if it belongs to the practice in scope.
-pub async fn name_of(db: &Db, scope: &PracticeScope, id: i64) -> Result<Option<String>, sqlx::Error> {
+pub async fn name_of(
+    db: &Db,
+    scope: &PracticeScope,
+    id: i64,
+) -> Result<Option<String>, sqlx::Error> {
     let row: Option<(String,)> = with_db!(db, p => sqlx::query_as("SELECT name FROM departments WHERE id = $1 AND practice_id = $2")
         .bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))
@@ -125,19 +146,30 @@ pub async fn rename(
     Path(id): Path<i64>,
     ValidForm(form): ValidForm<NameForm>,
 ) -> Result<Response, AppError> {
-    let old = name_of(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let old = name_of(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let name = DepartmentName::parse(&form.name).map_err(|e| AppError::BadRequest(e.message))?;
     let r = with_db!(&state.db, p => sqlx::query("UPDATE departments SET name = $1 WHERE id = $2 AND practice_id = $3")
         .bind(name.as_str()).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()));
     match r {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(AppError::BadRequest(format!("There is already a department called {name}. Choose another name.")))
+            return Err(AppError::BadRequest(format!(
+                "There is already a department called {name}. Choose another name."
+            )))
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::DepartmentChanged,
-        &format!("renamed {old} to {name}"), state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::DepartmentChanged,
+        &format!("renamed {old} to {name}"),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/departments").into_response())
 }
 
@@ -147,7 +179,9 @@ pub async fn delete(
     scope: ManagerScope,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let name = name_of(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let name = name_of(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (n,): (i64,) = with_db!(&state.db, p => sqlx::query_as("SELECT COUNT(*) FROM staff WHERE department_id = $1 AND practice_id = $2")
         .bind(id).bind(scope.practice_id()).fetch_one(p).await)?;
     if n > 0 {
@@ -157,7 +191,14 @@ pub async fn delete(
     }
     with_db!(&state.db, p => sqlx::query("DELETE FROM departments WHERE id = $1 AND practice_id = $2")
         .bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::DepartmentChanged,
-        &format!("removed {name}"), state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::DepartmentChanged,
+        &format!("removed {name}"),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/departments").into_response())
 }

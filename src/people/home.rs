@@ -29,7 +29,10 @@ struct HomePage {
     mfa_enabled: bool,
 }
 
-pub async fn page(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, AppError> {
+pub async fn page(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, AppError> {
     let Some(practice_id) = user.practice_id else {
         return Ok(Redirect::to("/operator").into_response());
     };
@@ -43,12 +46,27 @@ pub async fn page(State(state): State<AppState>, SignedIn(user): SignedIn) -> Re
                     (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND password_hash IS NULL), \
                     (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND totp_secret IS NOT NULL)")
             .bind(practice_id).fetch_one(p).await)?;
-        let no_champion = departments.iter().filter(|d| d.champions.is_empty() && d.active_staff > 0).map(|d| d.name.clone()).collect();
-        Some(ManagerFigures { active_staff, accounts, invited, mfa_accounts, no_champion })
+        let no_champion = departments
+            .iter()
+            .filter(|d| d.champions.is_empty() && d.active_staff > 0)
+            .map(|d| d.name.clone())
+            .collect();
+        Some(ManagerFigures {
+            active_staff,
+            accounts,
+            invited,
+            mfa_accounts,
+            no_champion,
+        })
     } else {
         None
     };
-    let first_name = user.full_name.split_whitespace().next().unwrap_or("").to_string();
+    let first_name = user
+        .full_name
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string();
     Ok(render(HomePage {
         page: Page::for_user(practice_name.clone(), &user),
         practice_name,

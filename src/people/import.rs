@@ -28,47 +28,99 @@ struct UploadPage {
     departments: Vec<String>,
 }
 
-async fn department_names(db: &Db, scope: &PracticeScope) -> Result<Vec<KnownDepartment>, sqlx::Error> {
+async fn department_names(
+    db: &Db,
+    scope: &PracticeScope,
+) -> Result<Vec<KnownDepartment>, sqlx::Error> {
     let rows: Vec<(i64, String)> = with_db!(db, p => sqlx::query_as("SELECT id, name FROM departments WHERE practice_id = $1 ORDER BY name")
         .bind(scope.practice_id()).fetch_all(p).await)?;
-    Ok(rows.into_iter().map(|(id, name)| KnownDepartment { id, name }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| KnownDepartment { id, name })
+        .collect())
 }
 
-async fn upload_form(state: &AppState, scope: &ManagerScope, error: Option<String>) -> Result<Html<String>, AppError> {
-    let departments = department_names(&state.db, scope).await?.into_iter().map(|d| d.name).collect();
-    render(UploadPage { page: Page::for_user("Import staff from a spreadsheet", &scope.user), error, departments })
+async fn upload_form(
+    state: &AppState,
+    scope: &ManagerScope,
+    error: Option<String>,
+) -> Result<Html<String>, AppError> {
+    let departments = department_names(&state.db, scope)
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    render(UploadPage {
+        page: Page::for_user("Import staff from a spreadsheet", &scope.user),
+        error,
+        departments,
+    })
 }
 
-pub async fn upload_page(State(state): State<AppState>, scope: ManagerScope) -> Result<Html<String>, AppError> {
+pub async fn upload_page(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+) -> Result<Html<String>, AppError> {
     upload_form(&state, &scope, None).await
 }
 
-pub async fn upload(State(state): State<AppState>, scope: ManagerScope, mut multipart: Multipart) -> Result<Response, AppError> {
-    let too_large = || AppError::TooLarge("The file is larger than 5 MB. Split it into smaller files and import them one at a time.".into());
+pub async fn upload(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let too_large = || {
+        AppError::TooLarge("The file is larger than 5 MB. Split it into smaller files and import them one at a time.".into())
+    };
     let mut file: Option<(String, Vec<u8>)> = None;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(_) => return Err(AppError::BadRequest("The upload could not be read. Choose the file again and retry.".into())),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(too_large())
+            }
+            Err(_) => {
+                return Err(AppError::BadRequest(
+                    "The upload could not be read. Choose the file again and retry.".into(),
+                ))
+            }
         };
         if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("staff.csv").chars().take(200).collect::<String>();
+            let name = field
+                .file_name()
+                .unwrap_or("staff.csv")
+                .chars()
+                .take(200)
+                .collect::<String>();
             let bytes = match field.bytes().await {
                 Ok(b) => b,
-                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-                Err(_) => return Err(AppError::BadRequest("The upload could not be read. Choose the file again and retry.".into())),
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(too_large())
+                }
+                Err(_) => {
+                    return Err(AppError::BadRequest(
+                        "The upload could not be read. Choose the file again and retry.".into(),
+                    ))
+                }
             };
             file = Some((name, bytes.to_vec()));
         }
     }
     let Some((filename, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Ok(upload_form(&state, &scope, Some("Choose a CSV file to import.".into())).await?.into_response());
+        return Ok(
+            upload_form(&state, &scope, Some("Choose a CSV file to import.".into()))
+                .await?
+                .into_response(),
+        );
     };
     let rows = match csv_import::read_rows(&bytes) {
         Ok(rows) => rows,
-        Err(problem) => return Ok(upload_form(&state, &scope, Some(problem.to_string())).await?.into_response()),
+        Err(problem) => {
+            return Ok(upload_form(&state, &scope, Some(problem.to_string()))
+                .await?
+                .into_response())
+        }
     };
     let json = serde_json::to_string(&rows).map_err(anyhow::Error::from)?;
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
@@ -98,7 +150,11 @@ async fn load(db: &Db, scope: &PracticeScope, id: i64) -> Result<PendingImport, 
 }
 
 /// Re-checks the rows against the staff list as it is now.
-async fn check(db: &Db, scope: &PracticeScope, rows: &[RowCells]) -> Result<Vec<CheckedRow>, AppError> {
+async fn check(
+    db: &Db,
+    scope: &PracticeScope,
+    rows: &[RowCells],
+) -> Result<Vec<CheckedRow>, AppError> {
     let departments = department_names(db, scope).await?;
     let emails: Vec<(String,)> = with_db!(db, p => sqlx::query_as("SELECT email FROM staff WHERE practice_id = $1")
         .bind(scope.practice_id()).fetch_all(p).await)?;
@@ -128,18 +184,36 @@ struct PreviewPage {
     error: Option<String>,
 }
 
-fn preview_page(scope: &ManagerScope, id: i64, filename: String, checked: &[CheckedRow], error: Option<String>) -> PreviewPage {
+fn preview_page(
+    scope: &ManagerScope,
+    id: i64,
+    filename: String,
+    checked: &[CheckedRow],
+    error: Option<String>,
+) -> PreviewPage {
     let to_row = |c: &CheckedRow| {
         let (problems, bad) = match &c.outcome {
             RowOutcome::Ready(_) => (Vec::new(), Vec::new()),
-            RowOutcome::Rejected(errs) => {
-                (errs.iter().map(|e| e.message.clone()).collect(), errs.iter().map(|e| e.field.clone()).collect())
-            }
+            RowOutcome::Rejected(errs) => (
+                errs.iter().map(|e| e.message.clone()).collect(),
+                errs.iter().map(|e| e.field.clone()).collect(),
+            ),
         };
-        PreviewRow { line: c.cells.line, cells: c.cells.clone(), problems, bad }
+        PreviewRow {
+            line: c.cells.line,
+            cells: c.cells.clone(),
+            problems,
+            bad,
+        }
     };
-    let rejected: Vec<&CheckedRow> = checked.iter().filter(|c| matches!(c.outcome, RowOutcome::Rejected(_))).collect();
-    let ready: Vec<&CheckedRow> = checked.iter().filter(|c| matches!(c.outcome, RowOutcome::Ready(_))).collect();
+    let rejected: Vec<&CheckedRow> = checked
+        .iter()
+        .filter(|c| matches!(c.outcome, RowOutcome::Rejected(_)))
+        .collect();
+    let ready: Vec<&CheckedRow> = checked
+        .iter()
+        .filter(|c| matches!(c.outcome, RowOutcome::Ready(_)))
+        .collect();
     PreviewPage {
         page: Page::for_user("Check the staff before importing", &scope.user),
         id,
@@ -153,7 +227,11 @@ fn preview_page(scope: &ManagerScope, id: i64, filename: String, checked: &[Chec
     }
 }
 
-pub async fn preview(State(state): State<AppState>, scope: ManagerScope, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
+pub async fn preview(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
     let pending = load(&state.db, &scope, id).await?;
     let checked = check(&state.db, &scope, &pending.rows).await?;
     render(preview_page(&scope, id, pending.filename, &checked, None))
@@ -198,7 +276,9 @@ pub async fn confirm(
         _ => Some("Choose whether to import all the rows or only the good ones.".to_string()),
     };
     if error.is_some() {
-        return Ok(render(preview_page(&scope, id, pending.filename, &checked, error))?.into_response());
+        return Ok(
+            render(preview_page(&scope, id, pending.filename, &checked, error))?.into_response(),
+        );
     }
     let now = state.clock.now();
     let practice_id = scope.practice_id();
@@ -219,7 +299,19 @@ pub async fn confirm(
             .bind(id).bind(practice_id).execute(&mut *tx).await?;
         tx.commit().await?;
     });
-    let detail = format!("{} imported, {rejected} skipped, from {}", ready.len(), pending.filename);
-    audit::record(&state.db, Some(practice_id), &Actor::user(&scope.user, &ip), Action::StaffImported, &detail, now).await?;
+    let detail = format!(
+        "{} imported, {rejected} skipped, from {}",
+        ready.len(),
+        pending.filename
+    );
+    audit::record(
+        &state.db,
+        Some(practice_id),
+        &Actor::user(&scope.user, &ip),
+        Action::StaffImported,
+        &detail,
+        now,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/staff?done=imported-{}", ready.len())).into_response())
 }

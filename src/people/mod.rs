@@ -20,23 +20,68 @@ pub fn routes(r: Routes) -> Routes {
         .post("/staff/new", PracticeManager, staff::create)
         .get("/staff/export.csv", PracticeManager, staff::export_csv)
         .get("/staff/import", PracticeManager, import::upload_page)
-        .post_upload("/staff/import", PracticeManager, crate::app::MAX_BODY, import::upload)
-        .get("/staff/import/{import_id}", PracticeManager, import::preview)
-        .post("/staff/import/{import_id}", PracticeManager, import::confirm)
+        .post_upload(
+            "/staff/import",
+            PracticeManager,
+            crate::app::UPLOAD_BODY,
+            import::upload,
+        )
+        .get(
+            "/staff/import/{import_id}",
+            PracticeManager,
+            import::preview,
+        )
+        .post(
+            "/staff/import/{import_id}",
+            PracticeManager,
+            import::confirm,
+        )
         .get("/staff/{staff_id}", PracticeManager, staff::edit_page)
         .post("/staff/{staff_id}", PracticeManager, staff::update)
         .post("/staff/{staff_id}/leave", PracticeManager, staff::mark_left)
-        .post("/staff/{staff_id}/reinstate", PracticeManager, staff::reinstate)
-        .post("/staff/{staff_id}/champion", PracticeManager, staff::set_champion)
-        .post("/staff/{staff_id}/invite", PracticeManager, accounts::invite)
-        .post("/staff/{staff_id}/manager", PracticeManager, accounts::set_manager)
+        .post(
+            "/staff/{staff_id}/reinstate",
+            PracticeManager,
+            staff::reinstate,
+        )
+        .post(
+            "/staff/{staff_id}/champion",
+            PracticeManager,
+            staff::set_champion,
+        )
+        .post(
+            "/staff/{staff_id}/invite",
+            PracticeManager,
+            accounts::invite,
+        )
+        .post(
+            "/staff/{staff_id}/manager",
+            PracticeManager,
+            accounts::set_manager,
+        )
         .get("/departments", PracticeManager, departments::list)
         .post("/departments", PracticeManager, departments::create)
-        .post("/departments/{department_id}/rename", PracticeManager, departments::rename)
-        .post("/departments/{department_id}/delete", PracticeManager, departments::delete)
+        .post(
+            "/departments/{department_id}/rename",
+            PracticeManager,
+            departments::rename,
+        )
+        .post(
+            "/departments/{department_id}/delete",
+            PracticeManager,
+            departments::delete,
+        )
         .get("/operator", Operator, practices::list)
         .get("/operator/practices/new", Operator, practices::new_page)
         .post("/operator/practices/new", Operator, practices::create)
-        .get("/operator/practices/{practice_id}", Operator, practices::show)
-        .post("/operator/practices/{practice_id}/managers", Operator, practices::add_manager)
+        .get(
+            "/operator/practices/{practice_id}",
+            Operator,
+            practices::show,
+        )
+        .post(
+            "/operator/practices/{practice_id}/managers",
+            Operator,
+            practices::add_manager,
+        )
 }

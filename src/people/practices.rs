@@ -60,7 +60,12 @@ fn summary(r: SummaryRow) -> PracticeSummary {
 }
 
 /// Creates a practice with the default departments.
-pub async fn create_practice(db: &Db, name: &str, ods_code: Option<&str>, now: i64) -> Result<i64, AppError> {
+pub async fn create_practice(
+    db: &Db,
+    name: &str,
+    ods_code: Option<&str>,
+    now: i64,
+) -> Result<i64, AppError> {
     let (id,): (i64,) = with_db!(db, p => sqlx::query_as("INSERT INTO practices (name, ods_code, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(name).bind(ods_code).bind(now).fetch_one(p).await)?;
     departments::create_defaults(db, id, now).await?;
@@ -105,7 +110,16 @@ pub async fn add_practice_manager(
             r.0
         }
     };
-    accounts::create_user(db, email.as_str(), name.as_str(), Role::Manager, Some(practice_id), Some(staff_id), now).await
+    accounts::create_user(
+        db,
+        email.as_str(),
+        name.as_str(),
+        Role::Manager,
+        Some(practice_id),
+        Some(staff_id),
+        now,
+    )
+    .await
 }
 
 /// A scope for work done on a practice's behalf by the operator or the CLI.
@@ -133,10 +147,16 @@ struct ListPage {
     practices: Vec<PracticeSummary>,
 }
 
-pub async fn list(State(state): State<AppState>, OperatorScope(user): OperatorScope) -> Result<Html<String>, AppError> {
+pub async fn list(
+    State(state): State<AppState>,
+    OperatorScope(user): OperatorScope,
+) -> Result<Html<String>, AppError> {
     let sql = format!("{SUMMARY} ORDER BY p.name");
     let rows: Vec<SummaryRow> = with_db!(&state.db, p => sqlx::query_as(&sql).fetch_all(p).await)?;
-    render(ListPage { page: Page::for_user("Practices", &user), practices: rows.into_iter().map(summary).collect() })
+    render(ListPage {
+        page: Page::for_user("Practices", &user),
+        practices: rows.into_iter().map(summary).collect(),
+    })
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -157,7 +177,11 @@ struct NewPage {
 }
 
 pub async fn new_page(OperatorScope(user): OperatorScope) -> Result<Html<String>, AppError> {
-    render(NewPage { page: Page::for_user("Add a practice", &user), form: NewPracticeForm::default(), errors: FieldErrors::default() })
+    render(NewPage {
+        page: Page::for_user("Add a practice", &user),
+        form: NewPracticeForm::default(),
+        errors: FieldErrors::default(),
+    })
 }
 
 fn parse_ods(raw: &str) -> Result<Option<String>, FieldError> {
@@ -168,7 +192,10 @@ fn parse_ods(raw: &str) -> Result<Option<String>, FieldError> {
     if s.len() <= 10 && s.chars().all(|c| c.is_ascii_alphanumeric()) {
         Ok(Some(s))
     } else {
-        Err(FieldError::new("ods_code", "Enter the practice's ODS code, like A81001, or leave it blank"))
+        Err(FieldError::new(
+            "ods_code",
+            "Enter the practice's ODS code, like A81001, or leave it blank",
+        ))
     }
 }
 
@@ -184,24 +211,62 @@ pub async fn create(
         errors.add("name", "Enter the practice's name, like Riverside Surgery");
     }
     let ods = errors.take(parse_ods(&form.ods_code));
-    let mname = errors.take(PersonName::parse(&form.manager_name).map_err(|e| FieldError::new("manager_name", e.message)));
-    let memail = errors.take(EmailAddress::parse(&form.manager_email).map_err(|e| FieldError::new("manager_email", e.message)));
-    let (Some(ods), Some(mname), Some(memail), true) = (ods, mname, memail, errors.is_empty()) else {
-        return Ok(render(NewPage { page: Page::for_user("Add a practice", &user), form, errors })?.into_response());
+    let mname = errors.take(
+        PersonName::parse(&form.manager_name)
+            .map_err(|e| FieldError::new("manager_name", e.message)),
+    );
+    let memail = errors.take(
+        EmailAddress::parse(&form.manager_email)
+            .map_err(|e| FieldError::new("manager_email", e.message)),
+    );
+    let (Some(ods), Some(mname), Some(memail), true) = (ods, mname, memail, errors.is_empty())
+    else {
+        return Ok(render(NewPage {
+            page: Page::for_user("Add a practice", &user),
+            form,
+            errors,
+        })?
+        .into_response());
     };
     let now = state.clock.now();
     let practice_id = create_practice(&state.db, &name, ods.as_deref(), now).await?;
     let actor = Actor::user(&user, &ip);
-    audit::record(&state.db, Some(practice_id), &actor, Action::PracticeCreated, &name, now).await?;
+    audit::record(
+        &state.db,
+        Some(practice_id),
+        &actor,
+        Action::PracticeCreated,
+        &name,
+        now,
+    )
+    .await?;
     match add_practice_manager(&state.db, practice_id, &mname, &memail, now).await? {
         Ok(user_id) => {
-            accounts::send_invitation(&state, user_id, memail.as_str(), mname.as_str(), Some(practice_id), &name, &user.full_name).await?;
-            audit::record(&state.db, Some(practice_id), &actor, Action::InvitationSent,
-                &format!("practice manager {mname} <{memail}>"), now).await?;
+            accounts::send_invitation(
+                &state,
+                user_id,
+                memail.as_str(),
+                mname.as_str(),
+                Some(practice_id),
+                &name,
+                &user.full_name,
+            )
+            .await?;
+            audit::record(
+                &state.db,
+                Some(practice_id),
+                &actor,
+                Action::InvitationSent,
+                &format!("practice manager {mname} <{memail}>"),
+                now,
+            )
+            .await?;
         }
         Err(why) => {
             // The practice exists; say what went wrong with the manager and let the operator add one.
-            return Err(AppError::BadRequest(format!("{name} was added, but its practice manager was not: {why}")));
+            return Err(AppError::BadRequest(format!(
+                "{name} was added, but its practice manager was not: {why}"
+            )));
         }
     }
     Ok(Redirect::to(&format!("/operator/practices/{practice_id}")).into_response())
@@ -225,12 +290,19 @@ async fn show_page(
     errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
     let sql = format!("{SUMMARY} WHERE p.id = $1");
-    let row: Option<SummaryRow> = with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
+    let row: Option<SummaryRow> =
+        with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
     let practice = summary(row.ok_or(AppError::NotFound)?);
     let managers: Vec<(String, String, bool)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT full_name, email, password_hash IS NOT NULL FROM users WHERE practice_id = $1 AND role = 'manager' AND active ORDER BY full_name")
         .bind(id).fetch_all(p).await)?;
-    render(ShowPage { page: Page::for_user(practice.name.clone(), user), practice, managers, form, errors })
+    render(ShowPage {
+        page: Page::for_user(practice.name.clone(), user),
+        practice,
+        managers,
+        form,
+        errors,
+    })
 }
 
 pub async fn show(
@@ -238,7 +310,14 @@ pub async fn show(
     OperatorScope(user): OperatorScope,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    show_page(&state, &user, id, NewPracticeForm::default(), FieldErrors::default()).await
+    show_page(
+        &state,
+        &user,
+        id,
+        NewPracticeForm::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 pub async fn add_manager(
@@ -252,22 +331,48 @@ pub async fn add_manager(
         .bind(id).fetch_optional(p).await)?;
     let (practice_name,) = name.ok_or(AppError::NotFound)?;
     let mut errors = FieldErrors::default();
-    let mname = errors.take(PersonName::parse(&form.manager_name).map_err(|e| FieldError::new("manager_name", e.message)));
-    let memail = errors.take(EmailAddress::parse(&form.manager_email).map_err(|e| FieldError::new("manager_email", e.message)));
+    let mname = errors.take(
+        PersonName::parse(&form.manager_name)
+            .map_err(|e| FieldError::new("manager_name", e.message)),
+    );
+    let memail = errors.take(
+        EmailAddress::parse(&form.manager_email)
+            .map_err(|e| FieldError::new("manager_email", e.message)),
+    );
     let (Some(mname), Some(memail)) = (mname, memail) else {
-        return Ok(show_page(&state, &user, id, form, errors).await?.into_response());
+        return Ok(show_page(&state, &user, id, form, errors)
+            .await?
+            .into_response());
     };
     let now = state.clock.now();
     match add_practice_manager(&state.db, id, &mname, &memail, now).await? {
         Ok(user_id) => {
-            accounts::send_invitation(&state, user_id, memail.as_str(), mname.as_str(), Some(id), &practice_name, &user.full_name).await?;
-            audit::record(&state.db, Some(id), &Actor::user(&user, &ip), Action::InvitationSent,
-                &format!("practice manager {mname} <{memail}>"), now).await?;
+            accounts::send_invitation(
+                &state,
+                user_id,
+                memail.as_str(),
+                mname.as_str(),
+                Some(id),
+                &practice_name,
+                &user.full_name,
+            )
+            .await?;
+            audit::record(
+                &state.db,
+                Some(id),
+                &Actor::user(&user, &ip),
+                Action::InvitationSent,
+                &format!("practice manager {mname} <{memail}>"),
+                now,
+            )
+            .await?;
             Ok(Redirect::to(&format!("/operator/practices/{id}")).into_response())
         }
         Err(why) => {
             errors.add("manager_email", why);
-            Ok(show_page(&state, &user, id, form, errors).await?.into_response())
+            Ok(show_page(&state, &user, id, form, errors)
+                .await?
+                .into_response())
         }
     }
 }

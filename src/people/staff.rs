@@ -88,7 +88,10 @@ fn member(r: StaffRow) -> StaffMember {
         (None, ..) => AccountStatus::None,
         (Some(_), _, _, Some(false)) => AccountStatus::Disabled,
         (Some(_), Some(false), ..) => AccountStatus::Invited,
-        (Some(role), _, mfa, _) => AccountStatus::Active { manager: role == "manager", mfa: mfa.unwrap_or(false) },
+        (Some(role), _, mfa, _) => AccountStatus::Active {
+            manager: role == "manager",
+            mfa: mfa.unwrap_or(false),
+        },
     };
     StaffMember {
         id: r.0,
@@ -107,7 +110,11 @@ fn member(r: StaffRow) -> StaffMember {
 }
 
 /// One staff member of the practice in scope, or None (another practice's id looks the same as a missing one).
-pub async fn find(db: &Db, scope: &PracticeScope, id: i64) -> Result<Option<StaffMember>, sqlx::Error> {
+pub async fn find(
+    db: &Db,
+    scope: &PracticeScope,
+    id: i64,
+) -> Result<Option<StaffMember>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE s.id = $1 AND s.practice_id = $2");
     let row: Option<StaffRow> = with_db!(db, p => sqlx::query_as(&sql).bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
     Ok(row.map(member))
@@ -128,7 +135,11 @@ impl ListFilter {
     }
 }
 
-pub async fn search(db: &Db, scope: &PracticeScope, f: &ListFilter) -> Result<Vec<StaffMember>, sqlx::Error> {
+pub async fn search(
+    db: &Db,
+    scope: &PracticeScope,
+    f: &ListFilter,
+) -> Result<Vec<StaffMember>, sqlx::Error> {
     let sql = format!(
         "{SELECT} WHERE s.practice_id = $1 AND ($2 = 0 OR s.department_id = $2) \
          AND ($3 = 'all' OR ($3 = 'left' AND NOT s.active) OR ($3 = 'active' AND s.active)) \
@@ -162,12 +173,22 @@ pub struct ListQuery {
     done: String,
 }
 
-pub async fn list(State(state): State<AppState>, scope: ManagerScope, Query(q): Query<ListQuery>) -> Result<Html<String>, AppError> {
-    let filter = ListFilter { q: q.q, department: q.department.parse().ok(), status: q.status };
+pub async fn list(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Query(q): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let filter = ListFilter {
+        q: q.q,
+        department: q.department.parse().ok(),
+        status: q.status,
+    };
     let notice = match q.done.as_str() {
         "added" => Some("Staff member added.".to_string()),
         "saved" => Some("Changes saved.".to_string()),
-        "left" => Some("Marked as left. Their account is closed and their history is kept.".to_string()),
+        "left" => {
+            Some("Marked as left. Their account is closed and their history is kept.".to_string())
+        }
         n if n.starts_with("imported-") => Some(format!("{} staff imported.", &n[9..])),
         _ => None,
     };
@@ -201,14 +222,22 @@ impl StaffForm {
                 .start_date
                 .as_deref()
                 .and_then(|d| StartDate::parse(d).ok())
-                .map(|d| d.date().format(time::macros::format_description!("[day]/[month]/[year]")).unwrap_or_default())
+                .map(|d| {
+                    d.date()
+                        .format(time::macros::format_description!("[day]/[month]/[year]"))
+                        .unwrap_or_default()
+                })
                 .unwrap_or_default(),
             employment_type: m.employment_type.as_str().to_string(),
         }
     }
 
     /// Every problem at once, so the form shows them all.
-    async fn parse(&self, db: &Db, scope: &PracticeScope) -> Result<Result<NewStaff, FieldErrors>, AppError> {
+    async fn parse(
+        &self,
+        db: &Db,
+        scope: &PracticeScope,
+    ) -> Result<Result<NewStaff, FieldErrors>, AppError> {
         let mut errors = FieldErrors::default();
         let full_name = errors.take(PersonName::parse(&self.full_name));
         let email = errors.take(EmailAddress::parse(&self.email));
@@ -220,15 +249,39 @@ impl StaffForm {
                 None
             }
         };
-        let start_date =
-            if self.start_date.trim().is_empty() { Some(None) } else { errors.take(StartDate::parse(&self.start_date)).map(Some) };
+        let start_date = if self.start_date.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.take(StartDate::parse(&self.start_date)).map(Some)
+        };
         let employment_type = errors.take(EmploymentType::parse_or_default(&self.employment_type));
-        Ok(match (full_name, email, job_role, department_id, start_date, employment_type) {
-            (Some(full_name), Some(email), Some(job_role), Some(department_id), Some(start_date), Some(employment_type)) => {
-                Ok(NewStaff { full_name, email, job_role, department_id, start_date, employment_type })
-            }
-            _ => Err(errors),
-        })
+        Ok(
+            match (
+                full_name,
+                email,
+                job_role,
+                department_id,
+                start_date,
+                employment_type,
+            ) {
+                (
+                    Some(full_name),
+                    Some(email),
+                    Some(job_role),
+                    Some(department_id),
+                    Some(start_date),
+                    Some(employment_type),
+                ) => Ok(NewStaff {
+                    full_name,
+                    email,
+                    job_role,
+                    department_id,
+                    start_date,
+                    employment_type,
+                }),
+                _ => Err(errors),
+            },
+        )
     }
 }
 
@@ -268,12 +321,27 @@ async fn form_page(
     })
 }
 
-pub async fn new_page(State(state): State<AppState>, scope: ManagerScope) -> Result<Html<String>, AppError> {
-    form_page(&state, &scope, None, StaffForm::default(), FieldErrors::default()).await
+pub async fn new_page(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+) -> Result<Html<String>, AppError> {
+    form_page(
+        &state,
+        &scope,
+        None,
+        StaffForm::default(),
+        FieldErrors::default(),
+    )
+    .await
 }
 
 /// Adds one person; a clash on email comes back as a field error.
-pub async fn insert(db: &Db, scope: &PracticeScope, s: &NewStaff, now: i64) -> Result<Result<i64, FieldErrors>, AppError> {
+pub async fn insert(
+    db: &Db,
+    scope: &PracticeScope,
+    s: &NewStaff,
+    now: i64,
+) -> Result<Result<i64, FieldErrors>, AppError> {
     let r: Result<(i64,), sqlx::Error> = with_db!(db, p => sqlx::query_as(
         "INSERT INTO staff (practice_id, department_id, full_name, email, job_role, start_date, employment_type, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
@@ -284,7 +352,10 @@ pub async fn insert(db: &Db, scope: &PracticeScope, s: &NewStaff, now: i64) -> R
         Ok((id,)) => Ok(Ok(id)),
         Err(e) if is_unique_violation(&e) => {
             let mut errors = FieldErrors::default();
-            errors.add("email", format!("{} is already on the staff list.", s.email));
+            errors.add(
+                "email",
+                format!("{} is already on the staff list.", s.email),
+            );
             Ok(Err(errors))
         }
         Err(e) => Err(e.into()),
@@ -299,20 +370,39 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let parsed = match form.parse(&state.db, &scope).await? {
         Ok(s) => s,
-        Err(errors) => return Ok(form_page(&state, &scope, None, form, errors).await?.into_response()),
+        Err(errors) => {
+            return Ok(form_page(&state, &scope, None, form, errors)
+                .await?
+                .into_response())
+        }
     };
     match insert(&state.db, &scope, &parsed, state.clock.now()).await? {
         Ok(_) => {
-            audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::StaffAdded,
-                &format!("{} <{}>", parsed.full_name, parsed.email), state.clock.now()).await?;
+            audit::record(
+                &state.db,
+                Some(scope.practice_id()),
+                &Actor::user(&scope.user, &ip),
+                Action::StaffAdded,
+                &format!("{} <{}>", parsed.full_name, parsed.email),
+                state.clock.now(),
+            )
+            .await?;
             Ok(Redirect::to("/staff?done=added").into_response())
         }
-        Err(errors) => Ok(form_page(&state, &scope, None, form, errors).await?.into_response()),
+        Err(errors) => Ok(form_page(&state, &scope, None, form, errors)
+            .await?
+            .into_response()),
     }
 }
 
-pub async fn edit_page(State(state): State<AppState>, scope: ManagerScope, Path(id): Path<i64>) -> Result<Html<String>, AppError> {
-    let m = find(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+pub async fn edit_page(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let m = find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let form = StaffForm::from_member(&m);
     form_page(&state, &scope, Some(m), form, FieldErrors::default()).await
 }
@@ -324,10 +414,16 @@ pub async fn update(
     Path(id): Path<i64>,
     ValidForm(form): ValidForm<StaffForm>,
 ) -> Result<Response, AppError> {
-    let m = find(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let m = find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let parsed = match form.parse(&state.db, &scope).await? {
         Ok(s) => s,
-        Err(errors) => return Ok(form_page(&state, &scope, Some(m), form, errors).await?.into_response()),
+        Err(errors) => {
+            return Ok(form_page(&state, &scope, Some(m), form, errors)
+                .await?
+                .into_response())
+        }
     };
     let r = with_db!(&state.db, p => sqlx::query(
         "UPDATE staff SET full_name = $1, email = $2, job_role = $3, department_id = $4, start_date = $5, employment_type = $6 \
@@ -339,8 +435,13 @@ pub async fn update(
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
             let mut errors = FieldErrors::default();
-            errors.add("email", format!("{} is already on the staff list.", parsed.email));
-            return Ok(form_page(&state, &scope, Some(m), form, errors).await?.into_response());
+            errors.add(
+                "email",
+                format!("{} is already on the staff list.", parsed.email),
+            );
+            return Ok(form_page(&state, &scope, Some(m), form, errors)
+                .await?
+                .into_response());
         }
         Err(e) => return Err(e.into()),
     }
@@ -356,8 +457,15 @@ pub async fn update(
             }
         }
     }
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::StaffUpdated,
-        &format!("{} <{}>", parsed.full_name, parsed.email), state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::StaffUpdated,
+        &format!("{} <{}>", parsed.full_name, parsed.email),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/staff?done=saved").into_response())
 }
 
@@ -367,7 +475,9 @@ pub async fn mark_left(
     scope: ManagerScope,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let m = find(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let m = find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if m.account.is_manager() && scope.user.staff_id == Some(id) {
         return Err(AppError::BadRequest(
             "You cannot mark yourself as left. Ask another practice manager or your operator to do it.".into(),
@@ -382,8 +492,15 @@ pub async fn mark_left(
         sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE staff_id = $1 AND practice_id = $2)")
             .bind(id).bind(scope.practice_id()).execute(p).await?;
     });
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::StaffLeft,
-        &format!("{} <{}>", m.full_name, m.email), state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::StaffLeft,
+        &format!("{} <{}>", m.full_name, m.email),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to("/staff?done=left").into_response())
 }
 
@@ -393,14 +510,23 @@ pub async fn reinstate(
     scope: ManagerScope,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let m = find(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let m = find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     with_db!(&state.db, p => {
         sqlx::query("UPDATE staff SET active = TRUE, left_on = NULL WHERE id = $1 AND practice_id = $2")
             .bind(id).bind(scope.practice_id()).execute(p).await?;
         sqlx::query("UPDATE users SET active = TRUE WHERE staff_id = $1 AND practice_id = $2").bind(id).bind(scope.practice_id()).execute(p).await?;
     });
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::StaffReinstated,
-        &format!("{} <{}>", m.full_name, m.email), state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::StaffReinstated,
+        &format!("{} <{}>", m.full_name, m.email),
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }
 
@@ -417,9 +543,14 @@ pub async fn set_champion(
     Path(id): Path<i64>,
     ValidForm(form): ValidForm<ChampionForm>,
 ) -> Result<Response, AppError> {
-    let m = find(&state.db, &scope, id).await?.ok_or(AppError::NotFound)?;
+    let m = find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !m.active {
-        return Err(AppError::BadRequest(format!("{} has left the practice, so cannot be a champion.", m.full_name)));
+        return Err(AppError::BadRequest(format!(
+            "{} has left the practice, so cannot be a champion.",
+            m.full_name
+        )));
     }
     let on = form.champion == "yes";
     with_db!(&state.db, p => {
@@ -429,28 +560,73 @@ pub async fn set_champion(
         sqlx::query("UPDATE users SET role = $1 WHERE staff_id = $2 AND practice_id = $3 AND role <> 'manager'")
             .bind(if on { "champion" } else { "staff" }).bind(id).bind(scope.practice_id()).execute(p).await?;
     });
-    let detail = format!("{} {} champion for {}", m.full_name, if on { "made" } else { "no longer" }, m.department);
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::RoleChanged, &detail, state.clock.now())
-        .await?;
+    let detail = format!(
+        "{} {} champion for {}",
+        m.full_name,
+        if on { "made" } else { "no longer" },
+        m.department
+    );
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::RoleChanged,
+        &detail,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }
 
 /// Quotes a cell and defuses spreadsheet formulas (a name starting with "="
 /// must not run in Excel when the manager opens the export).
 fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     s
 }
 
-pub async fn export_csv(State(state): State<AppState>, ClientIp(ip): ClientIp, scope: ManagerScope) -> Result<Response, AppError> {
-    let all = search(&state.db, &scope, &ListFilter { status: "all".into(), ..Default::default() }).await?;
+pub async fn export_csv(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+) -> Result<Response, AppError> {
+    let all = search(
+        &state.db,
+        &scope,
+        &ListFilter {
+            status: "all".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = ["Name", "Email", "Job role", "Department", "Start date", "Employment type", "Champion", "Status", "Left on", "Account"];
+    let header = [
+        "Name",
+        "Email",
+        "Job role",
+        "Department",
+        "Start date",
+        "Employment type",
+        "Champion",
+        "Status",
+        "Left on",
+        "Account",
+    ];
     w.write_record(header).map_err(anyhow::Error::from)?;
     for m in &all {
-        let start = m.start_date.as_deref().and_then(|d| StartDate::parse(d).ok()).map(|d| {
-            d.date().format(time::macros::format_description!("[day]/[month]/[year]")).unwrap_or_default()
-        });
+        let start = m
+            .start_date
+            .as_deref()
+            .and_then(|d| StartDate::parse(d).ok())
+            .map(|d| {
+                d.date()
+                    .format(time::macros::format_description!("[day]/[month]/[year]"))
+                    .unwrap_or_default()
+            });
         w.write_record([
             csv_cell(&m.full_name),
             csv_cell(&m.email),
@@ -467,12 +643,22 @@ pub async fn export_csv(State(state): State<AppState>, ClientIp(ip): ClientIp, s
     }
     let mut bytes = vec![0xEF, 0xBB, 0xBF]; // BOM: Excel then reads the file as UTF-8.
     bytes.extend(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
-    audit::record(&state.db, Some(scope.practice_id()), &Actor::user(&scope.user, &ip), Action::StaffExported,
-        &format!("{} people", all.len()), state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::StaffExported,
+        &format!("{} people", all.len()),
+        state.clock.now(),
+    )
+    .await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"staff.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"staff.csv\"",
+            ),
         ],
         bytes,
     )

@@ -10,5 +10,7 @@ use axum::Router;
 use crate::app::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(|| async { "ok" })).fallback(|| async { StatusCode::NOT_FOUND })
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(|| async { StatusCode::NOT_FOUND })
 }

@@ -65,7 +65,11 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let page = ErrorPage { page: Page::bare(heading), heading: heading.to_string(), message };
+        let page = ErrorPage {
+            page: Page::bare(heading),
+            heading: heading.to_string(),
+            message,
+        };
         let body = page.render().unwrap_or_else(|_| heading.to_string());
         (status, Html(body)).into_response()
     }

@@ -51,7 +51,10 @@ impl FieldErrors {
         self.0.push(e);
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
     pub fn has(&self, field: &str) -> bool {
         self.get(field).is_some()

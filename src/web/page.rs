@@ -33,13 +33,21 @@ pub struct Page {
 impl Page {
     /// A page for someone not signed in.
     pub fn bare(title: impl Into<String>) -> Self {
-        Self { title: title.into(), nav: None, notice: None, scripts: Vec::new() }
+        Self {
+            title: title.into(),
+            nav: None,
+            notice: None,
+            scripts: Vec::new(),
+        }
     }
 
     pub fn for_user(title: impl Into<String>, user: &SessionUser) -> Self {
         let link = |href, label| NavLink { href, label };
         let links = match user.role {
-            Role::Operator => vec![link("/operator", "Practices"), link("/account", "Your account")],
+            Role::Operator => vec![
+                link("/operator", "Practices"),
+                link("/account", "Your account"),
+            ],
             Role::Manager => vec![
                 link("/", "Home"),
                 link("/staff", "Staff"),
@@ -47,11 +55,17 @@ impl Page {
                 link("/audit", "Audit log"),
                 link("/account", "Your account"),
             ],
-            Role::Champion | Role::Staff => vec![link("/", "Home"), link("/account", "Your account")],
+            Role::Champion | Role::Staff => {
+                vec![link("/", "Home"), link("/account", "Your account")]
+            }
         };
         Self {
             title: title.into(),
-            nav: Some(Nav { name: user.full_name.clone(), role_label: user.role.label(), links }),
+            nav: Some(Nav {
+                name: user.full_name.clone(),
+                role_label: user.role.label(),
+                links,
+            }),
             notice: None,
             scripts: Vec::new(),
         }
@@ -72,5 +86,7 @@ impl Page {
 }
 
 pub fn render(t: impl Template) -> Result<Html<String>, AppError> {
-    t.render().map(Html).map_err(|e| AppError::Unexpected(e.into()))
+    t.render()
+        .map(Html)
+        .map_err(|e| AppError::Unexpected(e.into()))
 }

@@ -1,0 +1,204 @@
+//! A practice manager in a real browser (headless Chromium through
+//! ChromeDriver): sign in, set up two-step verification, import staff, see
+//! them listed — with axe-core finding no accessibility violations on the way.
+
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use safetynet::auth::mfa;
+
+use crate::helpers::{Backend, TestApp};
+
+struct Driver(Child, #[allow(dead_code)] tempfile::TempDir);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tool(var: &str, default: &str) -> Option<String> {
+    let path = std::env::var(var).unwrap_or_else(|_| default.to_string());
+    std::path::Path::new(&path).exists().then_some(path)
+}
+
+async fn start_browser() -> Option<(Driver, Client)> {
+    let (Some(driver), Some(chromium)) = (
+        tool("SAFETYNET_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"),
+        tool("SAFETYNET_TEST_CHROMIUM", "/usr/bin/chromium"),
+    ) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI must run the browser test: chromium and chromium-driver are not installed");
+        }
+        let _ = writeln!(std::io::stderr(), "\n*** Browser test SKIPPED: install Debian's chromium and chromium-driver (bash .ci/run does). ***\n");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let profile_dir = profile.path().display().to_string();
+    let driver = Driver(child, profile);
+    let caps = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=1280,1000", format!("--user-data-dir={profile_dir}")]
+        }
+    });
+    let caps = caps.as_object().unwrap().clone();
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..50 {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        if let Ok(c) = ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            return Some((driver, c));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("ChromeDriver did not start");
+}
+
+/// Runs axe-core on the current page and fails with the details of any violation.
+async fn assert_accessible(c: &Client, page: &str) {
+    let axe_path = std::env::var("SAFETYNET_TEST_AXE_JS").unwrap_or_else(|_| {
+        format!(
+            "{}/tests/browser/node_modules/axe-core/axe.min.js",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
+    let axe = std::fs::read_to_string(&axe_path).unwrap_or_else(|_| {
+        panic!(
+            "axe-core not found at {axe_path}: run `npm ci` in tests/browser (bash .ci/run does)"
+        )
+    });
+    c.execute(&axe, vec![]).await.expect("inject axe-core");
+    let result = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] })\
+                .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))\
+                .catch(e => done(['axe failed: ' + e]));",
+            vec![],
+        )
+        .await
+        .expect("run axe-core");
+    let violations: Vec<String> = serde_json::from_value(result).unwrap();
+    assert!(
+        violations.is_empty(),
+        "axe-core found accessibility violations on {page}:\n{}",
+        violations.join("\n")
+    );
+}
+
+async fn fill(c: &Client, id: &str, value: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|_| panic!("field #{id}"))
+        .send_keys(value)
+        .await
+        .unwrap();
+}
+
+async fn submit(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("button {css}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_signs_in_enrols_mfa_imports_staff_and_sees_them_listed() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    crate::helpers::set_password_and_mfa(&app.db, p.manager_user_id, &p.password, None).await;
+
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    assert_accessible(&c, "sign-in").await;
+    fill(&c, "email", &p.manager_email).await;
+    fill(&c, "password", &p.password).await;
+    submit(&c, "button[type=submit].nhsuk-button").await;
+
+    // Managers must set up two-step verification before anything else.
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/account/mfa"));
+    assert_accessible(&c, "MFA enrolment").await;
+    let secret = c
+        .find(Locator::Css(".sn-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace(' ', "");
+    fill(&c, "code", &mfa::code_at(&secret, app.clock.now()).unwrap()).await;
+    submit(&c, "main button[type=submit]").await;
+    let codes = c.find_all(Locator::Css(".sn-codes code")).await.unwrap();
+    assert_eq!(codes.len(), 10, "recovery codes shown");
+    c.find(Locator::LinkText("I have saved my codes"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    assert!(c
+        .source()
+        .await
+        .unwrap()
+        .contains("Your practice at a glance"));
+    assert_accessible(&c, "practice home").await;
+
+    // Import two staff from a spreadsheet saved by Excel.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("staff.csv");
+    std::fs::write(&file, "\u{feff}Name,Email,Job role,Department\r\nAmelia Hughes,amelia.hughes@nhs.net,Receptionist,Reception & care navigation\r\nGareth Lloyd,gareth.lloyd@nhs.net,Dispensary manager,Dispensary\r\nBad Row,not-an-email,Nurse,Clinical\r\n").unwrap();
+    c.goto(&app.url("/staff/import")).await.unwrap();
+    c.find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(&c, "main button[type=submit]").await;
+    let preview = c.source().await.unwrap();
+    assert!(
+        preview.contains("<strong>2</strong> rows are ready to import"),
+        "{preview}"
+    );
+    assert_accessible(&c, "import preview").await;
+    submit(&c, "button[value=good]").await;
+
+    let list = c.source().await.unwrap();
+    assert!(
+        list.contains("2 staff imported")
+            && list.contains("Amelia Hughes")
+            && list.contains("Gareth Lloyd")
+    );
+    assert_accessible(&c, "staff list").await;
+    c.close().await.unwrap();
+}

@@ -1,0 +1,14 @@
+//! End-to-end tests against the real app: each test spawns Safety Net on
+//! random ports with a fresh database (SQLite, and PostgreSQL when
+//! available), and talks to it over HTTP like a browser would.
+
+mod helpers;
+
+mod accounts;
+mod browser;
+mod cli;
+mod import;
+mod outbox;
+mod people;
+mod security;
+mod tenancy;

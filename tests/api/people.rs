@@ -1,0 +1,364 @@
+//! Practice managers looking after staff, departments and champions;
+//! operators creating practices.
+
+use crate::helpers::{location, Backend, Options, TestApp};
+use crate::storage_test;
+use safetynet::auth::Role;
+
+storage_test!(
+    a_manager_adds_a_staff_member_and_sees_errors_beside_the_fields,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside Surgery").await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let form = app.get_text("/staff/new").await;
+        let dept = regex_lite::Regex::new(r#"<option value="(\d+)">Clinical</option>"#)
+            .unwrap()
+            .captures(&form)
+            .unwrap()[1]
+            .to_string();
+        let bad = app
+            .post(
+                "/staff/new",
+                &[
+                    ("full_name", ""),
+                    ("email", "emma.walsh@nhs"),
+                    ("job_role", "Practice nurse"),
+                    ("department_id", &dept),
+                    ("start_date", "31/02/2025"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), 200);
+        let page = bad.text().await.unwrap();
+        assert!(page.contains("There is a problem"));
+        assert!(
+            page.contains(r#"id="full_name-error""#),
+            "error beside the name"
+        );
+        assert!(
+            page.contains(r#"id="email-error""#),
+            "error beside the email"
+        );
+        assert!(
+            page.contains(r#"id="start_date-error""#),
+            "error beside the date"
+        );
+        assert!(page.contains("Practice nurse"), "what was typed is kept");
+        let ok = app
+            .post(
+                "/staff/new",
+                &[
+                    ("full_name", "Emma Walsh"),
+                    ("email", "Emma.Walsh@NHS.net"),
+                    ("job_role", "Practice nurse"),
+                    ("department_id", &dept),
+                    ("start_date", "03/09/2024"),
+                    ("employment_type", "locum"),
+                ],
+            )
+            .await;
+        assert_eq!(location(&ok), "/staff?done=added");
+        let list = app.get_text("/staff?done=added").await;
+        assert!(list.contains("Staff member added"));
+        assert!(
+            list.contains("Emma Walsh")
+                && list.contains("emma.walsh@nhs.net")
+                && list.contains("Locum")
+        );
+        let dup = app
+            .post(
+                "/staff/new",
+                &[
+                    ("full_name", "Emma W"),
+                    ("email", "emma.walsh@nhs.net"),
+                    ("job_role", "Nurse"),
+                    ("department_id", &dept),
+                ],
+            )
+            .await;
+        assert!(dup
+            .text()
+            .await
+            .unwrap()
+            .contains("is already on the staff list"));
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"staff.added".to_string()));
+    }
+);
+
+storage_test!(
+    champions_are_marked_per_department_and_their_role_follows,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside Surgery").await;
+        let fatima = app
+            .staff(
+                &p,
+                "Fatima Begum",
+                "Reception & care navigation",
+                Some(Role::Staff),
+            )
+            .await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let r = app
+            .post(
+                &format!("/staff/{}/champion", fatima.staff_id),
+                &[("champion", "yes")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let role = app
+            .count(
+                "SELECT COUNT(*) FROM users WHERE practice_id = $1 AND role = 'champion'",
+                p.id,
+            )
+            .await;
+        assert_eq!(role, 1, "her account is now a champion's");
+        let depts = app.get_text("/departments").await;
+        assert!(
+            depts.contains("Fatima Begum"),
+            "shown as Reception's champion"
+        );
+        // Everyone at the practice can see who the champions are.
+        app.sign_in(&fatima.email, &fatima.password, None).await;
+        let home = app.get_text("/").await;
+        assert!(home.contains("Your cyber champions") && home.contains("Fatima Begum"));
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"role.changed".to_string()));
+    }
+);
+
+storage_test!(
+    a_leaver_is_deactivated_at_once_and_their_history_is_kept,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside Surgery").await;
+        let tom = app
+            .staff(
+                &p,
+                "Tom Bennett",
+                "Reception & care navigation",
+                Some(Role::Staff),
+            )
+            .await;
+        app.sign_in(&tom.email, &tom.password, None).await;
+        let toms_session = app.client.clone();
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let r = app
+            .post(&format!("/staff/{}/leave", tom.staff_id), &[])
+            .await;
+        assert_eq!(location(&r), "/staff?done=left");
+        assert!(
+            !app.get_text("/staff").await.contains("Tom Bennett"),
+            "not among current staff"
+        );
+        assert!(
+            app.get_text("/staff?status=left")
+                .await
+                .contains("Tom Bennett"),
+            "but kept, under people who have left"
+        );
+        let r = toms_session.get(app.url("/")).send().await.unwrap();
+        assert_eq!(location(&r), "/sign-in", "his open session ended");
+        let r = app
+            .client
+            .post(app.url("/sign-in"))
+            .form(&[("email", &tom.email), ("password", &tom.password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "he cannot sign in");
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"staff.left".to_string()));
+        // Coming back restores the account.
+        app.post(&format!("/staff/{}/reinstate", tom.staff_id), &[])
+            .await;
+        app.sign_in(&tom.email, &tom.password, None).await;
+    }
+);
+
+storage_test!(
+    departments_can_be_added_renamed_and_removed_only_when_empty,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside Surgery").await;
+        let person = app.staff(&p, "Nia Roberts", "Dispensary", None).await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let r = app
+            .post("/departments", &[("name", "Community team")])
+            .await;
+        assert_eq!(location(&r), "/departments");
+        let dup = app
+            .post("/departments", &[("name", "Community team")])
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(dup.contains("There is already a department called Community team"));
+        let blank = app
+            .post("/departments", &[("name", "  ")])
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(blank.contains(r#"id="name-error""#));
+        let r = app
+            .post(
+                &format!("/departments/{}/delete", person.department_id),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), 400, "a department with people in it stays");
+        let r = app
+            .post(
+                &format!("/departments/{}/rename", person.department_id),
+                &[("name", "Pharmacy & dispensary")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let page = app.get_text("/departments").await;
+        assert!(page.contains("Pharmacy & dispensary"), "{page}");
+    }
+);
+
+storage_test!(
+    the_staff_list_exports_as_csv_excel_can_open_safely,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside Surgery").await;
+        app.staff(&p, "Siân O'Brien", "Clinical", None).await;
+        app.staff(&p, "=HYPERLINK(evil)", "Clinical", None).await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let r = app.get("/staff/export.csv").await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("staff.csv"));
+        let bytes = r.bytes().await.unwrap();
+        assert_eq!(
+            &bytes[..3],
+            &[0xEF, 0xBB, 0xBF],
+            "starts with a BOM so Excel reads UTF-8"
+        );
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        assert!(text.starts_with("Name,Email,Job role,Department"));
+        assert!(text.contains("Siân O'Brien"));
+        assert!(text.contains("'=HYPERLINK(evil)"), "formulas are defused");
+        assert!(!text.contains(",=HYPERLINK"));
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"staff.exported".to_string()));
+    }
+);
+
+storage_test!(
+    the_audit_log_can_be_filtered_by_what_happened_and_who,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside Surgery").await;
+        app.post(
+            "/sign-in",
+            &[("email", &p.manager_email), ("password", "wrong one")],
+        )
+        .await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let all = app.get_text("/audit").await;
+        assert!(all.contains("Sign-in failed") && all.contains("Signed in"));
+        let failed = app.get_text("/audit?action=sign_in.failed").await;
+        let table = &failed[failed.find("audit-table").unwrap()..];
+        assert!(table.contains("Sign-in failed") && !table.contains(">Signed in<"));
+        let none = app.get_text("/audit?q=nobody-matches-this").await;
+        assert!(none.contains("Nothing matches"));
+        let bad = app.get_text("/audit?from=yesterday").await;
+        assert!(bad.contains("Enter the 'from' date as year-month-day"));
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_creates_a_practice_and_its_manager_is_invited_by_email() {
+    let mut app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            smtp: true,
+            smtp_reply_code: None,
+        },
+    )
+    .await;
+    let op = safetynet::people::accounts::create_user(
+        &app.db,
+        "it@icb.example",
+        "ICB IT",
+        Role::Operator,
+        None,
+        None,
+        0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let secret = safetynet::auth::mfa::new_secret();
+    crate::helpers::set_password_and_mfa(&app.db, op, "glacier walnut falcon", Some(&secret)).await;
+    app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
+        .await;
+    let bad = app
+        .post(
+            "/operator/practices/new",
+            &[
+                ("name", ""),
+                ("manager_name", "Jo Bloggs"),
+                ("manager_email", "jo"),
+            ],
+        )
+        .await;
+    let page = bad.text().await.unwrap();
+    assert!(page.contains(r#"id="name-error""#) && page.contains(r#"id="manager_email-error""#));
+    let r = app
+        .post(
+            "/operator/practices/new",
+            &[
+                ("name", "Hillside Medical Centre"),
+                ("ods_code", "b82005"),
+                ("manager_name", "Jo Bloggs"),
+                ("manager_email", "jo.bloggs@hillside.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let show = app.get_text(&location(&r)).await;
+    assert!(
+        show.contains("Hillside Medical Centre")
+            && show.contains("B82005")
+            && show.contains("Jo Bloggs")
+    );
+    app.deliver_outbox().await;
+    let link = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .link_sent_to("jo.bloggs@hillside.example", "/invitation/");
+    app.client = crate::helpers::new_client();
+    let r = app
+        .client
+        .post(&link)
+        .form(&[
+            ("password", "anchor pepper juniper"),
+            ("confirm", "anchor pepper juniper"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/");
+    // A new manager must set up two-step verification before anything else.
+    assert_eq!(location(&app.get("/staff").await), "/account/mfa");
+    let depts = app.count("SELECT COUNT(*) FROM departments WHERE practice_id = (SELECT id FROM practices WHERE name = 'Hillside Medical Centre') AND $1 = $1", 0).await;
+    assert_eq!(depts, 5, "the standard departments are there");
+}

@@ -1,0 +1,273 @@
+//! A practice never sees another practice's data, and every route checks
+//! who is asking. These tests walk the app's own route table, so a route
+//! added later is covered without anyone remembering to add a test.
+
+use std::collections::HashMap;
+
+use crate::helpers::{location, Practice, TestApp};
+use crate::storage_test;
+use safetynet::app::{route_table, Access};
+use safetynet::auth::Role;
+use safetynet::with_db;
+
+/// Fills a route's `{params}` with ids of the given practice's objects.
+/// A route with a parameter this does not know fails the test: add it here.
+fn fill(path: &str, ids: &HashMap<&str, String>) -> String {
+    let mut out = path.to_string();
+    while let Some(start) = out.find('{') {
+        let end = out[start..].find('}').unwrap() + start;
+        let name = &out[start + 1..end];
+        let value = ids.get(name).unwrap_or_else(|| {
+            panic!("tenancy test does not know route parameter {{{name}}} in {path}")
+        });
+        out.replace_range(start..=end, value);
+    }
+    out
+}
+
+async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str, String> {
+    let bob = app
+        .staff(b, "Bob Otherpractice", "Clinical", Some(Role::Staff))
+        .await;
+    let (import_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO staff_imports (practice_id, created_by, created_at, filename, rows_json, status) VALUES ($1, $2, 0, 'b.csv', '[]', 'preview') RETURNING id")
+        .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    HashMap::from([
+        ("staff_id", bob.staff_id.to_string()),
+        ("department_id", bob.department_id.to_string()),
+        ("import_id", import_id.to_string()),
+        ("practice_id", b.id.to_string()),
+        ("token", "not-a-real-token".to_string()),
+    ])
+}
+
+storage_test!(
+    a_manager_gets_404_for_every_object_of_another_practice,
+    |mut app: TestApp| async move {
+        let a = app.practice("Practice A").await;
+        let b = app.practice("Practice B").await;
+        let ids = other_practice_ids(&app, &b).await;
+        let staff_before = app
+            .count(
+                "SELECT COUNT(*) FROM staff WHERE practice_id = $1 AND active",
+                b.id,
+            )
+            .await;
+        app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
+            .await;
+        let mut checked = 0;
+        for r in route_table() {
+            if !r.path.contains('{') || r.access == Access::Public {
+                continue;
+            }
+            let path = fill(r.path, &ids);
+            let resp = match r.method {
+                "GET" => app.get(&path).await,
+                _ => {
+                    app.post(
+                        &path,
+                        &[
+                            ("name", "Hijacked"),
+                            ("champion", "yes"),
+                            ("manager", "yes"),
+                            ("action", "all"),
+                        ],
+                    )
+                    .await
+                }
+            };
+            assert_eq!(
+                resp.status(),
+                404,
+                "{} {} as practice A's manager",
+                r.method,
+                path
+            );
+            checked += 1;
+        }
+        assert!(checked >= 10, "walked {checked} routes with ids");
+        // Nothing of B's changed.
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM staff WHERE practice_id = $1 AND active",
+                b.id
+            )
+            .await,
+            staff_before
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM departments WHERE practice_id = $1 AND name = 'Hijacked'",
+                b.id
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM staff WHERE practice_id = $1 AND is_champion",
+                b.id
+            )
+            .await,
+            0
+        );
+    }
+);
+
+storage_test!(
+    lists_and_exports_show_only_the_practice_in_scope,
+    |mut app: TestApp| async move {
+        let a = app.practice("Practice A").await;
+        let b = app.practice("Practice B").await;
+        app.staff(&b, "Zebedee Secretperson", "Clinical", Some(Role::Staff))
+            .await;
+        // Give B audit entries too.
+        app.post(
+            "/sign-in",
+            &[("email", &b.manager_email), ("password", "wrong")],
+        )
+        .await;
+        app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
+            .await;
+        for r in route_table() {
+            if r.method != "GET" || r.path.contains('{') || r.access != Access::PracticeManager {
+                continue;
+            }
+            let body = app.get(r.path).await.text().await.unwrap();
+            assert!(
+                !body.contains("Zebedee") && !body.contains(&b.manager_email),
+                "{} shows practice B's data",
+                r.path
+            );
+        }
+    }
+);
+
+storage_test!(
+    every_route_that_needs_sign_in_sends_strangers_to_sign_in,
+    |app: TestApp| async move {
+        let b = app.practice("Practice B").await;
+        let ids = other_practice_ids(&app, &b).await;
+        for r in route_table() {
+            if r.access == Access::Public {
+                continue;
+            }
+            let path = fill(r.path, &ids);
+            let resp = match r.method {
+                "GET" => app.get(&path).await,
+                _ => app.post(&path, &[]).await,
+            };
+            assert_eq!(
+                resp.status(),
+                303,
+                "{} {} without signing in",
+                r.method,
+                path
+            );
+            assert_eq!(location(&resp), "/sign-in", "{} {}", r.method, path);
+        }
+    }
+);
+
+storage_test!(
+    staff_and_champions_cannot_use_manager_pages_and_operators_cannot_see_inside_practices,
+    |mut app: TestApp| async move {
+        let a = app.practice("Practice A").await;
+        let champion = app
+            .staff(
+                &a,
+                "Fatima Begum",
+                "Reception & care navigation",
+                Some(Role::Champion),
+            )
+            .await;
+        let colleague = app
+            .staff(&a, "Tom Bennett", "Reception & care navigation", None)
+            .await;
+        let ids = HashMap::from([
+            ("staff_id", colleague.staff_id.to_string()),
+            ("department_id", colleague.department_id.to_string()),
+            ("import_id", "1".to_string()),
+            ("practice_id", a.id.to_string()),
+            ("token", "x".to_string()),
+        ]);
+        app.sign_in(&champion.email, &champion.password, None).await;
+        for r in route_table()
+            .into_iter()
+            .filter(|r| r.access == Access::PracticeManager || r.access == Access::Operator)
+        {
+            let path = fill(r.path, &ids);
+            let resp = match r.method {
+                "GET" => app.get(&path).await,
+                _ => {
+                    app.post(&path, &[("manager", "yes"), ("champion", "yes")])
+                        .await
+                }
+            };
+            let expected = if r.access == Access::Operator {
+                404
+            } else {
+                403
+            };
+            assert_eq!(
+                resp.status(),
+                expected,
+                "{} {} as a champion",
+                r.method,
+                path
+            );
+        }
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM users WHERE practice_id = $1 AND role = 'manager'",
+                a.id
+            )
+            .await,
+            1
+        );
+
+        // An operator sees practices and figures, never the staff list.
+        let op_id = safetynet::people::accounts::create_user(
+            &app.db,
+            "it@icb.example",
+            "ICB IT",
+            Role::Operator,
+            None,
+            None,
+            0,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let secret = safetynet::auth::mfa::new_secret();
+        crate::helpers::set_password_and_mfa(
+            &app.db,
+            op_id,
+            "glacier walnut falcon",
+            Some(&secret),
+        )
+        .await;
+        app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
+            .await;
+        let list = app.get_text("/operator").await;
+        assert!(list.contains("Practice A"));
+        assert!(
+            !list.contains("Fatima"),
+            "no individual names on the operator's list"
+        );
+        for r in route_table()
+            .into_iter()
+            .filter(|r| r.access == Access::PracticeManager || r.access == Access::PracticeMember)
+        {
+            let path = fill(r.path, &ids);
+            if r.method == "GET" {
+                assert_eq!(
+                    app.get(&path).await.status(),
+                    404,
+                    "GET {path} as an operator"
+                );
+            }
+        }
+        assert_eq!(location(&app.get("/").await), "/operator");
+    }
+);
