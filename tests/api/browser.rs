@@ -75,7 +75,16 @@ async fn start_browser() -> Option<(Driver, Client)> {
 }
 
 /// Runs axe-core on the current page and fails with the details of any violation.
+/// With SAFETYNET_TEST_SCREENSHOTS=DIR it also saves a picture of the page there.
 async fn assert_accessible(c: &Client, page: &str) {
+    if let Ok(dir) = std::env::var("SAFETYNET_TEST_SCREENSHOTS") {
+        let png = c.screenshot().await.expect("screenshot");
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{}.png", page.replace(' ', "-"))),
+            png,
+        )
+        .unwrap();
+    }
     let axe_path = std::env::var("SAFETYNET_TEST_AXE_JS").unwrap_or_else(|_| {
         format!(
             "{}/tests/browser/node_modules/axe-core/axe.min.js",

@@ -461,6 +461,13 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start(dir: &Path, reply_code: Option<u16>) -> Self {
+        match reply_code {
+            Some(code) => Self::start_with(dir, &["--reply-code", &code.to_string()]),
+            None => Self::start_with(dir, &[]),
+        }
+    }
+
+    pub fn start_with(dir: &Path, extra: &[&str]) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
         let mut cmd = Command::new(python());
@@ -468,9 +475,7 @@ impl SmtpSink {
             .arg("--dir")
             .arg(dir)
             .args(["--port", "0", "--exit-on-stdin-eof"]);
-        if let Some(code) = reply_code {
-            cmd.args(["--reply-code", &code.to_string()]);
-        }
+        cmd.args(extra);
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -200,3 +200,93 @@ async fn the_background_worker_sends_without_being_asked() {
     stop.cancel();
     task.await.unwrap();
 }
+
+/// A CA and a certificate for 127.0.0.1 signed by it (rustls refuses a CA as the server's own certificate).
+fn test_certificates(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca, &ca_key)
+        .unwrap();
+    let (ca_path, cert_path, key_path) = (
+        dir.join("ca.pem"),
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+    );
+    std::fs::write(&ca_path, ca.pem()).unwrap();
+    std::fs::write(&cert_path, leaf.pem()).unwrap();
+    std::fs::write(&key_path, leaf_key.serialize_pem()).unwrap();
+    (ca_path, cert_path, key_path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_email_goes_over_starttls_with_a_login() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (ca, cert, key) = test_certificates(app.dir.path());
+    let sink = SmtpSink::start_with(
+        &app.dir.path().join("tls-mail"),
+        &[
+            "--starttls-cert",
+            cert.to_str().unwrap(),
+            "--starttls-key",
+            key.to_str().unwrap(),
+            "--require-starttls",
+            "--auth-user",
+            "safetynet",
+            "--auth-pass",
+            "s3cret-relay",
+        ],
+    );
+    let mut smtp = app.state.settings.smtp.clone();
+    smtp.host = "127.0.0.1".into();
+    smtp.port = sink.port;
+    smtp.security = safetynet::config::SmtpSecurity::Starttls;
+    smtp.username = "safetynet".into();
+    smtp.password = "s3cret-relay".into();
+    smtp.ca_file = Some(ca);
+    let mailer = safetynet::mail::smtp::Mailer::from_settings(&smtp, app.dir.path()).unwrap();
+    let worker = safetynet::mail::worker::Worker::new(app.state.clone(), mailer);
+    outbox::enqueue(
+        &app.state,
+        None,
+        "test",
+        "a@riverside.example",
+        "Over TLS",
+        "Body",
+    )
+    .await
+    .unwrap();
+    assert_eq!(worker.run_once().await.unwrap(), Outcome::Sent);
+    assert!(sink.messages()[0].contains("Subject: Over TLS"));
+
+    // A wrong password is a refusal the outbox records, not a crash.
+    smtp.password = "wrong".into();
+    let worker = safetynet::mail::worker::Worker::new(
+        app.state.clone(),
+        safetynet::mail::smtp::Mailer::from_settings(&smtp, app.dir.path()).unwrap(),
+    );
+    let id = outbox::enqueue(
+        &app.state,
+        None,
+        "test",
+        "a@riverside.example",
+        "Bad login",
+        "Body",
+    )
+    .await
+    .unwrap();
+    assert_ne!(worker.run_once().await.unwrap(), Outcome::Sent);
+    let (status, _, error) = status_of(&app, id).await;
+    assert_ne!(status, "sent");
+    assert!(
+        error.unwrap().contains("535"),
+        "the server's reason is kept"
+    );
+}
