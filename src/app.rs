@@ -51,9 +51,26 @@ pub struct AppState {
     pub clock: Clock,
     /// Wakes the system-email worker as soon as something is queued.
     pub outbox_wake: Arc<Notify>,
+    /// Wakes the simulated-email sender when a campaign starts or resumes.
+    pub sim_wake: Arc<Notify>,
+    /// Stores tracking events in groups (see `simulation::events`).
+    pub events: crate::simulation::events::EventWriter,
 }
 
 impl AppState {
+    /// Starts the event writer, so it must run inside the Tokio runtime.
+    pub fn new(db: Db, settings: Settings, clock: Clock) -> Self {
+        let events = crate::simulation::events::EventWriter::start(db.clone());
+        Self {
+            db,
+            settings: Arc::new(settings),
+            clock,
+            outbox_wake: Arc::new(Notify::new()),
+            sim_wake: Arc::new(Notify::new()),
+            events,
+        }
+    }
+
     /// The app's address as people reach it, for links in emails.
     pub fn public_url(&self) -> &str {
         &self.settings.public_url
@@ -158,6 +175,7 @@ fn app_routes() -> Routes {
     let r = Routes::new().get("/healthz", Access::Public, healthz);
     let r = crate::auth::routes::routes(r);
     let r = crate::people::routes(r);
+    let r = crate::simulation::routes(r);
     r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
 }
 
@@ -192,7 +210,7 @@ pub fn app_router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         // Shared reception PCs: pages with people's details must not linger in the browser cache.
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
     if https {
@@ -239,12 +257,7 @@ impl Application {
             settings.sim_public_url = format!("http://{}", sim_listener.local_addr()?);
         }
         let mailer = Mailer::from_settings(&settings.smtp, &settings.data_dir)?;
-        let state = AppState {
-            db,
-            settings: Arc::new(settings),
-            clock,
-            outbox_wake: Arc::new(Notify::new()),
-        };
+        let state = AppState::new(db, settings, clock);
         Ok(Self {
             app_listener,
             sim_listener,
@@ -285,13 +298,19 @@ impl Application {
         let sim =
             sim_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let worker_task = with_worker.then(|| tokio::spawn(worker.run_until_stopped(stop.clone())));
+        let sender_task = with_worker.then(|| {
+            tokio::spawn(
+                crate::simulation::sender::Sender::new(self.state.clone())
+                    .run_until_stopped(stop.clone()),
+            )
+        });
         let app_srv = axum::serve(self.app_listener, app)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let sim_srv = axum::serve(self.sim_listener, sim)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let result = tokio::try_join!(app_srv, sim_srv);
         stop.cancel();
-        if let Some(t) = worker_task {
+        for t in [worker_task, sender_task].into_iter().flatten() {
             let _ = t.await;
         }
         result.context("serving HTTP")?;
@@ -299,15 +318,9 @@ impl Application {
     }
 }
 
-/// "22 Nov 2026 14:05" in UK time is what people expect; we show UTC plainly
-/// labelled until a practice time zone setting exists.
+/// "22 Nov 2026 14:05", in UK time (GMT or BST), as people at the practice read it.
 pub fn format_time(unix: i64) -> String {
-    let fmt = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute]");
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(fmt).ok())
-        .map(|s| format!("{s} UTC"))
-        .unwrap_or_default()
+    crate::ukclock::format(unix)
 }
 
 pub fn today(clock: &Clock) -> time::Date {

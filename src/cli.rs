@@ -316,12 +316,7 @@ async fn create_user(
     if settings.public_url.is_empty() {
         settings.public_url = format!("http://{}", settings.listen);
     }
-    let state = crate::app::AppState {
-        db,
-        settings: std::sync::Arc::new(settings),
-        clock,
-        outbox_wake: std::sync::Arc::new(tokio::sync::Notify::new()),
-    };
+    let state = crate::app::AppState::new(db, settings, clock);
     let link = crate::people::accounts::send_invitation(
         &state,
         user_id,

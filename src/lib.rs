@@ -14,4 +14,5 @@ pub mod mail;
 pub mod people;
 pub mod simulation;
 pub mod telemetry;
+pub mod ukclock;
 pub mod web;

@@ -38,10 +38,15 @@ pub enum Action {
     StaffImported,
     StaffExported,
     PracticeCreated,
+    DomainChanged,
+    SendingProfileChanged,
+    TemplateChanged,
+    CampaignChanged,
+    ClickReclassified,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 28] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -65,6 +70,11 @@ impl Action {
         Self::StaffImported,
         Self::StaffExported,
         Self::PracticeCreated,
+        Self::DomainChanged,
+        Self::SendingProfileChanged,
+        Self::TemplateChanged,
+        Self::CampaignChanged,
+        Self::ClickReclassified,
     ];
 
     pub fn key(self) -> &'static str {
@@ -92,6 +102,11 @@ impl Action {
             Self::StaffImported => "staff.imported",
             Self::StaffExported => "staff.exported",
             Self::PracticeCreated => "practice.created",
+            Self::DomainChanged => "simulation.domain_changed",
+            Self::SendingProfileChanged => "simulation.profile_changed",
+            Self::TemplateChanged => "simulation.template_changed",
+            Self::CampaignChanged => "simulation.campaign_changed",
+            Self::ClickReclassified => "simulation.click_reclassified",
         }
     }
 
@@ -120,6 +135,11 @@ impl Action {
             Self::StaffImported => "Staff imported",
             Self::StaffExported => "Staff list exported",
             Self::PracticeCreated => "Practice created",
+            Self::DomainChanged => "Simulation email domain changed",
+            Self::SendingProfileChanged => "Sending profile changed",
+            Self::TemplateChanged => "Simulation template changed",
+            Self::CampaignChanged => "Phishing exercise changed",
+            Self::ClickReclassified => "Click classification changed",
         }
     }
 

@@ -35,6 +35,43 @@ pub enum Mailer {
     },
 }
 
+/// A pooled SMTP client for these settings (STARTTLS or implicit TLS, optional login).
+pub fn transport(s: &SmtpSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let tls = || -> anyhow::Result<TlsParameters> {
+        let mut b = TlsParameters::builder(s.host.clone());
+        if let Some(ca) = &s.ca_file {
+            let pem = std::fs::read(ca)
+                .with_context(|| format!("reading the SMTP CA file {}", ca.display()))?;
+            b = b.add_root_certificate(
+                Certificate::from_pem(&pem).context("reading the SMTP CA certificate")?,
+            );
+        }
+        b.build_rustls().context("setting up TLS for SMTP")
+    };
+    let mut builder =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone()).port(s.port);
+    builder = match s.security {
+        SmtpSecurity::None => builder.tls(Tls::None),
+        SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
+        SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
+    };
+    if !s.username.is_empty() {
+        builder = builder.credentials(Credentials::new(s.username.clone(), s.password.clone()));
+    }
+    Ok(builder
+        .timeout(Some(std::time::Duration::from_secs(30)))
+        .build())
+}
+
+/// Sorts an SMTP failure into "try again later" or "refused for good".
+pub fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    if e.is_permanent() {
+        SendError::Permanent(e.to_string())
+    } else {
+        SendError::Temporary(e.to_string())
+    }
+}
+
 impl Mailer {
     pub fn from_settings(s: &SmtpSettings, data_dir: &std::path::Path) -> anyhow::Result<Self> {
         let from: Mailbox = s.from.parse().with_context(|| {
@@ -49,31 +86,8 @@ impl Mailer {
                 from,
             });
         }
-        let tls = || -> anyhow::Result<TlsParameters> {
-            let mut b = TlsParameters::builder(s.host.clone());
-            if let Some(ca) = &s.ca_file {
-                let pem = std::fs::read(ca)
-                    .with_context(|| format!("reading the SMTP CA file {}", ca.display()))?;
-                b = b.add_root_certificate(
-                    Certificate::from_pem(&pem).context("reading the SMTP CA certificate")?,
-                );
-            }
-            b.build_rustls().context("setting up TLS for SMTP")
-        };
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone()).port(s.port);
-        builder = match s.security {
-            SmtpSecurity::None => builder.tls(Tls::None),
-            SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
-            SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
-        };
-        if !s.username.is_empty() {
-            builder = builder.credentials(Credentials::new(s.username.clone(), s.password.clone()));
-        }
         Ok(Self::Smtp {
-            transport: builder
-                .timeout(Some(std::time::Duration::from_secs(30)))
-                .build(),
+            transport: transport(s)?,
             from,
         })
     }
@@ -97,13 +111,7 @@ impl Mailer {
         match self {
             Self::Smtp { transport, from } => {
                 let m = Self::build(from, msg)?;
-                transport.send(m).await.map(|_| ()).map_err(|e| {
-                    if e.is_permanent() {
-                        SendError::Permanent(e.to_string())
-                    } else {
-                        SendError::Temporary(e.to_string())
-                    }
-                })
+                transport.send(m).await.map(|_| ()).map_err(classify)
             }
             Self::Pickup { dir, from } => {
                 let m = Self::build(from, msg)?;

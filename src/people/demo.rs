@@ -301,6 +301,9 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
             }
         }
     }
+    if created {
+        seed_simulation(db, practice_id, now).await?;
+    }
     // A fresh password on every run: it is printed, never stored in plain text.
     let password = format!("{}-{}-{}-{}", word(), word(), word(), word());
     debug_assert!(password::check(&password, &[]).is_ok());
@@ -328,4 +331,25 @@ fn word() -> &'static str {
         "willow", "ember", "parsnip", "compass", "badger",
     ];
     WORDS.choose(&mut rand::thread_rng()).expect("non-empty")
+}
+
+/// A verified domain, a sending profile for a mail server on this computer,
+/// and a few ready-made emails, so a phishing exercise can be tried at once.
+async fn seed_simulation(db: &Db, practice_id: i64, now: i64) -> Result<(), AppError> {
+    crate::simulation::domains::add(db, practice_id, DOMAIN, Some("demo"), now)
+        .await?
+        .map_err(|e| anyhow::anyhow!(e))?;
+    with_db!(db, p => sqlx::query(
+        "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, created_at) \
+         VALUES ($1, 'Test mail server on this computer (127.0.0.1:2525)', '127.0.0.1', 2525, 'none', '', '', $2, $3, $4)")
+        .bind(practice_id).bind(format!("exercises@{DOMAIN}")).bind(crate::simulation::profiles::DEFAULT_HEADER).bind(now)
+        .execute(p).await.map(|_| ()))?;
+    for lure in [
+        "nhsmail-password-expiry",
+        "shared-document-consultant",
+        "urgent-request-from-partner",
+    ] {
+        crate::simulation::templates::adopt(db, practice_id, lure, now).await?;
+    }
+    Ok(())
 }

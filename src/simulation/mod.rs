@@ -1,16 +1,117 @@
-//! The simulation site: its own listener for tracking links and landing
-//! pages. No app cookies, no CSRF, nothing that names Safety Net, and very
-//! little work per request. Campaign tracking arrives with the phishing
-//! simulation; for now it answers health checks and 404s everything else.
+//! Phishing simulations: verified domains, sending profiles, email templates
+//! with their red flags, campaigns, the sender, and the simulation site that
+//! tracks opens, clicks, submissions and reports. The simulation site is its
+//! own listener: no app cookies, no CSRF, nothing that names Safety Net.
 
-use axum::http::StatusCode;
-use axum::routing::get;
+pub mod campaigns;
+pub mod domains;
+pub mod events;
+pub mod library;
+pub mod profiles;
+pub mod render;
+pub mod sender;
+pub mod templates;
+pub mod token;
+pub mod tracking;
+
 use axum::Router;
 
-use crate::app::AppState;
+use crate::app::{Access, AppState, Routes};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .fallback(|| async { StatusCode::NOT_FOUND })
+    tracking::router()
+}
+
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.get("/simulation", PracticeManager, campaigns::list)
+        .get(
+            "/simulation/campaigns/new",
+            PracticeManager,
+            campaigns::new_page,
+        )
+        .post(
+            "/simulation/campaigns/new",
+            PracticeManager,
+            campaigns::create,
+        )
+        .get(
+            "/simulation/campaigns/{campaign_id}",
+            PracticeManager,
+            campaigns::show,
+        )
+        .post(
+            "/simulation/campaigns/{campaign_id}/status",
+            PracticeManager,
+            campaigns::change_status,
+        )
+        .get(
+            "/simulation/campaigns/{campaign_id}/results.csv",
+            PracticeManager,
+            campaigns::export_csv,
+        )
+        .get("/simulation/templates", PracticeManager, templates::list)
+        .get(
+            "/simulation/templates/new",
+            PracticeManager,
+            templates::new_page,
+        )
+        .post(
+            "/simulation/templates/new",
+            PracticeManager,
+            templates::create,
+        )
+        .get(
+            "/simulation/templates/{template_id}",
+            PracticeManager,
+            templates::edit_page,
+        )
+        .post(
+            "/simulation/templates/{template_id}",
+            PracticeManager,
+            templates::update,
+        )
+        .get(
+            "/simulation/templates/{template_id}/preview",
+            PracticeManager,
+            templates::preview,
+        )
+        .post(
+            "/simulation/library/{lure_id}/use",
+            PracticeManager,
+            templates::use_lure,
+        )
+        .get("/simulation/profiles", PracticeManager, profiles::list)
+        .get(
+            "/simulation/profiles/new",
+            PracticeManager,
+            profiles::new_page,
+        )
+        .post(
+            "/simulation/profiles/new",
+            PracticeManager,
+            profiles::create,
+        )
+        .get(
+            "/simulation/profiles/{profile_id}",
+            PracticeManager,
+            profiles::edit_page,
+        )
+        .post(
+            "/simulation/profiles/{profile_id}",
+            PracticeManager,
+            profiles::update,
+        )
+        .post(
+            "/simulation/profiles/{profile_id}/test",
+            PracticeManager,
+            profiles::send_test,
+        )
+        .get("/simulation/domains", PracticeManager, domains::page)
+        .post("/simulation/domains", PracticeManager, domains::request)
+        .post(
+            "/operator/practices/{practice_id}/domains/{domain_id}/verify",
+            Operator,
+            domains::verify,
+        )
 }

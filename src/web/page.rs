@@ -51,6 +51,7 @@ impl Page {
             Role::Manager => vec![
                 link("/", "Home"),
                 link("/staff", "Staff"),
+                link("/simulation", "Phishing exercises"),
                 link("/departments", "Departments"),
                 link("/audit", "Audit log"),
                 link("/account", "Your account"),

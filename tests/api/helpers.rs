@@ -418,6 +418,8 @@ pub fn new_client() -> reqwest::Client {
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
+        // A server may close a connection after refusing a body (413); don't reuse it.
+        .pool_max_idle_per_host(0)
         .build()
         .expect("client")
 }

@@ -11,4 +11,5 @@ mod import;
 mod outbox;
 mod people;
 mod security;
+mod simulation;
 mod tenancy;

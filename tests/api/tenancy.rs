@@ -32,12 +32,36 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
     let (import_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO staff_imports (practice_id, created_by, created_at, filename, rows_json, status) VALUES ($1, $2, 0, 'b.csv', '[]', 'preview') RETURNING id")
         .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    let template_id =
+        safetynet::simulation::templates::adopt(&app.db, b.id, "nhsmail-password-expiry", 0)
+            .await
+            .unwrap()
+            .unwrap();
+    let (profile_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, created_at) \
+         VALUES ($1, 'B relay', '127.0.0.1', 25, 'none', '', '', 'b@b.example', 'X-Safety-Net-Simulation', 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    let (campaign_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO campaigns (practice_id, name, template_id, profile_id, landing, status, launch_at, send_by, ends_at, business_hours, created_by, created_at) \
+         VALUES ($1, 'B exercise', $2, $3, 'teachable', 'paused', 0, 0, 9999999999, FALSE, $4, 0) RETURNING id")
+        .bind(b.id).bind(template_id).bind(profile_id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    safetynet::simulation::domains::add(&app.db, b.id, "practiceb.example", None, 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let (domain_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as("SELECT id FROM practice_domains WHERE practice_id = $1")
+        .bind(b.id).fetch_one(p).await).unwrap();
     HashMap::from([
         ("staff_id", bob.staff_id.to_string()),
         ("department_id", bob.department_id.to_string()),
         ("import_id", import_id.to_string()),
         ("practice_id", b.id.to_string()),
         ("token", "not-a-real-token".to_string()),
+        ("template_id", template_id.to_string()),
+        ("profile_id", profile_id.to_string()),
+        ("campaign_id", campaign_id.to_string()),
+        ("domain_id", domain_id.to_string()),
+        ("lure_id", "not-a-lure".to_string()),
     ])
 }
 
@@ -190,6 +214,11 @@ storage_test!(
             ("import_id", "1".to_string()),
             ("practice_id", a.id.to_string()),
             ("token", "x".to_string()),
+            ("template_id", "1".to_string()),
+            ("profile_id", "1".to_string()),
+            ("campaign_id", "1".to_string()),
+            ("domain_id", "1".to_string()),
+            ("lure_id", "nhsmail-password-expiry".to_string()),
         ]);
         app.sign_in(&champion.email, &champion.password, None).await;
         for r in route_table()

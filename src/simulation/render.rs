@@ -1,0 +1,253 @@
+//! Renders a simulated email for one recipient. Templates are written by
+//! practice managers, so they run in minijinja's sandbox: no file or network
+//! access, HTML auto-escaped, a fuel limit against runaway loops, and only
+//! the variables listed here.
+
+use minijinja::{context, AutoEscape, Environment, UndefinedBehavior, Value};
+
+/// The parts of a template that are rendered.
+#[derive(Debug, Clone)]
+pub struct Content {
+    pub from_name: String,
+    pub from_address: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// What a template may use, per recipient.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub job_role: String,
+    pub practice_name: String,
+    /// The tracked link.
+    pub link: String,
+    /// The open-tracking pixel's address (empty: no pixel, as in previews).
+    pub tracker_url: String,
+    /// The one-click "report this email" link.
+    pub report_link: String,
+    /// A link no person can see: only scanners that fetch every URL follow it.
+    pub honeypot_url: String,
+}
+
+pub const VARIABLES: [&str; 8] = [
+    "first_name",
+    "last_name",
+    "email",
+    "job_role",
+    "practice_name",
+    "link",
+    "tracker",
+    "report_link",
+];
+
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub from_name: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+}
+
+/// Which part failed, and why, in words for the manager editing the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn env() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    // A misspelt variable is an error the manager sees, not a silent blank in 500 emails.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(50_000));
+    env
+}
+
+impl Vars {
+    fn context(&self) -> Value {
+        let tracker = if self.tracker_url.is_empty() {
+            String::new()
+        } else {
+            format!(
+                r#"<img src="{}" width="1" height="1" alt="" style="display:none;border:0">"#,
+                html_escape(&self.tracker_url)
+            )
+        };
+        context! {
+            first_name => self.first_name.clone(),
+            last_name => self.last_name.clone(),
+            email => self.email.clone(),
+            job_role => self.job_role.clone(),
+            practice_name => self.practice_name.clone(),
+            link => self.link.clone(),
+            tracker => Value::from_safe_string(tracker),
+            report_link => self.report_link.clone(),
+            // A QR code of the tracked link, as an HTML table (mail clients strip SVG).
+            qr_code => Value::from_safe_string(super::library::qr_code_html(&self.link).unwrap_or_default()),
+        }
+    }
+
+    /// Plausible values for previews and for checking a template as it is saved.
+    pub fn sample(practice_name: &str) -> Self {
+        Self {
+            first_name: "Amelia".into(),
+            last_name: "Hughes".into(),
+            email: "amelia.hughes@example.nhs.uk".into(),
+            job_role: "Receptionist".into(),
+            practice_name: practice_name.into(),
+            link: "#".into(),
+            tracker_url: String::new(),
+            report_link: "#".into(),
+            honeypot_url: String::new(),
+        }
+    }
+}
+
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn one(
+    env: &Environment<'static>,
+    name: &'static str,
+    field: &'static str,
+    src: &str,
+    ctx: &Value,
+) -> Result<String, RenderError> {
+    env.render_named_str(name, src, ctx.clone())
+        .map_err(|e| RenderError {
+            field,
+            message: explain(&e),
+        })
+}
+
+fn explain(e: &minijinja::Error) -> String {
+    use minijinja::ErrorKind::*;
+    let line = e.line().map(|l| format!(" (line {l})")).unwrap_or_default();
+    match e.kind() {
+        UndefinedError => format!(
+            "This uses a name Safety Net does not know{line}. You can use: {}.",
+            VARIABLES
+                .iter()
+                .map(|v| format!("{{{{ {v} }}}}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        SyntaxError => format!(
+            "There is a mistake in the {{{{ … }}}} or {{% … %}} markers{line}: {}",
+            e.detail().unwrap_or("check they are closed")
+        ),
+        OutOfFuel => {
+            "This template does too much work (a loop that never ends?). Simplify it.".to_string()
+        }
+        _ => format!(
+            "This part could not be prepared{line}: {}",
+            e.detail().unwrap_or("check the {{ … }} markers")
+        ),
+    }
+}
+
+/// Renders every part for one recipient.
+pub fn render(c: &Content, v: &Vars) -> Result<Rendered, RenderError> {
+    let env = env();
+    let ctx = v.context();
+    let mut html = one(&env, "body.html", "html", &c.html, &ctx)?;
+    if !v.honeypot_url.is_empty() {
+        // Hidden from people and screen readers; link scanners follow every URL.
+        let trap = format!(
+            r#"<a href="{}" style="display:none" aria-hidden="true" tabindex="-1"></a>"#,
+            html_escape(&v.honeypot_url)
+        );
+        html = match html.rfind("</body>") {
+            Some(i) => format!("{}{trap}{}", &html[..i], &html[i..]),
+            None => format!("{html}{trap}"),
+        };
+    }
+    Ok(Rendered {
+        from_name: one(&env, "from.txt", "from_name", &c.from_name, &ctx)?,
+        subject: one(&env, "subject.txt", "subject", &c.subject, &ctx)?,
+        html,
+        text: one(&env, "body.txt", "text", &c.text, &ctx)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(html: &str) -> Content {
+        Content {
+            from_name: "IT Support".into(),
+            from_address: "it@nhs-mail.example".into(),
+            subject: "Hello {{ first_name }}".into(),
+            html: html.into(),
+            text: "Go to {{ link }}".into(),
+        }
+    }
+
+    #[test]
+    fn variables_are_filled_and_html_is_escaped() {
+        let mut v = Vars::sample("Riverside Surgery");
+        v.first_name = "<script>alert(1)</script>".into();
+        v.link = "https://sim.example/c/abc".into();
+        v.tracker_url = "https://sim.example/o/abc".into();
+        let r = render(
+            &content("<p>Hi {{ first_name }}</p><a href=\"{{ link }}\">x</a>{{ tracker }}"),
+            &v,
+        )
+        .unwrap();
+        assert!(r.html.contains("&lt;script&gt;"), "{}", r.html);
+        assert!(r.html.contains(r#"<img src="https://sim.example/o/abc""#));
+        assert_eq!(
+            r.subject, "Hello <script>alert(1)</script>",
+            "plain-text parts are not HTML-escaped"
+        );
+        assert_eq!(r.text, "Go to https://sim.example/c/abc");
+    }
+
+    #[test]
+    fn unknown_variables_and_broken_markers_are_explained() {
+        let e = render(&content("{{ frist_name }}"), &Vars::sample("X")).unwrap_err();
+        assert_eq!(e.field, "html");
+        assert!(e.message.contains("does not know"), "{}", e.message);
+        let e = render(&content("{{ first_name "), &Vars::sample("X")).unwrap_err();
+        assert!(e.message.contains("mistake"), "{}", e.message);
+    }
+
+    #[test]
+    fn runaway_templates_run_out_of_fuel() {
+        let e = render(
+            &content(
+                "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}",
+            ),
+            &Vars::sample("X"),
+        );
+        assert!(e.is_err());
+    }
+
+    #[test]
+    fn the_honeypot_link_is_hidden_inside_the_body() {
+        let mut v = Vars::sample("X");
+        v.honeypot_url = "https://sim.example/h/abc".into();
+        let r = render(&content("<html><body><p>Hi</p></body></html>"), &v).unwrap();
+        assert!(r
+            .html
+            .contains(r#"href="https://sim.example/h/abc" style="display:none""#));
+        assert!(r.html.ends_with("</body></html>"));
+    }
+}

@@ -1,0 +1,303 @@
+//! Sends simulated emails: claims due recipients in batches, renders each
+//! email once, sends several at a time over pooled SMTP connections, and
+//! records the outcome in one transaction per batch. Work per email does not
+//! grow with the size of the campaign (GoPhish reloads the whole campaign per
+//! email).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::address::Envelope;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Mutex;
+use tokio_util::sync::CancellationToken;
+
+use super::profiles::{self, Profile};
+use super::render::{self, Vars};
+use super::templates::{self, SimTemplate};
+use crate::app::AppState;
+use crate::mail::smtp::{classify, SendError};
+use crate::with_db;
+
+/// The header that marks a simulated email (its name comes from the sending profile).
+pub fn simulation_header(name: &str, value: &str) -> anyhow::Result<HeaderValue> {
+    let name = HeaderName::new_from_ascii(name.to_string())
+        .map_err(|e| anyhow::anyhow!("header name {name:?}: {e}"))?;
+    Ok(HeaderValue::new(name, value.to_string()))
+}
+
+/// How many recipients one step claims, and how many emails are in flight at once.
+pub const BATCH: i64 = 500;
+const IN_FLIGHT: usize = 32;
+const LEASE_SECS: i64 = 300;
+const MAX_ATTEMPTS: i64 = 8;
+
+struct Claimed {
+    id: i64,
+    campaign_id: i64,
+    token: String,
+    email: String,
+    full_name: String,
+    job_role: String,
+    attempts: i64,
+}
+
+/// What a batch needs about each campaign, loaded once per batch.
+struct CampaignParts {
+    template: SimTemplate,
+    profile: Profile,
+    practice_name: String,
+}
+
+enum Outcome {
+    Sent,
+    Retry(String),
+    Failed(String),
+}
+
+pub struct Sender {
+    state: AppState,
+    transports: Mutex<HashMap<i64, AsyncSmtpTransport<Tokio1Executor>>>,
+}
+
+impl Sender {
+    pub fn new(state: AppState) -> Arc<Self> {
+        Arc::new(Self {
+            state,
+            transports: Mutex::new(HashMap::new()),
+        })
+    }
+
+    async fn transport(&self, p: &Profile) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+        let mut map = self.transports.lock().await;
+        if let Some(t) = map.get(&p.id) {
+            return Ok(t.clone());
+        }
+        let t = crate::mail::smtp::transport(&p.smtp())?;
+        map.insert(p.id, t.clone());
+        Ok(t)
+    }
+
+    async fn claim(&self, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+        // The outer lease check stops two senders taking the same rows.
+        const SQL: &str = "UPDATE campaign_recipients SET locked_until = $1, send_attempts = send_attempts + 1 \
+            WHERE id IN (SELECT r.id FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id \
+                         WHERE r.send_status = 'queued' AND r.send_at <= $2 AND (r.locked_until IS NULL OR r.locked_until < $2) \
+                           AND c.status IN ('scheduled', 'sending') ORDER BY r.send_at, r.id LIMIT $3) \
+              AND (locked_until IS NULL OR locked_until < $2) \
+            RETURNING id, campaign_id, token, email, full_name, job_role, send_attempts";
+        let rows: Vec<(i64, i64, String, String, String, String, i64)> = with_db!(&self.state.db, p => sqlx::query_as(SQL).bind(now + LEASE_SECS).bind(now).bind(BATCH).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, campaign_id, token, email, full_name, job_role, attempts)| Claimed {
+                    id,
+                    campaign_id,
+                    token,
+                    email,
+                    full_name,
+                    job_role,
+                    attempts,
+                },
+            )
+            .collect())
+    }
+
+    async fn parts(&self, campaign_id: i64) -> anyhow::Result<CampaignParts> {
+        let (practice_id, template_id, profile_id, practice_name): (i64, i64, i64, String) = with_db!(&self.state.db, p => sqlx::query_as(
+            "SELECT c.practice_id, c.template_id, c.profile_id, pr.name FROM campaigns c JOIN practices pr ON pr.id = c.practice_id WHERE c.id = $1")
+            .bind(campaign_id).fetch_one(p).await)?;
+        let template = templates::find_in_practice(&self.state.db, practice_id, template_id)
+            .await?
+            .context("campaign template missing")?;
+        let profile = profiles::find_for_sending(&self.state.db, profile_id)
+            .await?
+            .context("campaign sending profile missing")?;
+        Ok(CampaignParts {
+            template,
+            profile,
+            practice_name,
+        })
+    }
+
+    fn message(&self, r: &Claimed, parts: &CampaignParts) -> Result<Message, SendError> {
+        let sim = &self.state.settings.sim_public_url;
+        let (first, last) = match r.full_name.rsplit_once(' ') {
+            Some((f, l)) => (f.trim_start_matches("Dr ").to_string(), l.to_string()),
+            None => (r.full_name.clone(), String::new()),
+        };
+        let first = first.split_whitespace().next().unwrap_or("").to_string();
+        let vars = Vars {
+            first_name: first,
+            last_name: last,
+            email: r.email.clone(),
+            job_role: r.job_role.clone(),
+            practice_name: parts.practice_name.clone(),
+            link: format!("{sim}/c/{}", r.token),
+            tracker_url: format!("{sim}/o/{}", r.token),
+            report_link: format!("{sim}/r/{}", r.token),
+            honeypot_url: format!("{sim}/h/{}", r.token),
+        };
+        let t = &parts.template;
+        let rendered = render::render(&t.content, &vars).map_err(|e| {
+            SendError::Permanent(format!("the template could not be rendered: {}", e.message))
+        })?;
+        let from: Mailbox = format!(
+            "{} <{}>",
+            rendered.from_name.replace(['<', '>', '"'], ""),
+            t.content.from_address
+        )
+        .parse()
+        .map_err(|e| {
+            SendError::Permanent(format!("the template's sender address cannot be used: {e}"))
+        })?;
+        let to: Mailbox = r.email.parse().map_err(|e| {
+            SendError::Permanent(format!("the address {:?} cannot be used: {e}", r.email))
+        })?;
+        let envelope = Envelope::new(
+            Some(parts.profile.envelope_from.parse().map_err(|e| {
+                SendError::Permanent(format!("the profile's envelope sender: {e}"))
+            })?),
+            vec![r
+                .email
+                .parse()
+                .map_err(|e| SendError::Permanent(format!("{e}")))?],
+        )
+        .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let host = url::Url::parse(sim)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "localhost".into());
+        let header = simulation_header(&parts.profile.header_name, &r.token)
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        Message::builder()
+            .from(from)
+            .to(to)
+            .subject(rendered.subject)
+            .message_id(Some(format!("<{}@{host}>", r.token)))
+            .envelope(envelope)
+            .raw_header(header)
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
+            .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
+    }
+
+    /// One batch of due emails. Returns how many were handled.
+    pub async fn run_once(self: &Arc<Self>) -> anyhow::Result<usize> {
+        let now = self.state.clock.now();
+        let claimed = self.claim(now).await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let mut parts: HashMap<i64, Arc<CampaignParts>> = HashMap::new();
+        for r in &claimed {
+            if let std::collections::hash_map::Entry::Vacant(slot) = parts.entry(r.campaign_id) {
+                slot.insert(Arc::new(self.parts(r.campaign_id).await?));
+            }
+        }
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+        let mut tasks = tokio::task::JoinSet::new();
+        let total = claimed.len();
+        for r in claimed {
+            let p = parts[&r.campaign_id].clone();
+            let msg = self.message(&r, &p);
+            let transport = self.transport(&p.profile).await;
+            let permit = semaphore.clone().acquire_owned().await?;
+            tasks.spawn(async move {
+                let _permit = permit;
+                let outcome = match (msg, transport) {
+                    (Err(SendError::Permanent(e)), _) | (Err(SendError::Temporary(e)), _) => {
+                        Outcome::Failed(e)
+                    }
+                    (_, Err(e)) => Outcome::Retry(format!("{e:#}")),
+                    (Ok(m), Ok(t)) => match t.send(m).await.map_err(classify) {
+                        Ok(_) => Outcome::Sent,
+                        Err(SendError::Temporary(e)) if r.attempts < MAX_ATTEMPTS => {
+                            Outcome::Retry(e)
+                        }
+                        Err(SendError::Temporary(e)) | Err(SendError::Permanent(e)) => {
+                            Outcome::Failed(e)
+                        }
+                    },
+                };
+                (r.id, r.campaign_id, r.attempts, outcome)
+            });
+        }
+        let mut results = Vec::with_capacity(total);
+        while let Some(done) = tasks.join_next().await {
+            results.push(done?);
+        }
+        self.record(results).await?;
+        Ok(total)
+    }
+
+    /// Writes a batch's outcomes and campaign totals in one transaction.
+    async fn record(&self, results: Vec<(i64, i64, i64, Outcome)>) -> Result<(), sqlx::Error> {
+        let now = self.state.clock.now();
+        let mut sent: HashMap<i64, i64> = HashMap::new();
+        let mut failed: HashMap<i64, i64> = HashMap::new();
+        with_db!(&self.state.db, p => {
+            let mut tx = p.begin().await?;
+            for (id, campaign_id, attempts, outcome) in &results {
+                match outcome {
+                    Outcome::Sent => {
+                        sqlx::query("UPDATE campaign_recipients SET send_status = 'sent', sent_at = $1, locked_until = NULL, send_error = NULL WHERE id = $2")
+                            .bind(now).bind(id).execute(&mut *tx).await?;
+                        *sent.entry(*campaign_id).or_default() += 1;
+                    }
+                    Outcome::Retry(e) => {
+                        let wait = crate::mail::outbox::backoff_secs(*attempts);
+                        sqlx::query("UPDATE campaign_recipients SET send_at = $1, locked_until = NULL, send_error = $2 WHERE id = $3")
+                            .bind(now + wait).bind(e).bind(id).execute(&mut *tx).await?;
+                    }
+                    Outcome::Failed(e) => {
+                        sqlx::query("UPDATE campaign_recipients SET send_status = 'error', locked_until = NULL, send_error = $1 WHERE id = $2")
+                            .bind(e).bind(id).execute(&mut *tx).await?;
+                        *failed.entry(*campaign_id).or_default() += 1;
+                    }
+                }
+            }
+            for (cid, n) in &sent {
+                sqlx::query("UPDATE campaigns SET sent = sent + $1, status = CASE WHEN status = 'scheduled' THEN 'sending' ELSE status END WHERE id = $2")
+                    .bind(n).bind(cid).execute(&mut *tx).await?;
+            }
+            for (cid, n) in &failed {
+                sqlx::query("UPDATE campaigns SET errors = errors + $1 WHERE id = $2").bind(n).bind(cid).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn run_until_stopped(self: Arc<Self>, stop: CancellationToken) {
+        loop {
+            let pause = match self.run_once().await {
+                Ok(0) => Duration::from_secs(5),
+                Ok(_) => Duration::ZERO,
+                Err(e) => {
+                    tracing::error!(error = ?e, "simulated email sender step failed");
+                    Duration::from_secs(5)
+                }
+            };
+            if let Err(e) =
+                super::campaigns::complete_due(&self.state.db, self.state.clock.now()).await
+            {
+                tracing::error!(error = ?e, "finishing due campaigns failed");
+            }
+            if pause.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = self.state.sim_wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,571 @@
+//! Email templates for phishing exercises: the practice's own, started from
+//! the built-in library or from scratch, each with its red flags explained.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::library::{self, Difficulty, FlagPlace, Landing, PremiseAlignment, RedFlag};
+use super::render::{self, Content, Vars};
+use crate::app::AppState;
+use crate::auth::audit::{self, Action, Actor};
+use crate::auth::{ManagerScope, PracticeScope};
+use crate::db::Db;
+use crate::people::domain::EmailAddress;
+use crate::web::{render as page_render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::with_db;
+
+/// Training modules a clicker can be given (the training capability fills them in).
+pub const MODULES: [(&str, &str); 9] = [
+    ("phishing", "Spotting phishing emails"),
+    ("passwords", "Passwords and 2-step verification"),
+    ("phone-scams", "Phone and in-person scams at reception"),
+    ("ransomware", "Ransomware and what to do"),
+    ("backups-updates", "Backups and updates"),
+    ("patient-data", "Protecting patient information"),
+    ("devices", "Devices, remote working and removable media"),
+    ("social-media", "Social media and oversharing"),
+    ("reporting", "Reporting incidents and near misses"),
+];
+
+pub fn module_title(key: &str) -> &'static str {
+    MODULES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, t)| *t)
+        .unwrap_or("Spotting phishing emails")
+}
+
+#[derive(Debug, Clone)]
+pub struct SimTemplate {
+    pub id: i64,
+    pub name: String,
+    pub library_id: Option<String>,
+    pub content: Content,
+    pub landing: Landing,
+    pub training_module: String,
+    pub cues: u8,
+    pub premise: PremiseAlignment,
+    pub red_flags: Vec<RedFlag>,
+}
+
+impl SimTemplate {
+    pub fn difficulty(&self) -> Difficulty {
+        library::nist_difficulty(self.cues, self.premise)
+    }
+}
+
+type Row = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+);
+const COLUMNS: &str =
+    "id, name, library_id, from_name, from_address, subject, html, text_body, landing, training_module, cues, premise, red_flags_json";
+
+pub fn landing_from(s: &str) -> Landing {
+    match s {
+        "document" => Landing::Document,
+        "teachable" => Landing::Teachable,
+        _ => Landing::Credentials,
+    }
+}
+
+pub fn landing_key(l: Landing) -> &'static str {
+    match l {
+        Landing::Credentials => "credentials",
+        Landing::Document => "document",
+        Landing::Teachable => "teachable",
+    }
+}
+
+fn premise_from(s: &str) -> PremiseAlignment {
+    match s {
+        "low" => PremiseAlignment::Low,
+        "high" => PremiseAlignment::High,
+        _ => PremiseAlignment::Medium,
+    }
+}
+
+fn premise_key(p: PremiseAlignment) -> &'static str {
+    match p {
+        PremiseAlignment::Low => "low",
+        PremiseAlignment::Medium => "medium",
+        PremiseAlignment::High => "high",
+    }
+}
+
+fn template(r: Row) -> SimTemplate {
+    SimTemplate {
+        id: r.0,
+        name: r.1,
+        library_id: r.2,
+        content: Content {
+            from_name: r.3,
+            from_address: r.4,
+            subject: r.5,
+            html: r.6,
+            text: r.7,
+        },
+        landing: landing_from(&r.8),
+        training_module: r.9,
+        cues: u8::try_from(r.10).unwrap_or(0),
+        premise: premise_from(&r.11),
+        red_flags: serde_json::from_str(&r.12).unwrap_or_default(),
+    }
+}
+
+pub async fn all(db: &Db, scope: &PracticeScope) -> Result<Vec<SimTemplate>, sqlx::Error> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM sim_templates WHERE practice_id = $1 ORDER BY name, id");
+    let rows: Vec<Row> =
+        with_db!(db, p => sqlx::query_as(&sql).bind(scope.practice_id()).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(template).collect())
+}
+
+pub async fn find(
+    db: &Db,
+    scope: &PracticeScope,
+    id: i64,
+) -> Result<Option<SimTemplate>, sqlx::Error> {
+    find_in_practice(db, scope.practice_id(), id).await
+}
+
+/// For the sender and the tracking site, which reach a template through a campaign they already resolved.
+pub async fn find_in_practice(
+    db: &Db,
+    practice_id: i64,
+    id: i64,
+) -> Result<Option<SimTemplate>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM sim_templates WHERE id = $1 AND practice_id = $2");
+    let row: Option<Row> =
+        with_db!(db, p => sqlx::query_as(&sql).bind(id).bind(practice_id).fetch_optional(p).await)?;
+    Ok(row.map(template))
+}
+
+async fn insert(db: &Db, practice_id: i64, t: &SimTemplate, now: i64) -> Result<i64, AppError> {
+    let flags = serde_json::to_string(&t.red_flags).map_err(anyhow::Error::from)?;
+    let (id,): (i64,) = with_db!(db, p => sqlx::query_as(
+        "INSERT INTO sim_templates (practice_id, name, library_id, from_name, from_address, subject, html, text_body, landing, training_module, \
+         difficulty, cues, premise, red_flags_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id")
+        .bind(practice_id).bind(&t.name).bind(t.library_id.as_deref()).bind(&t.content.from_name).bind(&t.content.from_address)
+        .bind(&t.content.subject).bind(&t.content.html).bind(&t.content.text).bind(landing_key(t.landing)).bind(&t.training_module)
+        .bind(t.difficulty().as_str()).bind(i64::from(t.cues)).bind(premise_key(t.premise)).bind(&flags).bind(now)
+        .fetch_one(p).await)?;
+    Ok(id)
+}
+
+/// Copies a built-in lure into the practice's templates.
+pub async fn adopt(
+    db: &Db,
+    practice_id: i64,
+    lure_id: &str,
+    now: i64,
+) -> Result<Option<i64>, AppError> {
+    let Some(l) = library::get(lure_id) else {
+        return Ok(None);
+    };
+    let t = SimTemplate {
+        id: 0,
+        name: l.name.clone(),
+        library_id: Some(l.id.clone()),
+        content: Content {
+            from_name: l.from_name.clone(),
+            from_address: l.from_address.clone(),
+            subject: l.subject.clone(),
+            html: l.html.clone(),
+            text: l.text.clone(),
+        },
+        landing: l.landing,
+        training_module: l.training_module.clone(),
+        cues: l.cues,
+        premise: l.premise_alignment,
+        red_flags: l.red_flags.clone(),
+    };
+    Ok(Some(insert(db, practice_id, &t, now).await?))
+}
+
+#[derive(Template)]
+#[template(path = "simulation/templates.html")]
+struct ListPage {
+    page: Page,
+    templates: Vec<SimTemplate>,
+    library: &'static [library::Lure],
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+) -> Result<Html<String>, AppError> {
+    page_render(ListPage {
+        page: Page::for_user("Phishing email templates", &scope.user),
+        templates: all(&state.db, &scope).await?,
+        library: library::all(),
+    })
+}
+
+pub async fn use_lure(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    Path(lure_id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = adopt(&state.db, scope.practice_id(), &lure_id, state.clock.now())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::TemplateChanged,
+        &format!("added {lure_id} from the library"),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/simulation/templates/{id}")).into_response())
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct TemplateForm {
+    pub name: String,
+    pub from_name: String,
+    pub from_address: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub landing: String,
+    pub training_module: String,
+    pub cues: String,
+    pub premise: String,
+    /// One red flag per line: `where | marker | explanation`.
+    pub red_flags: String,
+}
+
+fn flags_to_text(flags: &[RedFlag]) -> String {
+    flags
+        .iter()
+        .map(|f| {
+            let place = match f.r#where {
+                FlagPlace::From => "from",
+                FlagPlace::Subject => "subject",
+                FlagPlace::Body => "body",
+            };
+            format!("{place} | {} | {}", f.marker, f.explanation)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl TemplateForm {
+    fn from_template(t: &SimTemplate) -> Self {
+        Self {
+            name: t.name.clone(),
+            from_name: t.content.from_name.clone(),
+            from_address: t.content.from_address.clone(),
+            subject: t.content.subject.clone(),
+            html: t.content.html.clone(),
+            text: t.content.text.clone(),
+            landing: landing_key(t.landing).into(),
+            training_module: t.training_module.clone(),
+            cues: t.cues.to_string(),
+            premise: premise_key(t.premise).into(),
+            red_flags: flags_to_text(&t.red_flags),
+        }
+    }
+
+    fn parse(&self, practice_name: &str) -> Result<SimTemplate, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let need = |e: &mut FieldErrors, field: &str, v: &str, msg: &str| {
+            if v.trim().is_empty() {
+                e.add(field, msg);
+            }
+        };
+        need(
+            &mut e,
+            "name",
+            &self.name,
+            "Give the template a name the practice will recognise",
+        );
+        need(
+            &mut e,
+            "from_name",
+            &self.from_name,
+            "Enter the sender's name as the email will show it",
+        );
+        need(&mut e, "subject", &self.subject, "Enter a subject line");
+        need(&mut e, "html", &self.html, "Enter the email's body");
+        if EmailAddress::parse(&self.from_address).is_err() {
+            e.add("from_address", "Enter the sender's address as the email will show it, like support@nhs-mail.example");
+        }
+        let cues = match self.cues.trim().parse::<u8>() {
+            Ok(c) => c,
+            Err(_) => {
+                e.add(
+                    "cues",
+                    "Enter how many warning signs (cues) the email has, as a number",
+                );
+                0
+            }
+        };
+        let mut red_flags = Vec::new();
+        for (i, line) in self
+            .red_flags
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let parts: Vec<&str> = line.splitn(3, '|').map(str::trim).collect();
+            let place = match parts.first().map(|s| s.to_ascii_lowercase()).as_deref() {
+                Some("from") => Some(FlagPlace::From),
+                Some("subject") => Some(FlagPlace::Subject),
+                Some("body") => Some(FlagPlace::Body),
+                _ => None,
+            };
+            match (place, parts.get(1), parts.get(2)) {
+                (Some(place), Some(marker), Some(explanation)) if !marker.is_empty() && !explanation.is_empty() => {
+                    red_flags.push(RedFlag { r#where: place, marker: marker.to_string(), explanation: explanation.to_string() })
+                }
+                _ => e.add(
+                    "red_flags",
+                    format!("Red flag line {} should read: where | words to highlight | explanation (where is from, subject or body)", i + 1),
+                ),
+            }
+        }
+        let t = SimTemplate {
+            id: 0,
+            name: self.name.trim().into(),
+            library_id: None,
+            content: Content {
+                from_name: self.from_name.trim().into(),
+                from_address: self.from_address.trim().into(),
+                subject: self.subject.trim().into(),
+                html: self.html.clone(),
+                text: self.text.clone(),
+            },
+            landing: landing_from(&self.landing),
+            training_module: MODULES
+                .iter()
+                .find(|(k, _)| *k == self.training_module)
+                .map(|(k, _)| *k)
+                .unwrap_or("phishing")
+                .into(),
+            cues,
+            premise: premise_from(&self.premise),
+            red_flags,
+        };
+        if e.is_empty() {
+            // The template must render for a real recipient, and its red flags must be findable.
+            match render::render(&t.content, &Vars::sample(practice_name)) {
+                Err(err) => e.add(err.field, err.message),
+                Ok(r) => {
+                    for f in &t.red_flags {
+                        let found = match f.r#where {
+                            FlagPlace::From => {
+                                format!("{} <{}>", r.from_name, t.content.from_address)
+                                    .contains(&f.marker)
+                            }
+                            FlagPlace::Subject => r.subject.contains(&f.marker),
+                            FlagPlace::Body => {
+                                r.html.contains(&render::html_escape(&f.marker))
+                                    || r.html.contains(&f.marker)
+                            }
+                        };
+                        if !found {
+                            e.add("red_flags", format!("The red flag \"{}\" does not appear in the email as written. Copy the words exactly.", f.marker));
+                        }
+                    }
+                }
+            }
+        }
+        if e.is_empty() {
+            Ok(t)
+        } else {
+            Err(e)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "simulation/template_form.html")]
+struct FormPage {
+    page: Page,
+    action: String,
+    form: TemplateForm,
+    errors: FieldErrors,
+    existing: Option<i64>,
+    modules: [(&'static str, &'static str); 9],
+    difficulty: String,
+    variables: String,
+}
+
+fn form_page(
+    scope: &ManagerScope,
+    existing: Option<i64>,
+    form: TemplateForm,
+    errors: FieldErrors,
+) -> FormPage {
+    let difficulty = form
+        .cues
+        .trim()
+        .parse::<u8>()
+        .map(|c| {
+            library::nist_difficulty(c, premise_from(&form.premise))
+                .label()
+                .to_string()
+        })
+        .unwrap_or_default();
+    FormPage {
+        page: Page::for_user(
+            if existing.is_some() {
+                "Edit template"
+            } else {
+                "New template"
+            },
+            &scope.user,
+        ),
+        action: existing
+            .map(|id| format!("/simulation/templates/{id}"))
+            .unwrap_or_else(|| "/simulation/templates/new".into()),
+        form,
+        errors,
+        existing,
+        modules: MODULES,
+        difficulty,
+        variables: render::VARIABLES
+            .iter()
+            .map(|v| format!("{{{{ {v} }}}}"))
+            .collect::<Vec<_>>()
+            .join("  "),
+    }
+}
+
+pub async fn new_page(scope: ManagerScope) -> Result<Html<String>, AppError> {
+    let form = TemplateForm {
+        html: "<p>Dear {{ first_name }},</p>\n<p><a href=\"{{ link }}\">Open</a></p>\n{{ tracker }}\n<p><a href=\"{{ report_link }}\">Report this email</a></p>".into(),
+        text: "Dear {{ first_name }},\n\n{{ link }}\n\nReport this email: {{ report_link }}\n".into(),
+        landing: "credentials".into(),
+        training_module: "phishing".into(),
+        cues: "4".into(),
+        premise: "medium".into(),
+        ..Default::default()
+    };
+    page_render(form_page(&scope, None, form, FieldErrors::default()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    ValidForm(form): ValidForm<TemplateForm>,
+) -> Result<Response, AppError> {
+    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
+    let t = match form.parse(&practice) {
+        Ok(t) => t,
+        Err(errors) => {
+            return Ok(page_render(form_page(&scope, None, form, errors))?.into_response())
+        }
+    };
+    let id = insert(&state.db, scope.practice_id(), &t, state.clock.now()).await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::TemplateChanged,
+        &format!("created {}", t.name),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/simulation/templates/{id}")).into_response())
+}
+
+pub async fn edit_page(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+) -> Result<Html<String>, AppError> {
+    let t = find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    page_render(form_page(
+        &scope,
+        Some(id),
+        TemplateForm::from_template(&t),
+        FieldErrors::default(),
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+    ValidForm(form): ValidForm<TemplateForm>,
+) -> Result<Response, AppError> {
+    find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
+    let t = match form.parse(&practice) {
+        Ok(t) => t,
+        Err(errors) => {
+            return Ok(page_render(form_page(&scope, Some(id), form, errors))?.into_response())
+        }
+    };
+    let flags = serde_json::to_string(&t.red_flags).map_err(anyhow::Error::from)?;
+    with_db!(&state.db, p => sqlx::query(
+        "UPDATE sim_templates SET name = $1, from_name = $2, from_address = $3, subject = $4, html = $5, text_body = $6, landing = $7, \
+         training_module = $8, difficulty = $9, cues = $10, premise = $11, red_flags_json = $12, updated_at = $13 WHERE id = $14 AND practice_id = $15")
+        .bind(&t.name).bind(&t.content.from_name).bind(&t.content.from_address).bind(&t.content.subject).bind(&t.content.html)
+        .bind(&t.content.text).bind(landing_key(t.landing)).bind(&t.training_module).bind(t.difficulty().as_str()).bind(i64::from(t.cues))
+        .bind(premise_key(t.premise)).bind(&flags).bind(state.clock.now()).bind(id).bind(scope.practice_id())
+        .execute(p).await.map(|_| ()))?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::TemplateChanged,
+        &format!("changed {}", t.name),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/simulation/templates/{id}")).into_response())
+}
+
+/// The email as a sample recipient would see it. Served with a CSP sandbox so
+/// nothing in the template can run or reach the app, and shown in an iframe.
+pub async fn preview(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let t = find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
+    let html = match render::render(&t.content, &Vars::sample(&practice)) {
+        Ok(r) => r.html,
+        Err(e) => format!("<p>{}</p>", render::html_escape(&e.message)),
+    };
+    Ok((
+        [
+            (header::CONTENT_SECURITY_POLICY, "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        ],
+        html,
+    )
+        .into_response())
+}

@@ -1,0 +1,728 @@
+//! The simulation site: what a recipient's email client and browser reach.
+//! Each hit is one indexed lookup by token and one event handed to the
+//! group-commit writer; the answer goes out once the event is stored.
+//! Unknown tokens get a bare 404 that names nothing.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::net::SocketAddr;
+
+use super::events::{Kind, NewEvent};
+use super::library::{FlagPlace, Landing};
+use super::render::{self, html_escape, Vars};
+use super::templates;
+use super::token::RecipientToken;
+use crate::app::AppState;
+use crate::with_db;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /\n" }))
+        .route("/o/{token}", get(open))
+        .route("/c/{token}", get(click).post(submit))
+        .route("/b/{token}", axum::routing::post(beacon))
+        .route("/h/{token}", get(honeypot))
+        .route("/r/{token}", get(report).post(report))
+        .route("/s/{file}", get(asset))
+        .fallback(|| async { not_found() })
+        .layer(axum::extract::DefaultBodyLimit::max(16 * 1024))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            header::HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer")))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store")))
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Not Found").into_response()
+}
+
+/// A 1×1 transparent GIF.
+const PIXEL: [u8; 43] = [
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+/// The recipient behind a token, with what the handlers need about the campaign.
+struct Hit {
+    recipient_id: i64,
+    campaign_id: i64,
+    practice_id: i64,
+    staff_id: i64,
+    sent_at: Option<i64>,
+    live: bool,
+    landing: Landing,
+    template_id: i64,
+    campaign_name: String,
+    full_name: String,
+    email: String,
+    job_role: String,
+}
+
+async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
+    let token = RecipientToken::parse(token)?;
+    type Row = (
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+    );
+    let row: Option<Row> = with_db!(&state.db, p => sqlx::query_as(
+        "SELECT r.id, r.campaign_id, r.practice_id, r.staff_id, r.sent_at, c.status, c.landing, c.template_id, c.name, r.full_name, r.email, r.job_role \
+         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE r.token = $1")
+        .bind(token.as_str()).fetch_optional(p).await).ok()?;
+    let r = row?;
+    if r.5 == "cancelled" {
+        return None;
+    }
+    Some(Hit {
+        recipient_id: r.0,
+        campaign_id: r.1,
+        practice_id: r.2,
+        staff_id: r.3,
+        sent_at: r.4,
+        live: r.5 != "completed",
+        landing: templates::landing_from(&r.6),
+        template_id: r.7,
+        campaign_name: r.8,
+        full_name: r.9,
+        email: r.10,
+        job_role: r.11,
+    })
+}
+
+struct Client {
+    ip: String,
+    ua: String,
+}
+
+fn client(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> Client {
+    let forwarded = state
+        .settings
+        .trust_forwarded_for
+        .then(|| {
+            headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(|s| s.trim().to_string())
+        })
+        .flatten();
+    Client {
+        ip: forwarded.unwrap_or_else(|| addr.ip().to_string()),
+        ua: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .chars()
+            .take(400)
+            .collect(),
+    }
+}
+
+/// Browser names that email-security scanners and link previewers use.
+const SCANNER_AGENTS: [&str; 22] = [
+    "bot",
+    "crawler",
+    "spider",
+    "preview",
+    "scanner",
+    "safelinks",
+    "microsoft office",
+    "ms-office",
+    "python",
+    "curl",
+    "wget",
+    "go-http-client",
+    "java/",
+    "okhttp",
+    "proofpoint",
+    "mimecast",
+    "barracuda",
+    "symantec",
+    "forcepoint",
+    "zscaler",
+    "headless",
+    "libwww",
+];
+
+/// Seconds after delivery within which a click is too fast for a person.
+pub const TOO_SOON_SECS: i64 = 10;
+
+/// Decides whether a hit was a person, and says why.
+pub fn classify(
+    method: &Method,
+    ua: &str,
+    sent_at: Option<i64>,
+    now: i64,
+    honeypot_seen: bool,
+) -> (bool, String) {
+    let lower = ua.to_ascii_lowercase();
+    if method == Method::HEAD {
+        return (
+            false,
+            "not counted: a HEAD request (link checkers look before they fetch; browsers do not)"
+                .into(),
+        );
+    }
+    if lower.is_empty() {
+        return (
+            false,
+            "not counted: no browser name was sent (automated software)".into(),
+        );
+    }
+    if let Some(s) = SCANNER_AGENTS.iter().find(|s| lower.contains(*s)) {
+        return (
+            false,
+            format!("not counted: the browser name looks like an email scanner (\"{s}\")"),
+        );
+    }
+    if honeypot_seen {
+        return (
+            false,
+            "not counted: the same email's hidden link, which no person can see, was followed too"
+                .into(),
+        );
+    }
+    if let Some(sent) = sent_at {
+        if now - sent < TOO_SOON_SECS {
+            return (
+                false,
+                format!("not counted yet: {} seconds after delivery is too fast for a person; counted if the page confirms a real browser", now - sent),
+            );
+        }
+    }
+    (true, "counted: an ordinary browser".into())
+}
+
+async fn honeypot_seen(state: &AppState, recipient_id: i64) -> bool {
+    let r: Result<Option<(i64,)>, _> = with_db!(&state.db, p => sqlx::query_as(
+        "SELECT id FROM sim_events WHERE recipient_id = $1 AND kind = 'honeypot' LIMIT 1").bind(recipient_id).fetch_optional(p).await);
+    matches!(r, Ok(Some(_)))
+}
+
+async fn store(
+    state: &AppState,
+    hit: &Hit,
+    kind: Kind,
+    counted: bool,
+    reasons: String,
+    c: &Client,
+    training_module: String,
+) -> bool {
+    if !hit.live {
+        return true;
+    }
+    state
+        .events
+        .record(NewEvent {
+            recipient_id: hit.recipient_id,
+            campaign_id: hit.campaign_id,
+            practice_id: hit.practice_id,
+            staff_id: hit.staff_id,
+            kind,
+            counted,
+            reasons,
+            at: state.clock.now(),
+            ip: c.ip.clone(),
+            user_agent: c.ua.clone(),
+            training_module,
+            campaign_name: hit.campaign_name.clone(),
+        })
+        .await
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Please try again in a moment.",
+    )
+        .into_response()
+}
+
+async fn open(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(hit) = lookup(&state, &token).await else {
+        return not_found();
+    };
+    let c = client(&state, &headers, addr);
+    let lower = c.ua.to_ascii_lowercase();
+    let (counted, reasons) =
+        if method == Method::HEAD || SCANNER_AGENTS.iter().any(|s| lower.contains(s)) {
+            (
+                false,
+                "not counted: fetched by a scanner or link checker".to_string(),
+            )
+        } else {
+            (true, "counted: the email's images were loaded".to_string())
+        };
+    if !store(
+        &state,
+        &hit,
+        Kind::Open,
+        counted,
+        reasons,
+        &c,
+        String::new(),
+    )
+    .await
+    {
+        return unavailable();
+    }
+    ([(header::CONTENT_TYPE, "image/gif")], PIXEL.as_slice()).into_response()
+}
+
+async fn training_for(state: &AppState, hit: &Hit) -> Option<templates::SimTemplate> {
+    templates::find_in_practice(&state.db, hit.practice_id, hit.template_id)
+        .await
+        .ok()
+        .flatten()
+}
+
+async fn click(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(hit) = lookup(&state, &token).await else {
+        return not_found();
+    };
+    let c = client(&state, &headers, addr);
+    let seen = honeypot_seen(&state, hit.recipient_id).await;
+    let (counted, reasons) = classify(&method, &c.ua, hit.sent_at, state.clock.now(), seen);
+    let Some(t) = training_for(&state, &hit).await else {
+        return not_found();
+    };
+    if !store(
+        &state,
+        &hit,
+        Kind::Click,
+        counted,
+        reasons,
+        &c,
+        t.training_module.clone(),
+    )
+    .await
+    {
+        return unavailable();
+    }
+    if method == Method::HEAD {
+        return StatusCode::OK.into_response();
+    }
+    match hit.landing {
+        Landing::Teachable => teachable_moment(&state, &hit, &t, &token, false).await,
+        landing => page(LandingPage {
+            token,
+            document: landing == Landing::Document,
+        }),
+    }
+}
+
+/// A form on a landing page was submitted. Only the fact and the field
+/// names are kept: the values are never read into anything that is stored,
+/// whatever the page's HTML asked for.
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Response {
+    let Some(hit) = lookup(&state, &token).await else {
+        return not_found();
+    };
+    let mut fields: Vec<String> = url::form_urlencoded::parse(&body)
+        .map(|(k, _)| {
+            k.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                .take(40)
+                .collect::<String>()
+        })
+        .filter(|k| !k.is_empty())
+        .collect();
+    drop(body);
+    fields.sort();
+    fields.dedup();
+    fields.truncate(20);
+    let c = client(&state, &headers, addr);
+    let Some(t) = training_for(&state, &hit).await else {
+        return not_found();
+    };
+    let reasons = format!(
+        "counted: details were entered (fields: {}); what was typed was not kept",
+        if fields.is_empty() {
+            "none".into()
+        } else {
+            fields.join(", ")
+        }
+    );
+    if !store(
+        &state,
+        &hit,
+        Kind::Submit,
+        true,
+        reasons,
+        &c,
+        t.training_module.clone(),
+    )
+    .await
+    {
+        return unavailable();
+    }
+    teachable_moment(&state, &hit, &t, &token, true).await
+}
+
+/// The landing page's script ran, so a real browser is here: count the click.
+async fn beacon(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(hit) = lookup(&state, &token).await else {
+        return not_found();
+    };
+    let c = client(&state, &headers, addr);
+    let Some(t) = training_for(&state, &hit).await else {
+        return not_found();
+    };
+    if !store(
+        &state,
+        &hit,
+        Kind::Click,
+        true,
+        "counted: confirmed by a real browser (the page's script ran)".into(),
+        &c,
+        t.training_module,
+    )
+    .await
+    {
+        return unavailable();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn honeypot(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(hit) = lookup(&state, &token).await else {
+        return not_found();
+    };
+    let c = client(&state, &headers, addr);
+    store(
+        &state,
+        &hit,
+        Kind::Honeypot,
+        false,
+        "not counted: a hidden link no person can see was followed (a scanner)".into(),
+        &c,
+        String::new(),
+    )
+    .await;
+    not_found()
+}
+
+async fn report(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    let Some(hit) = lookup(&state, &token).await else {
+        return not_found();
+    };
+    let c = client(&state, &headers, addr);
+    if !store(
+        &state,
+        &hit,
+        Kind::Report,
+        true,
+        "counted: reported with the link in the email".into(),
+        &c,
+        String::new(),
+    )
+    .await
+    {
+        return unavailable();
+    }
+    if method == Method::POST {
+        // For report buttons in mail clients.
+        return (
+            StatusCode::NO_CONTENT,
+            [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        )
+            .into_response();
+    }
+    let practice = crate::people::accounts::practice_name(&state.db, hit.practice_id)
+        .await
+        .unwrap_or_default();
+    page(ThanksPage {
+        practice,
+        first_name: first_name(&hit.full_name),
+    })
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "site.css" => (
+            [(header::CONTENT_TYPE, "text/css")],
+            include_str!("../../static/sim/site.css"),
+        )
+            .into_response(),
+        "b.js" => (
+            [(header::CONTENT_TYPE, "text/javascript")],
+            include_str!("../../static/sim/b.js"),
+        )
+            .into_response(),
+        _ => not_found(),
+    }
+}
+
+fn first_name(full: &str) -> String {
+    full.trim_start_matches("Dr ")
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn page(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => not_found(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sim/landing.html")]
+struct LandingPage {
+    token: String,
+    document: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sim/thanks.html")]
+struct ThanksPage {
+    practice: String,
+    first_name: String,
+}
+
+pub struct Flag {
+    pub n: usize,
+    pub explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "sim/teachable.html")]
+struct TeachablePage {
+    practice: String,
+    first_name: String,
+    submitted: bool,
+    from_line: String,
+    subject_line: String,
+    body_srcdoc: String,
+    flags: Vec<Flag>,
+    module_title: String,
+    token: String,
+}
+
+/// Wraps each occurrence of `marker` in text (not inside tags) with a numbered highlight.
+fn highlight_html(html: &str, marker: &str, n: usize) -> String {
+    let escaped = html_escape(marker);
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut in_tag = false;
+    let mut i = 0;
+    let bytes = html.as_bytes();
+    while i < html.len() {
+        let c = bytes[i];
+        if c == b'<' {
+            in_tag = true;
+        } else if c == b'>' {
+            in_tag = false;
+        }
+        if !in_tag {
+            for m in [escaped.as_str(), marker] {
+                if !m.is_empty() && html[i..].starts_with(m) {
+                    out.push_str(&format!(
+                        r#"<mark title="Red flag {n}">{m}<sup>{n}</sup></mark>"#
+                    ));
+                    i += m.len();
+                    break;
+                }
+            }
+            if i < html.len() && (bytes[i] == b'<') {
+                in_tag = true;
+            }
+        }
+        if i < html.len() {
+            let ch = html[i..].chars().next().expect("in bounds");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+fn highlight_text(text: &str, marker: &str, n: usize) -> String {
+    let escaped = html_escape(text);
+    let m = html_escape(marker);
+    if m.is_empty() {
+        return escaped;
+    }
+    escaped.replace(
+        &m,
+        &format!(r#"<mark title="Red flag {n}">{m}<sup>{n}</sup></mark>"#),
+    )
+}
+
+/// The kind lesson: the exact email this person received, its red flags
+/// highlighted and explained, and the short training they have been given.
+async fn teachable_moment(
+    state: &AppState,
+    hit: &Hit,
+    t: &templates::SimTemplate,
+    token: &str,
+    submitted: bool,
+) -> Response {
+    let practice = crate::people::accounts::practice_name(&state.db, hit.practice_id)
+        .await
+        .unwrap_or_default();
+    let mut vars = Vars::sample(&practice);
+    vars.first_name = first_name(&hit.full_name);
+    vars.last_name = hit.full_name.rsplit(' ').next().unwrap_or("").to_string();
+    vars.email = hit.email.clone();
+    vars.job_role = hit.job_role.clone();
+    let Ok(r) = render::render(&t.content, &vars) else {
+        return not_found();
+    };
+    let mut from_line = html_escape(&format!("{} <{}>", r.from_name, t.content.from_address));
+    let mut subject_line = html_escape(&r.subject);
+    let mut body = r.html;
+    for (i, f) in t.red_flags.iter().enumerate() {
+        let n = i + 1;
+        match f.r#where {
+            FlagPlace::From => {
+                from_line = highlight_text(
+                    &format!("{} <{}>", r.from_name, t.content.from_address),
+                    &f.marker,
+                    n,
+                )
+            }
+            FlagPlace::Subject => subject_line = highlight_text(&r.subject, &f.marker, n),
+            FlagPlace::Body => body = highlight_html(&body, &f.marker, n),
+        }
+    }
+    let style = "<style>mark{background:#ffeb3b;outline:2px solid #d5281b;padding:0 2px}mark sup{font-weight:bold;color:#d5281b}</style>";
+    page(TeachablePage {
+        practice,
+        first_name: first_name(&hit.full_name),
+        submitted,
+        from_line,
+        subject_line,
+        body_srcdoc: format!("{style}{body}"),
+        flags: t
+            .red_flags
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Flag {
+                n: i + 1,
+                explanation: f.explanation.clone(),
+            })
+            .collect(),
+        module_title: templates::module_title(&t.training_module).to_string(),
+        token: token.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_requests_scanners_and_instant_clicks_are_not_people() {
+        let now = 1_000_000;
+        assert!(!classify(&Method::HEAD, "Mozilla/5.0", Some(now - 600), now, false).0);
+        assert!(
+            !classify(
+                &Method::GET,
+                "Mozilla/5.0 (compatible; SafeLinks)",
+                Some(now - 600),
+                now,
+                false
+            )
+            .0
+        );
+        assert!(!classify(&Method::GET, "", Some(now - 600), now, false).0);
+        assert!(
+            !classify(
+                &Method::GET,
+                "Mozilla/5.0 (Windows NT 10.0)",
+                Some(now - 2),
+                now,
+                false
+            )
+            .0
+        );
+        assert!(
+            !classify(
+                &Method::GET,
+                "Mozilla/5.0 (Windows NT 10.0)",
+                Some(now - 600),
+                now,
+                true
+            )
+            .0
+        );
+        let (ok, why) = classify(
+            &Method::GET,
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120",
+            Some(now - 600),
+            now,
+            false,
+        );
+        assert!(ok, "{why}");
+    }
+
+    #[test]
+    fn markers_are_highlighted_in_text_but_not_inside_tags() {
+        let html = r#"<a href="https://nhs-mail.example/x">Visit nhs-mail.example now</a>"#;
+        let out = highlight_html(html, "nhs-mail.example", 1);
+        assert!(
+            out.starts_with(r#"<a href="https://nhs-mail.example/x">"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                r#"Visit <mark title="Red flag 1">nhs-mail.example<sup>1</sup></mark> now"#
+            ),
+            "{out}"
+        );
+    }
+}

@@ -1,0 +1,517 @@
+//! Phishing exercises end to end: a real SMTP server receives the emails,
+//! their links are followed over HTTP as a person (or a scanner) would, and
+//! the results page shows what happened.
+
+use crate::helpers::{location, unescape, Backend, Options, Practice, TestApp};
+use crate::storage_test;
+use safetynet::auth::Role;
+use safetynet::with_db;
+
+const BROWSER: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36";
+
+/// A practice ready to run an exercise: verified domain, a sending profile for the test SMTP server, one library email.
+async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
+    let p = app.practice("Riverside Surgery").await;
+    safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let template_id =
+        safetynet::simulation::templates::adopt(&app.db, p.id, "nhsmail-password-expiry", 0)
+            .await
+            .unwrap()
+            .unwrap();
+    let port = app.smtp.as_ref().map(|s| s.port).unwrap_or(1);
+    app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+        .await;
+    let r = app
+        .post(
+            "/simulation/profiles/new",
+            &[
+                ("name", "Test relay"),
+                ("host", "127.0.0.1"),
+                ("port", &port.to_string()),
+                ("security", "none"),
+                ("envelope_from", "exercises@riversidesurgery.example"),
+                ("header_name", "X-Safety-Net-Simulation"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "profile saved");
+    let profile_id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+    (p, template_id, profile_id)
+}
+
+async fn launch(
+    app: &TestApp,
+    template_id: i64,
+    profile_id: i64,
+    extra: &[(&str, &str)],
+) -> (i64, String) {
+    let mut form = vec![
+        ("name", "November exercise".to_string()),
+        ("template_id", template_id.to_string()),
+        ("profile_id", profile_id.to_string()),
+        ("audience", "everyone".to_string()),
+        ("spread_hours", "0".to_string()),
+        ("run_days", "14".to_string()),
+    ];
+    for (k, v) in extra {
+        form.retain(|(key, _)| key != k);
+        form.push((k, v.to_string()));
+    }
+    let r = app
+        .client
+        .post(app.url("/simulation/campaigns/new"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        303,
+        "campaign launched: {}",
+        r.text().await.unwrap_or_default()
+    );
+    let loc = location(&r);
+    let id: i64 = loc
+        .trim_start_matches("/simulation/campaigns/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    (id, loc)
+}
+
+fn links(msg: &str, sim_base: &str) -> (String, String, String, String) {
+    let body = msg
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let find = |kind: &str| {
+        let re = regex_lite::Regex::new(&format!(
+            r"{}/{kind}/([a-z2-7]{{22}})",
+            regex_lite::escape(sim_base)
+        ))
+        .unwrap();
+        re.captures(&body)
+            .unwrap_or_else(|| panic!("no /{kind}/ link in {body}"))[0]
+            .to_string()
+    };
+    (find("c"), find("o"), find("r"), find("h"))
+}
+
+fn recipient_of(msg: &str) -> String {
+    msg.lines()
+        .find_map(|l| l.strip_prefix("To: "))
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+storage_test!(
+    an_exercise_is_delivered_tracked_reported_and_shown_kindly,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        let names = [
+            "Amelia Hughes",
+            "Tom Bennett",
+            "Fatima Begum",
+            "Grace Oconnor",
+            "Daniel Price",
+            "Sian Williams",
+        ];
+        for n in names {
+            app.staff(&p, n, "Reception & care navigation", None).await;
+        }
+        // Someone whose address is outside the practice's verified domain.
+        with_db!(&app.db, pool => sqlx::query("INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) \
+        SELECT $1, id, 'Outside Person', 'outside@gmail.example', 'Locum GP', 'locum', 0 FROM departments WHERE practice_id = $1 AND name = 'Clinical'")
+        .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+        let (id, loc) = launch(&app, template_id, profile_id, &[]).await;
+        assert!(loc.ends_with("left_out=1"));
+        assert!(app.get_text(&loc).await.contains("1 staff were left out because their email address is not in one of the practice's verified domains"));
+        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        assert_eq!(
+            sender.run_once().await.unwrap(),
+            7,
+            "the six staff and the manager"
+        );
+        let msgs = app.smtp.as_ref().unwrap().messages();
+        assert_eq!(msgs.len(), 7);
+        for m in &msgs {
+            assert!(
+                m.contains("X-Safety-Net-Simulation: "),
+                "every simulated email is marked"
+            );
+            assert!(
+                recipient_of(m).ends_with(&p.domain),
+                "only verified domains: {}",
+                recipient_of(m)
+            );
+            assert!(!m.contains("outside@gmail.example"));
+            assert!(
+                m.contains("From: NHSmail") || m.contains("nhs-mail.example"),
+                "the lure's sender is shown"
+            );
+        }
+        let by = |name: &str| {
+            msgs.iter()
+                .find(|m| recipient_of(m).starts_with(&name.to_lowercase().replace(' ', ".")))
+                .unwrap()
+                .clone()
+        };
+        let client = crate::helpers::new_client();
+        app.clock.advance(120);
+
+        // Amelia's email client loads the images: an open.
+        let (_, open, _, _) = links(&by("Amelia Hughes"), &app.sim_base);
+        let r = client
+            .get(&open)
+            .header("user-agent", BROWSER)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()["content-type"], "image/gif");
+
+        // Tom clicks, lands on a sign-in page, and types a password: only the fact and the field names are kept.
+        let (click, _, _, _) = links(&by("Tom Bennett"), &app.sim_base);
+        let page = client
+            .get(&click)
+            .header("user-agent", BROWSER)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("Sign in") && !page.contains("Safety Net"),
+            "the landing page names nothing"
+        );
+        let lesson = client
+            .post(&click)
+            .header("user-agent", BROWSER)
+            .form(&[
+                ("username", "tom.bennett@nhs.net"),
+                ("password", "hunter2-Secret!"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let lesson = unescape(&lesson);
+        assert!(lesson.contains("This was a practice exercise, Tom"));
+        assert!(lesson.contains("what you typed was not kept"));
+        assert!(lesson.contains("<mark"), "red flags are highlighted");
+        assert!(
+            lesson.contains("Spotting phishing emails"),
+            "the follow-up training is named"
+        );
+        let (stored,): (i64,) = with_db!(&app.db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM sim_events WHERE reasons LIKE '%hunter2%' OR user_agent LIKE '%hunter2%' OR reasons LIKE '%tom.bennett@nhs.net%'")
+        .fetch_one(pool).await).unwrap();
+        assert_eq!(stored, 0, "what was typed is never stored");
+        let (fields,): (String,) = with_db!(&app.db, pool => sqlx::query_as("SELECT reasons FROM sim_events WHERE kind = 'submit'").fetch_one(pool).await).unwrap();
+        assert!(fields.contains("password, username"), "{fields}");
+
+        // Fatima reports it with the link in the footer and is thanked at once.
+        let (_, _, report, _) = links(&by("Fatima Begum"), &app.sim_base);
+        let thanks = unescape(
+            &client
+                .get(&report)
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            thanks.contains("Thank you, Fatima")
+                && thanks.contains("exactly the right thing to do")
+        );
+
+        // Grace's mail system scans the link: a HEAD request and a scanner's browser name do not count.
+        let (click_g, _, _, _) = links(&by("Grace Oconnor"), &app.sim_base);
+        client
+            .head(&click_g)
+            .header("user-agent", BROWSER)
+            .send()
+            .await
+            .unwrap();
+        client
+            .get(&click_g)
+            .header(
+                "user-agent",
+                "Mozilla/5.0 (compatible; Microsoft SafeLinks scanner)",
+            )
+            .send()
+            .await
+            .unwrap();
+        // Daniel's mail filter follows the hidden link too, then "clicks": not counted.
+        let (click_d, _, _, honeypot) = links(&by("Daniel Price"), &app.sim_base);
+        assert_eq!(
+            client
+                .get(&honeypot)
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        client
+            .get(&click_d)
+            .header("user-agent", BROWSER)
+            .send()
+            .await
+            .unwrap();
+
+        let results = app.get_text(&format!("/simulation/campaigns/{id}")).await;
+        let fig = |id: &str| {
+            let re = regex_lite::Regex::new(&format!(r#"id="{id}">([^<]+)<"#)).unwrap();
+            re.captures(&results)
+                .unwrap_or_else(|| panic!("figure {id}"))[1]
+                .to_string()
+        };
+        assert_eq!(fig("sent"), "7 of 7");
+        assert_eq!(fig("reported"), "1 (14%)");
+        assert_eq!(fig("clicked"), "1 (14%)", "only Tom's click was a person's");
+        assert_eq!(fig("submitted"), "1 (14%)");
+        assert_eq!(fig("opened"), "2 (29%)", "Amelia's open and Tom's click");
+        assert!(fig("median").contains("minutes") || fig("median").contains("seconds"));
+        assert!(
+            results.contains("Department figures appear once") || results.contains("Reception"),
+            "department table obeys the minimum group"
+        );
+        let (assigned,): (i64,) = with_db!(&app.db, pool => sqlx::query_as(
+        "SELECT COUNT(*) FROM training_assignments WHERE practice_id = $1 AND module = 'phishing'").bind(p.id).fetch_one(pool).await).unwrap();
+        assert_eq!(assigned, 1, "the clicker was given the matching training");
+        let export = app
+            .get(&format!("/simulation/campaigns/{id}/results.csv"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(export.contains("Tom Bennett") && export.contains("Fatima Begum"));
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_seconds_after_delivery_waits_for_a_real_browser_to_confirm_it() {
+    let mut app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            smtp: true,
+            smtp_reply_code: None,
+        },
+    )
+    .await;
+    let (p, template_id, profile_id) = ready(&mut app).await;
+    app.staff(&p, "Emma Walsh", "Clinical", None).await;
+    let (id, _) = launch(&app, template_id, profile_id, &[]).await;
+    safetynet::simulation::sender::Sender::new(app.state.clone())
+        .run_once()
+        .await
+        .unwrap();
+    let msg = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("emma.walsh"))
+        .unwrap();
+    let (click, ..) = links(&msg, &app.sim_base);
+    let client = crate::helpers::new_client();
+    client
+        .get(&click)
+        .header("user-agent", BROWSER)
+        .send()
+        .await
+        .unwrap();
+    let clicked = || async {
+        app.count("SELECT clicked FROM campaigns WHERE id = $1", id)
+            .await
+    };
+    assert_eq!(clicked().await, 0, "too fast for a person");
+    let token = click.rsplit('/').next().unwrap();
+    let r = client
+        .post(format!("{}/b/{token}", app.sim_base))
+        .header("user-agent", BROWSER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(clicked().await, 1, "the page's script confirmed a person");
+    let (reasons,): (String,) = with_db!(&app.db, pool => sqlx::query_as("SELECT reasons FROM sim_events WHERE kind = 'click' AND counted ORDER BY id LIMIT 1")
+        .fetch_one(pool).await).unwrap();
+    assert!(reasons.contains("confirmed by a real browser"));
+}
+
+storage_test!(
+    unknown_or_malformed_tokens_get_a_bare_404,
+    |app: TestApp| async move {
+        let client = crate::helpers::new_client();
+        for path in [
+            "/c/aaaaaaaaaaaaaaaaaaaaaa",
+            "/c/not-a-token",
+            "/o/x",
+            "/r/../../etc/passwd",
+            "/admin",
+            "/",
+        ] {
+            let r = client
+                .get(format!("{}{path}", app.sim_base))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "{path}");
+            assert!(r.headers().get("set-cookie").is_none());
+            let body = r.text().await.unwrap();
+            assert!(!body.to_lowercase().contains("safety"), "{path}: {body}");
+        }
+    }
+);
+
+storage_test!(
+    pausing_holds_the_emails_and_cancelling_stops_them,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        app.staff(&p, "Karen Doyle", "Administration & secretaries", None)
+            .await;
+        let (id, _) = launch(&app, template_id, profile_id, &[]).await;
+        let r = app
+            .post(
+                &format!("/simulation/campaigns/{id}/status"),
+                &[("action", "pause")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        assert_eq!(
+            sender.run_once().await.unwrap(),
+            0,
+            "nothing goes while paused"
+        );
+        app.post(
+            &format!("/simulation/campaigns/{id}/status"),
+            &[("action", "cancel")],
+        )
+        .await;
+        assert_eq!(sender.run_once().await.unwrap(), 0);
+        assert!(app.smtp.as_ref().unwrap().messages().is_empty());
+        assert!(app
+            .get_text(&format!("/simulation/campaigns/{id}"))
+            .await
+            .contains("Cancelled"));
+        let r = app
+            .post(
+                &format!("/simulation/campaigns/{id}/status"),
+                &[("action", "resume")],
+            )
+            .await;
+        assert_eq!(r.status(), 400, "a cancelled exercise cannot be resumed");
+    }
+);
+
+storage_test!(
+    an_exercise_finishes_by_itself_at_its_end_date,
+    |app: TestApp| async move {
+        let mut app = app;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        app.staff(&p, "Nia Roberts", "Dispensary", None).await;
+        let (id, _) = launch(
+            &app,
+            template_id,
+            profile_id,
+            &[("run_days", "1"), ("spread_hours", "20")],
+        )
+        .await;
+        app.clock.advance(86_401);
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        assert!(app
+            .get_text(&format!("/simulation/campaigns/{id}"))
+            .await
+            .contains("Finished"));
+        let queued = app.count("SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = $1 AND send_status = 'queued'", id).await;
+        assert_eq!(queued, 0, "nothing is sent after the end");
+    }
+);
+
+storage_test!(
+    a_template_with_a_mistake_is_explained_beside_the_field,
+    |app: TestApp| async move {
+        let mut app = app;
+        let (_p, template_id, _) = ready(&mut app).await;
+        let form = app
+            .get_text(&format!("/simulation/templates/{template_id}"))
+            .await;
+        assert!(form.contains("red flags") || form.contains("Red flags"));
+        let r = app
+            .post(
+                &format!("/simulation/templates/{template_id}"),
+                &[
+                    ("name", "Broken"),
+                    ("from_name", "IT"),
+                    ("from_address", "it@nhs-mail.example"),
+                    ("subject", "Hi {{ first_name }}"),
+                    ("html", "<p>Hello {{ frist_name }}</p>"),
+                    ("text", "x"),
+                    ("cues", "3"),
+                    ("premise", "high"),
+                    ("red_flags", "body | not in the email | explanation"),
+                ],
+            )
+            .await;
+        let page = unescape(&r.text().await.unwrap());
+        assert!(
+            page.contains(r#"id="html-error""#)
+                && page.contains("uses a name Safety Net does not know"),
+            "{page}"
+        );
+        let preview = app
+            .get(&format!("/simulation/templates/{template_id}/preview"))
+            .await;
+        assert!(preview.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox"));
+        // Nothing already saved was lost.
+        assert!(app
+            .get_text(&format!("/simulation/templates/{template_id}"))
+            .await
+            .contains("NHSmail"));
+    }
+);
+
+storage_test!(
+    campaign_pages_are_managers_only,
+    |app: TestApp| async move {
+        let mut app = app;
+        let (p, ..) = ready(&mut app).await;
+        let tom = app
+            .staff(
+                &p,
+                "Tom Bennett",
+                "Reception & care navigation",
+                Some(Role::Staff),
+            )
+            .await;
+        app.sign_in(&tom.email, &tom.password, None).await;
+        assert_eq!(app.get("/simulation").await.status(), 403);
+    }
+);
