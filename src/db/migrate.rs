@@ -13,30 +13,23 @@ use super::Db;
 
 type Embedded = &'static [(i64, &'static str, &'static str)];
 
-const SQLITE: Embedded = &[
-    (
-        1,
-        "foundation",
-        include_str!("../../migrations/sqlite/0001_foundation.sql"),
-    ),
-    (
-        2,
-        "simulation",
-        include_str!("../../migrations/sqlite/0002_simulation.sql"),
-    ),
-];
-const POSTGRES: Embedded = &[
-    (
-        1,
-        "foundation",
-        include_str!("../../migrations/postgres/0001_foundation.sql"),
-    ),
-    (
-        2,
-        "simulation",
-        include_str!("../../migrations/postgres/0002_simulation.sql"),
-    ),
-];
+/// The migrations, in order; each name has a file in both folders.
+macro_rules! embedded {
+    ($dir:literal: $(($v:literal, $name:literal)),* $(,)?) => {
+        &[$(($v, $name, include_str!(concat!("../../migrations/", $dir, "/", $name, ".sql")))),*]
+    };
+}
+
+const SQLITE: Embedded = embedded!("sqlite":
+    (1, "0001_foundation"),
+    (2, "0002_simulation"),
+    (3, "0003_reporting_and_webhooks"),
+);
+const POSTGRES: Embedded = embedded!("postgres":
+    (1, "0001_foundation"),
+    (2, "0002_simulation"),
+    (3, "0003_reporting_and_webhooks"),
+);
 
 #[derive(Debug)]
 struct EmbeddedSource(Embedded);

@@ -115,8 +115,8 @@ async fn write(db: &Db, events: &[&NewEvent]) -> Result<(), sqlx::Error> {
     with_db!(db, p => {
         let mut tx = p.begin().await?;
         for e in events {
-            sqlx::query("INSERT INTO sim_events (campaign_id, recipient_id, kind, counted, reasons, at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(e.campaign_id).bind(e.recipient_id).bind(e.kind.as_str()).bind(e.counted).bind(&e.reasons).bind(e.at)
+            sqlx::query("INSERT INTO sim_events (campaign_id, recipient_id, practice_id, kind, counted, reasons, at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(e.campaign_id).bind(e.recipient_id).bind(e.practice_id).bind(e.kind.as_str()).bind(e.counted).bind(&e.reasons).bind(e.at)
                 .bind(&e.ip).bind(&e.user_agent).execute(&mut *tx).await?;
             if !e.counted {
                 continue;
