@@ -176,6 +176,7 @@ fn app_routes() -> Routes {
     let r = crate::auth::routes::routes(r);
     let r = crate::people::routes(r);
     let r = crate::simulation::routes(r);
+    let r = crate::simulation::webhooks::routes(r);
     r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
 }
 
@@ -304,13 +305,28 @@ impl Application {
                     .run_until_stopped(stop.clone()),
             )
         });
+        let webhook_task = with_worker.then(|| {
+            tokio::spawn(
+                crate::simulation::webhooks::Deliverer::new(self.state.clone())
+                    .run_until_stopped(stop.clone()),
+            )
+        });
         let app_srv = axum::serve(self.app_listener, app)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let sim_srv = axum::serve(self.sim_listener, sim)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let result = tokio::try_join!(app_srv, sim_srv);
         stop.cancel();
-        for t in [worker_task, sender_task].into_iter().flatten() {
+        let mailbox_task = with_worker.then(|| {
+            tokio::spawn(crate::simulation::mailbox::run_until_stopped(
+                self.state.clone(),
+                stop.clone(),
+            ))
+        });
+        for t in [worker_task, sender_task, webhook_task, mailbox_task]
+            .into_iter()
+            .flatten()
+        {
             let _ = t.await;
         }
         result.context("serving HTTP")?;

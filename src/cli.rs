@@ -49,6 +49,8 @@ enum Command {
     },
     /// List every route of the app with who may use it.
     Routes,
+    /// Measure sending, tracking and results-page speed on this machine (prints figures).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Args, Clone, Default)]
@@ -242,6 +244,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             create_user(settings, db, &email, &name, &role, practice).await
         }
+        Command::Bench(args) => crate::bench::run(args).await,
         Command::Routes => {
             for r in crate::app::route_table() {
                 println!("{:<5} {:<40} {:?}", r.method, r.path, r.access);

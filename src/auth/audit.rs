@@ -43,10 +43,12 @@ pub enum Action {
     TemplateChanged,
     CampaignChanged,
     ClickReclassified,
+    WebhookChanged,
+    MailboxChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 30] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -75,6 +77,8 @@ impl Action {
         Self::TemplateChanged,
         Self::CampaignChanged,
         Self::ClickReclassified,
+        Self::WebhookChanged,
+        Self::MailboxChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -107,6 +111,8 @@ impl Action {
             Self::TemplateChanged => "simulation.template_changed",
             Self::CampaignChanged => "simulation.campaign_changed",
             Self::ClickReclassified => "simulation.click_reclassified",
+            Self::WebhookChanged => "simulation.webhook_changed",
+            Self::MailboxChanged => "simulation.mailbox_changed",
         }
     }
 
@@ -140,6 +146,8 @@ impl Action {
             Self::TemplateChanged => "Simulation template changed",
             Self::CampaignChanged => "Phishing exercise changed",
             Self::ClickReclassified => "Click classification changed",
+            Self::WebhookChanged => "Webhook changed",
+            Self::MailboxChanged => "Reporting mailbox changed",
         }
     }
 

@@ -281,12 +281,73 @@ pub async fn new_page(
     form_page(&state, &scope, form, FieldErrors::default()).await
 }
 
-struct Target {
-    staff_id: i64,
-    department_id: Option<i64>,
-    email: String,
-    full_name: String,
-    job_role: String,
+/// One person a campaign goes to.
+pub struct Target {
+    pub staff_id: i64,
+    pub department_id: Option<i64>,
+    pub email: String,
+    pub full_name: String,
+    pub job_role: String,
+}
+
+/// What a new campaign is, once checked.
+pub struct Launch {
+    pub name: String,
+    pub template_id: i64,
+    pub profile_id: i64,
+    pub landing: Landing,
+    pub launch_at: i64,
+    /// Sends are spread evenly, in random order, from launch until here.
+    pub send_by: i64,
+    pub ends_at: i64,
+    pub business_hours: bool,
+    pub created_by: i64,
+}
+
+/// Stores a campaign and its recipients (each with a fresh token and a send time) in one transaction.
+/// The caller has already kept only targets in the practice's verified domains.
+pub async fn insert(
+    db: &Db,
+    scope: &PracticeScope,
+    spec: &Launch,
+    targets: &mut [Target],
+    now: i64,
+) -> Result<i64, AppError> {
+    targets.shuffle(&mut rand::thread_rng());
+    let n = targets.len() as i64;
+    let schedule: Vec<i64> = (0..n)
+        .map(|i| {
+            let t = spec.launch_at + (spec.send_by - spec.launch_at) * i / n.max(1);
+            if spec.business_hours {
+                crate::ukclock::next_business_moment(t)
+            } else {
+                t
+            }
+        })
+        .collect();
+    let practice_id = scope.practice_id();
+    let id = with_db!(db, p => {
+        let mut tx = p.begin().await?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO campaigns (practice_id, name, template_id, profile_id, landing, status, launch_at, send_by, ends_at, business_hours, created_by, created_at, recipients) \
+             VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, $8, $9, $10, $11, $12) RETURNING id")
+            .bind(practice_id).bind(&spec.name).bind(spec.template_id).bind(spec.profile_id).bind(templates::landing_key(spec.landing))
+            .bind(spec.launch_at).bind(spec.send_by).bind(spec.ends_at).bind(spec.business_hours).bind(spec.created_by).bind(now).bind(n)
+            .fetch_one(&mut *tx).await?;
+        for (chunk, times) in targets.chunks(400).zip(schedule.chunks(400)) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO campaign_recipients (campaign_id, practice_id, staff_id, department_id, token, email, full_name, job_role, send_at, send_status) ");
+            qb.push_values(chunk.iter().zip(times), |mut b, (t, at)| {
+                b.push_bind(id).push_bind(practice_id).push_bind(t.staff_id).push_bind(t.department_id)
+                    .push_bind(RecipientToken::generate().as_str().to_string()).push_bind(t.email.clone())
+                    .push_bind(t.full_name.clone()).push_bind(t.job_role.clone()).push_bind(*at).push_bind("queued");
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        id
+    });
+    Ok(id)
 }
 
 /// Launches a campaign. Recipients outside the practice's verified domains are left out.
@@ -423,43 +484,20 @@ pub async fn create(
         "credentials" | "document" | "teachable" => templates::landing_from(&form.landing),
         _ => template.landing,
     };
-    let business_hours = form.business_hours == "yes";
-    let send_by = launch_at + spread_hours * 3600;
-    let ends_at = launch_at + run_days * 86_400;
-    targets.shuffle(&mut rand::thread_rng());
-    let n = targets.len() as i64;
-    let schedule: Vec<i64> = (0..n)
-        .map(|i| {
-            let t = launch_at + (send_by - launch_at) * i / n.max(1);
-            if business_hours {
-                crate::ukclock::next_business_moment(t)
-            } else {
-                t
-            }
-        })
-        .collect();
+    let spec = Launch {
+        name: name.clone(),
+        template_id: template.id,
+        profile_id: profile.id,
+        landing,
+        launch_at,
+        send_by: launch_at + spread_hours * 3600,
+        ends_at: launch_at + run_days * 86_400,
+        business_hours: form.business_hours == "yes",
+        created_by: scope.user.user_id,
+    };
+    let n = targets.len();
     let practice_id = scope.practice_id();
-    let id = with_db!(&state.db, p => {
-        let mut tx = p.begin().await?;
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO campaigns (practice_id, name, template_id, profile_id, landing, status, launch_at, send_by, ends_at, business_hours, created_by, created_at, recipients) \
-             VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, $8, $9, $10, $11, $12) RETURNING id")
-            .bind(practice_id).bind(&name).bind(template.id).bind(profile.id).bind(templates::landing_key(landing))
-            .bind(launch_at).bind(send_by).bind(ends_at).bind(business_hours).bind(scope.user.user_id).bind(now).bind(n)
-            .fetch_one(&mut *tx).await?;
-        for (chunk, times) in targets.chunks(400).zip(schedule.chunks(400)) {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO campaign_recipients (campaign_id, practice_id, staff_id, department_id, token, email, full_name, job_role, send_at, send_status) ");
-            qb.push_values(chunk.iter().zip(times), |mut b, (t, at)| {
-                b.push_bind(id).push_bind(practice_id).push_bind(t.staff_id).push_bind(t.department_id)
-                    .push_bind(RecipientToken::generate().as_str().to_string()).push_bind(t.email.clone())
-                    .push_bind(t.full_name.clone()).push_bind(t.job_role.clone()).push_bind(*at).push_bind("queued");
-            });
-            qb.build().execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-        id
-    });
+    let id = insert(&state.db, &scope, &spec, &mut targets, now).await?;
     let detail = format!(
         "launched \"{name}\" to {n} people ({} left out: not in a verified domain)",
         left_out.len()

@@ -7,12 +7,15 @@ pub mod campaigns;
 pub mod domains;
 pub mod events;
 pub mod library;
+pub mod mailbox;
 pub mod profiles;
 pub mod render;
+pub mod report_mailbox;
 pub mod sender;
 pub mod templates;
 pub mod token;
 pub mod tracking;
+pub mod webhooks;
 
 use axum::Router;
 
@@ -109,6 +112,8 @@ pub fn routes(r: Routes) -> Routes {
         )
         .get("/simulation/domains", PracticeManager, domains::page)
         .post("/simulation/domains", PracticeManager, domains::request)
+        .get("/simulation/mailbox", PracticeManager, mailbox::page)
+        .post("/simulation/mailbox", PracticeManager, mailbox::save)
         .post(
             "/operator/practices/{practice_id}/domains/{domain_id}/verify",
             Operator,

@@ -75,7 +75,7 @@ fn env() -> Environment<'static> {
 }
 
 impl Vars {
-    fn context(&self) -> Value {
+    fn context(&self, with_qr: bool) -> Value {
         let tracker = if self.tracker_url.is_empty() {
             String::new()
         } else {
@@ -94,7 +94,7 @@ impl Vars {
             tracker => Value::from_safe_string(tracker),
             report_link => self.report_link.clone(),
             // A QR code of the tracked link, as an HTML table (mail clients strip SVG).
-            qr_code => Value::from_safe_string(super::library::qr_code_html(&self.link).unwrap_or_default()),
+            qr_code => if with_qr { Value::from_safe_string(super::library::qr_code_html(&self.link).unwrap_or_default()) } else { Value::UNDEFINED },
         }
     }
 
@@ -120,20 +120,6 @@ pub fn html_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
-}
-
-fn one(
-    env: &Environment<'static>,
-    name: &'static str,
-    field: &'static str,
-    src: &str,
-    ctx: &Value,
-) -> Result<String, RenderError> {
-    env.render_named_str(name, src, ctx.clone())
-        .map_err(|e| RenderError {
-            field,
-            message: explain(&e),
-        })
 }
 
 fn explain(e: &minijinja::Error) -> String {
@@ -162,28 +148,73 @@ fn explain(e: &minijinja::Error) -> String {
     }
 }
 
+/// A template compiled once, to render for many recipients (a campaign's sends).
+pub struct Prepared {
+    env: Environment<'static>,
+    with_qr: bool,
+}
+
+const PARTS: [(&str, &str); 4] = [
+    ("from.txt", "from_name"),
+    ("subject.txt", "subject"),
+    ("body.html", "html"),
+    ("body.txt", "text"),
+];
+
+impl Prepared {
+    pub fn new(c: &Content) -> Result<Self, RenderError> {
+        let mut env = env();
+        for ((name, field), src) in PARTS
+            .iter()
+            .zip([&c.from_name, &c.subject, &c.html, &c.text])
+        {
+            env.add_template_owned(*name, src.clone())
+                .map_err(|e| RenderError {
+                    field,
+                    message: explain(&e),
+                })?;
+        }
+        // The QR code is drawn only for templates that show one: it is the costliest part.
+        let with_qr = [&c.html, &c.text].iter().any(|s| s.contains("qr_code"));
+        Ok(Self { env, with_qr })
+    }
+
+    pub fn render(&self, v: &Vars) -> Result<Rendered, RenderError> {
+        let ctx = v.context(self.with_qr);
+        let part = |i: usize| {
+            let (name, field) = PARTS[i];
+            self.env
+                .get_template(name)
+                .and_then(|t| t.render(ctx.clone()))
+                .map_err(|e| RenderError {
+                    field,
+                    message: explain(&e),
+                })
+        };
+        let mut html = part(2)?;
+        if !v.honeypot_url.is_empty() {
+            // Hidden from people and screen readers; link scanners follow every URL.
+            let trap = format!(
+                r#"<a href="{}" style="display:none" aria-hidden="true" tabindex="-1"></a>"#,
+                html_escape(&v.honeypot_url)
+            );
+            html = match html.rfind("</body>") {
+                Some(i) => format!("{}{trap}{}", &html[..i], &html[i..]),
+                None => format!("{html}{trap}"),
+            };
+        }
+        Ok(Rendered {
+            from_name: part(0)?,
+            subject: part(1)?,
+            html,
+            text: part(3)?,
+        })
+    }
+}
+
 /// Renders every part for one recipient.
 pub fn render(c: &Content, v: &Vars) -> Result<Rendered, RenderError> {
-    let env = env();
-    let ctx = v.context();
-    let mut html = one(&env, "body.html", "html", &c.html, &ctx)?;
-    if !v.honeypot_url.is_empty() {
-        // Hidden from people and screen readers; link scanners follow every URL.
-        let trap = format!(
-            r#"<a href="{}" style="display:none" aria-hidden="true" tabindex="-1"></a>"#,
-            html_escape(&v.honeypot_url)
-        );
-        html = match html.rfind("</body>") {
-            Some(i) => format!("{}{trap}{}", &html[..i], &html[i..]),
-            None => format!("{html}{trap}"),
-        };
-    }
-    Ok(Rendered {
-        from_name: one(&env, "from.txt", "from_name", &c.from_name, &ctx)?,
-        subject: one(&env, "subject.txt", "subject", &c.subject, &ctx)?,
-        html,
-        text: one(&env, "body.txt", "text", &c.text, &ctx)?,
-    })
+    Prepared::new(c)?.render(v)
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ struct Claimed {
 /// What a batch needs about each campaign, loaded once per batch.
 struct CampaignParts {
     template: SimTemplate,
+    prepared: Result<render::Prepared, render::RenderError>,
     profile: Profile,
     practice_name: String,
 }
@@ -117,8 +118,10 @@ impl Sender {
         let profile = profiles::find_for_sending(&self.state.db, profile_id)
             .await?
             .context("campaign sending profile missing")?;
+        let prepared = render::Prepared::new(&template.content);
         Ok(CampaignParts {
             template,
+            prepared,
             profile,
             practice_name,
         })
@@ -143,9 +146,14 @@ impl Sender {
             honeypot_url: format!("{sim}/h/{}", r.token),
         };
         let t = &parts.template;
-        let rendered = render::render(&t.content, &vars).map_err(|e| {
-            SendError::Permanent(format!("the template could not be rendered: {}", e.message))
-        })?;
+        let rendered = parts
+            .prepared
+            .as_ref()
+            .map_err(|e| e.clone())
+            .and_then(|p| p.render(&vars))
+            .map_err(|e| {
+                SendError::Permanent(format!("the template could not be rendered: {}", e.message))
+            })?;
         let from: Mailbox = format!(
             "{} <{}>",
             rendered.from_name.replace(['<', '>', '"'], ""),

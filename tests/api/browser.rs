@@ -211,3 +211,113 @@ async fn a_manager_signs_in_enrols_mfa_imports_staff_and_sees_them_listed() {
     assert_accessible(&c, "staff list").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        crate::helpers::Options {
+            smtp: true,
+            smtp_reply_code: None,
+        },
+    )
+    .await;
+    let p = app.practice("Riverside Surgery").await;
+    app.staff(&p, "Tom Bennett", "Reception & care navigation", None)
+        .await;
+    safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+        .await
+        .unwrap()
+        .unwrap();
+    let port = app.smtp.as_ref().unwrap().port;
+    safetynet::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, created_at) \
+         VALUES ($1, 'Test relay', '127.0.0.1', $2, 'none', '', '', 'exercises@riversidesurgery.example', 'X-Safety-Net-Simulation', 0)")
+        .bind(p.id).bind(i64::from(port)).execute(pool).await.map(|_| ())).unwrap();
+
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(&c, "email", &p.manager_email).await;
+    fill(&c, "password", &p.password).await;
+    submit(&c, "button[type=submit].nhsuk-button").await;
+    fill(&c, "code", &mfa::code_at(&p.totp, app.clock.now()).unwrap()).await;
+    submit(&c, "main button[type=submit]").await;
+
+    c.goto(&app.url("/simulation/templates")).await.unwrap();
+    assert_accessible(&c, "template library").await;
+    c.find(Locator::Css(
+        "form[action='/simulation/library/nhsmail-password-expiry/use'] button",
+    ))
+    .await
+    .expect("library lure")
+    .click()
+    .await
+    .unwrap();
+    assert_accessible(&c, "template editor").await;
+
+    c.goto(&app.url("/simulation/campaigns/new")).await.unwrap();
+    assert_accessible(&c, "new exercise").await;
+    fill(&c, "name", "Browser exercise").await;
+    c.find(Locator::Css("#template_id option:nth-child(2)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#profile_id option:nth-child(2)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let spread = c.find(Locator::Id("spread_hours")).await.unwrap();
+    spread.clear().await.unwrap();
+    spread.send_keys("0").await.unwrap();
+    c.find(Locator::Id("business_hours"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "main form button[type=submit]").await;
+    assert!(c.source().await.unwrap().contains("Reporting comes first"));
+    assert_accessible(&c, "exercise results").await;
+
+    safetynet::simulation::sender::Sender::new(app.state.clone())
+        .run_once()
+        .await
+        .unwrap();
+    let msg = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("tom.bennett"))
+        .expect("Tom's email");
+    let body = msg.replace("=\r\n", "").replace("=3D", "=");
+    let link = regex_lite::Regex::new(&format!(
+        r"{}/c/[a-z2-7]{{22}}",
+        regex_lite::escape(&app.sim_base)
+    ))
+    .unwrap()
+    .find(&body)
+    .unwrap()
+    .as_str()
+    .to_string();
+    app.clock.advance(60);
+    c.goto(&link).await.unwrap();
+    assert_accessible(&c, "landing page").await;
+    fill(&c, "username", "tom@example.nhs.uk").await;
+    fill(&c, "password", "not a real password").await;
+    submit(&c, "button[type=submit]").await;
+    let lesson = c.source().await.unwrap();
+    assert!(
+        lesson.contains("This was a practice exercise, Tom"),
+        "{lesson}"
+    );
+    assert_accessible(&c, "teachable moment").await;
+    c.close().await.unwrap();
+}

@@ -10,6 +10,8 @@ mod cli;
 mod import;
 mod outbox;
 mod people;
+mod report_mailbox;
 mod security;
 mod simulation;
 mod tenancy;
+mod webhooks;

@@ -11,7 +11,7 @@ const BROWSER: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36";
 
 /// A practice ready to run an exercise: verified domain, a sending profile for the test SMTP server, one library email.
-async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
+pub(crate) async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
     let p = app.practice("Riverside Surgery").await;
     safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
         .await
@@ -85,7 +85,7 @@ async fn launch(
     (id, loc)
 }
 
-fn links(msg: &str, sim_base: &str) -> (String, String, String, String) {
+pub(crate) fn links(msg: &str, sim_base: &str) -> (String, String, String, String) {
     let body = msg
         .replace("=\r\n", "")
         .replace("=\n", "")
@@ -515,3 +515,107 @@ storage_test!(
         assert_eq!(app.get("/simulation").await.status(), 403);
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarding_the_email_to_the_reporting_mailbox_counts_as_a_report_and_says_thank_you() {
+    let Some(dovecot) = crate::report_mailbox::Dovecot::start().await else {
+        return;
+    };
+    let mut app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            smtp: true,
+            smtp_reply_code: None,
+        },
+    )
+    .await;
+    let (p, template_id, profile_id) = ready(&mut app).await;
+    let fatima = app
+        .staff(&p, "Fatima Begum", "Reception & care navigation", None)
+        .await;
+    let (id, _) = launch(&app, template_id, profile_id, &[]).await;
+    safetynet::simulation::sender::Sender::new(app.state.clone())
+        .run_once()
+        .await
+        .unwrap();
+    let original = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("fatima.begum"))
+        .unwrap();
+    // Outlook's "forward as attachment": the original travels inside the report.
+    let forward = format!(
+        "From: Fatima Begum <{}>\r\nTo: reports@riversidesurgery.example\r\nSubject: FW: suspicious\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nThis looks like phishing.\r\n\
+         --b1\r\nContent-Type: message/rfc822\r\n\r\n{}\r\n--b1--\r\n",
+        fatima.email, original
+    );
+    dovecot.deliver("INBOX", &[forward.into_bytes()]).await;
+    let s = dovecot.settings(safetynet::simulation::report_mailbox::MailboxSecurity::Starttls);
+    let password = match &s.auth {
+        safetynet::simulation::report_mailbox::MailboxAuth::Password(p) => p.clone(),
+        _ => unreachable!(),
+    };
+    let page = app
+        .post(
+            "/simulation/mailbox",
+            &[
+                ("host", s.host.as_str()),
+                ("port", &s.port.to_string()),
+                ("security", "starttls"),
+                ("username", &s.username),
+                ("auth", "password"),
+                ("secret", &password),
+                ("folder", "INBOX"),
+                ("ca_pem", s.ca_pem.as_deref().unwrap()),
+                ("active", "yes"),
+                ("action", "test"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Connected to 127.0.0.1"), "{page}");
+    let r = app
+        .post(
+            "/simulation/mailbox",
+            &[
+                ("host", s.host.as_str()),
+                ("port", &s.port.to_string()),
+                ("security", "starttls"),
+                ("username", &s.username),
+                ("auth", "password"),
+                ("secret", &password),
+                ("folder", "INBOX"),
+                ("ca_pem", s.ca_pem.as_deref().unwrap()),
+                ("active", "yes"),
+                ("action", "check"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        app.count("SELECT reported FROM campaigns WHERE id = $1", id)
+            .await,
+        1,
+        "the forward counted as a report"
+    );
+    assert!(app
+        .get_text("/simulation/mailbox")
+        .await
+        .contains("1 reports found so far"));
+    app.deliver_outbox().await;
+    let thanks = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .messages()
+        .into_iter()
+        .find(|m| m.contains("Subject: Thank you for reporting"))
+        .expect("thank-you email");
+    assert!(thanks.contains(&format!("To: {}", fatima.email)));
+}

@@ -51,6 +51,9 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         .unwrap();
     let (domain_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as("SELECT id FROM practice_domains WHERE practice_id = $1")
         .bind(b.id).fetch_one(p).await).unwrap();
+    let (webhook_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO webhooks (practice_id, name, url, secret, created_at) VALUES ($1, 'B hook', 'http://127.0.0.1:9/', 'b-secret-b-secret', 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
     HashMap::from([
         ("staff_id", bob.staff_id.to_string()),
         ("department_id", bob.department_id.to_string()),
@@ -62,6 +65,7 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         ("campaign_id", campaign_id.to_string()),
         ("domain_id", domain_id.to_string()),
         ("lure_id", "not-a-lure".to_string()),
+        ("webhook_id", webhook_id.to_string()),
     ])
 }
 
@@ -219,6 +223,7 @@ storage_test!(
             ("campaign_id", "1".to_string()),
             ("domain_id", "1".to_string()),
             ("lure_id", "nhsmail-password-expiry".to_string()),
+            ("webhook_id", "1".to_string()),
         ]);
         app.sign_in(&champion.email, &champion.password, None).await;
         for r in route_table()

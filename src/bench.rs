@@ -1,0 +1,373 @@
+//! `safetynet bench`: the performance figures we promise, measured on this
+//! machine against a real SMTP server on loopback (the Python aiosmtpd sink
+//! from tests/support, or any server given with --smtp).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use rand::Rng;
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{AppState, Application, Clock};
+use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
+use crate::config::{Settings, SmtpSecurity};
+use crate::db::Db;
+use crate::simulation::campaigns::{self, Launch, Target};
+use crate::simulation::library::Landing;
+use crate::with_db;
+
+#[derive(clap::Args, Clone)]
+pub struct BenchArgs {
+    /// Campaign sizes for the sending benchmark.
+    #[arg(long, value_delimiter = ',', default_value = "1000,2000,5000,10000")]
+    pub sizes: Vec<usize>,
+    /// Use this SMTP server (host:port, no TLS) instead of starting the aiosmtpd sink.
+    #[arg(long)]
+    pub smtp: Option<String>,
+    /// How long each tracking load runs.
+    #[arg(long, default_value_t = 5)]
+    pub seconds: u64,
+    /// Concurrent connections for the tracking load.
+    #[arg(long, default_value_t = 256)]
+    pub connections: usize,
+}
+
+struct Sink {
+    child: Option<Child>,
+    host: String,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn start_sink(args: &BenchArgs) -> anyhow::Result<Sink> {
+    let dir = tempfile::tempdir()?;
+    if let Some(addr) = &args.smtp {
+        let (host, port) = addr.rsplit_once(':').context("--smtp takes host:port")?;
+        return Ok(Sink {
+            child: None,
+            host: host.into(),
+            port: port.parse()?,
+            _dir: dir,
+        });
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let script = root.join("tests/support/smtp_sink.py");
+    let python = std::env::var("SAFETYNET_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target/test-tools/venv/bin/python"));
+    anyhow::ensure!(
+        script.exists() && python.exists(),
+        "run from a checkout after `bash .ci/run` (which installs aiosmtpd), or give --smtp host:port"
+    );
+    let mut child = Command::new(python)
+        .arg(script)
+        .arg("--dir")
+        .arg(dir.path())
+        .args(["--port", "0", "--exit-on-stdin-eof"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().context("sink stdout")?),
+        &mut line,
+    )?;
+    let port = line
+        .trim()
+        .strip_prefix("PORT ")
+        .context("the sink did not print its port")?
+        .parse()?;
+    Ok(Sink {
+        child: Some(child),
+        host: "127.0.0.1".into(),
+        port,
+        _dir: dir,
+    })
+}
+
+fn system_user(practice_id: i64) -> SessionUser {
+    SessionUser {
+        user_id: 0,
+        email: "bench@bench.example".into(),
+        full_name: "Bench".into(),
+        role: Role::Manager,
+        practice_id: Some(practice_id),
+        staff_id: None,
+        mfa_enabled: true,
+        stage: crate::auth::session::Stage::Full,
+        session_hash: String::new(),
+    }
+}
+
+/// A practice with `n` staff, a verified domain, a template and a profile for the sink; returns a launched campaign.
+async fn setup(db: &Db, n: usize, sink: &Sink, now: i64) -> anyhow::Result<(PracticeScope, i64)> {
+    let practice_id = crate::people::practices::create_practice(db, "Bench Surgery", None, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    crate::simulation::domains::add(db, practice_id, "bench.example", Some("bench"), now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let manager = crate::people::accounts::create_user(
+        db,
+        "manager@bench.example",
+        "Bench Manager",
+        Role::Manager,
+        Some(practice_id),
+        None,
+        now,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let template_id =
+        crate::simulation::templates::adopt(db, practice_id, "nhsmail-password-expiry", now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .context("library lure")?;
+    let (profile_id,): (i64,) = with_db!(db, p => sqlx::query_as(
+        "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, created_at) \
+         VALUES ($1, 'Sink', $2, $3, 'none', '', '', 'bench@bench.example', 'X-Safety-Net-Simulation', $4) RETURNING id")
+        .bind(practice_id).bind(&sink.host).bind(i64::from(sink.port)).bind(now).fetch_one(p).await)?;
+    let (dept,): (i64,) = with_db!(db, p => sqlx::query_as("SELECT id FROM departments WHERE practice_id = $1 ORDER BY id LIMIT 1")
+        .bind(practice_id).fetch_one(p).await)?;
+    let ids: Vec<usize> = (0..n).collect();
+    for chunk in ids.chunks(500) {
+        with_db!(db, p => {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) ");
+            qb.push_values(chunk, |mut b, i| {
+                b.push_bind(practice_id).push_bind(dept).push_bind(format!("Person {i}")).push_bind(format!("person{i}@bench.example"))
+                    .push_bind("Receptionist").push_bind("permanent").push_bind(now);
+            });
+            qb.build().execute(p).await?;
+        });
+    }
+    let rows: Vec<(i64, String, String)> = with_db!(db, p => sqlx::query_as("SELECT id, email, full_name FROM staff WHERE practice_id = $1")
+        .bind(practice_id).fetch_all(p).await)?;
+    let mut targets: Vec<Target> = rows
+        .into_iter()
+        .map(|(staff_id, email, full_name)| Target {
+            staff_id,
+            department_id: Some(dept),
+            email,
+            full_name,
+            job_role: "Receptionist".into(),
+        })
+        .collect();
+    let mut user = system_user(practice_id);
+    user.user_id = manager;
+    let scope = PracticeScope::for_system(practice_id, user);
+    let spec = Launch {
+        name: format!("Bench {n}"),
+        template_id,
+        profile_id,
+        landing: Landing::Credentials,
+        launch_at: now,
+        send_by: now,
+        ends_at: now + 14 * 86_400,
+        business_hours: false,
+        created_by: manager,
+    };
+    let id = campaigns::insert(db, &scope, &spec, &mut targets, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((scope, id))
+}
+
+async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)> {
+    let url = format!("sqlite://{}", dir.join("bench.db").display());
+    let db = Db::connect(&url).await?;
+    let mut settings = Settings {
+        database_url: url,
+        data_dir: dir.to_path_buf(),
+        ..Settings::default()
+    };
+    settings.listen = "127.0.0.1:0".parse()?;
+    settings.sim_listen = "127.0.0.1:0".parse()?;
+    settings.smtp.security = SmtpSecurity::None;
+    Ok((settings, db))
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let sink = start_sink(&args)?;
+    println!(
+        "Safety Net benchmarks ({} cores, SQLite, SMTP server {}:{})",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        sink.host,
+        sink.port
+    );
+    println!();
+    println!("Sending (campaign launched now, sender draining the queue):");
+    for &n in &args.sizes {
+        let dir = tempfile::tempdir()?;
+        let (mut settings, db) = fresh_state(dir.path()).await?;
+        settings.sim_public_url = "http://127.0.0.1:9".into();
+        let clock = Clock::default();
+        let (_, id) = setup(&db, n, &sink, clock.now()).await?;
+        let state = AppState::new(db.clone(), settings, clock);
+        let sender = crate::simulation::sender::Sender::new(state);
+        let start = Instant::now();
+        while sender.run_once().await? > 0 {}
+        let secs = start.elapsed().as_secs_f64();
+        let (sent, errors): (i64, i64) = with_db!(&db, p => sqlx::query_as("SELECT sent, errors FROM campaigns WHERE id = $1").bind(id).fetch_one(p).await)?;
+        println!(
+            "  {n:>6} recipients: {secs:>6.2} s  {:>7.0} emails/s  ({sent} sent, {errors} errors)",
+            sent as f64 / secs
+        );
+        db.close().await;
+    }
+    println!();
+    println!(
+        "Tracking ({} connections, {} s each, mixed opens 50% / clicks 30% / reports 20%):",
+        args.connections, args.seconds
+    );
+    for n in [10usize, 10_000] {
+        tracking(&args, &sink, n).await?;
+    }
+    Ok(())
+}
+
+async fn tracking(args: &BenchArgs, sink: &Sink, n: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (settings, db) = fresh_state(dir.path()).await?;
+    let clock = Clock::default();
+    let now = clock.now();
+    let (scope, id) = setup(&db, n, sink, now).await?;
+    with_db!(&db, p => sqlx::query("UPDATE campaign_recipients SET send_status = 'sent', sent_at = $1 WHERE campaign_id = $2")
+        .bind(now - 3600).bind(id).execute(p).await.map(|_| ()))?;
+    with_db!(&db, p => sqlx::query("UPDATE campaigns SET status = 'sending', sent = recipients WHERE id = $1").bind(id).execute(p).await.map(|_| ()))?;
+    let tokens: Vec<(String,)> = with_db!(&db, p => sqlx::query_as("SELECT token FROM campaign_recipients WHERE campaign_id = $1").bind(id).fetch_all(p).await)?;
+    let tokens: Arc<Vec<String>> = Arc::new(tokens.into_iter().map(|t| t.0).collect());
+    let app = Application::build(settings, db.clone(), clock).await?;
+    let base = format!("http://{}", app.sim_addr());
+    let state = app.state().clone();
+    let stop = CancellationToken::new();
+    let server = tokio::spawn(app.run_until_stopped(stop.clone(), false));
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.connections)
+        .build()?;
+    let ok = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..args.connections {
+        let (client, tokens, base, ok, failed) = (
+            client.clone(),
+            tokens.clone(),
+            base.clone(),
+            ok.clone(),
+            failed.clone(),
+        );
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            while Instant::now() < deadline {
+                let (t, kind) = {
+                    let mut rng = rand::thread_rng();
+                    let t = tokens[rng.gen_range(0..tokens.len())].clone();
+                    let k = match rng.gen_range(0..10) {
+                        0..=4 => "o",
+                        5..=7 => "c",
+                        _ => "r",
+                    };
+                    (t, k)
+                };
+                let start = Instant::now();
+                let r = client
+                    .get(format!("{base}/{kind}/{t}"))
+                    .header("user-agent", "Mozilla/5.0 (Windows NT 10.0) bench")
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.bytes().await;
+                        ok.fetch_add(1, Ordering::Relaxed);
+                        latencies.push(start.elapsed());
+                    }
+                    _ => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            latencies
+        });
+    }
+    let mut all = Vec::new();
+    while let Some(l) = tasks.join_next().await {
+        all.extend(l?);
+    }
+    all.sort();
+    let answered = ok.load(Ordering::Relaxed);
+    let pct = |q: f64| {
+        all.get(((all.len() as f64 * q) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    let (stored,): (i64,) = with_db!(&db, p => sqlx::query_as("SELECT COUNT(*) FROM sim_events WHERE campaign_id = $1").bind(id).fetch_one(p).await)?;
+    println!(
+        "  {n:>6} recipients: {:>7.0} events/s  p50 {:>5.1} ms  p99 {:>5.1} ms  ({answered} answered, {} failed, {stored} stored)",
+        answered as f64 / args.seconds as f64,
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+        failed.load(Ordering::Relaxed),
+    );
+    if n >= 10_000 {
+        results_page(&state, scope, id).await?;
+    }
+    stop.cancel();
+    let _ = server.await;
+    Ok(())
+}
+
+/// Tops the campaign up to 100,000 events and times its results page.
+async fn results_page(state: &AppState, scope: PracticeScope, id: i64) -> anyhow::Result<()> {
+    let (have,): (i64,) = with_db!(&state.db, p => sqlx::query_as("SELECT COUNT(*) FROM sim_events WHERE campaign_id = $1").bind(id).fetch_one(p).await)?;
+    let recipients: Vec<(i64,)> = with_db!(&state.db, p => sqlx::query_as("SELECT id FROM campaign_recipients WHERE campaign_id = $1").bind(id).fetch_all(p).await)?;
+    let missing = (100_000 - have).max(0) as usize;
+    let now = state.clock.now();
+    let rows: Vec<usize> = (0..missing).collect();
+    for chunk in rows.chunks(2000) {
+        with_db!(&state.db, p => {
+            let mut qb = sqlx::QueryBuilder::new("INSERT INTO sim_events (campaign_id, recipient_id, practice_id, kind, counted, reasons, at, ip, user_agent) ");
+            qb.push_values(chunk, |mut b, i| {
+                b.push_bind(id).push_bind(recipients[i % recipients.len()].0).push_bind(scope.practice_id()).push_bind("open").push_bind(true)
+                    .push_bind("bench").push_bind(now).push_bind("127.0.0.1").push_bind("bench");
+            });
+            qb.build().execute(p).await?;
+        });
+    }
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let start = Instant::now();
+        let page = campaigns::show(
+            axum::extract::State(state.clone()),
+            ManagerScope(scope.clone()),
+            axum::extract::Path(id),
+            axum::extract::Query(Default::default()),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        anyhow::ensure!(page.0.contains("Reporting comes first"));
+        times.push(start.elapsed());
+    }
+    times.sort();
+    println!(
+        "  results page, 10,000 recipients and 100,000 events: median {:.1} ms",
+        times[2].as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
