@@ -258,6 +258,16 @@ async fn tracking(args: &BenchArgs, sink: &Sink, n: usize) -> anyhow::Result<()>
     let state = app.state().clone();
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(stop.clone(), false));
+    if let Some(line) = with_wrk(args, &base, &tokens)? {
+        let (stored,): (i64,) = with_db!(&db, p => sqlx::query_as("SELECT COUNT(*) FROM sim_events WHERE campaign_id = $1").bind(id).fetch_one(p).await)?;
+        println!("  {n:>6} recipients: {line}  ({stored} events stored)");
+        if n >= 10_000 {
+            results_page(&state, scope, id).await?;
+        }
+        stop.cancel();
+        let _ = server.await;
+        return Ok(());
+    }
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.connections)
         .build()?;
@@ -331,6 +341,63 @@ async fn tracking(args: &BenchArgs, sink: &Sink, n: usize) -> anyhow::Result<()>
     stop.cancel();
     let _ = server.await;
     Ok(())
+}
+
+/// Drives the load with wrk (a separate, efficient load generator) when it is
+/// installed; returns its figures in one line.
+fn with_wrk(args: &BenchArgs, base: &str, tokens: &[String]) -> anyhow::Result<Option<String>> {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        return Ok(None);
+    }
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("mix.lua");
+    let list = tokens
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(
+        &script,
+        format!(
+            "local tokens = {{{list}}}\nlocal kinds = {{\"o\",\"o\",\"o\",\"o\",\"o\",\"c\",\"c\",\"c\",\"r\",\"r\"}}\n\
+             request = function()\n  local t = tokens[math.random(#tokens)]\n  local k = kinds[math.random(#kinds)]\n  \
+             return wrk.format(\"GET\", \"/\" .. k .. \"/\" .. t, {{[\"User-Agent\"] = \"Mozilla/5.0 (Windows NT 10.0) bench\"}})\nend\n"
+        ),
+    )?;
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{}", args.connections),
+            &format!("-d{}s", args.seconds),
+            "--latency",
+            "-s",
+        ])
+        .arg(&script)
+        .arg(base)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let grab = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix).map(|v| v.trim().to_string()))
+            .unwrap_or_default()
+    };
+    let total = text
+        .lines()
+        .find(|l| l.contains("requests in"))
+        .map(|l| l.trim().to_string())
+        .unwrap_or_default();
+    let errors = grab("Non-2xx or 3xx responses:");
+    Ok(Some(format!(
+        "{} events/s  p50 {}  p99 {}  [wrk: {total}{}]",
+        grab("Requests/sec:"),
+        grab("50%"),
+        grab("99%"),
+        if errors.is_empty() {
+            String::new()
+        } else {
+            format!(", {errors} non-2xx")
+        }
+    )))
 }
 
 /// Tops the campaign up to 100,000 events and times its results page.

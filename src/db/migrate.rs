@@ -24,11 +24,13 @@ const SQLITE: Embedded = embedded!("sqlite":
     (1, "0001_foundation"),
     (2, "0002_simulation"),
     (3, "0003_reporting_and_webhooks"),
+    (4, "0004_event_lookups"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
     (2, "0002_simulation"),
     (3, "0003_reporting_and_webhooks"),
+    (4, "0004_event_lookups"),
 );
 
 #[derive(Debug)]
