@@ -278,6 +278,7 @@ struct ShowPage {
     page: Page,
     practice: PracticeSummary,
     managers: Vec<(String, String, bool)>,
+    domains: Vec<crate::simulation::domains::Domain>,
     form: NewPracticeForm,
     errors: FieldErrors,
 }
@@ -296,10 +297,12 @@ async fn show_page(
     let managers: Vec<(String, String, bool)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT full_name, email, password_hash IS NOT NULL FROM users WHERE practice_id = $1 AND role = 'manager' AND active ORDER BY full_name")
         .bind(id).fetch_all(p).await)?;
+    let domains = crate::simulation::domains::list_for(&state.db, id).await?;
     render(ShowPage {
         page: Page::for_user(practice.name.clone(), user),
         practice,
         managers,
+        domains,
         form,
         errors,
     })

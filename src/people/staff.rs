@@ -296,6 +296,8 @@ struct FormPage {
     departments: Vec<Department>,
     employment_types: [EmploymentType; 6],
     member: Option<StaffMember>,
+    /// This person's phishing-exercise record (manager only).
+    history: Vec<crate::simulation::history::Entry>,
 }
 
 async fn form_page(
@@ -309,7 +311,12 @@ async fn form_page(
         Some(m) => (m.full_name.clone(), format!("/staff/{}", m.id)),
         None => ("Add a staff member".to_string(), "/staff/new".to_string()),
     };
+    let history = match &member {
+        Some(m) => crate::simulation::history::for_staff(&state.db, scope, m.id).await?,
+        None => Vec::new(),
+    };
     render(FormPage {
+        history,
         page: Page::for_user(heading.clone(), &scope.user),
         heading,
         action,

@@ -6,6 +6,7 @@
 pub mod campaigns;
 pub mod domains;
 pub mod events;
+pub mod history;
 pub mod library;
 pub mod mailbox;
 pub mod profiles;
@@ -112,6 +113,7 @@ pub fn routes(r: Routes) -> Routes {
         )
         .get("/simulation/domains", PracticeManager, domains::page)
         .post("/simulation/domains", PracticeManager, domains::request)
+        .get("/my/exercises", PracticeMember, history::mine)
         .get("/simulation/mailbox", PracticeManager, mailbox::page)
         .post("/simulation/mailbox", PracticeManager, mailbox::save)
         .post(

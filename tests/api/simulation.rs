@@ -619,3 +619,125 @@ async fn forwarding_the_email_to_the_reporting_mailbox_counts_as_a_report_and_sa
         .expect("thank-you email");
     assert!(thanks.contains(&format!("To: {}", fatima.email)));
 }
+
+storage_test!(
+    each_person_sees_their_own_record_and_nobody_elses,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        let tom = app
+            .staff(
+                &p,
+                "Tom Bennett",
+                "Reception & care navigation",
+                Some(Role::Staff),
+            )
+            .await;
+        let amelia = app
+            .staff(
+                &p,
+                "Amelia Hughes",
+                "Reception & care navigation",
+                Some(Role::Staff),
+            )
+            .await;
+        launch(&app, template_id, profile_id, &[]).await;
+        safetynet::simulation::sender::Sender::new(app.state.clone())
+            .run_once()
+            .await
+            .unwrap();
+        let msg = app
+            .smtp
+            .as_ref()
+            .unwrap()
+            .messages()
+            .into_iter()
+            .find(|m| m.contains("tom.bennett"))
+            .unwrap();
+        let (_, _, report, _) = links(&msg, &app.sim_base);
+        crate::helpers::new_client()
+            .get(&report)
+            .header("user-agent", BROWSER)
+            .send()
+            .await
+            .unwrap();
+        app.sign_in(&tom.email, &tom.password, None).await;
+        let mine = app.get_text("/my/exercises").await;
+        assert!(
+            mine.contains("Spotted and reported it") && mine.contains("You have reported 1 of 1"),
+            "{mine}"
+        );
+        app.sign_in(&amelia.email, &amelia.password, None).await;
+        let hers = app.get_text("/my/exercises").await;
+        assert!(
+            hers.contains("Did not click") && !hers.contains("Spotted and reported"),
+            "Amelia sees only her own record"
+        );
+        // The manager sees Tom's record on his staff page (a new code: the last one was used).
+        app.clock.advance(31);
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        assert!(app
+            .get_text(&format!("/staff/{}", tom.staff_id))
+            .await
+            .contains("Spotted and reported it"));
+    }
+);
+
+storage_test!(
+    an_operator_verifies_a_domain_the_practice_asked_for,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let bad = app
+            .post("/simulation/domains", &[("domain", "not a domain")])
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(bad.contains(r#"id="domain-error""#));
+        app.post(
+            "/simulation/domains",
+            &[("domain", "@RiversideSurgery.example")],
+        )
+        .await;
+        assert!(app
+            .get_text("/simulation/domains")
+            .await
+            .contains("Waiting for your operator"));
+        let op = safetynet::people::accounts::create_user(
+            &app.db,
+            "it@icb.example",
+            "ICB IT",
+            Role::Operator,
+            None,
+            None,
+            0,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let secret = safetynet::auth::mfa::new_secret();
+        crate::helpers::set_password_and_mfa(&app.db, op, "glacier walnut falcon", Some(&secret))
+            .await;
+        app.clock.advance(31);
+        app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
+            .await;
+        let page = app.get_text(&format!("/operator/practices/{}", p.id)).await;
+        let action =
+            regex_lite::Regex::new(r#"action="(/operator/practices/\d+/domains/\d+/verify)""#)
+                .unwrap()
+                .captures(&page)
+                .expect("verify button")[1]
+                .to_string();
+        assert_eq!(app.post(&action, &[]).await.status(), 303);
+        assert!(app
+            .get_text(&format!("/operator/practices/{}", p.id))
+            .await
+            .contains("riversidesurgery.example: verified by it@icb.example"));
+    }
+);
