@@ -209,6 +209,26 @@ impl Sender {
                 slot.insert(Arc::new(self.parts(r.campaign_id).await?));
             }
         }
+        // Outcomes are committed as they arrive, many to a transaction, so an
+        // accepted email is marked sent within milliseconds: a crash re-sends
+        // at most the few messages in that window, not the whole batch.
+        let (done_tx, mut done_rx) =
+            tokio::sync::mpsc::unbounded_channel::<(i64, i64, i64, Outcome)>();
+        let recorder = {
+            let this = self.clone();
+            tokio::spawn(async move {
+                let mut recorded = 0usize;
+                while let Some(first) = done_rx.recv().await {
+                    let mut group = vec![first];
+                    while let Ok(more) = done_rx.try_recv() {
+                        group.push(more);
+                    }
+                    recorded += group.len();
+                    this.record(group).await?;
+                }
+                Ok::<usize, sqlx::Error>(recorded)
+            })
+        };
         let semaphore = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         let mut tasks = tokio::task::JoinSet::new();
         let total = claimed.len();
@@ -217,6 +237,7 @@ impl Sender {
             let msg = self.message(&r, &p);
             let transport = self.transport(&p.profile).await;
             let permit = semaphore.clone().acquire_owned().await?;
+            let done_tx = done_tx.clone();
             tasks.spawn(async move {
                 let _permit = permit;
                 let outcome = match (msg, transport) {
@@ -234,18 +255,18 @@ impl Sender {
                         }
                     },
                 };
-                (r.id, r.campaign_id, r.attempts, outcome)
+                let _ = done_tx.send((r.id, r.campaign_id, r.attempts, outcome));
             });
         }
-        let mut results = Vec::with_capacity(total);
+        drop(done_tx);
         while let Some(done) = tasks.join_next().await {
-            results.push(done?);
+            done?;
         }
-        self.record(results).await?;
+        recorder.await??;
         Ok(total)
     }
 
-    /// Writes a batch's outcomes and campaign totals in one transaction.
+    /// Writes a group of outcomes and the campaign totals in one transaction.
     async fn record(&self, results: Vec<(i64, i64, i64, Outcome)>) -> Result<(), sqlx::Error> {
         let now = self.state.clock.now();
         let mut sent: HashMap<i64, i64> = HashMap::new();
