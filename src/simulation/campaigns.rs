@@ -570,6 +570,7 @@ struct ShowPage {
     page_no: i64,
     pages: i64,
     timeline: Vec<TimelineRow>,
+    clicks: Vec<super::overrides::ClickRow>,
 }
 
 #[derive(Deserialize, Default)]
@@ -687,7 +688,9 @@ pub async fn show(
     let notice = q.left_out.filter(|n| *n > 0).map(|n| {
         format!("{n} staff were left out because their email address is not in one of the practice's verified domains.")
     });
+    let clicks = super::overrides::recent(&state.db, &scope, id).await?;
     render(ShowPage {
+        clicks,
         page: Page::for_user(c.name.clone(), &scope.user).with_notice(notice),
         template_name,
         median_report,

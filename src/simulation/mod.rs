@@ -9,6 +9,7 @@ pub mod events;
 pub mod history;
 pub mod library;
 pub mod mailbox;
+pub mod overrides;
 pub mod profiles;
 pub mod render;
 pub mod report_mailbox;
@@ -114,6 +115,11 @@ pub fn routes(r: Routes) -> Routes {
         .get("/simulation/domains", PracticeManager, domains::page)
         .post("/simulation/domains", PracticeManager, domains::request)
         .get("/my/exercises", PracticeMember, history::mine)
+        .post(
+            "/simulation/campaigns/{campaign_id}/events/{event_id}/override",
+            PracticeManager,
+            overrides::set,
+        )
         .get("/simulation/mailbox", PracticeManager, mailbox::page)
         .post("/simulation/mailbox", PracticeManager, mailbox::save)
         .post(

@@ -356,6 +356,42 @@ async fn a_click_seconds_after_delivery_waits_for_a_real_browser_to_confirm_it()
     let (reasons,): (String,) = with_db!(&app.db, pool => sqlx::query_as("SELECT reasons FROM sim_events WHERE kind = 'click' AND counted ORDER BY id LIMIT 1")
         .fetch_one(pool).await).unwrap();
     assert!(reasons.contains("confirmed by a real browser"));
+
+    // The manager sees why, and can overturn it: say it was a scanner after all.
+    let page = unescape(&app.get_text(&format!("/simulation/campaigns/{id}")).await);
+    assert!(
+        page.contains("too fast for a person") && page.contains("confirmed by a real browser"),
+        "reasons are shown"
+    );
+    let (event_id,): (i64,) = with_db!(&app.db, pool => sqlx::query_as("SELECT id FROM sim_events WHERE kind = 'click' AND counted ORDER BY id LIMIT 1")
+        .fetch_one(pool).await).unwrap();
+    let r = app
+        .post(
+            &format!("/simulation/campaigns/{id}/events/{event_id}/override"),
+            &[("action", "ignore")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(clicked().await, 0, "no longer counted");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM training_assignments WHERE practice_id = $1",
+            p.id
+        )
+        .await,
+        0,
+        "its refresher is withdrawn"
+    );
+    app.post(
+        &format!("/simulation/campaigns/{id}/events/{event_id}/override"),
+        &[("action", "count")],
+    )
+    .await;
+    assert_eq!(clicked().await, 1);
+    assert!(app
+        .audit_actions(p.id)
+        .await
+        .contains(&"simulation.click_reclassified".to_string()));
 }
 
 storage_test!(

@@ -51,6 +51,14 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         .unwrap();
     let (domain_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as("SELECT id FROM practice_domains WHERE practice_id = $1")
         .bind(b.id).fetch_one(p).await).unwrap();
+    let (recipient_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO campaign_recipients (campaign_id, practice_id, staff_id, token, email, full_name, job_role, send_at, send_status) \
+         VALUES ($1, $2, $3, 'aaaaaaaaaaaaaaaaaaaaaa', 'bob@practiceb.example', 'Bob', 'GP', 0, 'sent') RETURNING id")
+        .bind(campaign_id).bind(b.id).bind(bob.staff_id).fetch_one(p).await).unwrap();
+    let (event_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO sim_events (campaign_id, recipient_id, practice_id, kind, counted, reasons, at, ip, user_agent) \
+         VALUES ($1, $2, $3, 'click', FALSE, 'test', 0, '', '') RETURNING id")
+        .bind(campaign_id).bind(recipient_id).bind(b.id).fetch_one(p).await).unwrap();
     let (webhook_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO webhooks (practice_id, name, url, secret, created_at) VALUES ($1, 'B hook', 'http://127.0.0.1:9/', 'b-secret-b-secret', 0) RETURNING id")
         .bind(b.id).fetch_one(p).await).unwrap();
@@ -66,6 +74,7 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         ("domain_id", domain_id.to_string()),
         ("lure_id", "not-a-lure".to_string()),
         ("webhook_id", webhook_id.to_string()),
+        ("event_id", event_id.to_string()),
     ])
 }
 
@@ -224,6 +233,7 @@ storage_test!(
             ("domain_id", "1".to_string()),
             ("lure_id", "nhsmail-password-expiry".to_string()),
             ("webhook_id", "1".to_string()),
+            ("event_id", "1".to_string()),
         ]);
         app.sign_in(&champion.email, &champion.password, None).await;
         for r in route_table()

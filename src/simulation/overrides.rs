@@ -1,0 +1,135 @@
+//! Clicks, with the reason each was or was not counted as a person's, and a
+//! manager's power to overturn that judgement (audit-logged).
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::audit::{self, Action, Actor};
+use crate::auth::{ManagerScope, PracticeScope};
+use crate::db::Db;
+use crate::web::{AppError, ClientIp, ValidForm};
+use crate::with_db;
+
+pub struct ClickRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub counted: bool,
+    pub reasons: String,
+    pub when: String,
+    pub overridden_by: Option<String>,
+}
+
+/// The latest clicks and hidden-link hits of a campaign (an index range, newest first).
+pub async fn recent(
+    db: &Db,
+    scope: &PracticeScope,
+    campaign_id: i64,
+) -> Result<Vec<ClickRow>, sqlx::Error> {
+    type Row = (i64, String, String, bool, String, i64, Option<String>);
+    let rows: Vec<Row> = with_db!(db, p => sqlx::query_as(
+        "SELECT e.id, r.full_name, e.kind, e.counted, e.reasons, e.at, e.overridden_by FROM sim_events e \
+         JOIN campaign_recipients r ON r.id = e.recipient_id \
+         WHERE e.campaign_id = $1 AND r.practice_id = $2 AND e.kind IN ('click', 'honeypot') ORDER BY e.id DESC LIMIT 50")
+        .bind(campaign_id).bind(scope.practice_id()).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, name, kind, counted, reasons, at, overridden_by)| ClickRow {
+                id,
+                name,
+                kind,
+                counted,
+                reasons,
+                when: crate::ukclock::format(at),
+                overridden_by,
+            },
+        )
+        .collect())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OverrideForm {
+    /// "count" or "ignore".
+    action: String,
+}
+
+pub async fn set(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    Path((campaign_id, event_id)): Path<(i64, i64)>,
+    ValidForm(form): ValidForm<OverrideForm>,
+) -> Result<Response, AppError> {
+    type Row = (i64, i64, String, i64, String, String);
+    let row: Option<Row> = with_db!(&state.db, p => sqlx::query_as(
+        "SELECT e.recipient_id, e.at, e.kind, r.staff_id, r.full_name, c.name FROM sim_events e \
+         JOIN campaign_recipients r ON r.id = e.recipient_id JOIN campaigns c ON c.id = e.campaign_id \
+         WHERE e.id = $1 AND e.campaign_id = $2 AND c.practice_id = $3 AND e.kind = 'click'")
+        .bind(event_id).bind(campaign_id).bind(scope.practice_id()).fetch_optional(p).await)?;
+    let (recipient_id, at, _, staff_id, name, campaign_name) = row.ok_or(AppError::NotFound)?;
+    let count = match form.action.as_str() {
+        "count" => true,
+        "ignore" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose whether to count this click or not.".into(),
+            ))
+        }
+    };
+    let now = state.clock.now();
+    let practice_id = scope.practice_id();
+    let module: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as(
+        "SELECT t.training_module FROM campaigns c JOIN sim_templates t ON t.id = c.template_id WHERE c.id = $1")
+        .bind(campaign_id).fetch_optional(p).await)?;
+    let module = module.map(|m| m.0).unwrap_or_else(|| "phishing".into());
+    with_db!(&state.db, p => {
+        let mut tx = p.begin().await?;
+        sqlx::query("UPDATE sim_events SET counted = $1, overridden_by = $2, overridden_at = $3 WHERE id = $4")
+            .bind(count).bind(&scope.user.email).bind(now).bind(event_id).execute(&mut *tx).await?;
+        // The recipient's first click is recomputed from the clicks that now count.
+        let (first,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(at) FROM sim_events WHERE recipient_id = $1 AND counted AND kind IN ('click', 'submit')")
+            .bind(recipient_id).fetch_one(&mut *tx).await?;
+        let (before,): (Option<i64>,) = sqlx::query_as("SELECT clicked_at FROM campaign_recipients WHERE id = $1")
+            .bind(recipient_id).fetch_one(&mut *tx).await?;
+        sqlx::query("UPDATE campaign_recipients SET clicked_at = $1, opened_at = COALESCE(opened_at, $1) WHERE id = $2")
+            .bind(first).bind(recipient_id).execute(&mut *tx).await?;
+        let delta: i64 = match (before.is_some(), first.is_some()) {
+            (false, true) => 1,
+            (true, false) => -1,
+            _ => 0,
+        };
+        if delta != 0 {
+            sqlx::query("UPDATE campaigns SET clicked = clicked + $1 WHERE id = $2").bind(delta).bind(campaign_id).execute(&mut *tx).await?;
+        }
+        if delta == 1 {
+            sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(practice_id).bind(staff_id).bind(&module).bind(format!("Follow-up to the practice exercise \"{campaign_name}\""))
+                .bind(campaign_id).bind(at).bind(at + 14 * 86_400).execute(&mut *tx).await?;
+        }
+        if delta == -1 {
+            // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
+            sqlx::query("DELETE FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND campaign_id = $3 AND completed_at IS NULL")
+                .bind(practice_id).bind(staff_id).bind(campaign_id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    });
+    let detail = format!(
+        "{} click by {name} in \"{campaign_name}\"",
+        if count { "counted" } else { "stopped counting" }
+    );
+    audit::record(
+        &state.db,
+        Some(practice_id),
+        &Actor::user(&scope.user, &ip),
+        Action::ClickReclassified,
+        &detail,
+        now,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/simulation/campaigns/{campaign_id}#clicks")).into_response())
+}
