@@ -29,6 +29,7 @@ pub struct Settings {
     /// Trust the `X-Forwarded-For` header for the client address (only behind a reverse proxy you run).
     pub trust_forwarded_for: bool,
     pub session: SessionSettings,
+    pub simulation: SimulationSettings,
     pub sign_in: SignInSettings,
     pub smtp: SmtpSettings,
 }
@@ -51,6 +52,19 @@ pub struct SignInSettings {
     /// practice often shares one address, so this is higher.
     pub max_failures_per_ip: i64,
     pub window_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationSettings {
+    /// Team figures are shown only for groups at least this big, so no one is singled out.
+    pub min_group_size: i64,
+    /// A click this soon after delivery waits for the page to confirm a real browser.
+    pub too_soon_seconds: i64,
+    /// Extra browser names (parts, any case) that mark an email scanner, added to the built-in list.
+    pub scanner_user_agents: Vec<String>,
+    /// Networks (CIDR, like 40.94.0.0/16) whose clicks are scanners', e.g. your mail filter's.
+    pub scanner_networks: Vec<String>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -108,6 +122,12 @@ impl Default for Settings {
             public_url: String::new(),
             sim_public_url: String::new(),
             trust_forwarded_for: false,
+            simulation: SimulationSettings {
+                min_group_size: 5,
+                too_soon_seconds: 10,
+                scanner_user_agents: Vec::new(),
+                scanner_networks: Vec::new(),
+            },
             session: SessionSettings {
                 idle_minutes: 30,
                 absolute_hours: 12,
@@ -151,6 +171,13 @@ impl Settings {
             .split("__");
         fig = fig.merge(env);
         let mut s: Settings = fig.extract().context("reading the configuration")?;
+        for n in &s.simulation.scanner_networks {
+            n.parse::<ipnet::IpNet>().map_err(|_| {
+                anyhow::anyhow!(
+                    "simulation.scanner_networks: {n:?} is not a network like 40.94.0.0/16"
+                )
+            })?;
+        }
         s.fill_derived();
         Ok(s)
     }

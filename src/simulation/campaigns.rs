@@ -580,9 +580,6 @@ pub struct ShowQuery {
     left_out: Option<i64>,
 }
 
-/// Team figures are shown only for groups of at least this many people, so no one is singled out.
-pub const MIN_GROUP: i64 = 5;
-
 fn human_duration(secs: i64) -> String {
     match secs {
         s if s < 90 => format!("{s} seconds"),
@@ -619,7 +616,9 @@ pub async fn show(
         "SELECT d.name, COUNT(*), COUNT(r.reported_at), COUNT(r.clicked_at) FROM campaign_recipients r \
          LEFT JOIN departments d ON d.id = r.department_id WHERE r.campaign_id = $1 AND r.sent_at IS NOT NULL GROUP BY d.name ORDER BY d.name")
         .bind(id).fetch_all(p).await)?;
-    let (shown, hidden): (Vec<_>, Vec<_>) = dept_rows.into_iter().partition(|r| r.1 >= MIN_GROUP);
+    let (shown, hidden): (Vec<_>, Vec<_>) = dept_rows
+        .into_iter()
+        .partition(|r| r.1 >= state.settings.simulation.min_group_size);
     let departments = shown
         .into_iter()
         .map(|(name, people, reported, clicked)| DepartmentRow {
@@ -696,7 +695,7 @@ pub async fn show(
         median_report,
         departments,
         hidden_departments: hidden.len() as i64,
-        min_group: MIN_GROUP,
+        min_group: state.settings.simulation.min_group_size,
         recipients,
         page_no,
         pages,

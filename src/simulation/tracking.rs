@@ -162,18 +162,56 @@ const SCANNER_AGENTS: [&str; 22] = [
     "libwww",
 ];
 
-/// Seconds after delivery within which a click is too fast for a person.
-pub const TOO_SOON_SECS: i64 = 10;
+/// What the practice has configured about scanners (see `[simulation]` settings).
+pub struct ScannerRules<'a> {
+    pub too_soon_secs: i64,
+    pub extra_agents: &'a [String],
+    pub networks: &'a [String],
+}
+
+impl ScannerRules<'_> {
+    pub const DEFAULT: ScannerRules<'static> = ScannerRules {
+        too_soon_secs: 10,
+        extra_agents: &[],
+        networks: &[],
+    };
+
+    fn in_scanner_network(&self, ip: &str) -> Option<&str> {
+        let ip: std::net::IpAddr = ip.parse().ok()?;
+        self.networks
+            .iter()
+            .find(|n| n.parse::<ipnet::IpNet>().is_ok_and(|net| net.contains(&ip)))
+            .map(String::as_str)
+    }
+}
 
 /// Decides whether a hit was a person, and says why.
 pub fn classify(
     method: &Method,
     ua: &str,
+    ip: &str,
     sent_at: Option<i64>,
     now: i64,
     honeypot_seen: bool,
+    rules: &ScannerRules<'_>,
 ) -> (bool, String) {
     let lower = ua.to_ascii_lowercase();
+    if let Some(net) = rules.in_scanner_network(ip) {
+        return (
+            false,
+            format!("not counted: from {net}, a network set as your email scanner's"),
+        );
+    }
+    if let Some(a) = rules
+        .extra_agents
+        .iter()
+        .find(|a| !a.is_empty() && lower.contains(&a.to_ascii_lowercase()))
+    {
+        return (
+            false,
+            format!("not counted: the browser name matches a scanner you listed (\"{a}\")"),
+        );
+    }
     if method == Method::HEAD {
         return (
             false,
@@ -201,7 +239,7 @@ pub fn classify(
         );
     }
     if let Some(sent) = sent_at {
-        if now - sent < TOO_SOON_SECS {
+        if now - sent < rules.too_soon_secs {
             return (
                 false,
                 format!("not counted yet: {} seconds after delivery is too fast for a person; counted if the page confirms a real browser", now - sent),
@@ -312,7 +350,21 @@ async fn click(
     };
     let c = client(&state, &headers, addr);
     let seen = honeypot_seen(&state, hit.recipient_id).await;
-    let (counted, reasons) = classify(&method, &c.ua, hit.sent_at, state.clock.now(), seen);
+    let sim = &state.settings.simulation;
+    let rules = ScannerRules {
+        too_soon_secs: sim.too_soon_seconds,
+        extra_agents: &sim.scanner_user_agents,
+        networks: &sim.scanner_networks,
+    };
+    let (counted, reasons) = classify(
+        &method,
+        &c.ua,
+        &c.ip,
+        hit.sent_at,
+        state.clock.now(),
+        seen,
+        &rules,
+    );
     let Some(t) = training_for(&state, &hit).await else {
         return not_found();
     };
@@ -668,25 +720,51 @@ mod tests {
     #[test]
     fn head_requests_scanners_and_instant_clicks_are_not_people() {
         let now = 1_000_000;
-        assert!(!classify(&Method::HEAD, "Mozilla/5.0", Some(now - 600), now, false).0);
+        assert!(
+            !classify(
+                &Method::HEAD,
+                "Mozilla/5.0",
+                "10.0.0.1",
+                Some(now - 600),
+                now,
+                false,
+                &ScannerRules::DEFAULT
+            )
+            .0
+        );
         assert!(
             !classify(
                 &Method::GET,
                 "Mozilla/5.0 (compatible; SafeLinks)",
+                "10.0.0.1",
                 Some(now - 600),
                 now,
-                false
+                false,
+                &ScannerRules::DEFAULT
             )
             .0
         );
-        assert!(!classify(&Method::GET, "", Some(now - 600), now, false).0);
+        assert!(
+            !classify(
+                &Method::GET,
+                "",
+                "10.0.0.1",
+                Some(now - 600),
+                now,
+                false,
+                &ScannerRules::DEFAULT
+            )
+            .0
+        );
         assert!(
             !classify(
                 &Method::GET,
                 "Mozilla/5.0 (Windows NT 10.0)",
+                "10.0.0.1",
                 Some(now - 2),
                 now,
-                false
+                false,
+                &ScannerRules::DEFAULT
             )
             .0
         );
@@ -694,20 +772,73 @@ mod tests {
             !classify(
                 &Method::GET,
                 "Mozilla/5.0 (Windows NT 10.0)",
+                "10.0.0.1",
                 Some(now - 600),
                 now,
-                true
+                true,
+                &ScannerRules::DEFAULT
             )
             .0
         );
         let (ok, why) = classify(
             &Method::GET,
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120",
+            "10.0.0.1",
             Some(now - 600),
             now,
             false,
+            &ScannerRules::DEFAULT,
         );
         assert!(ok, "{why}");
+    }
+
+    #[test]
+    fn configured_scanner_networks_and_names_are_not_people() {
+        let now = 1_000_000;
+        let nets = vec!["40.94.0.0/16".to_string()];
+        let agents = vec!["AcmeMailGuard".to_string()];
+        let rules = ScannerRules {
+            too_soon_secs: 10,
+            extra_agents: &agents,
+            networks: &nets,
+        };
+        let browser = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120";
+        assert!(
+            !classify(
+                &Method::GET,
+                browser,
+                "40.94.12.3",
+                Some(now - 600),
+                now,
+                false,
+                &rules
+            )
+            .0
+        );
+        assert!(
+            classify(
+                &Method::GET,
+                browser,
+                "40.95.12.3",
+                Some(now - 600),
+                now,
+                false,
+                &rules
+            )
+            .0
+        );
+        assert!(
+            !classify(
+                &Method::GET,
+                "Mozilla/5.0 acmemailguard/2",
+                "10.0.0.1",
+                Some(now - 600),
+                now,
+                false,
+                &rules
+            )
+            .0
+        );
     }
 
     #[test]
