@@ -65,6 +65,8 @@ struct Hit {
     full_name: String,
     email: String,
     job_role: String,
+    training_module: String,
+    honeypot_seen: bool,
 }
 
 async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
@@ -82,10 +84,14 @@ async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
         String,
         String,
         String,
+        String,
+        bool,
     );
+    // One indexed lookup answers everything a hit needs, including whether a scanner tripped the hidden link.
     let row: Option<Row> = with_db!(&state.db, p => sqlx::query_as(
-        "SELECT r.id, r.campaign_id, r.practice_id, r.staff_id, r.sent_at, c.status, c.landing, c.template_id, c.name, r.full_name, r.email, r.job_role \
-         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE r.token = $1")
+        "SELECT r.id, r.campaign_id, r.practice_id, r.staff_id, r.sent_at, c.status, c.landing, c.template_id, c.name, r.full_name, r.email, r.job_role, \
+                t.training_module, EXISTS (SELECT 1 FROM sim_events e WHERE e.recipient_id = r.id AND e.kind = 'honeypot') \
+         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id JOIN sim_templates t ON t.id = c.template_id WHERE r.token = $1")
         .bind(token.as_str()).fetch_optional(p).await).ok()?;
     let r = row?;
     if r.5 == "cancelled" {
@@ -104,6 +110,8 @@ async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
         full_name: r.9,
         email: r.10,
         job_role: r.11,
+        training_module: r.12,
+        honeypot_seen: r.13,
     })
 }
 
@@ -249,12 +257,6 @@ pub fn classify(
     (true, "counted: an ordinary browser".into())
 }
 
-async fn honeypot_seen(state: &AppState, recipient_id: i64) -> bool {
-    let r: Result<Option<(i64,)>, _> = with_db!(&state.db, p => sqlx::query_as(
-        "SELECT id FROM sim_events WHERE recipient_id = $1 AND kind = 'honeypot' LIMIT 1").bind(recipient_id).fetch_optional(p).await);
-    matches!(r, Ok(Some(_)))
-}
-
 async fn store(
     state: &AppState,
     hit: &Hit,
@@ -349,7 +351,6 @@ async fn click(
         return not_found();
     };
     let c = client(&state, &headers, addr);
-    let seen = honeypot_seen(&state, hit.recipient_id).await;
     let sim = &state.settings.simulation;
     let rules = ScannerRules {
         too_soon_secs: sim.too_soon_seconds,
@@ -362,12 +363,9 @@ async fn click(
         &c.ip,
         hit.sent_at,
         state.clock.now(),
-        seen,
+        hit.honeypot_seen,
         &rules,
     );
-    let Some(t) = training_for(&state, &hit).await else {
-        return not_found();
-    };
     if !store(
         &state,
         &hit,
@@ -375,7 +373,7 @@ async fn click(
         counted,
         reasons,
         &c,
-        t.training_module.clone(),
+        hit.training_module.clone(),
     )
     .await
     {
@@ -385,7 +383,12 @@ async fn click(
         return StatusCode::OK.into_response();
     }
     match hit.landing {
-        Landing::Teachable => teachable_moment(&state, &hit, &t, &token, false).await,
+        Landing::Teachable => {
+            let Some(t) = training_for(&state, &hit).await else {
+                return not_found();
+            };
+            teachable_moment(&state, &hit, &t, &token, false).await
+        }
         landing => page(LandingPage {
             token,
             document: landing == Landing::Document,
@@ -458,9 +461,7 @@ async fn beacon(
         return not_found();
     };
     let c = client(&state, &headers, addr);
-    let Some(t) = training_for(&state, &hit).await else {
-        return not_found();
-    };
+    let module = hit.training_module.clone();
     if !store(
         &state,
         &hit,
@@ -468,7 +469,7 @@ async fn beacon(
         true,
         "counted: confirmed by a real browser (the page's script ran)".into(),
         &c,
-        t.training_module,
+        module,
     )
     .await
     {
