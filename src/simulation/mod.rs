@@ -115,6 +115,16 @@ pub fn routes(r: Routes) -> Routes {
         .get("/simulation/domains", PracticeManager, domains::page)
         .post("/simulation/domains", PracticeManager, domains::request)
         .get("/my/exercises", PracticeMember, history::mine)
+        .get(
+            "/simulation/templates/import",
+            PracticeManager,
+            templates::import_page,
+        )
+        .post(
+            "/simulation/templates/import",
+            PracticeManager,
+            templates::import,
+        )
         .post(
             "/simulation/campaigns/{campaign_id}/events/{event_id}/override",
             PracticeManager,

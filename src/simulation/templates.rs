@@ -569,3 +569,117 @@ pub async fn preview(
     )
         .into_response())
 }
+
+/// Turns a pasted raw email (.eml / MIME source) into a template: sender,
+/// subject and bodies kept, every web link pointed at the tracked link, the
+/// open pixel and a report footer added. Braces in the original are kept as
+/// text, so nothing in a real email is run as template code.
+pub fn from_raw_email(raw: &[u8]) -> Option<TemplateForm> {
+    let msg = mail_parser::MessageParser::default().parse(raw)?;
+    let (from_name, from_address) = msg
+        .from()
+        .and_then(|a| a.first())
+        .map(|a| {
+            (
+                a.name().unwrap_or("").to_string(),
+                a.address().unwrap_or("").to_string(),
+            )
+        })
+        .unwrap_or_default();
+    let subject = msg.subject().unwrap_or("").to_string();
+    let html = msg.body_html(0).map(|h| h.into_owned());
+    let text = msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default();
+    let html = match html {
+        Some(h) => h,
+        None => format!(
+            "<p>{}</p>",
+            render::html_escape(&text)
+                .replace("\n\n", "</p><p>")
+                .replace('\n', "<br>")
+        ),
+    };
+    let url = regex_lite::Regex::new(r#"https?://[^\s"'<>)]+"#).expect("valid pattern");
+    let href = regex_lite::Regex::new(r#"(?i)href\s*=\s*(["'])\s*https?://[^"']*(["'])"#)
+        .expect("valid pattern");
+    let protect = |s: &str| {
+        s.replace("{{", "\u{1}A")
+            .replace("{%", "\u{1}B")
+            .replace("{#", "\u{1}C")
+    };
+    let restore = |s: String| {
+        s.replace("\u{1}A", "{{ \"{{\" }}")
+            .replace("\u{1}B", "{{ \"{%\" }}")
+            .replace("\u{1}C", "{{ \"{#\" }}")
+    };
+    let mut html = href
+        .replace_all(&protect(&html), "href=\"{{ link }}\"")
+        .into_owned();
+    let footer = "{{ tracker }}<p style=\"font-size:12px;color:#666\">Not expecting this email? <a href=\"{{ report_link }}\">Report it</a></p>";
+    html = match html.to_ascii_lowercase().rfind("</body>") {
+        Some(i) => format!("{}{footer}{}", &html[..i], &html[i..]),
+        None => format!("{html}{footer}"),
+    };
+    let text = format!(
+        "{}\n\nNot expecting this email? Report it: {{{{ report_link }}}}\n",
+        url.replace_all(&protect(&text), "{{ link }}")
+    );
+    Some(TemplateForm {
+        name: if subject.is_empty() {
+            "Imported email".into()
+        } else {
+            format!("Imported: {subject}")
+        },
+        from_name: protect(&from_name).replace('\u{1}', ""),
+        from_address,
+        subject: restore(protect(&subject)),
+        html: restore(html),
+        text: restore(text),
+        landing: "credentials".into(),
+        training_module: "phishing".into(),
+        cues: "0".into(),
+        premise: "medium".into(),
+        red_flags: String::new(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "simulation/template_import.html")]
+struct ImportPage {
+    page: Page,
+    raw: String,
+    error: Option<String>,
+}
+
+pub async fn import_page(scope: ManagerScope) -> Result<Html<String>, AppError> {
+    page_render(ImportPage {
+        page: Page::for_user("Import an email", &scope.user),
+        raw: String::new(),
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ImportForm {
+    raw: String,
+}
+
+/// Shows the imported email in the template form, not yet saved, so the
+/// manager can add its red flags first.
+pub async fn import(
+    scope: ManagerScope,
+    ValidForm(form): ValidForm<ImportForm>,
+) -> Result<Html<String>, AppError> {
+    match from_raw_email(form.raw.as_bytes()).filter(|_| !form.raw.trim().is_empty()) {
+        Some(t) => {
+            let mut errors = FieldErrors::default();
+            errors.add("red_flags", "Add the red flags this email shows before saving: one per line, where | words | explanation");
+            page_render(form_page(&scope, None, t, errors))
+        }
+        None => page_render(ImportPage {
+            page: Page::for_user("Import an email", &scope.user),
+            raw: form.raw,
+            error: Some("That does not look like an email's source. In Outlook use File → Save As (.eml) or View source, and paste all of it.".into()),
+        }),
+    }
+}

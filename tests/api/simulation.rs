@@ -777,3 +777,87 @@ storage_test!(
             .contains("riversidesurgery.example: verified by it@icb.example"));
     }
 );
+
+storage_test!(
+    a_real_email_is_imported_with_its_links_pointed_at_the_exercise,
+    |app: TestApp| async move {
+        let mut app = app;
+        ready(&mut app).await;
+        let raw = "From: \"IT Service Desk\" <servicedesk@nhs-mail.example>\r\nTo: someone@example.org\r\nSubject: Mailbox quota exceeded\r\n\
+        MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+        <html><body><p>Your mailbox is full. <a href=3D\"https://evil.example/login?u=3D1\">Increase quota</a></p>=\r\n\
+        <p>Template braces {{ kept }} stay text.</p><a href=3D'http://evil.example/2'>More</a></body></html>\r\n";
+        let page = unescape(
+            &app.post("/simulation/templates/import", &[("raw", raw)])
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            page.contains(r#"href="{{ link }}">Increase quota"#),
+            "{page}"
+        );
+        assert!(!page.contains("evil.example"), "no original link survives");
+        assert!(page.contains("{{ report_link }}") && page.contains("{{ tracker }}"));
+        assert!(
+            page.contains("Mailbox quota exceeded")
+                && page.contains("servicedesk@nhs-mail.example")
+        );
+        // Saving the imported email (with its red flags) works, and its braces render as text.
+        let html = regex_lite::Regex::new(r#"(?s)<textarea[^>]*id="html"[^>]*>(.*?)</textarea>"#)
+            .unwrap()
+            .captures(&page)
+            .unwrap()[1]
+            .to_string();
+        let text = regex_lite::Regex::new(r#"(?s)<textarea[^>]*id="text"[^>]*>(.*?)</textarea>"#)
+            .unwrap()
+            .captures(&page)
+            .unwrap()[1]
+            .to_string();
+        let r = app
+            .post(
+                "/simulation/templates/new",
+                &[
+                    ("name", "Imported quota"),
+                    ("from_name", "IT Service Desk"),
+                    ("from_address", "servicedesk@nhs-mail.example"),
+                    ("subject", "Mailbox quota exceeded"),
+                    ("html", &html),
+                    ("text", &text),
+                    ("cues", "5"),
+                    ("premise", "medium"),
+                    ("landing", "credentials"),
+                    ("training_module", "phishing"),
+                    (
+                        "red_flags",
+                        "from | nhs-mail.example | NHSmail addresses end in nhs.net.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let id = location(&r).rsplit('/').next().unwrap().to_string();
+        let preview = app
+            .get(&format!("/simulation/templates/{id}/preview"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(preview.contains("{{ kept }}"), "{preview}");
+        let bad = unescape(
+            &app.post(
+                "/simulation/templates/import",
+                &[("raw", "not an email at all")],
+            )
+            .await
+            .text()
+            .await
+            .unwrap(),
+        );
+        assert!(
+            bad.contains("does not look like an email") || bad.contains("Add the red flags"),
+            "{bad}"
+        );
+    }
+);
