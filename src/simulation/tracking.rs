@@ -264,7 +264,6 @@ async fn store(
     counted: bool,
     reasons: String,
     c: &Client,
-    training_module: String,
 ) -> bool {
     if !hit.live {
         return true;
@@ -282,7 +281,7 @@ async fn store(
             at: state.clock.now(),
             ip: c.ip.clone(),
             user_agent: c.ua.clone(),
-            training_module,
+            training_module: hit.training_module.clone(),
             campaign_name: hit.campaign_name.clone(),
         })
         .await
@@ -307,30 +306,32 @@ async fn open(
         return not_found();
     };
     let c = client(&state, &headers, addr);
-    let lower = c.ua.to_ascii_lowercase();
-    let (counted, reasons) =
-        if method == Method::HEAD || SCANNER_AGENTS.iter().any(|s| lower.contains(s)) {
-            (
-                false,
-                "not counted: fetched by a scanner or link checker".to_string(),
-            )
-        } else {
-            (true, "counted: the email's images were loaded".to_string())
-        };
-    if !store(
-        &state,
-        &hit,
-        Kind::Open,
-        counted,
-        reasons,
-        &c,
-        String::new(),
-    )
-    .await
-    {
+    // Opens face the same scanner rules as clicks, without the delivery-time wait.
+    let (counted, reasons) = match classify(
+        &method,
+        &c.ua,
+        &c.ip,
+        None,
+        0,
+        false,
+        &scanner_rules(&state),
+    ) {
+        (true, _) => (true, "counted: the email's images were loaded".to_string()),
+        (false, why) => (false, why),
+    };
+    if !store(&state, &hit, Kind::Open, counted, reasons, &c).await {
         return unavailable();
     }
     ([(header::CONTENT_TYPE, "image/gif")], PIXEL.as_slice()).into_response()
+}
+
+fn scanner_rules(state: &AppState) -> ScannerRules<'_> {
+    let sim = &state.settings.simulation;
+    ScannerRules {
+        too_soon_secs: sim.too_soon_seconds,
+        extra_agents: &sim.scanner_user_agents,
+        networks: &sim.scanner_networks,
+    }
 }
 
 async fn training_for(state: &AppState, hit: &Hit) -> Option<templates::SimTemplate> {
@@ -351,12 +352,7 @@ async fn click(
         return not_found();
     };
     let c = client(&state, &headers, addr);
-    let sim = &state.settings.simulation;
-    let rules = ScannerRules {
-        too_soon_secs: sim.too_soon_seconds,
-        extra_agents: &sim.scanner_user_agents,
-        networks: &sim.scanner_networks,
-    };
+    let rules = scanner_rules(&state);
     let (counted, reasons) = classify(
         &method,
         &c.ua,
@@ -366,17 +362,7 @@ async fn click(
         hit.honeypot_seen,
         &rules,
     );
-    if !store(
-        &state,
-        &hit,
-        Kind::Click,
-        counted,
-        reasons,
-        &c,
-        hit.training_module.clone(),
-    )
-    .await
-    {
+    if !store(&state, &hit, Kind::Click, counted, reasons, &c).await {
         return unavailable();
     }
     if method == Method::HEAD {
@@ -434,17 +420,7 @@ async fn submit(
             fields.join(", ")
         }
     );
-    if !store(
-        &state,
-        &hit,
-        Kind::Submit,
-        true,
-        reasons,
-        &c,
-        t.training_module.clone(),
-    )
-    .await
-    {
+    if !store(&state, &hit, Kind::Submit, true, reasons, &c).await {
         return unavailable();
     }
     teachable_moment(&state, &hit, &t, &token, true).await
@@ -461,7 +437,6 @@ async fn beacon(
         return not_found();
     };
     let c = client(&state, &headers, addr);
-    let module = hit.training_module.clone();
     if !store(
         &state,
         &hit,
@@ -469,7 +444,6 @@ async fn beacon(
         true,
         "counted: confirmed by a real browser (the page's script ran)".into(),
         &c,
-        module,
     )
     .await
     {
@@ -495,7 +469,6 @@ async fn honeypot(
         false,
         "not counted: a hidden link no person can see was followed (a scanner)".into(),
         &c,
-        String::new(),
     )
     .await;
     not_found()
@@ -519,7 +492,6 @@ async fn report(
         true,
         "counted: reported with the link in the email".into(),
         &c,
-        String::new(),
     )
     .await
     {
