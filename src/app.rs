@@ -177,6 +177,7 @@ fn app_routes() -> Routes {
     let r = crate::people::routes(r);
     let r = crate::simulation::routes(r);
     let r = crate::simulation::webhooks::routes(r);
+    let r = crate::training::routes(r);
     r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
 }
 
@@ -311,21 +312,33 @@ impl Application {
                     .run_until_stopped(stop.clone()),
             )
         });
-        let app_srv = axum::serve(self.app_listener, app)
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
-        let sim_srv = axum::serve(self.sim_listener, sim)
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
-        let result = tokio::try_join!(app_srv, sim_srv);
-        stop.cancel();
         let mailbox_task = with_worker.then(|| {
             tokio::spawn(crate::simulation::mailbox::run_until_stopped(
                 self.state.clone(),
                 stop.clone(),
             ))
         });
-        for t in [worker_task, sender_task, webhook_task, mailbox_task]
-            .into_iter()
-            .flatten()
+        let training_task = with_worker.then(|| {
+            tokio::spawn(crate::training::assignments::run_until_stopped(
+                self.state.clone(),
+                stop.clone(),
+            ))
+        });
+        let app_srv = axum::serve(self.app_listener, app)
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let sim_srv = axum::serve(self.sim_listener, sim)
+            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let result = tokio::try_join!(app_srv, sim_srv);
+        stop.cancel();
+        for t in [
+            worker_task,
+            sender_task,
+            webhook_task,
+            mailbox_task,
+            training_task,
+        ]
+        .into_iter()
+        .flatten()
         {
             let _ = t.await;
         }

@@ -2,7 +2,8 @@
 //!
 //! The folders follow the practice's programme: `people` (practices,
 //! departments, staff), `auth` (accounts, sign-in, roles, audit log), `mail`
-//! (system email outbox), `simulation` (the phishing simulation site), with
+//! (system email outbox), `simulation` (the phishing simulation site), `training` (modules,
+//! quizzes, CPD, patient lessons), with
 //! `db` and `web` underneath them all.
 
 pub mod app;
@@ -12,8 +13,10 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod pdf;
 pub mod people;
 pub mod simulation;
 pub mod telemetry;
+pub mod training;
 pub mod ukclock;
 pub mod web;

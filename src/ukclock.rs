@@ -76,6 +76,27 @@ pub fn parse_local(s: &str) -> Option<i64> {
     Some(naive.assume_offset(offset).unix_timestamp())
 }
 
+/// The last second of a UK calendar day, for due dates ("due 5 March" means by the end of it).
+pub fn end_of_day(date: time::Date) -> i64 {
+    let naive = PrimitiveDateTime::new(date, time::Time::from_hms(23, 59, 59).expect("valid"));
+    let offset = offset_at(naive.assume_utc() - time::Duration::hours(1));
+    naive.assume_offset(offset).unix_timestamp()
+}
+
+/// The UK calendar date a moment falls on.
+pub fn local_date(unix: i64) -> time::Date {
+    local(unix).date()
+}
+
+/// The same day `months` later, or the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb).
+pub fn add_months(date: time::Date, months: i64) -> time::Date {
+    let total = i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 + months;
+    let year = (total.div_euclid(12)) as i32;
+    let month = time::Month::try_from((total.rem_euclid(12) + 1) as u8).expect("1..=12");
+    let last = time::util::days_in_month(month, year);
+    time::Date::from_calendar_date(year, month, date.day().min(last)).unwrap_or(date)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,10 +45,12 @@ pub enum Action {
     ClickReclassified,
     WebhookChanged,
     MailboxChanged,
+    TrainingChanged,
+    TrainingAssigned,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 32] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -79,6 +81,8 @@ impl Action {
         Self::ClickReclassified,
         Self::WebhookChanged,
         Self::MailboxChanged,
+        Self::TrainingChanged,
+        Self::TrainingAssigned,
     ];
 
     pub fn key(self) -> &'static str {
@@ -113,6 +117,8 @@ impl Action {
             Self::ClickReclassified => "simulation.click_reclassified",
             Self::WebhookChanged => "simulation.webhook_changed",
             Self::MailboxChanged => "simulation.mailbox_changed",
+            Self::TrainingChanged => "training.changed",
+            Self::TrainingAssigned => "training.assigned",
         }
     }
 
@@ -148,6 +154,8 @@ impl Action {
             Self::ClickReclassified => "Click classification changed",
             Self::WebhookChanged => "Webhook changed",
             Self::MailboxChanged => "Reporting mailbox changed",
+            Self::TrainingChanged => "Training rules changed",
+            Self::TrainingAssigned => "Training assigned",
         }
     }
 

@@ -10,7 +10,7 @@ use argon2::Argon2;
 
 use crate::web::AppError;
 
-const DENY_LIST: &str = include_str!("../../content/passwords/deny-list.txt");
+pub(crate) const DENY_LIST: &str = include_str!("../../content/passwords/deny-list.txt");
 pub const MIN_LEN: usize = 8;
 /// At this length a password is accepted unless it is on the deny-list or trivially guessable.
 pub const COMFORTABLE_LEN: usize = 12;

@@ -25,12 +25,14 @@ const SQLITE: Embedded = embedded!("sqlite":
     (2, "0002_simulation"),
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
+    (5, "0005_training"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
     (2, "0002_simulation"),
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
+    (5, "0005_training"),
 );
 
 #[derive(Debug)]

@@ -587,7 +587,7 @@ pub async fn set_champion(
 
 /// Quotes a cell and defuses spreadsheet formulas (a name starting with "="
 /// must not run in Excel when the manager opens the export).
-fn csv_cell(s: &str) -> String {
+pub(crate) fn csv_cell(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -52,12 +52,17 @@ impl Page {
                 link("/", "Home"),
                 link("/staff", "Staff"),
                 link("/simulation", "Phishing exercises"),
+                link("/training/manage", "Training"),
                 link("/departments", "Departments"),
                 link("/audit", "Audit log"),
                 link("/account", "Your account"),
             ],
             Role::Champion | Role::Staff => {
-                vec![link("/", "Home"), link("/account", "Your account")]
+                vec![
+                    link("/", "Home"),
+                    link("/training", "Your training"),
+                    link("/account", "Your account"),
+                ]
             }
         };
         Self {

@@ -14,4 +14,5 @@ mod report_mailbox;
 mod security;
 mod simulation;
 mod tenancy;
+mod training;
 mod webhooks;

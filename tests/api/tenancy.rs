@@ -62,7 +62,20 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
     let (webhook_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO webhooks (practice_id, name, url, secret, created_at) VALUES ($1, 'B hook', 'http://127.0.0.1:9/', 'b-secret-b-secret', 0) RETURNING id")
         .bind(b.id).fetch_one(p).await).unwrap();
+    let (attempt_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO quiz_attempts (practice_id, staff_id, module, questions, started_at, submitted_at, answers, score, passed) \
+         VALUES ($1, $2, 'phishing', 'x', 0, 1, '0', 1, TRUE) RETURNING id")
+        .bind(b.id).bind(bob.staff_id).fetch_one(p).await).unwrap();
+    let (completion_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO training_completions (practice_id, staff_id, module, completed_at, seconds, score, total, attempt_id) \
+         VALUES ($1, $2, 'phishing', 1, 60, 6, 6, $3) RETURNING id")
+        .bind(b.id).bind(bob.staff_id).bind(attempt_id).fetch_one(p).await).unwrap();
     HashMap::from([
+        ("module", "not-a-module".to_string()),
+        ("lesson", "not-a-lesson".to_string()),
+        ("attempt_id", attempt_id.to_string()),
+        ("completion_id", completion_id.to_string()),
+        ("year", "2026".to_string()),
         ("staff_id", bob.staff_id.to_string()),
         ("department_id", bob.department_id.to_string()),
         ("import_id", import_id.to_string()),
@@ -222,6 +235,11 @@ storage_test!(
             .staff(&a, "Tom Bennett", "Reception & care navigation", None)
             .await;
         let ids = HashMap::from([
+            ("module", "phishing".to_string()),
+            ("lesson", "children".to_string()),
+            ("attempt_id", "1".to_string()),
+            ("completion_id", "1".to_string()),
+            ("year", "2026".to_string()),
             ("staff_id", colleague.staff_id.to_string()),
             ("department_id", colleague.department_id.to_string()),
             ("import_id", "1".to_string()),

@@ -1,0 +1,250 @@
+//! CPD evidence: a certificate for each completed module, a yearly summary for
+//! an appraisal portfolio, and the log as a spreadsheet. A person sees their
+//! own; the practice manager sees anyone's at the practice.
+
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use super::compliance::{pdf_response, practice_name};
+use super::content::catalogue;
+use crate::app::AppState;
+use crate::auth::{PracticeScope, Role};
+use crate::db::Db;
+use crate::pdf::{Align, Document, Weight};
+use crate::ukclock;
+use crate::web::AppError;
+use crate::with_db;
+
+type CompletionRow = (i64, String, String, i64, i64, i64, i64);
+
+async fn completion(db: &Db, scope: &PracticeScope, id: i64) -> Result<CompletionRow, AppError> {
+    let row: Option<CompletionRow> = with_db!(db, p => sqlx::query_as(
+        "SELECT c.staff_id, s.full_name, c.module, c.completed_at, c.seconds, c.score, c.total FROM training_completions c \
+         JOIN staff s ON s.id = c.staff_id WHERE c.id = $1 AND c.practice_id = $2")
+        .bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
+    let row = row.ok_or(AppError::NotFound)?;
+    // Someone else's certificate is "not found" unless you manage the practice.
+    if scope.role() != Role::Manager && scope.user.staff_id != Some(row.0) {
+        return Err(AppError::NotFound);
+    }
+    Ok(row)
+}
+
+fn minutes(seconds: i64) -> i64 {
+    ((seconds + 59) / 60).max(1)
+}
+
+/// `/training/certificates/{completion_id}`: one module's CPD certificate.
+pub async fn certificate(
+    State(state): State<AppState>,
+    scope: PracticeScope,
+    Path(completion_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (_, name, module, at, seconds, score, total) =
+        completion(&state.db, &scope, completion_id).await?;
+    let practice = practice_name(&state.db, scope.practice_id()).await?;
+    let m = catalogue().module(&module).ok_or(AppError::NotFound)?;
+    let number = format!("SN-{}-{completion_id:06}", scope.practice_id());
+    let mut doc = Document::new(
+        &format!("Certificate: {}", m.title),
+        &format!("{practice} · certificate {number}"),
+    );
+    doc.gap(30.0);
+    doc.text_with(
+        "Certificate of completion",
+        26.0,
+        Weight::Bold,
+        Align::Centre,
+        0.0,
+    );
+    doc.gap(8.0);
+    doc.text_with(
+        "Continuing professional development: cyber security and data protection",
+        12.0,
+        Weight::Regular,
+        Align::Centre,
+        0.0,
+    );
+    doc.gap(28.0);
+    doc.text_with(
+        "This is to certify that",
+        12.0,
+        Weight::Regular,
+        Align::Centre,
+        0.0,
+    );
+    doc.gap(6.0);
+    doc.text_with(&name, 22.0, Weight::Bold, Align::Centre, 0.0);
+    doc.gap(6.0);
+    doc.text_with(
+        "completed the module",
+        12.0,
+        Weight::Regular,
+        Align::Centre,
+        0.0,
+    );
+    doc.gap(6.0);
+    doc.text_with(&m.title, 18.0, Weight::Bold, Align::Centre, 0.0);
+    doc.gap(24.0);
+    doc.rule();
+    doc.field("Practice", &practice);
+    doc.field("Date completed", &ukclock::local_date(at).to_string());
+    doc.field("Time spent (CPD)", &format!("{} minutes", minutes(seconds)));
+    doc.field("Quiz result", &format!("{score} of {total} correct"));
+    doc.subheading("Learning outcomes");
+    for o in &m.outcomes {
+        doc.bullet(o);
+    }
+    doc.subheading("Based on guidance from");
+    for s in &m.sources {
+        doc.bullet(&format!("{}: {}", s.publisher, s.title));
+    }
+    doc.gap(10.0);
+    doc.paragraph(&format!(
+        "Certificate number {number}. Issued by {practice} using Safety Net."
+    ));
+    Ok(pdf_response(
+        doc.finish(),
+        &format!("certificate-{}.pdf", m.slug),
+    ))
+}
+
+async fn staff_for(db: &Db, scope: &PracticeScope, staff_id: i64) -> Result<String, AppError> {
+    if scope.role() != Role::Manager && scope.user.staff_id != Some(staff_id) {
+        return Err(AppError::NotFound);
+    }
+    let row: Option<(String,)> = with_db!(db, p => sqlx::query_as(
+        "SELECT full_name FROM staff WHERE id = $1 AND practice_id = $2")
+        .bind(staff_id).bind(scope.practice_id()).fetch_optional(p).await)?;
+    Ok(row.ok_or(AppError::NotFound)?.0)
+}
+
+type LogRow = (i64, String, i64, i64, i64, i64);
+
+async fn log(
+    db: &Db,
+    practice_id: i64,
+    staff_id: i64,
+    from: i64,
+    to: i64,
+) -> Result<Vec<LogRow>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT id, module, completed_at, seconds, score, total FROM training_completions \
+         WHERE practice_id = $1 AND staff_id = $2 AND completed_at >= $3 AND completed_at < $4 ORDER BY completed_at")
+        .bind(practice_id).bind(staff_id).bind(from).bind(to).fetch_all(p).await)
+}
+
+fn year_bounds(year: i32) -> Option<(i64, i64)> {
+    let start = time::Date::from_calendar_date(year, time::Month::January, 1).ok()?;
+    let end = time::Date::from_calendar_date(year + 1, time::Month::January, 1).ok()?;
+    Some((
+        ukclock::end_of_day(start.previous_day()?) + 1,
+        ukclock::end_of_day(end.previous_day()?) + 1,
+    ))
+}
+
+/// `/training/people/{staff_id}/cpd/{year}`: the year's CPD summary.
+pub async fn summary(
+    State(state): State<AppState>,
+    scope: PracticeScope,
+    Path((staff_id, year)): Path<(i64, i32)>,
+) -> Result<Response, AppError> {
+    let name = staff_for(&state.db, &scope, staff_id).await?;
+    let (from, to) = year_bounds(year)
+        .filter(|_| (2000..=2100).contains(&year))
+        .ok_or_else(|| AppError::BadRequest("Choose a year between 2000 and 2100".into()))?;
+    let practice = practice_name(&state.db, scope.practice_id()).await?;
+    let rows = log(&state.db, scope.practice_id(), staff_id, from, to).await?;
+    let mut doc = Document::new(
+        &format!("CPD summary {year}: {name}"),
+        &format!("{practice} · CPD summary {year} · {name}"),
+    );
+    doc.title(&format!("Cyber security CPD summary, {year}"));
+    doc.field("Name", &name);
+    doc.field("Practice", &practice);
+    let total: i64 = rows.iter().map(|r| minutes(r.3)).sum();
+    doc.field(
+        "Total",
+        &format!(
+            "{} modules, {} hours {} minutes",
+            rows.len(),
+            total / 60,
+            total % 60
+        ),
+    );
+    if rows.is_empty() {
+        doc.paragraph("No modules were completed in this year.");
+    }
+    for (id, module, at, seconds, score, total) in &rows {
+        let Some(m) = catalogue().module(module) else {
+            continue;
+        };
+        doc.subheading(&format!("{} · {}", ukclock::local_date(*at), m.title));
+        doc.paragraph(&format!(
+            "{} minutes. Quiz {score} of {total}. Certificate SN-{}-{id:06}.",
+            minutes(*seconds),
+            scope.practice_id()
+        ));
+        for o in &m.outcomes {
+            doc.bullet(o);
+        }
+    }
+    doc.gap(8.0);
+    doc.paragraph(
+        "Reflection (for your appraisal): what did you change in your work after this training?",
+    );
+    doc.rule();
+    doc.rule();
+    Ok(pdf_response(
+        doc.finish(),
+        &format!("cpd-summary-{year}.pdf"),
+    ))
+}
+
+/// `/training/people/{staff_id}/cpd.csv`: every completion, for a CPD log.
+pub async fn csv(
+    State(state): State<AppState>,
+    scope: PracticeScope,
+    Path(staff_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let name = staff_for(&state.db, &scope, staff_id).await?;
+    let rows = log(&state.db, scope.practice_id(), staff_id, 0, i64::MAX).await?;
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let cert = |id: i64| format!("SN-{}-{id:06}", scope.practice_id());
+    w.write_record([
+        "Name",
+        "Date",
+        "Module",
+        "Minutes",
+        "Quiz score",
+        "Certificate",
+    ])
+    .map_err(|e| AppError::Unexpected(e.into()))?;
+    for (id, module, at, seconds, score, total) in rows {
+        let title = super::content::module_title(&module).to_string();
+        w.write_record([
+            crate::people::staff::csv_cell(&name),
+            ukclock::local_date(at).to_string(),
+            title,
+            minutes(seconds).to_string(),
+            format!("{score}/{total}"),
+            cert(id),
+        ])
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"cpd-log.csv\"".to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

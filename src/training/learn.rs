@@ -1,0 +1,380 @@
+//! Public lessons for patients, by age, under `/learn`: no account, no cookies,
+//! no tracking; each printable as an A4 leaflet and a waiting-room poster with a
+//! QR code back to the lesson. Content: `content/learn/` (format in its README).
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::content::{markdown_to_html, sections, split_front_matter, Source};
+use crate::app::AppState;
+use crate::pdf::{Align, Document, Weight};
+use crate::web::{render, AppError, Page};
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "content/learn/"]
+struct LearnFiles;
+
+/// The lessons in the order the index shows them.
+pub const SLUGS: [&str; 5] = [
+    "children",
+    "teens",
+    "adults",
+    "adults-easy-read",
+    "older-adults",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    slug: String,
+    title: String,
+    audience: String,
+    summary: String,
+    max_grade: f64,
+    key_messages: Vec<String>,
+    sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Lesson {
+    pub slug: &'static str,
+    pub title: String,
+    pub audience: String,
+    pub summary: String,
+    pub max_grade: f64,
+    pub key_messages: Vec<String>,
+    pub sources: Vec<Source>,
+    /// (heading, Markdown, HTML)
+    pub sections: Vec<(String, String, String)>,
+}
+
+fn load() -> Result<Vec<Lesson>, String> {
+    SLUGS
+        .iter()
+        .map(|slug| {
+            let path = format!("{slug}.md");
+            let f = LearnFiles::get(&path).ok_or_else(|| format!("{path} is missing"))?;
+            let text = std::str::from_utf8(&f.data)
+                .map_err(|_| format!("{path} is not UTF-8"))?
+                .to_string();
+            let (fm, body) =
+                split_front_matter(&text).ok_or_else(|| format!("{path}: no +++ front matter"))?;
+            let fm: FrontMatter = toml::from_str(fm).map_err(|e| format!("{path}: {e}"))?;
+            if fm.slug != *slug {
+                return Err(format!("{path}: slug is {}", fm.slug));
+            }
+            Ok(Lesson {
+                slug,
+                title: fm.title,
+                audience: fm.audience,
+                summary: fm.summary,
+                max_grade: fm.max_grade,
+                key_messages: fm.key_messages,
+                sources: fm.sources,
+                sections: sections(body)
+                    .into_iter()
+                    .filter(|(h, _)| h != "Sources")
+                    .map(|(h, md)| {
+                        let html = markdown_to_html(&md);
+                        (h, md, html)
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+pub fn lessons() -> &'static [Lesson] {
+    static LESSONS: LazyLock<Vec<Lesson>> =
+        LazyLock::new(|| load().unwrap_or_else(|e| panic!("built-in patient lessons: {e}")));
+    &LESSONS
+}
+
+fn lesson(slug: &str) -> Result<&'static Lesson, AppError> {
+    lessons()
+        .iter()
+        .find(|l| l.slug == slug)
+        .ok_or(AppError::NotFound)
+}
+
+/// Public pages may be cached (they hold nothing personal) so they load fast on a phone.
+fn public(body: impl IntoResponse, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::CONTENT_TYPE, content_type),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "learn/index.html")]
+struct IndexPage {
+    page: Page,
+    lessons: &'static [Lesson],
+}
+
+pub async fn index() -> Result<Response, AppError> {
+    let html = render(IndexPage {
+        page: Page::bare("Staying safe online: lessons for patients"),
+        lessons: lessons(),
+    })?;
+    Ok(public(html.0, "text/html; charset=utf-8"))
+}
+
+#[derive(Template)]
+#[template(path = "learn/lesson.html")]
+struct LessonPage {
+    page: Page,
+    l: &'static Lesson,
+}
+
+pub async fn show(Path(slug): Path<String>) -> Result<Response, AppError> {
+    let l = lesson(&slug)?;
+    let html = render(LessonPage {
+        page: Page::bare(l.title.clone()),
+        l,
+    })?;
+    Ok(public(html.0, "text/html; charset=utf-8"))
+}
+
+fn lesson_url(state: &AppState, l: &Lesson) -> String {
+    format!(
+        "{}/learn/{}",
+        state.public_url().trim_end_matches('/'),
+        l.slug
+    )
+}
+
+/// Lays out our Markdown subset (headings, lists, paragraphs) for print.
+fn markdown_into(doc: &mut Document, md: &str) {
+    let clean = |s: &str| s.replace("**", "").replace('*', "");
+    let mut para = String::new();
+    let flush = |doc: &mut Document, para: &mut String| {
+        if !para.trim().is_empty() {
+            doc.paragraph(&clean(para.trim()));
+        }
+        para.clear();
+    };
+    for line in md.lines() {
+        let t = line.trim();
+        if t.is_empty() {
+            flush(doc, &mut para);
+        } else if let Some(h) = t.strip_prefix("### ") {
+            flush(doc, &mut para);
+            doc.subheading(&clean(h));
+        } else if let Some(item) = t.strip_prefix("- ").or_else(|| t.strip_prefix("* ")) {
+            flush(doc, &mut para);
+            doc.bullet(&clean(item));
+        } else if let Some((n, item)) = t
+            .split_once(". ")
+            .filter(|(n, _)| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+        {
+            flush(doc, &mut para);
+            doc.bullet_with(&format!("{n}."), &clean(item));
+        } else {
+            para.push(' ');
+            para.push_str(t.trim_start_matches("> "));
+        }
+    }
+    flush(doc, &mut para);
+}
+
+pub async fn leaflet(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let l = lesson(&slug)?;
+    let url = lesson_url(&state, l);
+    let mut doc = Document::new(&l.title, &format!("Read it online: {url}"));
+    doc.title(&l.title);
+    doc.paragraph(&l.summary);
+    for (heading, md, _) in &l.sections {
+        doc.heading(heading);
+        markdown_into(&mut doc, md);
+    }
+    doc.heading("Read this online");
+    doc.paragraph("Scan the code with your phone's camera to open this lesson.");
+    doc.qr(&url, 110.0);
+    doc.gap(6.0);
+    doc.text_with(&url, 10.0, Weight::Regular, Align::Centre, 0.0);
+    doc.subheading("Where this advice comes from");
+    for s in &l.sources {
+        doc.bullet(&format!("{}: {}", s.publisher, s.title));
+    }
+    Ok(public(doc.finish(), "application/pdf"))
+}
+
+pub async fn poster(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Response, AppError> {
+    let l = lesson(&slug)?;
+    let url = lesson_url(&state, l);
+    let mut doc = Document::new(&l.title, &url);
+    doc.gap(10.0);
+    doc.text_with("Stay safe online", 40.0, Weight::Bold, Align::Centre, 0.0);
+    doc.gap(4.0);
+    doc.text_with(&l.audience, 20.0, Weight::Regular, Align::Centre, 0.0);
+    doc.gap(20.0);
+    for msg in &l.key_messages {
+        doc.text_with(msg, 17.0, Weight::Bold, Align::Left, 0.0);
+        doc.gap(9.0);
+    }
+    doc.gap(12.0);
+    doc.text_with(
+        "Scan to learn more",
+        16.0,
+        Weight::Regular,
+        Align::Centre,
+        0.0,
+    );
+    doc.gap(6.0);
+    doc.qr(&url, 170.0);
+    doc.gap(4.0);
+    doc.text_with(&url, 11.0, Weight::Regular, Align::Centre, 0.0);
+    Ok(public(doc.finish(), "application/pdf"))
+}
+
+/// Flesch–Kincaid grade, measured as `content/learn/README.md` defines it.
+pub fn reading_grade(md: &str) -> f64 {
+    let mut sentences = 0usize;
+    let mut words = 0usize;
+    let mut syllables = 0usize;
+    for raw in md.lines() {
+        let mut line = raw.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let structural = line.starts_with('#')
+            || line.starts_with("- ")
+            || line.starts_with("* ")
+            || line
+                .split_once(". ")
+                .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        line = line.trim_start_matches(['#', '*', '-', '>', ' ']);
+        if let Some((n, rest)) = line.split_once(". ") {
+            if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) {
+                line = rest;
+            }
+        }
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        let mut ended = false;
+        for (i, tok) in tokens.iter().enumerate() {
+            if tok.chars().any(|c| c.is_alphanumeric()) {
+                words += 1;
+                syllables += syllable_count(tok);
+            }
+            let t = tok.trim_end_matches(['*', '"', '\'', ')', '”', '’']);
+            ended = t.ends_with(['.', '!', '?']);
+            if ended && i + 1 < tokens.len() {
+                sentences += 1;
+            }
+        }
+        if ended || structural {
+            sentences += 1;
+        }
+    }
+    if words == 0 {
+        return 0.0;
+    }
+    let sentences = sentences.max(1) as f64;
+    0.39 * words as f64 / sentences + 11.8 * syllables as f64 / words as f64 - 15.59
+}
+
+fn syllable_count(word: &str) -> usize {
+    let w: String = word
+        .chars()
+        .filter(|c| c.is_ascii_alphabetic())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    let mut count = 0;
+    let mut prev_vowel = false;
+    for c in w.chars() {
+        let v = "aeiouy".contains(c);
+        if v && !prev_vowel {
+            count += 1;
+        }
+        prev_vowel = v;
+    }
+    if w.ends_with('e') && !w.ends_with("le") && count > 1 {
+        count -= 1;
+    }
+    count.max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syllables_follow_the_documented_rule() {
+        assert_eq!(syllable_count("password"), 2);
+        assert_eq!(syllable_count("make"), 1);
+        assert_eq!(syllable_count("little"), 2);
+        assert_eq!(syllable_count("NHS"), 1);
+        assert_eq!(syllable_count("surgery"), 3);
+    }
+
+    #[test]
+    fn short_words_in_short_sentences_read_easily_and_long_ones_do_not() {
+        let easy = "Do not share it. Tell a grown-up. Stop and think.";
+        let hard = "Organisational cybersecurity considerations necessitate comprehensive authentication infrastructure deployment across heterogeneous environments.";
+        assert!(reading_grade(easy) < 2.0, "{}", reading_grade(easy));
+        assert!(reading_grade(hard) > 12.0, "{}", reading_grade(hard));
+    }
+
+    #[test]
+    fn every_lesson_is_complete_and_within_its_reading_level() {
+        let lessons = load().expect("patient lessons load");
+        for l in &lessons {
+            assert!(l.sections.len() >= 5, "{}: covers all five topics", l.slug);
+            assert!(
+                (5..=7).contains(&l.key_messages.len()),
+                "{}: 5–7 key messages",
+                l.slug
+            );
+            assert!(
+                l.key_messages.iter().all(|m| m.chars().count() < 70),
+                "{}: poster lines under 70 characters",
+                l.slug
+            );
+            assert!(
+                !l.sources.is_empty() && l.sources.iter().all(|s| s.url.starts_with("https://"))
+            );
+            let md: String = l
+                .sections
+                .iter()
+                .map(|(h, md, _)| format!("## {h}\n{md}\n"))
+                .collect();
+            let grade = reading_grade(&md);
+            assert!(
+                grade <= l.max_grade,
+                "{}: reading grade {grade:.1} is above {}",
+                l.slug,
+                l.max_grade
+            );
+        }
+        for (slug, limit) in [
+            ("children", 5.0),
+            ("older-adults", 5.0),
+            ("adults-easy-read", 5.0),
+        ] {
+            let l = lessons
+                .iter()
+                .find(|l| l.slug == slug)
+                .expect("lesson exists");
+            assert!(
+                l.max_grade <= limit,
+                "{slug} must be held to grade {limit} or below"
+            );
+        }
+    }
+}
