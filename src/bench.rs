@@ -34,6 +34,19 @@ pub struct BenchArgs {
     /// Concurrent connections for the tracking load.
     #[arg(long, default_value_t = 256)]
     pub connections: usize,
+    /// Run only these parts: sending, tracking, training (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// A PostgreSQL server URL (a database on it is created and dropped) for the
+    /// multi-practice training figures; SQLite otherwise.
+    #[arg(long)]
+    pub postgres: Option<String>,
+}
+
+impl BenchArgs {
+    fn wants(&self, part: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| p == part)
+    }
 }
 
 struct Sink {
@@ -212,8 +225,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         sink.port
     );
     println!();
-    println!("Sending (campaign launched now, sender draining the queue):");
-    for &n in &args.sizes {
+    if args.wants("sending") {
+        println!("Sending (campaign launched now, sender draining the queue):");
+    }
+    for &n in args.sizes.iter().filter(|_| args.wants("sending")) {
         let dir = tempfile::tempdir()?;
         let (mut settings, db) = fresh_state(dir.path()).await?;
         settings.sim_public_url = "http://127.0.0.1:9".into();
@@ -231,13 +246,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         db.close().await;
     }
-    println!();
-    println!(
-        "Tracking ({} connections, {} s each, mixed opens 50% / clicks 30% / reports 20%):",
-        args.connections, args.seconds
-    );
-    for n in [10usize, 10_000] {
-        tracking(&args, &sink, n).await?;
+    if args.wants("tracking") {
+        println!();
+        println!(
+            "Tracking ({} connections, {} s each, mixed opens 50% / clicks 30% / reports 20%):",
+            args.connections, args.seconds
+        );
+        for n in [10usize, 10_000] {
+            tracking(&args, &sink, n).await?;
+        }
+    }
+    if args.wants("training") {
+        crate::training::bench::run(args.postgres.as_deref()).await?;
     }
     Ok(())
 }

@@ -27,6 +27,10 @@ struct HomePage {
     departments: Vec<Department>,
     manager: Option<ManagerFigures>,
     mfa_enabled: bool,
+    /// (to do, overdue) for someone on the staff list.
+    training: Option<(usize, usize)>,
+    /// Share of staff trained, for the manager.
+    trained_percent: Option<usize>,
 }
 
 pub async fn page(
@@ -61,6 +65,26 @@ pub async fn page(
     } else {
         None
     };
+    let now = state.clock.now();
+    let training = match user.staff_id {
+        Some(staff_id) => {
+            let open =
+                crate::training::assignments::open_for(&state.db, practice_id, staff_id, now)
+                    .await?;
+            Some((open.len(), open.iter().filter(|o| o.overdue).count()))
+        }
+        None => None,
+    };
+    let trained_percent = if user.role == Role::Manager {
+        let s = crate::training::settings::load(&state.db, practice_id).await?;
+        Some(
+            crate::training::compliance::summary(&state.db, practice_id, &s, now)
+                .await?
+                .percent(),
+        )
+    } else {
+        None
+    };
     let first_name = user
         .full_name
         .split_whitespace()
@@ -74,6 +98,8 @@ pub async fn page(
         departments,
         manager,
         mfa_enabled: user.mfa_enabled,
+        training,
+        trained_percent,
     })?
     .into_response())
 }

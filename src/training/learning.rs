@@ -178,6 +178,12 @@ pub struct PageQuery {
     page: Option<usize>,
 }
 
+impl PageQuery {
+    pub fn page(n: usize) -> Self {
+        Self { page: Some(n) }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "training/lesson.html")]
 struct LessonPage {

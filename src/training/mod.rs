@@ -3,6 +3,7 @@
 //! lessons for patients.
 
 pub mod assignments;
+pub mod bench;
 pub mod compliance;
 pub mod content;
 pub mod cpd;

@@ -335,3 +335,124 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
     assert_accessible(&c, "teachable moment").await;
     c.close().await.unwrap();
 }
+
+/// A new receptionist takes her induction module on the web, passes the quiz and
+/// downloads her CPD certificate; the public patient lessons are checked too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_starter_takes_a_module_passes_the_quiz_and_downloads_the_certificate() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    let nina = app
+        .staff(
+            &p,
+            "Nina Newstarter",
+            "Reception & care navigation",
+            Some(safetynet::auth::Role::Staff),
+        )
+        .await;
+    let today = safetynet::ukclock::local_date(app.clock.now()).to_string();
+    safetynet::with_db!(&app.db, pool => sqlx::query("UPDATE staff SET start_date = $1, created_at = $2 WHERE id = $3")
+        .bind(&today).bind(app.clock.now()).bind(nina.staff_id).execute(pool).await.map(|_| ())).unwrap();
+    safetynet::training::assignments::run(&app.state)
+        .await
+        .unwrap();
+
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(&c, "email", &nina.email).await;
+    fill(&c, "password", &nina.password).await;
+    submit(&c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(&c, "Your training").await;
+    c.goto(&app.url("/training")).await.unwrap();
+    wait_for_text(&c, "Induction for new starters").await;
+    assert_accessible(&c, "your training").await;
+
+    let module = safetynet::training::content::catalogue()
+        .module("phone-scams")
+        .unwrap();
+    c.find(Locator::Css("a[href='/training/modules/phone-scams']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "After this module you can").await;
+    assert_accessible(&c, "module overview").await;
+    submit(&c, "main form button[type=submit]").await;
+    for (i, section) in module.sections.iter().enumerate() {
+        let heading = section.heading.replace('&', "&amp;");
+        wait_for_text(&c, &format!("page {} of {}", i + 1, module.sections.len())).await;
+        wait_for_text(&c, &heading).await;
+        if i == 0 {
+            assert_accessible(&c, "lesson page").await;
+        }
+        submit(&c, "main form button[type=submit]").await;
+    }
+    wait_for_text(&c, "Start the quiz").await;
+    submit(&c, "main form button[type=submit]").await;
+    let page = wait_for_text(&c, "Check my answers").await;
+    assert_accessible(&c, "quiz").await;
+    let mut ids = Vec::new();
+    for part in page.split("name=\"q-").skip(1) {
+        let id = part.split('"').next().unwrap().to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    assert_eq!(ids.len(), 6);
+    for id in &ids {
+        let answer = module.quiz.question(id).unwrap().answer;
+        c.find(Locator::Id(&format!("q-{id}-{answer}")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    submit(&c, "main form button[type=submit]").await;
+    let result = wait_for_text(&c, "you passed").await;
+    assert_accessible(&c, "quiz result").await;
+    let href = result
+        .split("href=\"/training/certificates/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a certificate link");
+    // Download it as the browser would, with Nina's session.
+    let b64 = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {\
+               let s = ''; new Uint8Array(b).forEach(x => s += String.fromCharCode(x)); done(btoa(s)); })\
+             .catch(e => done('failed: ' + e));",
+            vec![serde_json::json!(format!("/training/certificates/{href}"))],
+        )
+        .await
+        .unwrap();
+    let pdf = base64_decode(b64.as_str().unwrap());
+    if let Some(text) = crate::training::pdf_text(&pdf) {
+        assert!(text.contains("Nina Newstarter"), "{text}");
+        assert!(text.contains(&module.title));
+        assert!(text.contains("Riverside Surgery"));
+    }
+
+    for (path, name) in [
+        ("/training/password-practice", "password practice"),
+        ("/learn", "patient lessons"),
+        ("/learn/children", "children's lesson"),
+        ("/learn/older-adults", "older adults' lesson"),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait_for_text(&c, "</main>").await;
+        assert_accessible(&c, name).await;
+    }
+    c.close().await.unwrap();
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .expect("base64 from the page")
+}

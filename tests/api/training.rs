@@ -596,3 +596,52 @@ async fn patient_lessons_are_public_cookie_free_and_print_as_leaflets_and_poster
         404
     );
 }
+
+storage_test!(
+    the_practice_manager_gets_one_training_digest_each_monday_morning,
+    |app: TestApp| async move {
+        let p = app.practice("Riverside").await;
+        staff_member(&app, &p, "Tom Bennett").await;
+        // Move to the next Monday at 09:30 UK time.
+        let now = app.clock.now();
+        let mut t = now - now % 1800 + 1800;
+        loop {
+            let local = safetynet::ukclock::local(t);
+            if local.weekday() == time::Weekday::Monday && local.hour() == 9 && local.minute() == 30
+            {
+                break;
+            }
+            t += 1800;
+        }
+        app.clock.advance(t - now);
+        let digests = |app: &TestApp| {
+            let db = app.db.clone();
+            let email = p.manager_email.clone();
+            async move {
+                let rows: Vec<(String, String)> = with_db!(&db, pool => sqlx::query_as(
+                    "SELECT subject, body_text FROM outbox WHERE kind = 'training-digest' AND to_addr = $1")
+                    .bind(&email).fetch_all(pool).await).unwrap();
+                rows
+            }
+        };
+        assignments::run(&app.state).await.unwrap();
+        assignments::run(&app.state).await.unwrap();
+        let sent = digests(&app).await;
+        assert_eq!(sent.len(), 1, "one digest, however often the rules run");
+        assert_eq!(sent[0].0, "Training this week at Riverside");
+        assert!(
+            sent[0]
+                .1
+                .contains("Trained in the last 12 months: 0 of 2 staff"),
+            "{}",
+            sent[0].1
+        );
+        // Later the same week: nothing more; the next Monday: the next one.
+        app.clock.advance(2 * 86_400);
+        assignments::run(&app.state).await.unwrap();
+        assert_eq!(digests(&app).await.len(), 1);
+        app.clock.advance(5 * 86_400);
+        assignments::run(&app.state).await.unwrap();
+        assert_eq!(digests(&app).await.len(), 2);
+    }
+);
