@@ -178,6 +178,7 @@ fn app_routes() -> Routes {
     let r = crate::simulation::routes(r);
     let r = crate::simulation::webhooks::routes(r);
     let r = crate::training::routes(r);
+    let r = crate::resilience::routes(r);
     r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
 }
 

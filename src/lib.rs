@@ -15,6 +15,7 @@ pub mod db;
 pub mod mail;
 pub mod pdf;
 pub mod people;
+pub mod resilience;
 pub mod simulation;
 pub mod telemetry;
 pub mod training;

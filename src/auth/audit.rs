@@ -47,10 +47,13 @@ pub enum Action {
     MailboxChanged,
     TrainingChanged,
     TrainingAssigned,
+    PlanChanged,
+    IncidentChanged,
+    ExerciseChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 32] = [
+    pub const ALL: [Action; 35] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -83,6 +86,9 @@ impl Action {
         Self::MailboxChanged,
         Self::TrainingChanged,
         Self::TrainingAssigned,
+        Self::PlanChanged,
+        Self::IncidentChanged,
+        Self::ExerciseChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -119,6 +125,9 @@ impl Action {
             Self::MailboxChanged => "simulation.mailbox_changed",
             Self::TrainingChanged => "training.changed",
             Self::TrainingAssigned => "training.assigned",
+            Self::PlanChanged => "resilience.plan_changed",
+            Self::IncidentChanged => "resilience.incident_changed",
+            Self::ExerciseChanged => "resilience.exercise_changed",
         }
     }
 
@@ -156,6 +165,9 @@ impl Action {
             Self::MailboxChanged => "Reporting mailbox changed",
             Self::TrainingChanged => "Training rules changed",
             Self::TrainingAssigned => "Training assigned",
+            Self::PlanChanged => "Plan changed",
+            Self::IncidentChanged => "Incident updated",
+            Self::ExerciseChanged => "Tabletop exercise updated",
         }
     }
 

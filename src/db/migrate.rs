@@ -26,6 +26,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
     (5, "0005_training"),
+    (8, "0008_plans_incidents_exercises"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -33,6 +34,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
     (5, "0005_training"),
+    (8, "0008_plans_incidents_exercises"),
 );
 
 #[derive(Debug)]

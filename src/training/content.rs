@@ -26,7 +26,7 @@ pub const SLUGS: [&str; 10] = [
     "champions",
 ];
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     pub publisher: String,

@@ -53,6 +53,7 @@ impl Page {
                 link("/staff", "Staff"),
                 link("/simulation", "Phishing exercises"),
                 link("/training/manage", "Training"),
+                link("/resilience/plans", "Plans and incidents"),
                 link("/departments", "Departments"),
                 link("/audit", "Audit log"),
                 link("/account", "Your account"),
@@ -61,6 +62,7 @@ impl Page {
                 vec![
                     link("/", "Home"),
                     link("/training", "Your training"),
+                    link("/resilience/plans", "Plans"),
                     link("/account", "Your account"),
                 ]
             }

@@ -456,3 +456,48 @@ fn base64_decode(s: &str) -> Vec<u8> {
         .decode(s)
         .expect("base64 from the page")
 }
+
+/// The plan, incident and exercise pages a practice manager uses, each checked with axe-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_builds_a_plan_declares_an_incident_and_plans_an_exercise() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(&c, "email", &p.manager_email).await;
+    fill(&c, "password", &p.password).await;
+    submit(&c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(&c, "Enter your security code").await;
+    fill(&c, "code", &mfa::code_at(&p.totp, app.clock.now()).unwrap()).await;
+    submit(&c, "main button[type=submit]").await;
+    wait_for_text(&c, "Your practice at a glance").await;
+
+    c.goto(&app.url("/resilience/plans")).await.unwrap();
+    wait_for_text(&c, "Start a plan from a template").await;
+    assert_accessible(&c, "plans").await;
+    submit(&c, "form[action='/resilience/plans'] button").await;
+    wait_for_text(&c, "Who does what").await;
+    assert_accessible(&c, "plan editor").await;
+    fill(&c, "role-incident-lead-person", "Sarah Okafor").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Approve version 1").await;
+    assert_accessible(&c, "plan").await;
+
+    c.goto(&app.url("/resilience/incidents")).await.unwrap();
+    wait_for_text(&c, "Declare an incident").await;
+    assert_accessible(&c, "incidents").await;
+    fill(&c, "title", "Ransom note on reception PC 2").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Checklist from the plan").await;
+    assert_accessible(&c, "incident").await;
+
+    c.goto(&app.url("/resilience/exercises")).await.unwrap();
+    wait_for_text(&c, "Plan an exercise").await;
+    assert_accessible(&c, "exercises").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Who took part").await;
+    assert_accessible(&c, "exercise").await;
+    c.close().await.unwrap();
+}

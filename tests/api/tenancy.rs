@@ -70,7 +70,23 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         "INSERT INTO training_completions (practice_id, staff_id, module, completed_at, seconds, score, total, attempt_id) \
          VALUES ($1, $2, 'phishing', 1, 60, 6, 6, $3) RETURNING id")
         .bind(b.id).bind(bob.staff_id).bind(attempt_id).fetch_one(p).await).unwrap();
+    let (plan_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO plans (practice_id, template, body, version, status, created_at, updated_at) VALUES ($1, 'ransomware', $2, 1, 'draft', 0, 0) RETURNING id")
+        .bind(b.id).bind(serde_json::to_string(&safetynet::resilience::plans::PlanBody::from_template(
+            safetynet::resilience::plan_content::template("ransomware").unwrap(), "B")).unwrap())
+        .fetch_one(p).await).unwrap();
+    let (incident_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO incidents (practice_id, plan_id, title, declared_at, declared_by, aware_at, personal_data, status, checklist) \
+         VALUES ($1, $2, 'B incident', 0, 'B', 0, TRUE, 'open', '[]') RETURNING id")
+        .bind(b.id).bind(plan_id).fetch_one(p).await).unwrap();
+    let (exercise_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO exercises (practice_id, scenario, title, run_on, facilitator, status, notes, created_at) \
+         VALUES ($1, 'lost-laptop', 'B exercise', '2026-01-01', 'B', 'planned', '[]', 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
     HashMap::from([
+        ("plan_id", plan_id.to_string()),
+        ("incident_id", incident_id.to_string()),
+        ("exercise_id", exercise_id.to_string()),
         ("module", "not-a-module".to_string()),
         ("lesson", "not-a-lesson".to_string()),
         ("attempt_id", attempt_id.to_string()),
@@ -235,6 +251,9 @@ storage_test!(
             .staff(&a, "Tom Bennett", "Reception & care navigation", None)
             .await;
         let ids = HashMap::from([
+            ("plan_id", "1".to_string()),
+            ("incident_id", "1".to_string()),
+            ("exercise_id", "1".to_string()),
             ("module", "phishing".to_string()),
             ("lesson", "children".to_string()),
             ("attempt_id", "1".to_string()),
