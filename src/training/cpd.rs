@@ -35,6 +35,19 @@ fn minutes(seconds: i64) -> i64 {
     ((seconds + 59) / 60).max(1)
 }
 
+fn minutes_text(m: i64) -> String {
+    if m == 1 {
+        "1 minute".into()
+    } else {
+        format!("{m} minutes")
+    }
+}
+
+/// "23 November 2026", as people write dates on certificates.
+fn long_date(d: time::Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
 /// `/training/certificates/{completion_id}`: one module's CPD certificate.
 pub async fn certificate(
     State(state): State<AppState>,
@@ -50,7 +63,7 @@ pub async fn certificate(
         &format!("Certificate: {}", m.title),
         &format!("{practice} · certificate {number}"),
     );
-    doc.gap(30.0);
+    doc.gap(10.0);
     doc.text_with(
         "Certificate of completion",
         26.0,
@@ -66,7 +79,7 @@ pub async fn certificate(
         Align::Centre,
         0.0,
     );
-    doc.gap(28.0);
+    doc.gap(18.0);
     doc.text_with(
         "This is to certify that",
         12.0,
@@ -86,13 +99,13 @@ pub async fn certificate(
     );
     doc.gap(6.0);
     doc.text_with(&m.title, 18.0, Weight::Bold, Align::Centre, 0.0);
-    doc.gap(24.0);
+    doc.gap(12.0);
     doc.rule();
     doc.field("Practice", &practice);
-    doc.field("Date completed", &ukclock::local_date(at).to_string());
-    doc.field("Time spent (CPD)", &format!("{} minutes", minutes(seconds)));
+    doc.field("Date completed", &long_date(ukclock::local_date(at)));
+    doc.field("Time spent (CPD)", &minutes_text(minutes(seconds)));
     doc.field("Quiz result", &format!("{score} of {total} correct"));
-    doc.subheading("Learning outcomes");
+    doc.subheading("Learning outcomes: after this module they can");
     for o in &m.outcomes {
         doc.bullet(o);
     }
@@ -100,10 +113,6 @@ pub async fn certificate(
     for s in &m.sources {
         doc.bullet(&format!("{}: {}", s.publisher, s.title));
     }
-    doc.gap(10.0);
-    doc.paragraph(&format!(
-        "Certificate number {number}. Issued by {practice} using Safety Net."
-    ));
     Ok(pdf_response(
         doc.finish(),
         &format!("certificate-{}.pdf", m.slug),

@@ -431,6 +431,9 @@ async fn a_new_starter_takes_a_module_passes_the_quiz_and_downloads_the_certific
         .await
         .unwrap();
     let pdf = base64_decode(b64.as_str().unwrap());
+    if let Ok(dir) = std::env::var("SAFETYNET_TEST_SCREENSHOTS") {
+        std::fs::write(std::path::Path::new(&dir).join("certificate.pdf"), &pdf).unwrap();
+    }
     if let Some(text) = crate::training::pdf_text(&pdf) {
         assert!(text.contains("Nina Newstarter"), "{text}");
         assert!(text.contains(&module.title));

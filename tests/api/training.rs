@@ -317,8 +317,9 @@ storage_test!(
                 text.contains(&outcome),
                 "learning outcomes printed: {outcome}"
             );
-            let date = safetynet::ukclock::local_date(app.clock.now()).to_string();
-            assert!(text.contains(&date));
+            let d = safetynet::ukclock::local_date(app.clock.now());
+            let date = format!("{} {} {}", d.day(), d.month(), d.year());
+            assert!(text.contains(&date), "{date} in {text}");
         }
         // The CPD log and the year's summary.
         let csv = app
