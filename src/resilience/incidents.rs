@@ -306,6 +306,37 @@ pub async fn declare(
     Ok(Redirect::to(&format!("/resilience/incidents/{id}")).into_response())
 }
 
+/// Writes a line to the incident's log and the matching entry to the practice's audit log.
+async fn note(
+    state: &AppState,
+    scope: &PracticeScope,
+    ip: &str,
+    i: &Incident,
+    log: &str,
+    audit_detail: &str,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    add_log(
+        &state.db,
+        scope.practice_id(),
+        i.id,
+        now,
+        &scope.user.full_name,
+        log,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, ip),
+        Action::IncidentChanged,
+        audit_detail,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 async fn add_log(
     db: &Db,
     practice_id: i64,
@@ -532,26 +563,16 @@ pub async fn assess(
     } else {
         "not reportable to the ICO"
     };
-    let now = state.clock.now();
-    add_log(
-        &state.db,
-        scope.practice_id(),
-        i.id,
-        now,
-        &scope.user.full_name,
+    note(
+        &state,
+        &scope,
+        &ip,
+        &i,
         &format!("Assessed: likelihood {l}, severity {s}: {verdict} under the DSPT test."),
-    )
-    .await?;
-    audit::record(
-        &state.db,
-        Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
-        Action::IncidentChanged,
         &format!(
             "assessed incident \"{}\": likelihood {l}, severity {s}, {verdict}",
             i.title
         ),
-        now,
     )
     .await?;
     Ok(Redirect::to(&format!("/resilience/incidents/{}", i.id)).into_response())
@@ -573,22 +594,13 @@ pub async fn reported(
     } else {
         "after"
     };
-    add_log(
-        &state.db,
-        scope.practice_id(),
-        i.id,
-        now,
-        &scope.user.full_name,
+    note(
+        &state,
+        &scope,
+        &ip,
+        &i,
         &format!("Reported through the DSPT incident reporting tool ({within} the 72 hours)."),
-    )
-    .await?;
-    audit::record(
-        &state.db,
-        Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
-        Action::IncidentChanged,
         &format!("recorded the ICO report for \"{}\"", i.title),
-        now,
     )
     .await?;
     Ok(Redirect::to(&format!("/resilience/incidents/{}", i.id)).into_response())
@@ -616,22 +628,13 @@ pub async fn close(
     let now = state.clock.now();
     with_db!(&state.db, p => sqlx::query("UPDATE incidents SET status = 'closed', closed_at = $1, review = $2 WHERE id = $3 AND practice_id = $4")
         .bind(now).bind(review).bind(i.id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    add_log(
-        &state.db,
-        scope.practice_id(),
-        i.id,
-        now,
-        &scope.user.full_name,
+    note(
+        &state,
+        &scope,
+        &ip,
+        &i,
         "Incident closed after review.",
-    )
-    .await?;
-    audit::record(
-        &state.db,
-        Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
-        Action::IncidentChanged,
         &format!("closed incident \"{}\"", i.title),
-        now,
     )
     .await?;
     Ok(Redirect::to(&format!("/resilience/incidents/{}", i.id)).into_response())

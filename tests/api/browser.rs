@@ -150,6 +150,18 @@ async fn wait_for_text(c: &Client, text: &str) -> String {
     );
 }
 
+/// Signs the practice manager in, with a code from their authenticator.
+async fn sign_in_manager(c: &Client, app: &TestApp, p: &crate::helpers::Practice) {
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(c, "email", &p.manager_email).await;
+    fill(c, "password", &p.password).await;
+    submit(c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(c, "Enter your security code").await;
+    fill(c, "code", &mfa::code_at(&p.totp, app.clock.now()).unwrap()).await;
+    submit(c, "main button[type=submit]").await;
+    wait_for_text(c, "Your practice at a glance").await;
+}
+
 async fn submit(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
@@ -254,14 +266,7 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
          VALUES ($1, 'Test relay', '127.0.0.1', $2, 'none', '', '', 'exercises@riversidesurgery.example', 'X-Safety-Net-Simulation', 0)")
         .bind(p.id).bind(i64::from(port)).execute(pool).await.map(|_| ())).unwrap();
 
-    c.goto(&app.url("/sign-in")).await.unwrap();
-    fill(&c, "email", &p.manager_email).await;
-    fill(&c, "password", &p.password).await;
-    submit(&c, "button[type=submit].nhsuk-button").await;
-    wait_for_text(&c, "Enter your security code").await;
-    fill(&c, "code", &mfa::code_at(&p.totp, app.clock.now()).unwrap()).await;
-    submit(&c, "main button[type=submit]").await;
-    wait_for_text(&c, "Your practice at a glance").await;
+    sign_in_manager(&c, &app, &p).await;
 
     c.goto(&app.url("/simulation/templates")).await.unwrap();
     assert_accessible(&c, "template library").await;
@@ -468,14 +473,7 @@ async fn a_manager_builds_a_plan_declares_an_incident_and_plans_an_exercise() {
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
     let p = app.practice("Riverside Surgery").await;
-    c.goto(&app.url("/sign-in")).await.unwrap();
-    fill(&c, "email", &p.manager_email).await;
-    fill(&c, "password", &p.password).await;
-    submit(&c, "button[type=submit].nhsuk-button").await;
-    wait_for_text(&c, "Enter your security code").await;
-    fill(&c, "code", &mfa::code_at(&p.totp, app.clock.now()).unwrap()).await;
-    submit(&c, "main button[type=submit]").await;
-    wait_for_text(&c, "Your practice at a glance").await;
+    sign_in_manager(&c, &app, &p).await;
 
     c.goto(&app.url("/resilience/plans")).await.unwrap();
     wait_for_text(&c, "Start a plan from a template").await;
