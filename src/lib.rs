@@ -2,7 +2,8 @@
 //!
 //! The folders follow the practice's programme: `people` (practices,
 //! departments, staff), `auth` (accounts, sign-in, roles, audit log), `mail`
-//! (system email outbox), `simulation` (the phishing simulation site), with
+//! (system email outbox), `simulation` (the phishing simulation site),
+//! `resilience` (assets, updates, cyber alerts, backups), with
 //! `db` and `web` underneath them all.
 
 pub mod app;
@@ -13,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod mail;
 pub mod people;
+pub mod resilience;
 pub mod simulation;
 pub mod telemetry;
 pub mod ukclock;

@@ -45,10 +45,17 @@ pub enum Action {
     ClickReclassified,
     WebhookChanged,
     MailboxChanged,
+    AssetChanged,
+    AssetsImported,
+    RegisterReviewed,
+    CheckinTokenChanged,
+    SupportDatesLoaded,
+    CyberAlertChanged,
+    BackupChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 37] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -79,6 +86,13 @@ impl Action {
         Self::ClickReclassified,
         Self::WebhookChanged,
         Self::MailboxChanged,
+        Self::AssetChanged,
+        Self::AssetsImported,
+        Self::RegisterReviewed,
+        Self::CheckinTokenChanged,
+        Self::SupportDatesLoaded,
+        Self::CyberAlertChanged,
+        Self::BackupChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -113,6 +127,13 @@ impl Action {
             Self::ClickReclassified => "simulation.click_reclassified",
             Self::WebhookChanged => "simulation.webhook_changed",
             Self::MailboxChanged => "simulation.mailbox_changed",
+            Self::AssetChanged => "resilience.asset_changed",
+            Self::AssetsImported => "resilience.assets_imported",
+            Self::RegisterReviewed => "resilience.register_reviewed",
+            Self::CheckinTokenChanged => "resilience.checkin_token_changed",
+            Self::SupportDatesLoaded => "resilience.support_dates_loaded",
+            Self::CyberAlertChanged => "resilience.cyber_alert_changed",
+            Self::BackupChanged => "resilience.backup_changed",
         }
     }
 
@@ -148,6 +169,13 @@ impl Action {
             Self::ClickReclassified => "Click classification changed",
             Self::WebhookChanged => "Webhook changed",
             Self::MailboxChanged => "Reporting mailbox changed",
+            Self::AssetChanged => "Device or software changed",
+            Self::AssetsImported => "Devices imported",
+            Self::RegisterReviewed => "Register reviewed",
+            Self::CheckinTokenChanged => "Check-in token changed",
+            Self::SupportDatesLoaded => "Support-dates table loaded",
+            Self::CyberAlertChanged => "Cyber alert changed",
+            Self::BackupChanged => "Backup record changed",
         }
     }
 
