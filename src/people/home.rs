@@ -27,6 +27,7 @@ struct HomePage {
     departments: Vec<Department>,
     manager: Option<ManagerFigures>,
     mfa_enabled: bool,
+    champion: bool,
 }
 
 pub async fn page(
@@ -74,6 +75,7 @@ pub async fn page(
         departments,
         manager,
         mfa_enabled: user.mfa_enabled,
+        champion: user.role == Role::Champion,
     })?
     .into_response())
 }

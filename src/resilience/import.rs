@@ -299,7 +299,7 @@ fn find_columns(header: &csv::StringRecord) -> Result<HashMap<Col, usize>, Strin
 }
 
 pub enum Outcome {
-    Ready(AssetInput),
+    Ready(Box<AssetInput>),
     Rejected(Vec<FieldError>),
 }
 
@@ -370,7 +370,7 @@ pub fn check_rows(
                         }
                     }
                     if errs.is_empty() {
-                        Outcome::Ready(input)
+                        Outcome::Ready(Box::new(input))
                     } else {
                         Outcome::Rejected(errs)
                     }
@@ -582,7 +582,7 @@ pub async fn confirm(
     let ready: Vec<&AssetInput> = checked
         .iter()
         .filter_map(|c| match &c.outcome {
-            Outcome::Ready(a) => Some(a),
+            Outcome::Ready(a) => Some(a.as_ref()),
             Outcome::Rejected(_) => None,
         })
         .collect();

@@ -52,11 +52,17 @@ impl Page {
                 link("/", "Home"),
                 link("/staff", "Staff"),
                 link("/simulation", "Phishing exercises"),
+                link("/resilience", "Resilience"),
                 link("/departments", "Departments"),
                 link("/audit", "Audit log"),
                 link("/account", "Your account"),
             ],
-            Role::Champion | Role::Staff => {
+            Role::Champion => vec![
+                link("/", "Home"),
+                link("/resilience", "Resilience"),
+                link("/account", "Your account"),
+            ],
+            Role::Staff => {
                 vec![link("/", "Home"), link("/account", "Your account")]
             }
         };

@@ -11,6 +11,7 @@ mod import;
 mod outbox;
 mod people;
 mod report_mailbox;
+mod resilience;
 mod security;
 mod simulation;
 mod tenancy;
