@@ -55,6 +55,8 @@ pub struct AppState {
     pub sim_wake: Arc<Notify>,
     /// Stores tracking events in groups (see `simulation::events`).
     pub events: crate::simulation::events::EventWriter,
+    /// Check-ins per device enrolment token (see `resilience::checkin`).
+    pub checkin_limiter: Arc<crate::resilience::checkin::RateLimiter>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             outbox_wake: Arc::new(Notify::new()),
             sim_wake: Arc::new(Notify::new()),
             events,
+            checkin_limiter: Arc::default(),
         }
     }
 
@@ -86,6 +89,8 @@ pub enum Access {
     /// Any member of the practice (manager, champion, staff).
     PracticeMember,
     PracticeManager,
+    /// The practice manager or a cyber champion (resilience pages, read-only for champions).
+    ManagerOrChampion,
     Operator,
 }
 
@@ -204,7 +209,12 @@ pub fn app_router(state: AppState) -> Router {
         .route("/assets/{*path}", get(crate::web::assets::serve_nhsuk_asset))
         .fallback(|| async { crate::web::AppError::NotFound })
         .layer(DefaultBodyLimit::max(FORM_BODY))
-        .layer(CsrfLayer::new())
+        // The device check-in API is authenticated by its bearer token alone (no
+        // cookies), so a cross-site request gains nothing there; every other
+        // route keeps the browser checks.
+        .layer(CsrfLayer::new().with_insecure_bypass(|method, uri| {
+            method == axum::http::Method::POST && uri.path() == crate::resilience::checkin::API_PATH
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -51,6 +51,49 @@ enum Command {
     Routes,
     /// Measure sending, tracking and results-page speed on this machine (prints figures).
     Bench(crate::bench::BenchArgs),
+    /// Back up Safety Net's own database to a file while it runs (a consistent snapshot
+    /// of every table; the file restores into SQLite or PostgreSQL).
+    Backup {
+        /// Where to write the backup. Default: <data dir>/backups/safetynet-<date>-<time>.snbackup
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Restore a backup made by `safetynet backup` into the database (stop Safety Net first).
+    /// Refuses a database that already has data unless --force is given.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        input: PathBuf,
+        /// Replace whatever the database holds now.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// The table of operating-system and software support (end-of-life) dates.
+    SupportDates {
+        #[command(subcommand)]
+        command: SupportDatesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SupportDatesCommand {
+    /// Load a newer support-dates table (TOML, as content/resilience/support-dates.toml) for every
+    /// practice. A practice's own newer table, or a newer one shipped with Safety Net, still wins.
+    Load {
+        /// The table file.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print the table in use for practices without their own.
+    Show {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Args, Clone, Default)]
@@ -245,6 +288,115 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             create_user(settings, db, &email, &name, &role, practice).await
         }
         Command::Bench(args) => crate::bench::run(args).await,
+        Command::Backup { output, db } => {
+            db.apply(&mut settings);
+            let database = Db::connect_without_migrating(&settings.database_url).await?;
+            let now = Clock::default().now();
+            let path = output.unwrap_or_else(|| {
+                let t = crate::ukclock::local(now);
+                settings.data_dir.join("backups").join(format!(
+                    "safetynet-{:04}{:02}{:02}-{:02}{:02}{:02}.snbackup",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                ))
+            });
+            let s = crate::resilience::own_backup::backup(&database, &path, now).await?;
+            println!(
+                "Backed up {} tables ({} rows, {} bytes) from the {} database to {}",
+                s.tables,
+                s.rows,
+                s.bytes,
+                crate::resilience::own_backup::describe(database.backend()),
+                path.display()
+            );
+            println!("Copy it somewhere else too (another computer, an encrypted drive kept offline): a backup on the same disk is lost with it.");
+            database.close().await;
+            Ok(())
+        }
+        Command::Restore { input, force, db } => {
+            db.apply(&mut settings);
+            if settings.database_url.starts_with("sqlite://") {
+                std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+                    format!("creating the data folder {}", settings.data_dir.display())
+                })?;
+            }
+            let s = crate::resilience::own_backup::restore(&settings.database_url, &input, force)
+                .await?;
+            println!(
+                "Restored {} tables ({} rows) from {}; every table's row count matches the backup.",
+                s.tables,
+                s.rows,
+                input.display()
+            );
+            Ok(())
+        }
+        Command::SupportDates {
+            command: SupportDatesCommand::Load { file, db },
+        } => {
+            db.apply(&mut settings);
+            let database = open(&settings).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = crate::people::csv_import::decode(&bytes);
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "support-dates.toml".into());
+            match crate::resilience::support_dates::load(
+                &database,
+                None,
+                &name,
+                &text,
+                "operator (command line)",
+                Clock::default().now(),
+            )
+            .await?
+            {
+                Ok(t) => {
+                    println!(
+                        "Loaded the support-dates table checked on {} ({} products) for every practice.",
+                        crate::resilience::rules::long_date(t.updated),
+                        t.products.len()
+                    );
+                    Ok(())
+                }
+                Err(problem) => anyhow::bail!("{problem}"),
+            }
+        }
+        Command::SupportDates {
+            command: SupportDatesCommand::Show { db },
+        } => {
+            db.apply(&mut settings);
+            let database = open(&settings).await?;
+            let rows: Vec<(String,)> = crate::with_db!(&database, p => sqlx::query_as(
+                "SELECT toml FROM support_date_tables WHERE practice_id IS NULL ORDER BY id DESC LIMIT 1").fetch_all(p).await)?;
+            let mut table = crate::resilience::support_dates::shipped();
+            if let Some(t) = rows
+                .first()
+                .and_then(|r| crate::resilience::support_dates::parse(&r.0).ok())
+            {
+                if t.updated >= table.updated {
+                    table = std::sync::Arc::new(t);
+                }
+            }
+            println!(
+                "Support dates, last checked {}:",
+                crate::resilience::rules::long_date(table.updated)
+            );
+            for p in &table.products {
+                println!(
+                    "  {:<40} {}  {}",
+                    p.name,
+                    crate::resilience::rules::iso(p.ends),
+                    p.source
+                );
+            }
+            Ok(())
+        }
         Command::Routes => {
             for r in crate::app::route_table() {
                 println!("{:<5} {:<40} {:?}", r.method, r.path, r.access);

@@ -3,7 +3,8 @@
 //! The folders follow the practice's programme: `people` (practices,
 //! departments, staff), `auth` (accounts, sign-in, roles, audit log), `mail`
 //! (system email outbox), `simulation` (the phishing simulation site), `training` (modules,
-//! quizzes, CPD, patient lessons), with
+//! quizzes, CPD, patient lessons), `resilience` (assets, updates, cyber alerts, backups,
+//! plans, incidents, exercises), with
 //! `db` and `web` underneath them all.
 
 pub mod app;

@@ -50,10 +50,17 @@ pub enum Action {
     PlanChanged,
     IncidentChanged,
     ExerciseChanged,
+    AssetChanged,
+    AssetsImported,
+    RegisterReviewed,
+    CheckinTokenChanged,
+    SupportDatesLoaded,
+    CyberAlertChanged,
+    BackupChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 35] = [
+    pub const ALL: [Action; 42] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -89,6 +96,13 @@ impl Action {
         Self::PlanChanged,
         Self::IncidentChanged,
         Self::ExerciseChanged,
+        Self::AssetChanged,
+        Self::AssetsImported,
+        Self::RegisterReviewed,
+        Self::CheckinTokenChanged,
+        Self::SupportDatesLoaded,
+        Self::CyberAlertChanged,
+        Self::BackupChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -128,6 +142,13 @@ impl Action {
             Self::PlanChanged => "resilience.plan_changed",
             Self::IncidentChanged => "resilience.incident_changed",
             Self::ExerciseChanged => "resilience.exercise_changed",
+            Self::AssetChanged => "resilience.asset_changed",
+            Self::AssetsImported => "resilience.assets_imported",
+            Self::RegisterReviewed => "resilience.register_reviewed",
+            Self::CheckinTokenChanged => "resilience.checkin_token_changed",
+            Self::SupportDatesLoaded => "resilience.support_dates_loaded",
+            Self::CyberAlertChanged => "resilience.cyber_alert_changed",
+            Self::BackupChanged => "resilience.backup_changed",
         }
     }
 
@@ -168,6 +189,13 @@ impl Action {
             Self::PlanChanged => "Plan changed",
             Self::IncidentChanged => "Incident updated",
             Self::ExerciseChanged => "Tabletop exercise updated",
+            Self::AssetChanged => "Device or software changed",
+            Self::AssetsImported => "Devices imported",
+            Self::RegisterReviewed => "Register reviewed",
+            Self::CheckinTokenChanged => "Check-in token changed",
+            Self::SupportDatesLoaded => "Support-dates table loaded",
+            Self::CyberAlertChanged => "Cyber alert changed",
+            Self::BackupChanged => "Backup record changed",
         }
     }
 

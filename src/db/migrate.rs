@@ -26,6 +26,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
     (5, "0005_training"),
+    (6, "0006_resilience"),
     (8, "0008_plans_incidents_exercises"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
@@ -34,11 +35,12 @@ const POSTGRES: Embedded = embedded!("postgres":
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
     (5, "0005_training"),
+    (6, "0006_resilience"),
     (8, "0008_plans_incidents_exercises"),
 );
 
 #[derive(Debug)]
-struct EmbeddedSource(Embedded);
+struct EmbeddedSource(Vec<(i64, &'static str, &'static str)>);
 
 impl<'s> MigrationSource<'s> for EmbeddedSource {
     fn resolve(
@@ -63,9 +65,36 @@ impl<'s> MigrationSource<'s> for EmbeddedSource {
 }
 
 pub async fn run(db: &Db) -> anyhow::Result<()> {
+    run_only(db, &versions()).await
+}
+
+/// The migration versions this copy of Safety Net knows, in order.
+pub fn versions() -> Vec<i64> {
+    SQLITE.iter().map(|m| m.0).collect()
+}
+
+/// Applies only the listed migrations (those not applied yet): `restore`
+/// brings an empty database to a backup's schema before loading it.
+pub async fn run_only(db: &Db, only: &[i64]) -> anyhow::Result<()> {
+    let pick = |all: Embedded| -> Vec<(i64, &'static str, &'static str)> {
+        all.iter()
+            .filter(|m| only.contains(&m.0))
+            .copied()
+            .collect()
+    };
     match db {
-        Db::Sqlite(p) => Migrator::new(EmbeddedSource(SQLITE)).await?.run(p).await,
-        Db::Postgres(p) => Migrator::new(EmbeddedSource(POSTGRES)).await?.run(p).await,
+        Db::Sqlite(p) => {
+            Migrator::new(EmbeddedSource(pick(SQLITE)))
+                .await?
+                .run(p)
+                .await
+        }
+        Db::Postgres(p) => {
+            Migrator::new(EmbeddedSource(pick(POSTGRES)))
+                .await?
+                .run(p)
+                .await
+        }
     }
     .context("applying database migrations")
 }

@@ -3,7 +3,7 @@
 //! Queries use `$1…$N` placeholders, which sqlx's SQLite driver binds by
 //! position just like PostgreSQL. The rare dialect differences live here.
 
-mod migrate;
+pub mod migrate;
 
 use std::str::FromStr;
 use std::time::Duration;

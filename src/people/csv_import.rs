@@ -195,14 +195,14 @@ pub fn read_rows(bytes: &[u8]) -> Result<Vec<RowCells>, FileProblem> {
 
 /// A line counts if it has anything besides separators, quotes and spaces; Excel writes
 /// empty rows as ",,,,".
-fn has_content(line: &str) -> bool {
+pub(crate) fn has_content(line: &str) -> bool {
     line.chars()
         .any(|c| !(c.is_whitespace() || matches!(c, ',' | ';' | '"')))
 }
 
 /// Comma unless the header clearly uses something else: European Excel saves with ';',
 /// and "Unicode text" or tab-separated exports use tabs.
-fn pick_delimiter(header_line: &str) -> u8 {
+pub(crate) fn pick_delimiter(header_line: &str) -> u8 {
     if header_line.contains(',') {
         return b',';
     }
@@ -217,7 +217,7 @@ fn pick_delimiter(header_line: &str) -> u8 {
 
 /// The line on which a quoted cell opens but never closes, following the same rules as
 /// the CSV reader: a quote only opens a cell at its very start, and "" inside is a quote.
-fn unclosed_quote_line(text: &str, delimiter: u8) -> Option<usize> {
+pub(crate) fn unclosed_quote_line(text: &str, delimiter: u8) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut line = 1;
     let mut opened_on = 0;
@@ -251,7 +251,7 @@ fn unclosed_quote_line(text: &str, delimiter: u8) -> Option<usize> {
 
 /// The file line a record starts on. The reader reports where it *began looking*, which
 /// is before any blank lines it skipped, so those are counted here.
-fn record_line(record: &csv::StringRecord, text: &str) -> usize {
+pub(crate) fn record_line(record: &csv::StringRecord, text: &str) -> usize {
     let Some(pos) = record.position() else {
         return 0;
     };
@@ -335,7 +335,7 @@ const HEADER_NAMES: &[(Column, &[&str])] = &[
 
 /// Lower-case letters and digits only, with any "(...)" note removed, so "E-mail",
 /// "Job_Title" and "Start date (dd/mm/yyyy)" all match.
-fn header_key(cell: &str) -> String {
+pub(crate) fn header_key(cell: &str) -> String {
     let mut key = String::with_capacity(cell.len());
     let mut depth = 0u32;
     for c in cell.chars() {

@@ -31,6 +31,7 @@ struct HomePage {
     training: Option<(usize, usize)>,
     /// Share of staff trained, for the manager.
     trained_percent: Option<usize>,
+    champion: bool,
 }
 
 pub async fn page(
@@ -100,6 +101,7 @@ pub async fn page(
         mfa_enabled: user.mfa_enabled,
         training,
         trained_percent,
+        champion: user.role == Role::Champion,
     })?
     .into_response())
 }

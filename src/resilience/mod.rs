@@ -1,14 +1,158 @@
-//! Resilience: plans for when things go wrong, incident mode with the ICO
-//! clock, and tabletop exercises to test the plans.
+//! Resilience: the asset register (devices and software) with end-of-life
+//! dates and the 14-day patch clock, device check-in scripts, the NHS cyber
+//! alert log, the backup register, `safetynet backup` / `restore` for
+//! Safety Net's own database, and the plans for when things go wrong: the
+//! plans themselves, incident mode and tabletop exercises.
+//!
+//! The practice manager changes things (every change is audit-logged); cyber
+//! champions can read every page, since they are a first contact in an
+//! incident. Other staff do not see the register: a list of which devices are
+//! unpatched or unencrypted is useful to an attacker and not to them. Plans
+//! and incidents are for everyone: anyone may need them on a bad day.
 
+pub mod alerts;
+pub mod assets;
+pub mod backups;
+pub mod checkin;
 pub mod exercises;
+pub mod import;
 pub mod incidents;
+pub mod own_backup;
 pub mod plan_content;
 pub mod plans;
+pub mod rules;
+pub mod support_dates;
 
-use crate::app::{Access, Routes};
+use askama::Template;
+use axum::extract::{FromRef, FromRequestParts, Multipart, State};
+use axum::http::request::Parts;
+use axum::response::Html;
+
+use crate::app::{Access, AppState, Routes};
+use crate::auth::{PracticeScope, Role};
+use crate::web::{render, AppError, Page};
 
 pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    plan_routes(r)
+        .get("/resilience", ManagerOrChampion, overview)
+        .get("/resilience/assets", ManagerOrChampion, assets::list)
+        .get("/resilience/assets/new", PracticeManager, assets::new_page)
+        .post("/resilience/assets/new", PracticeManager, assets::create)
+        .post("/resilience/assets/review", PracticeManager, assets::review)
+        .get(
+            "/resilience/assets/import",
+            PracticeManager,
+            import::upload_page,
+        )
+        .post_upload(
+            "/resilience/assets/import",
+            PracticeManager,
+            crate::app::UPLOAD_BODY,
+            import::upload,
+        )
+        .get(
+            "/resilience/assets/import/{asset_import_id}",
+            PracticeManager,
+            import::preview,
+        )
+        .post(
+            "/resilience/assets/import/{asset_import_id}",
+            PracticeManager,
+            import::confirm,
+        )
+        .get(
+            "/resilience/assets/{asset_id}",
+            ManagerOrChampion,
+            assets::show,
+        )
+        .post(
+            "/resilience/assets/{asset_id}",
+            PracticeManager,
+            assets::update,
+        )
+        .post(
+            "/resilience/assets/{asset_id}/updated",
+            PracticeManager,
+            assets::mark_updated,
+        )
+        .post(
+            "/resilience/assets/{asset_id}/retire",
+            PracticeManager,
+            assets::retire,
+        )
+        .get(
+            "/resilience/support-dates",
+            ManagerOrChampion,
+            support_dates::page,
+        )
+        .post_upload(
+            "/resilience/support-dates",
+            PracticeManager,
+            support_dates::MAX_FILE_BYTES + 64 * 1024,
+            support_dates::upload,
+        )
+        .get("/resilience/checkin", PracticeManager, checkin::page)
+        .post(
+            "/resilience/checkin/token",
+            PracticeManager,
+            checkin::new_token,
+        )
+        .get(
+            "/resilience/checkin/safetynet-checkin.ps1",
+            PracticeManager,
+            checkin::powershell,
+        )
+        .get(
+            "/resilience/checkin/safetynet-checkin.sh",
+            PracticeManager,
+            checkin::shell,
+        )
+        .post(checkin::API_PATH, Public, checkin::api)
+        .get("/resilience/alerts", ManagerOrChampion, alerts::list)
+        .get("/resilience/alerts/new", PracticeManager, alerts::new_page)
+        .post("/resilience/alerts/new", PracticeManager, alerts::create)
+        .get(
+            "/resilience/alerts/{alert_id}",
+            ManagerOrChampion,
+            alerts::show,
+        )
+        .post(
+            "/resilience/alerts/{alert_id}",
+            PracticeManager,
+            alerts::update,
+        )
+        .post(
+            "/resilience/alerts/{alert_id}/acknowledge",
+            PracticeManager,
+            alerts::acknowledge,
+        )
+        .get("/resilience/backups", ManagerOrChampion, backups::list)
+        .get(
+            "/resilience/backups/new",
+            PracticeManager,
+            backups::new_page,
+        )
+        .post("/resilience/backups/new", PracticeManager, backups::create)
+        .get(
+            "/resilience/backups/{backup_id}",
+            ManagerOrChampion,
+            backups::show,
+        )
+        .post(
+            "/resilience/backups/{backup_id}",
+            PracticeManager,
+            backups::update,
+        )
+        .post(
+            "/resilience/backups/{backup_id}/record",
+            PracticeManager,
+            backups::record,
+        )
+}
+
+/// Plans, incidents and tabletop exercises.
+fn plan_routes(r: Routes) -> Routes {
     use Access::*;
     r.get("/resilience/plans", PracticeMember, plans::list)
         .post("/resilience/plans", PracticeManager, plans::create)
@@ -92,4 +236,184 @@ pub fn routes(r: Routes) -> Routes {
             PracticeManager,
             exercises::report,
         )
+}
+
+/// The practice manager or a cyber champion: may read the resilience pages.
+#[derive(Debug, Clone)]
+pub struct ViewScope(pub PracticeScope);
+
+impl std::ops::Deref for ViewScope {
+    type Target = PracticeScope;
+    fn deref(&self) -> &PracticeScope {
+        &self.0
+    }
+}
+
+impl ViewScope {
+    pub fn is_manager(&self) -> bool {
+        self.0.role() == Role::Manager
+    }
+}
+
+impl<S> FromRequestParts<S> for ViewScope
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let scope = PracticeScope::from_request_parts(parts, state).await?;
+        if !matches!(scope.role(), Role::Manager | Role::Champion) {
+            return Err(AppError::Forbidden(
+                "Only the practice manager and cyber champions can see the practice's devices, alerts and backups.",
+            ));
+        }
+        Ok(Self(scope))
+    }
+}
+
+/// Reads one file field from an upload. `Ok(Err(problem))` is something the
+/// person can put right (no file chosen, too large); `Err` is a broken request.
+pub async fn read_upload(
+    mut multipart: Multipart,
+    field_name: &str,
+    max_bytes: usize,
+    default_name: &str,
+) -> Result<Result<(String, Vec<u8>), String>, AppError> {
+    let limit = if max_bytes >= 1024 * 1024 {
+        format!("{} MB", max_bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", max_bytes / 1024)
+    };
+    let too_large = || {
+        format!("The file is larger than {limit}. Check you chose the right file, or split it into smaller files.")
+    };
+    let unreadable = || {
+        AppError::BadRequest(
+            "The upload could not be read. Choose the file again and retry.".into(),
+        )
+    };
+    let mut file = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge(too_large()))
+            }
+            Err(_) => return Err(unreadable()),
+        };
+        if field.name() == Some(field_name) {
+            let name: String = field
+                .file_name()
+                .unwrap_or(default_name)
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect();
+            let bytes = match field.bytes().await {
+                Ok(b) => b,
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    return Err(AppError::TooLarge(too_large()))
+                }
+                Err(_) => return Err(unreadable()),
+            };
+            file = Some((name, bytes.to_vec()));
+        }
+    }
+    match file {
+        Some((_, b)) if b.len() > max_bytes => Ok(Err(too_large())),
+        Some((n, b)) if !b.is_empty() => Ok(Ok((n, b))),
+        _ => Ok(Err("Choose a file to upload.".into())),
+    }
+}
+
+/// One line of the overview: what, how many, and where to look.
+pub struct Figure {
+    pub count: i64,
+    pub label: String,
+    pub href: &'static str,
+    pub bad: bool,
+}
+
+#[derive(Template)]
+#[template(path = "resilience/overview.html")]
+struct OverviewPage {
+    page: Page,
+    manager: bool,
+    figures: Vec<Figure>,
+    review: rules::ReviewStatus,
+    devices: i64,
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    scope: ViewScope,
+) -> Result<Html<String>, AppError> {
+    let now = state.clock.now();
+    let a = assets::counts(&state.db, &scope, now).await?;
+    let (alerts_waiting, alerts_overdue, alert_actions) =
+        alerts::counts(&state.db, &scope, now).await?;
+    let (backups_overdue, restores_due) = backups::counts(&state.db, &scope, now).await?;
+    let review = assets::review_status(&state.db, &scope, now).await?;
+    let fig = |count: i64, label: &str, href: &'static str| Figure {
+        count,
+        label: label.to_string(),
+        href,
+        bad: count > 0,
+    };
+    let figures = vec![
+        fig(
+            a.unsupported,
+            "unsupported devices or software (no security updates)",
+            "/resilience/assets?show=attention",
+        ),
+        fig(
+            a.overdue,
+            "devices with updates overdue (over 14 days)",
+            "/resilience/assets?show=attention",
+        ),
+        fig(
+            a.unknown_updates,
+            "devices with no date for their last updates",
+            "/resilience/assets?show=attention",
+        ),
+        fig(
+            a.unencrypted,
+            "devices without disk encryption",
+            "/resilience/assets?show=attention",
+        ),
+        fig(
+            a.ending_soon,
+            "with support ending in the next 6 months",
+            "/resilience/assets",
+        ),
+        fig(
+            alerts_waiting,
+            &format!("cyber alerts to acknowledge ({alerts_overdue} past 48 hours)"),
+            "/resilience/alerts",
+        ),
+        fig(
+            alert_actions,
+            "cyber alerts that apply with actions still open",
+            "/resilience/alerts",
+        ),
+        fig(
+            backups_overdue,
+            "backups overdue or never recorded",
+            "/resilience/backups",
+        ),
+        fig(
+            restores_due,
+            "backups whose restore test is due, failed or never done",
+            "/resilience/backups",
+        ),
+    ];
+    render(OverviewPage {
+        page: Page::for_user("Resilience", &scope.user),
+        manager: scope.is_manager(),
+        figures,
+        review,
+        devices: a.total,
+    })
 }

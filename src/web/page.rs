@@ -53,12 +53,18 @@ impl Page {
                 link("/staff", "Staff"),
                 link("/simulation", "Phishing exercises"),
                 link("/training/manage", "Training"),
-                link("/resilience/plans", "Plans and incidents"),
+                link("/resilience", "Resilience"),
                 link("/departments", "Departments"),
                 link("/audit", "Audit log"),
                 link("/account", "Your account"),
             ],
-            Role::Champion | Role::Staff => {
+            Role::Champion => vec![
+                link("/", "Home"),
+                link("/training", "Your training"),
+                link("/resilience", "Resilience"),
+                link("/account", "Your account"),
+            ],
+            Role::Staff => {
                 vec![
                     link("/", "Home"),
                     link("/training", "Your training"),

@@ -11,6 +11,7 @@ mod import;
 mod outbox;
 mod people;
 mod report_mailbox;
+mod resilience;
 mod resilience_plans;
 mod security;
 mod simulation;

@@ -62,6 +62,21 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
     let (webhook_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO webhooks (practice_id, name, url, secret, created_at) VALUES ($1, 'B hook', 'http://127.0.0.1:9/', 'b-secret-b-secret', 0) RETURNING id")
         .bind(b.id).fetch_one(p).await).unwrap();
+    let (asset_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO assets (practice_id, kind, name, encryption, managed_by, added_by, created_at, updated_at) \
+         VALUES ($1, 'desktop', 'B-PC', 'unknown', 'unknown', 'manager', 0, 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    let (asset_import_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO asset_imports (practice_id, created_by, created_at, filename, rows_json, status) VALUES ($1, $2, 0, 'b.csv', '[]', 'preview') RETURNING id")
+        .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    let (alert_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO cyber_alerts (practice_id, reference, title, severity, received_at, applicability, action_owner, created_at, updated_at) \
+         VALUES ($1, 'CC-0001', 'B alert', 'high', 0, 'not_assessed', 'practice', 0, 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    let (backup_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO backups (practice_id, what, category, responsible, destination, frequency_days, restore_every_days, created_at, updated_at) \
+         VALUES ($1, 'B drive', 'shared_drive', 'practice', 'cloud', 1, 365, 0, 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
     let (attempt_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO quiz_attempts (practice_id, staff_id, module, questions, started_at, submitted_at, answers, score, passed) \
          VALUES ($1, $2, 'phishing', 'x', 0, 1, '0', 1, TRUE) RETURNING id")
@@ -84,6 +99,10 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
          VALUES ($1, 'lost-laptop', 'B exercise', '2026-01-01', 'B', 'planned', '[]', 0) RETURNING id")
         .bind(b.id).fetch_one(p).await).unwrap();
     HashMap::from([
+        ("asset_id", asset_id.to_string()),
+        ("asset_import_id", asset_import_id.to_string()),
+        ("alert_id", alert_id.to_string()),
+        ("backup_id", backup_id.to_string()),
         ("plan_id", plan_id.to_string()),
         ("incident_id", incident_id.to_string()),
         ("exercise_id", exercise_id.to_string()),
@@ -196,7 +215,13 @@ storage_test!(
         app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
             .await;
         for r in route_table() {
-            if r.method != "GET" || r.path.contains('{') || r.access != Access::PracticeManager {
+            if r.method != "GET"
+                || r.path.contains('{')
+                || !matches!(
+                    r.access,
+                    Access::PracticeManager | Access::ManagerOrChampion
+                )
+            {
                 continue;
             }
             let body = app.get(r.path).await.text().await.unwrap();
@@ -251,6 +276,10 @@ storage_test!(
             .staff(&a, "Tom Bennett", "Reception & care navigation", None)
             .await;
         let ids = HashMap::from([
+            ("asset_id", "1".to_string()),
+            ("asset_import_id", "1".to_string()),
+            ("alert_id", "1".to_string()),
+            ("backup_id", "1".to_string()),
             ("plan_id", "1".to_string()),
             ("incident_id", "1".to_string()),
             ("exercise_id", "1".to_string()),
@@ -336,10 +365,12 @@ storage_test!(
             !list.contains("Fatima"),
             "no individual names on the operator's list"
         );
-        for r in route_table()
-            .into_iter()
-            .filter(|r| r.access == Access::PracticeManager || r.access == Access::PracticeMember)
-        {
+        for r in route_table().into_iter().filter(|r| {
+            matches!(
+                r.access,
+                Access::PracticeManager | Access::PracticeMember | Access::ManagerOrChampion
+            )
+        }) {
             let path = fill(r.path, &ids);
             if r.method == "GET" {
                 assert_eq!(
