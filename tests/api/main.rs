@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod browser;
 mod cli;
+mod crash_safety;
 mod import;
 mod outbox;
 mod people;
