@@ -6,6 +6,8 @@
 pub mod campaigns;
 pub mod domains;
 pub mod events;
+#[cfg(test)]
+pub(crate) mod fuzz;
 pub mod history;
 pub mod library;
 pub mod mailbox;
