@@ -87,6 +87,8 @@ pub enum Access {
     PracticeMember,
     PracticeManager,
     Operator,
+    /// A script with a practice manager's API key (the GoPhish-compatible API).
+    ApiKey,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +151,24 @@ impl Routes {
         self.add("POST", MethodFilter::POST, path, access, h)
     }
 
+    pub fn put<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
+        self.add("PUT", MethodFilter::PUT, path, access, h)
+    }
+
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
+        self.add("DELETE", MethodFilter::DELETE, path, access, h)
+    }
+
     /// A route that takes an upload larger than the default body limit.
     pub fn post_upload<H: Handler<T, AppState>, T: 'static>(
         mut self,
@@ -177,6 +197,7 @@ fn app_routes() -> Routes {
     let r = crate::people::routes(r);
     let r = crate::simulation::routes(r);
     let r = crate::simulation::webhooks::routes(r);
+    let r = crate::simulation::gophish::routes(r);
     r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
 }
 

@@ -45,10 +45,11 @@ pub enum Action {
     ClickReclassified,
     WebhookChanged,
     MailboxChanged,
+    ApiKeyChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -79,6 +80,7 @@ impl Action {
         Self::ClickReclassified,
         Self::WebhookChanged,
         Self::MailboxChanged,
+        Self::ApiKeyChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -113,6 +115,7 @@ impl Action {
             Self::ClickReclassified => "simulation.click_reclassified",
             Self::WebhookChanged => "simulation.webhook_changed",
             Self::MailboxChanged => "simulation.mailbox_changed",
+            Self::ApiKeyChanged => "simulation.api_key_changed",
         }
     }
 
@@ -148,6 +151,7 @@ impl Action {
             Self::ClickReclassified => "Click classification changed",
             Self::WebhookChanged => "Webhook changed",
             Self::MailboxChanged => "Reporting mailbox changed",
+            Self::ApiKeyChanged => "API key created or revoked",
         }
     }
 

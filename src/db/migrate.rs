@@ -25,12 +25,14 @@ const SQLITE: Embedded = embedded!("sqlite":
     (2, "0002_simulation"),
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
+    (7, "0007_gophish_api"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
     (2, "0002_simulation"),
     (3, "0003_reporting_and_webhooks"),
     (4, "0004_event_lookups"),
+    (7, "0007_gophish_api"),
 );
 
 #[derive(Debug)]

@@ -8,6 +8,7 @@ pub mod domains;
 pub mod events;
 #[cfg(test)]
 pub(crate) mod fuzz;
+pub mod gophish;
 pub mod history;
 pub mod library;
 pub mod mailbox;
