@@ -92,6 +92,8 @@ pub enum Access {
     /// The practice manager or a cyber champion (resilience pages, read-only for champions).
     ManagerOrChampion,
     Operator,
+    /// A script with a practice manager's API key (the GoPhish-compatible API).
+    ApiKey,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +156,24 @@ impl Routes {
         self.add("POST", MethodFilter::POST, path, access, h)
     }
 
+    pub fn put<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
+        self.add("PUT", MethodFilter::PUT, path, access, h)
+    }
+
+    pub fn delete<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
+        self.add("DELETE", MethodFilter::DELETE, path, access, h)
+    }
+
     /// A route that takes an upload larger than the default body limit.
     pub fn post_upload<H: Handler<T, AppState>, T: 'static>(
         mut self,
@@ -184,6 +204,7 @@ fn app_routes() -> Routes {
     let r = crate::simulation::webhooks::routes(r);
     let r = crate::training::routes(r);
     let r = crate::resilience::routes(r);
+    let r = crate::simulation::gophish::routes(r);
     r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
 }
 

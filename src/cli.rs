@@ -519,7 +519,15 @@ async fn serve(
             "  or use one of these one-time recovery codes: {}",
             login.recovery_codes[..3].join("  ")
         );
-        println!("(A new password and codes are printed each time the demo starts.)");
+        println!();
+        println!("GoPhish-compatible API (for GoPhish scripts and the `gophish` Python client):");
+        println!("  base URL: {url}/");
+        println!("  API key:  {}", login.api_key);
+        println!(
+            "  try: curl -H 'Authorization: Bearer {}' {url}/api/campaigns/summary",
+            login.api_key
+        );
+        println!("(A new password, codes and API key are printed each time the demo starts.)");
     }
     println!("Press Ctrl+C to stop.");
     let stop = CancellationToken::new();

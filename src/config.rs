@@ -65,6 +65,9 @@ pub struct SimulationSettings {
     pub scanner_user_agents: Vec<String>,
     /// Networks (CIDR, like 40.94.0.0/16) whose clicks are scanners', e.g. your mail filter's.
     pub scanner_networks: Vec<String>,
+    /// How long a sender's claim on an email lasts. The sender renews it while it works, so
+    /// this is how long emails claimed by a process that died wait before another sends them.
+    pub send_lease_seconds: i64,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -127,6 +130,7 @@ impl Default for Settings {
                 too_soon_seconds: 10,
                 scanner_user_agents: Vec::new(),
                 scanner_networks: Vec::new(),
+                send_lease_seconds: 60,
             },
             session: SessionSettings {
                 idle_minutes: 30,
@@ -178,6 +182,11 @@ impl Settings {
                 )
             })?;
         }
+        anyhow::ensure!(
+            (3..=3600).contains(&s.simulation.send_lease_seconds),
+            "simulation.send_lease_seconds must be from 3 to 3600 (it is {})",
+            s.simulation.send_lease_seconds
+        );
         s.fill_derived();
         Ok(s)
     }

@@ -57,10 +57,11 @@ pub enum Action {
     SupportDatesLoaded,
     CyberAlertChanged,
     BackupChanged,
+    ApiKeyChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 43] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -103,6 +104,7 @@ impl Action {
         Self::SupportDatesLoaded,
         Self::CyberAlertChanged,
         Self::BackupChanged,
+        Self::ApiKeyChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -149,6 +151,7 @@ impl Action {
             Self::SupportDatesLoaded => "resilience.support_dates_loaded",
             Self::CyberAlertChanged => "resilience.cyber_alert_changed",
             Self::BackupChanged => "resilience.backup_changed",
+            Self::ApiKeyChanged => "simulation.api_key_changed",
         }
     }
 
@@ -196,6 +199,7 @@ impl Action {
             Self::SupportDatesLoaded => "Support-dates table loaded",
             Self::CyberAlertChanged => "Cyber alert changed",
             Self::BackupChanged => "Backup record changed",
+            Self::ApiKeyChanged => "API key created or revoked",
         }
     }
 

@@ -27,6 +27,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (4, "0004_event_lookups"),
     (5, "0005_training"),
     (6, "0006_resilience"),
+    (7, "0007_gophish_api"),
     (8, "0008_plans_incidents_exercises"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
@@ -36,6 +37,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (4, "0004_event_lookups"),
     (5, "0005_training"),
     (6, "0006_resilience"),
+    (7, "0007_gophish_api"),
     (8, "0008_plans_incidents_exercises"),
 );
 

@@ -12,6 +12,7 @@ use crate::with_db;
 pub const PRACTICE: &str = "Riverside Surgery";
 pub const DOMAIN: &str = "riverside-surgery.example";
 pub const MANAGER_EMAIL: &str = "priya.shah@riverside-surgery.example";
+const DEMO_KEY_NAME: &str = "Demo (printed by safetynet demo)";
 
 /// (name, job role, department, employment type, start date, champion)
 const STAFF: [(&str, &str, &str, &str, &str, bool); 25] = [
@@ -222,6 +223,8 @@ pub struct DemoLogin {
     pub password: String,
     pub totp_secret: String,
     pub recovery_codes: Vec<String>,
+    /// A fresh key for the GoPhish-compatible API (the last run's is revoked).
+    pub api_key: String,
     pub created: bool,
 }
 
@@ -314,7 +317,14 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
     with_db!(db, p => sqlx::query("UPDATE users SET password_hash = $1, totp_secret = $2, active = TRUE WHERE id = $3")
         .bind(&hash).bind(&secret).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
     let recovery_codes = mfa::regenerate_recovery_codes(db, user_id).await?;
+    let (practice_id,): (i64,) = with_db!(db, p => sqlx::query_as("SELECT practice_id FROM users WHERE id = $1").bind(user_id).fetch_one(p).await)?;
+    with_db!(db, p => sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND name = $3 AND revoked_at IS NULL")
+        .bind(now).bind(user_id).bind(DEMO_KEY_NAME).execute(p).await.map(|r| r.rows_affected()))?;
+    let api_key =
+        crate::simulation::gophish::keys::create_key(db, practice_id, user_id, DEMO_KEY_NAME, now)
+            .await?;
     Ok(DemoLogin {
+        api_key,
         email: MANAGER_EMAIL.into(),
         password,
         totp_secret: secret,

@@ -6,6 +6,9 @@
 pub mod campaigns;
 pub mod domains;
 pub mod events;
+#[cfg(test)]
+pub(crate) mod fuzz;
+pub mod gophish;
 pub mod history;
 pub mod library;
 pub mod mailbox;

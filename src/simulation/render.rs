@@ -281,4 +281,57 @@ mod tests {
             .contains(r#"href="https://sim.example/h/abc" style="display:none""#));
         assert!(r.html.ends_with("</body></html>"));
     }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::simulation::fuzz;
+        use proptest::prelude::*;
+
+        fn vars(first_name: String) -> Vars {
+            let mut v = Vars::sample("Riverside Surgery");
+            v.first_name = first_name;
+            v.link = "https://sim.example/c/abc".into();
+            v.tracker_url = "https://sim.example/o/abc".into();
+            v.report_link = "https://sim.example/r/abc".into();
+            v.honeypot_url = "https://sim.example/h/abc".into();
+            v
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+
+            /// Whatever a manager types, the renderer answers with an email or an explanation.
+            #[test]
+            fn any_template_renders_or_is_explained(
+                from_name in fuzz::text(),
+                subject in fuzz::text(),
+                html in fuzz::text(),
+                text in fuzz::text(),
+                first_name in any::<String>(),
+            ) {
+                let c = Content { from_name, from_address: "it@nhs-mail.example".into(), subject, html, text };
+                match render(&c, &vars(first_name)) {
+                    Ok(r) => prop_assert!(r.html.contains("https://sim.example/h/abc")),
+                    Err(e) => prop_assert!(!e.message.is_empty()),
+                }
+            }
+
+            /// A recipient's details can never add markup to the email.
+            #[test]
+            fn values_never_break_out_of_the_html(first_name in any::<String>()) {
+                let c = Content {
+                    from_name: "IT".into(),
+                    from_address: "it@nhs-mail.example".into(),
+                    subject: "{{ first_name }}".into(),
+                    html: "<p>{{ first_name }}</p>".into(),
+                    text: "{{ first_name }}".into(),
+                };
+                let r = render(&c, &vars(first_name.clone())).unwrap();
+                let inside = r.html.strip_prefix("<p>").unwrap();
+                let inside = &inside[..inside.find("</p>").unwrap()];
+                prop_assert!(!inside.contains(['<', '>', '"', '\'']), "{}", inside);
+                prop_assert_eq!(r.text, first_name);
+            }
+        }
+    }
 }

@@ -1643,4 +1643,70 @@ mod tests {
         );
         assert_eq!(server_said("plain"), "plain");
     }
+
+    mod fuzz {
+        use super::super::*;
+        use crate::simulation::fuzz;
+        use proptest::prelude::*;
+
+        fn pct(s: &str) -> String {
+            s.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(192))]
+
+            /// Nothing that arrives in the reporting mailbox can stop the monitor.
+            #[test]
+            fn no_message_panics_the_parser(raw in fuzz::email()) {
+                let _ = tokens_in_message(&raw);
+            }
+
+            /// A forwarded exercise link is found whatever wrapped, encoded and nested it.
+            #[test]
+            fn a_forwarded_link_is_found_whatever_the_wrapping(
+                wrap in 0..4usize,
+                encoding in 0..3usize,
+                nesting in 0..3usize,
+                before in "[a-zA-Z ,.]{0,200}",
+                after in "[a-zA-Z ,.]{0,200}",
+                lf in any::<bool>(),
+            ) {
+                let token = RecipientToken::generate();
+                let link = format!("https://updates.example.org/c/{}", token.as_str());
+                let (ctype, shown) = match wrap {
+                    0 => ("text/plain", link.clone()),
+                    1 => ("text/html", format!("<p><a href=\"{link}\">Open</a></p>")),
+                    2 => ("text/html", format!("<a href=\"{}\">x</a>", link.replace('/', "&#x2f;"))),
+                    _ => ("text/plain", format!("https://eur01.safelinks.protection.outlook.com/?url={}&amp;data=05", pct(&link))),
+                };
+                let body = format!("{before}\n{shown}\n{after}");
+                let (cte, encoded) = match encoding {
+                    0 => ("7bit", body),
+                    1 => ("quoted-printable", fuzz::qp(&body)),
+                    _ => ("base64", fuzz::base64_lines(&body)),
+                };
+                let leaf = format!("Content-Type: {ctype}; charset=utf-8\r\nContent-Transfer-Encoding: {cte}\r\n\r\n{encoded}\r\n");
+                let inner = match nesting {
+                    0 => leaf,
+                    1 => format!("Content-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nSee below.\r\n--zz\r\n{leaf}--zz--\r\n"),
+                    _ => format!("Content-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n--zz\r\nContent-Type: text/plain\r\n\r\nForwarded as an attachment.\r\n--zz\r\nContent-Type: message/rfc822\r\n\r\nFrom: NHSmail <it@nhs-mail.example>\r\nSubject: Password expiry\r\nMIME-Version: 1.0\r\n{leaf}--zz--\r\n"),
+                };
+                let mut raw = format!("From: Alice <alice@practice.example>\r\nTo: reports@practice.example\r\nSubject: FW: Password expiry\r\nMIME-Version: 1.0\r\n{inner}");
+                if lf {
+                    raw = raw.replace("\r\n", "\n");
+                }
+                let found = tokens_in_message(raw.as_bytes());
+                prop_assert!(found.contains(&token), "not found in: {}", raw);
+            }
+        }
+    }
 }

@@ -1,8 +1,21 @@
 //! Sends simulated emails: claims due recipients in batches, renders each
 //! email once, sends several at a time over pooled SMTP connections, and
-//! records the outcome in one transaction per batch. Work per email does not
-//! grow with the size of the campaign (GoPhish reloads the whole campaign per
-//! email).
+//! records each outcome within milliseconds (many to a transaction). Work per
+//! email does not grow with the size of the campaign (GoPhish reloads the
+//! whole campaign per email).
+//!
+//! What survives a crash (kill -9, power cut of the app server):
+//! - every recipient is sent at least one email: a claim is a lease
+//!   (`[simulation] send_lease_seconds`, renewed while the batch is worked
+//!   on), so emails claimed by a process that died are sent by the next one
+//!   once the lease runs out;
+//! - a recipient gets a second copy only if the mail server had accepted
+//!   their email and the process died before that was committed. A slot for
+//!   an email is freed only after its outcome is committed, so at most
+//!   [`IN_FLIGHT`] recipients (the emails being handed over at that moment)
+//!   can receive a duplicate, and it carries the same Message-ID. No sender
+//!   can do better: the mail server's "250 accepted" and our commit cannot be
+//!   one atomic step.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,8 +45,7 @@ pub fn simulation_header(name: &str, value: &str) -> anyhow::Result<HeaderValue>
 
 /// How many recipients one step claims, and how many emails are in flight at once.
 pub const BATCH: i64 = 500;
-const IN_FLIGHT: usize = 32;
-const LEASE_SECS: i64 = 300;
+pub const IN_FLIGHT: usize = 32;
 const MAX_ATTEMPTS: i64 = 8;
 
 struct Claimed {
@@ -83,6 +95,10 @@ impl Sender {
         Ok(t)
     }
 
+    fn lease(&self) -> i64 {
+        self.state.settings.simulation.send_lease_seconds
+    }
+
     async fn claim(&self, now: i64) -> Result<Vec<Claimed>, sqlx::Error> {
         // The outer lease check stops two senders taking the same rows.
         const SQL: &str = "UPDATE campaign_recipients SET locked_until = $1, send_attempts = send_attempts + 1 \
@@ -91,7 +107,7 @@ impl Sender {
                            AND c.status IN ('scheduled', 'sending') ORDER BY r.send_at, r.id LIMIT $3) \
               AND (locked_until IS NULL OR locked_until < $2) \
             RETURNING id, campaign_id, token, email, full_name, job_role, send_attempts";
-        let rows: Vec<(i64, i64, String, String, String, String, i64)> = with_db!(&self.state.db, p => sqlx::query_as(SQL).bind(now + LEASE_SECS).bind(now).bind(BATCH).fetch_all(p).await)?;
+        let rows: Vec<(i64, i64, String, String, String, String, i64)> = with_db!(&self.state.db, p => sqlx::query_as(SQL).bind(now + self.lease()).bind(now).bind(BATCH).fetch_all(p).await)?;
         Ok(rows
             .into_iter()
             .map(
@@ -106,6 +122,30 @@ impl Sender {
                 },
             )
             .collect())
+    }
+
+    /// Extends the lease on claimed emails whose outcome is not recorded yet
+    /// (recording clears `locked_until`, and a sent or failed email is no longer queued).
+    async fn renew(&self, ids: &[i64]) -> Result<(), sqlx::Error> {
+        let until = self.state.clock.now() + self.lease();
+        for chunk in ids.chunks(500) {
+            let list = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "UPDATE campaign_recipients SET locked_until = $1 \
+                 WHERE send_status = 'queued' AND locked_until IS NOT NULL AND id IN ({list})"
+            );
+            with_db!(&self.state.db, p => {
+                let mut q = sqlx::query(&sql).bind(until);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.execute(p).await.map(|_| ())
+            })?;
+        }
+        Ok(())
     }
 
     async fn parts(&self, campaign_id: i64) -> anyhow::Result<CampaignParts> {
@@ -209,11 +249,37 @@ impl Sender {
                 slot.insert(Arc::new(self.parts(r.campaign_id).await?));
             }
         }
+        // While the batch is worked on, its lease is renewed, so a short lease
+        // is safe: only a process that has stopped lets its claims lapse.
+        let renewer = {
+            let this = self.clone();
+            let ids: Vec<i64> = claimed.iter().map(|r| r.id).collect();
+            let every = Duration::from_secs((self.lease() / 3).max(1) as u64);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    if let Err(e) = this.renew(&ids).await {
+                        tracing::warn!(error = ?e, "renewing the claim on emails being sent failed");
+                    }
+                }
+            })
+        };
+        let result = self.send_batch(claimed, parts).await;
+        renewer.abort();
+        result
+    }
+
+    async fn send_batch(
+        self: &Arc<Self>,
+        claimed: Vec<Claimed>,
+        parts: HashMap<i64, Arc<CampaignParts>>,
+    ) -> anyhow::Result<usize> {
         // Outcomes are committed as they arrive, many to a transaction, so an
-        // accepted email is marked sent within milliseconds: a crash re-sends
-        // at most the few messages in that window, not the whole batch.
-        let (done_tx, mut done_rx) =
-            tokio::sync::mpsc::unbounded_channel::<(i64, i64, i64, Outcome)>();
+        // accepted email is marked sent within milliseconds. Each email keeps
+        // its sending slot until its outcome is committed: at any moment at
+        // most IN_FLIGHT emails can have reached the mail server unrecorded.
+        type Done = (i64, i64, i64, Outcome, tokio::sync::oneshot::Sender<()>);
+        let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Done>();
         let recorder = {
             let this = self.clone();
             tokio::spawn(async move {
@@ -224,7 +290,16 @@ impl Sender {
                         group.push(more);
                     }
                     recorded += group.len();
-                    this.record(group).await?;
+                    let (outcomes, acks): (Vec<_>, Vec<_>) = group
+                        .into_iter()
+                        .map(|(id, cid, attempts, outcome, ack)| {
+                            ((id, cid, attempts, outcome), ack)
+                        })
+                        .unzip();
+                    this.record(outcomes).await?;
+                    for ack in acks {
+                        let _ = ack.send(());
+                    }
                 }
                 Ok::<usize, sqlx::Error>(recorded)
             })
@@ -255,7 +330,13 @@ impl Sender {
                         }
                     },
                 };
-                let _ = done_tx.send((r.id, r.campaign_id, r.attempts, outcome));
+                let (ack, committed) = tokio::sync::oneshot::channel();
+                if done_tx
+                    .send((r.id, r.campaign_id, r.attempts, outcome, ack))
+                    .is_ok()
+                {
+                    let _ = committed.await;
+                }
             });
         }
         drop(done_tx);

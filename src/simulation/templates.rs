@@ -155,7 +155,12 @@ pub async fn find_in_practice(
     Ok(row.map(template))
 }
 
-async fn insert(db: &Db, practice_id: i64, t: &SimTemplate, now: i64) -> Result<i64, AppError> {
+pub(crate) async fn insert(
+    db: &Db,
+    practice_id: i64,
+    t: &SimTemplate,
+    now: i64,
+) -> Result<i64, AppError> {
     let flags = serde_json::to_string(&t.red_flags).map_err(anyhow::Error::from)?;
     let (id,): (i64,) = with_db!(db, p => sqlx::query_as(
         "INSERT INTO sim_templates (practice_id, name, library_id, from_name, from_address, subject, html, text_body, landing, training_module, \
@@ -570,11 +575,42 @@ pub async fn preview(
         .into_response())
 }
 
+/// Stands for a brace of an imported email while template markers are added around it.
+pub(crate) const BRACE: char = '\u{1}';
+
+/// Writes each set-aside brace back so the template shows it as text: as a
+/// plain `{` where the template language cannot read it as the start of a
+/// marker, and as `{{ "{" }}` where the next character would make it one
+/// (`{`, `%` or `#`, including the start of a marker added beside it).
+pub(crate) fn braces_as_text(s: &str) -> String {
+    let mut out: Vec<char> = Vec::with_capacity(s.len());
+    for c in s.chars().rev() {
+        if c == BRACE {
+            if matches!(out.last(), Some('{' | '%' | '#')) {
+                out.extend(r#"{{ "{" }}"#.chars().rev());
+            } else {
+                out.push('{');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out.into_iter().rev().collect()
+}
+
 /// Turns a pasted raw email (.eml / MIME source) into a template: sender,
 /// subject and bodies kept, every web link pointed at the tracked link, the
 /// open pixel and a report footer added. Braces in the original are kept as
 /// text, so nothing in a real email is run as template code.
 pub fn from_raw_email(raw: &[u8]) -> Option<TemplateForm> {
+    // Whatever is pasted, a failure inside the MIME parser (it has debug
+    // assertions that odd structures trip) means "not an email", not a crash.
+    std::panic::catch_unwind(|| import_raw_email(raw))
+        .ok()
+        .flatten()
+}
+
+fn import_raw_email(raw: &[u8]) -> Option<TemplateForm> {
     let msg = mail_parser::MessageParser::default().parse(raw)?;
     let (from_name, from_address) = msg
         .from()
@@ -601,16 +637,10 @@ pub fn from_raw_email(raw: &[u8]) -> Option<TemplateForm> {
     let url = regex_lite::Regex::new(r#"https?://[^\s"'<>)]+"#).expect("valid pattern");
     let href = regex_lite::Regex::new(r#"(?i)href\s*=\s*(["'])\s*https?://[^"']*(["'])"#)
         .expect("valid pattern");
-    let protect = |s: &str| {
-        s.replace("{{", "\u{1}A")
-            .replace("{%", "\u{1}B")
-            .replace("{#", "\u{1}C")
-    };
-    let restore = |s: String| {
-        s.replace("\u{1}A", "{{ \"{{\" }}")
-            .replace("\u{1}B", "{{ \"{%\" }}")
-            .replace("\u{1}C", "{{ \"{#\" }}")
-    };
+    // Every brace of the original is set aside while links and the footer
+    // are added, then written back as text (see `braces_as_text`).
+    let protect = |s: &str| s.replace(BRACE, "").replace('{', &BRACE.to_string());
+    let restore = |s: String| braces_as_text(&s);
     let mut html = href
         .replace_all(&protect(&html), "href=\"{{ link }}\"")
         .into_owned();
@@ -629,7 +659,7 @@ pub fn from_raw_email(raw: &[u8]) -> Option<TemplateForm> {
         } else {
             format!("Imported: {subject}")
         },
-        from_name: protect(&from_name).replace('\u{1}', ""),
+        from_name: restore(protect(&from_name)),
         from_address,
         subject: restore(protect(&subject)),
         html: restore(html),
@@ -681,5 +711,78 @@ pub async fn import(
             raw: form.raw,
             error: Some("That does not look like an email's source. In Outlook use File → Save As (.eml) or View source, and paste all of it.".into()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulation::fuzz;
+    use proptest::prelude::*;
+
+    fn content(f: &TemplateForm) -> Content {
+        Content {
+            from_name: f.from_name.clone(),
+            from_address: f.from_address.clone(),
+            subject: f.subject.clone(),
+            html: f.html.clone(),
+            text: f.text.clone(),
+        }
+    }
+
+    #[test]
+    fn braces_next_to_the_added_parts_stay_text() {
+        for body in ["{", "x{", "{{", "{%", "{#", "{ {{ }}", "a{\r\n"] {
+            for ctype in ["text/html", "text/plain"] {
+                let raw = format!(
+                    "From: A <a@b.example>\r\nSubject: S{body}\r\nContent-Type: {ctype}\r\n\r\n{body}https://evil.example/x {body}"
+                );
+                let f = from_raw_email(raw.as_bytes()).unwrap();
+                let r = render::render(&content(&f), &Vars::sample("X"));
+                assert!(
+                    r.is_ok(),
+                    "{body:?} as {ctype}: {r:?}\n{}\n{}",
+                    f.html,
+                    f.text
+                );
+            }
+        }
+    }
+
+    /// Found by `any_email_imports_to_a_template_that_renders`: a digest with a
+    /// uuencoded part and a boundary of "--" trips an assertion inside mail-parser.
+    #[test]
+    fn a_tangled_digest_is_refused_or_imported_not_a_crash() {
+        let raw = b"MIME-Version: 1.0\r\nContent-Type: multipart/digest; boundary=\"--\"\r\n\r\n\r\n----\r\n\
+            Content-Transfer-Encoding: x-uuencode\r\n\r\n{{\r\n----\r\nContent-Type: message/rfc822\r\n\r\n\
+            From: Original Sender <orig@example.org>\r\nSubject: Original\r\nContent-Type: text/plain; charset=utf-8\r\n\
+            Content-Transfer-Encoding: 7bit\r\n\r\n\r\n------\r\n";
+        if let Some(f) = from_raw_email(raw) {
+            assert!(render::render(&content(&f), &Vars::sample("X")).is_ok());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(192))]
+
+        /// Any pasted email either is refused or becomes a template that
+        /// renders: nothing in it is run as template code.
+        #[test]
+        fn any_email_imports_to_a_template_that_renders(raw in fuzz::email()) {
+            if let Some(f) = from_raw_email(&raw) {
+                let r = render::render(&content(&f), &Vars::sample("Riverside Surgery"));
+                prop_assert!(r.is_ok(), "{:?}\nhtml: {}\ntext: {}", r.err(), f.html, f.text);
+            }
+        }
+
+        /// Braces and markers in an imported email come out exactly as they went in.
+        #[test]
+        fn imported_braces_render_as_themselves(body in "[a-zA-Z{}%# -]{1,60}") {
+            let raw = format!("From: A <a@b.example>\r\nSubject: {body}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n");
+            let f = from_raw_email(raw.as_bytes()).unwrap();
+            let r = render::render(&content(&f), &Vars::sample("X")).unwrap();
+            prop_assert_eq!(r.subject.trim(), body.trim());
+            prop_assert!(r.text.starts_with(body.trim_end()), "{:?} from {:?}", r.text, f.text);
+        }
     }
 }

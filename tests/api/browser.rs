@@ -308,6 +308,13 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
     wait_for_text(&c, "Reporting comes first").await;
     assert_accessible(&c, "exercise results").await;
 
+    c.goto(&app.url("/simulation/api")).await.unwrap();
+    assert_accessible(&c, "GoPhish API page").await;
+    fill(&c, "name", "Reporting script").await;
+    submit(&c, "form[action='/simulation/api/keys'] button").await;
+    wait_for_text(&c, "shown only this once").await;
+    assert_accessible(&c, "GoPhish API page with a new key").await;
+
     safetynet::simulation::sender::Sender::new(app.state.clone())
         .run_once()
         .await

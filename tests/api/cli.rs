@@ -190,6 +190,7 @@ fn the_demo_creates_riverside_surgery_once_and_prints_how_to_sign_in() {
     );
     assert!(first.contains("priya.shah@riverside-surgery.example"));
     assert!(first.contains("password:"));
+    assert!(first.contains("API key:  snk_"), "{first}");
     let second = demo_once(dir.path());
     assert!(
         second.contains("Riverside Surgery (already set up)"),

@@ -436,7 +436,7 @@ pub fn location(r: &reqwest::Response) -> String {
 static PYTHON: OnceLock<PathBuf> = OnceLock::new();
 
 /// A Python with aiosmtpd: the one `.ci/run` made, or one made here on first use.
-fn python() -> &'static Path {
+pub fn python() -> &'static Path {
     PYTHON.get_or_init(|| {
         if let Ok(p) = std::env::var("SAFETYNET_TEST_PYTHON") {
             return PathBuf::from(p);
@@ -453,6 +453,53 @@ fn python() -> &'static Path {
         }
         py
     })
+}
+
+/// The PyPI `gophish` client and what it needs, pinned as in `.ci/run`
+/// (installed without its own, long-outdated pins).
+pub const GOPHISH_CLIENT: &str = "gophish==0.5.1";
+pub const GOPHISH_CLIENT_DEPS: [&str; 7] = [
+    "requests==2.32.3",
+    "python-dateutil==2.9.0.post0",
+    "six==1.17.0",
+    "urllib3==2.8.0",
+    "idna==3.20",
+    "certifi==2026.10.18",
+    "charset-normalizer==3.5.2",
+];
+
+/// A Python with the `gophish` client: `.ci/run`'s, or installed into it on first use.
+pub fn python_with_gophish() -> &'static Path {
+    static READY: Once = Once::new();
+    let py = python();
+    READY.call_once(|| {
+        let has = || {
+            Command::new(py)
+                .args(["-c", "import gophish, dateutil, requests"])
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !has() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "installing the gophish Python client for the API tests"
+            );
+            let ok = Command::new(py)
+                .args(["-m", "pip", "install", "-q", "--no-deps", GOPHISH_CLIENT])
+                .status()
+                .is_ok_and(|s| s.success())
+                && Command::new(py)
+                    .args(["-m", "pip", "install", "-q"])
+                    .args(GOPHISH_CLIENT_DEPS)
+                    .status()
+                    .is_ok_and(|s| s.success());
+            assert!(
+                ok && has(),
+                "the GoPhish API tests need the gophish Python client: run `bash .ci/run`"
+            );
+        }
+    });
+    py
 }
 
 pub struct SmtpSink {

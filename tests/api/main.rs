@@ -7,6 +7,8 @@ mod helpers;
 mod accounts;
 mod browser;
 mod cli;
+mod crash_safety;
+mod gophish;
 mod import;
 mod outbox;
 mod people;

@@ -98,6 +98,19 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         "INSERT INTO exercises (practice_id, scenario, title, run_on, facilitator, status, notes, created_at) \
          VALUES ($1, 'lost-laptop', 'B exercise', '2026-01-01', 'B', 'planned', '[]', 0) RETURNING id")
         .bind(b.id).fetch_one(p).await).unwrap();
+    let (group_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO sim_groups (practice_id, name, modified_at) VALUES ($1, 'B group', 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    let (page_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO landing_pages (practice_id, name, landing, html, redirect_url, modified_at) VALUES ($1, 'B page', 'teachable', '', '', 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    safetynet::simulation::gophish::keys::create_key(&app.db, b.id, b.manager_user_id, "B key", 0)
+        .await
+        .unwrap();
+    let (key_id,): (i64,) =
+        with_db!(&app.db, p => sqlx::query_as("SELECT id FROM api_keys WHERE practice_id = $1")
+        .bind(b.id).fetch_one(p).await)
+        .unwrap();
     HashMap::from([
         ("asset_id", asset_id.to_string()),
         ("asset_import_id", asset_import_id.to_string()),
@@ -111,6 +124,9 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         ("attempt_id", attempt_id.to_string()),
         ("completion_id", completion_id.to_string()),
         ("year", "2026".to_string()),
+        ("group_id", group_id.to_string()),
+        ("page_id", page_id.to_string()),
+        ("key_id", key_id.to_string()),
         ("staff_id", bob.staff_id.to_string()),
         ("department_id", bob.department_id.to_string()),
         ("import_id", import_id.to_string()),
@@ -140,9 +156,41 @@ storage_test!(
             .await;
         app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
             .await;
+        let key_a = safetynet::simulation::gophish::keys::create_key(
+            &app.db,
+            a.id,
+            a.manager_user_id,
+            "A key",
+            0,
+        )
+        .await
+        .unwrap();
         let mut checked = 0;
+        let mut checked_api = 0;
         for r in route_table() {
             if !r.path.contains('{') || r.access == Access::Public {
+                continue;
+            }
+            if r.access == Access::ApiKey {
+                // A script with practice A's key: B's ids do not exist.
+                let path = fill(r.path, &ids);
+                let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
+                let resp = app
+                    .client
+                    .request(method, app.url(&path))
+                    .bearer_auth(&key_a)
+                    .json(&serde_json::json!({"name": "Hijacked", "targets": [{"email": "bob.otherpractice@practiceb.example"}], "html": "x", "subject": "x", "host": "h:25", "from_address": "a@b.example"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    resp.status(),
+                    404,
+                    "{} {} with practice A's API key",
+                    r.method,
+                    path
+                );
+                checked_api += 1;
                 continue;
             }
             let path = fill(r.path, &ids);
@@ -171,6 +219,28 @@ storage_test!(
             checked += 1;
         }
         assert!(checked >= 10, "walked {checked} routes with ids");
+        assert!(
+            checked_api >= 10,
+            "walked {checked_api} API routes with ids"
+        );
+        for table in [
+            "sim_groups",
+            "landing_pages",
+            "sim_templates",
+            "sending_profiles",
+        ] {
+            assert_eq!(
+                app.count(
+                    &format!(
+                        "SELECT COUNT(*) FROM {table} WHERE practice_id = $1 AND name = 'Hijacked'"
+                    ),
+                    b.id
+                )
+                .await,
+                0,
+                "{table}"
+            );
+        }
         // Nothing of B's changed.
         assert_eq!(
             app.count(
@@ -212,9 +282,37 @@ storage_test!(
             &[("email", &b.manager_email), ("password", "wrong")],
         )
         .await;
+        with_db!(&app.db, p => sqlx::query("INSERT INTO sim_groups (practice_id, name, modified_at) VALUES ($1, 'Zebedee group', 0)")
+            .bind(b.id).execute(p).await.map(|_| ())).unwrap();
         app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
             .await;
+        let key_a = safetynet::simulation::gophish::keys::create_key(
+            &app.db,
+            a.id,
+            a.manager_user_id,
+            "A key",
+            0,
+        )
+        .await
+        .unwrap();
         for r in route_table() {
+            if r.method == "GET" && !r.path.contains('{') && r.access == Access::ApiKey {
+                let resp = app
+                    .client
+                    .get(app.url(r.path))
+                    .bearer_auth(&key_a)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200, "{}", r.path);
+                let body = resp.text().await.unwrap();
+                assert!(
+                    !body.contains("Zebedee"),
+                    "{} shows practice B's data",
+                    r.path
+                );
+                continue;
+            }
             if r.method != "GET"
                 || r.path.contains('{')
                 || !matches!(
@@ -244,6 +342,20 @@ storage_test!(
                 continue;
             }
             let path = fill(r.path, &ids);
+            if r.access == Access::ApiKey {
+                let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
+                for key in [None, Some("snk_notarealkey"), Some("")] {
+                    let mut req = app.client.request(method.clone(), app.url(&path));
+                    if let Some(k) = key {
+                        req = req.bearer_auth(k);
+                    }
+                    let resp = req.send().await.unwrap();
+                    assert_eq!(resp.status(), 401, "{} {} with key {key:?}", r.method, path);
+                    let body: serde_json::Value = resp.json().await.unwrap();
+                    assert_eq!(body["success"], false);
+                }
+                continue;
+            }
             let resp = match r.method {
                 "GET" => app.get(&path).await,
                 _ => app.post(&path, &[]).await,
@@ -288,6 +400,9 @@ storage_test!(
             ("attempt_id", "1".to_string()),
             ("completion_id", "1".to_string()),
             ("year", "2026".to_string()),
+            ("group_id", "1".to_string()),
+            ("page_id", "1".to_string()),
+            ("key_id", "1".to_string()),
             ("staff_id", colleague.staff_id.to_string()),
             ("department_id", colleague.department_id.to_string()),
             ("import_id", "1".to_string()),

@@ -5,7 +5,7 @@ Usage:
     python smtp_sink.py --dir DIR [--port 0]
                         [--starttls-cert CERT --starttls-key KEY] [--require-starttls]
                         [--auth-user U --auth-pass P]
-                        [--reply-code 451]
+                        [--reply-code 451] [--delay-ms 200]
                         [--exit-on-stdin-eof] [--verbose]
 
 When it is listening, it prints exactly one line, `PORT <n>`, to stdout and flushes. Nothing
@@ -20,6 +20,8 @@ partial file. `N.rcpt` is renamed into place before `N.eml`, so when `N.eml` exi
 exists too.
 
 --reply-code CODE   answer every DATA with CODE (4xx or 5xx) and store nothing (for retry tests).
+--delay-ms MS       wait this long after each DATA before storing and answering it (a slow
+                    mail server; other connections carry on meanwhile).
 --auth-user/--auth-pass
                     require AUTH PLAIN or AUTH LOGIN with these credentials. Plain-text AUTH is
                     allowed without TLS, because this is a loopback test server.
@@ -56,9 +58,10 @@ def _atomic_write(directory: str, name: str, data: bytes) -> None:
 
 
 class SinkHandler:
-    def __init__(self, directory: str, reply_code: int | None, verbose: bool):
+    def __init__(self, directory: str, reply_code: int | None, verbose: bool, delay_ms: int = 0):
         self.directory = directory
         self.reply_code = reply_code
+        self.delay_ms = delay_ms
         self.verbose = verbose
         existing = [
             int(m.group(1)) for m in (_SEQ_FILE.match(n) for n in os.listdir(directory)) if m
@@ -67,6 +70,8 @@ class SinkHandler:
         self.rejected = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay_ms:
+            await asyncio.sleep(self.delay_ms / 1000)
         if self.reply_code is not None:
             self.rejected += 1
             if self.verbose:
@@ -114,6 +119,8 @@ def _parse_args(argv):
     p.add_argument("--auth-pass")
     p.add_argument("--reply-code", type=int,
                    help="answer every DATA with this 4xx/5xx code and store nothing")
+    p.add_argument("--delay-ms", type=int, default=0,
+                   help="wait this many milliseconds before answering each DATA")
     p.add_argument("--exit-on-stdin-eof", action="store_true")
     p.add_argument("--verbose", action="store_true", help="log to stderr")
     args = p.parse_args(argv)
@@ -130,7 +137,7 @@ def _parse_args(argv):
 
 async def _serve(args) -> None:
     os.makedirs(args.dir, exist_ok=True)
-    handler = SinkHandler(args.dir, args.reply_code, args.verbose)
+    handler = SinkHandler(args.dir, args.reply_code, args.verbose, args.delay_ms)
 
     tls_context = None
     if args.starttls_cert:

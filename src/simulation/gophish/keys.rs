@@ -1,0 +1,289 @@
+//! API keys for the GoPhish-compatible API, and the page where a practice
+//! manager makes and revokes them and imports GoPhish JSON.
+//!
+//! A key is 160 random bits, shown once when it is made; only its SHA-256
+//! hash is stored (a key is not a password a person chose, so a fast hash is
+//! enough: guessing one is hopeless). A key acts as the manager who made it,
+//! only while that person is still an active manager of the practice.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use rand::Rng;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::api;
+use crate::app::AppState;
+use crate::auth::audit::{self, Action, Actor};
+use crate::auth::session::Stage;
+use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
+use crate::db::Db;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::with_db;
+
+const PREFIX: &str = "snk_";
+
+fn hash(key: &str) -> String {
+    hex::encode(Sha256::digest(key.as_bytes()))
+}
+
+/// Makes a key for a practice manager; returns the key itself (shown once).
+pub async fn create_key(
+    db: &Db,
+    practice_id: i64,
+    user_id: i64,
+    name: &str,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut rng = rand::rngs::OsRng;
+    let body: String = (0..32)
+        .map(|_| ALPHABET[rng.gen_range(0..32)] as char)
+        .collect();
+    let key = format!("{PREFIX}{body}");
+    let hint = format!("{}…", &key[..PREFIX.len() + 6]);
+    with_db!(db, p => sqlx::query(
+        "INSERT INTO api_keys (practice_id, user_id, name, key_hash, key_hint, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(practice_id).bind(user_id).bind(name).bind(hash(&key)).bind(&hint).bind(now)
+        .execute(p).await.map(|_| ()))?;
+    Ok(key)
+}
+
+/// The practice scope a key gives, if it is a live key of an active manager.
+pub async fn authenticate(
+    db: &Db,
+    key: &str,
+    now: i64,
+) -> Result<Option<(i64, PracticeScope)>, sqlx::Error> {
+    if !key.starts_with(PREFIX) || key.len() > 100 {
+        return Ok(None);
+    }
+    type Row = (i64, i64, i64, String, String, Option<i64>, Option<i64>);
+    let row: Option<Row> = with_db!(db, p => sqlx::query_as(
+        "SELECT k.id, k.practice_id, u.id, u.email, u.full_name, u.staff_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.active AND u.role = 'manager' AND u.practice_id = k.practice_id")
+        .bind(hash(key)).fetch_optional(p).await)?;
+    let Some((key_id, practice_id, user_id, email, full_name, staff_id, last_used)) = row else {
+        return Ok(None);
+    };
+    if last_used.is_none_or(|t| now - t >= 60) {
+        with_db!(db, p => sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
+            .bind(now).bind(key_id).execute(p).await.map(|_| ()))?;
+    }
+    let user = SessionUser {
+        user_id,
+        email,
+        full_name,
+        role: Role::Manager,
+        practice_id: Some(practice_id),
+        staff_id,
+        mfa_enabled: true,
+        stage: Stage::Full,
+        session_hash: String::new(),
+    };
+    Ok(Some((key_id, PracticeScope::for_system(practice_id, user))))
+}
+
+pub struct KeyRow {
+    pub id: i64,
+    pub name: String,
+    pub hint: String,
+    pub owner: String,
+    pub created: String,
+    pub last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "simulation/api.html")]
+struct ApiPage {
+    page: Page,
+    base_url: String,
+    keys: Vec<KeyRow>,
+    new_key: Option<String>,
+    key_name: String,
+    json: String,
+    errors: FieldErrors,
+}
+
+async fn keys(db: &Db, scope: &PracticeScope) -> Result<Vec<KeyRow>, sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = with_db!(db, p => sqlx::query_as(
+        "SELECT k.id, k.name, k.key_hint, u.full_name, k.created_at, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id \
+         WHERE k.practice_id = $1 AND k.revoked_at IS NULL ORDER BY k.id")
+        .bind(scope.practice_id()).fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, hint, owner, created, last)| KeyRow {
+            id,
+            name,
+            hint,
+            owner,
+            created: crate::ukclock::format(created),
+            last_used: last
+                .map(crate::ukclock::format)
+                .unwrap_or_else(|| "Never".into()),
+        })
+        .collect())
+}
+
+async fn show(
+    state: &AppState,
+    scope: &ManagerScope,
+    new_key: Option<String>,
+    key_name: String,
+    json: String,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> Result<Html<String>, AppError> {
+    render(ApiPage {
+        page: Page::for_user("GoPhish-compatible API", &scope.user).with_notice(notice),
+        base_url: format!("{}/", state.public_url()),
+        keys: keys(&state.db, scope).await?,
+        new_key,
+        key_name,
+        json,
+        errors,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Notice {
+    imported: Option<String>,
+    revoked: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Query(q): Query<Notice>,
+) -> Result<Html<String>, AppError> {
+    let notice = match (q.imported, q.revoked) {
+        (Some(what), _) => Some(format!("Imported from GoPhish: {what}.")),
+        (_, Some(_)) => {
+            Some("The key was revoked: scripts using it are refused from now on.".into())
+        }
+        _ => None,
+    };
+    show(
+        &state,
+        &scope,
+        None,
+        String::new(),
+        String::new(),
+        FieldErrors::default(),
+        notice,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct KeyForm {
+    name: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    ValidForm(form): ValidForm<KeyForm>,
+) -> Result<Response, AppError> {
+    let name = form.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > 80 {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "name",
+            "Give the key a name that says what uses it, like \"Quarterly report script\"",
+        );
+        return Ok(
+            show(&state, &scope, None, form.name, String::new(), errors, None)
+                .await?
+                .into_response(),
+        );
+    }
+    let now = state.clock.now();
+    let key = create_key(
+        &state.db,
+        scope.practice_id(),
+        scope.user.user_id,
+        &name,
+        now,
+    )
+    .await?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::ApiKeyChanged,
+        &format!("created API key \"{name}\""),
+        now,
+    )
+    .await?;
+    Ok(show(
+        &state,
+        &scope,
+        Some(key),
+        String::new(),
+        String::new(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?
+    .into_response())
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    Path(key_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    let name: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as(
+        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND practice_id = $3 AND revoked_at IS NULL RETURNING name")
+        .bind(now).bind(key_id).bind(scope.practice_id()).fetch_optional(p).await)?;
+    let (name,) = name.ok_or(AppError::NotFound)?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::ApiKeyChanged,
+        &format!("revoked API key \"{name}\""),
+        now,
+    )
+    .await?;
+    Ok(Redirect::to("/simulation/api?revoked=1").into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ImportForm {
+    json: String,
+}
+
+/// GoPhish JSON, as its API or an export gives it: a template, page or group,
+/// or a list of them. Everything is checked first; nothing is saved unless all of it can be.
+pub async fn import(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    ValidForm(form): ValidForm<ImportForm>,
+) -> Result<Response, AppError> {
+    match api::import_json(&state, &scope, &ip, &form.json).await {
+        Ok(summary) => Ok(Redirect::to(&format!(
+            "/simulation/api?imported={}",
+            url::form_urlencoded::byte_serialize(summary.as_bytes()).collect::<String>()
+        ))
+        .into_response()),
+        Err(message) => {
+            let mut errors = FieldErrors::default();
+            errors.add("json", message);
+            Ok(
+                show(&state, &scope, None, String::new(), form.json, errors, None)
+                    .await?
+                    .into_response(),
+            )
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! GoPhish compatibility: a subset of GoPhish's REST API (campaigns, groups,
+//! templates, landing pages, sending profiles, campaign summaries and
+//! results) at `/api/…`, so existing GoPhish scripts and the `gophish` Python
+//! client work against Safety Net unchanged, and an import of GoPhish JSON.
+//!
+//! Differences that protect staff, whatever a script asks for:
+//! - a group's targets must be staff of the practice with an address in a
+//!   verified domain; anyone else is refused with a JSON error;
+//! - a landing page chooses one of our landing kinds; its HTML is kept only to
+//!   be shown back and is never served, so nothing typed is ever stored;
+//! - every call is scoped to the practice of the key's owner: another
+//!   practice's ids are "not found".
+//!
+//! Keys are a practice manager's, made and revoked on the "GoPhish API" page
+//! (`keys.rs`), stored as SHA-256 hashes, given as `Authorization: Bearer
+//! <key>` or `?api_key=<key>`. The API takes no cookies, so the CSRF layer's
+//! checks (which pass requests without `Origin`/`Sec-Fetch-Site`, as scripts
+//! send them) are neither needed nor weakened for it.
+
+pub mod api;
+pub mod convert;
+pub mod keys;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::app::{Access, AppState, Routes};
+use crate::auth::PracticeScope;
+
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    let r = r
+        .get("/simulation/api", PracticeManager, keys::page)
+        .post("/simulation/api/keys", PracticeManager, keys::create)
+        .post(
+            "/simulation/api/keys/{key_id}/revoke",
+            PracticeManager,
+            keys::revoke,
+        )
+        .post("/simulation/api/import", PracticeManager, keys::import);
+    // GoPhish clients ask for lists with a trailing slash and single objects without.
+    let r = r
+        .get("/api/campaigns/", ApiKey, api::campaigns)
+        .get("/api/campaigns", ApiKey, api::campaigns)
+        .post("/api/campaigns/", ApiKey, api::create_campaign)
+        .post("/api/campaigns", ApiKey, api::create_campaign)
+        .get("/api/campaigns/summary", ApiKey, api::campaign_summaries)
+        .get("/api/campaigns/{campaign_id}", ApiKey, api::campaign)
+        .get(
+            "/api/campaigns/{campaign_id}/summary",
+            ApiKey,
+            api::campaign_summary,
+        )
+        .get(
+            "/api/campaigns/{campaign_id}/results",
+            ApiKey,
+            api::campaign_results,
+        )
+        .get(
+            "/api/campaigns/{campaign_id}/complete",
+            ApiKey,
+            api::complete_campaign,
+        );
+    let r = r
+        .get("/api/groups/", ApiKey, api::groups)
+        .get("/api/groups", ApiKey, api::groups)
+        .post("/api/groups/", ApiKey, api::create_group)
+        .post("/api/groups", ApiKey, api::create_group)
+        .get("/api/groups/summary", ApiKey, api::group_summaries)
+        .get("/api/groups/{group_id}", ApiKey, api::group)
+        .put("/api/groups/{group_id}", ApiKey, api::update_group)
+        .delete("/api/groups/{group_id}", ApiKey, api::delete_group)
+        .get("/api/groups/{group_id}/summary", ApiKey, api::group_summary);
+    let r = r
+        .get("/api/templates/", ApiKey, api::templates)
+        .get("/api/templates", ApiKey, api::templates)
+        .post("/api/templates/", ApiKey, api::create_template)
+        .post("/api/templates", ApiKey, api::create_template)
+        .get("/api/templates/{template_id}", ApiKey, api::template)
+        .put("/api/templates/{template_id}", ApiKey, api::update_template)
+        .delete("/api/templates/{template_id}", ApiKey, api::delete_template);
+    let r = r
+        .get("/api/pages/", ApiKey, api::pages)
+        .get("/api/pages", ApiKey, api::pages)
+        .post("/api/pages/", ApiKey, api::create_page)
+        .post("/api/pages", ApiKey, api::create_page)
+        .get("/api/pages/{page_id}", ApiKey, api::page)
+        .put("/api/pages/{page_id}", ApiKey, api::update_page)
+        .delete("/api/pages/{page_id}", ApiKey, api::delete_page);
+    r.get("/api/smtp/", ApiKey, api::profiles)
+        .get("/api/smtp", ApiKey, api::profiles)
+        .post("/api/smtp/", ApiKey, api::create_profile)
+        .post("/api/smtp", ApiKey, api::create_profile)
+        .get("/api/smtp/{profile_id}", ApiKey, api::profile)
+        .put("/api/smtp/{profile_id}", ApiKey, api::update_profile)
+        .delete("/api/smtp/{profile_id}", ApiKey, api::delete_profile)
+}
+
+/// An API error as GoPhish words it: `{"message", "success": false, "data": null}`.
+#[derive(Debug)]
+pub enum ApiError {
+    Unauthorized,
+    NotFound(&'static str),
+    Bad(String),
+    Conflict(String),
+    Unexpected(anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Unexpected(e.into())
+    }
+}
+
+impl From<crate::web::AppError> for ApiError {
+    fn from(e: crate::web::AppError) -> Self {
+        match e {
+            crate::web::AppError::NotFound => Self::NotFound("Not found"),
+            crate::web::AppError::BadRequest(m) => Self::Bad(m),
+            other => Self::Unexpected(anyhow::anyhow!("{other}")),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "Invalid API Key".to_string()),
+            Self::NotFound(what) => (StatusCode::NOT_FOUND, what.to_string()),
+            Self::Bad(m) => (StatusCode::BAD_REQUEST, m),
+            Self::Conflict(m) => (StatusCode::CONFLICT, m),
+            Self::Unexpected(e) => {
+                tracing::error!(error = ?e, "API request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong in Safety Net; try again".to_string(),
+                )
+            }
+        };
+        (
+            status,
+            Json(serde_json::json!({"message": message, "success": false, "data": null})),
+        )
+            .into_response()
+    }
+}
+
+/// The practice of the API key's owner, a practice manager. The practice
+/// cannot be chosen by the request: it comes from the key.
+pub struct ApiScope {
+    pub scope: PracticeScope,
+    pub key_id: i64,
+}
+
+impl std::ops::Deref for ApiScope {
+    type Target = PracticeScope;
+    fn deref(&self) -> &PracticeScope {
+        &self.scope
+    }
+}
+
+fn key_from(parts: &Parts) -> Option<String> {
+    if let Some(v) = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, key) = v.trim().split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| key.trim().to_string());
+    }
+    url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "api_key")
+        .map(|(_, v)| v.into_owned())
+}
+
+impl<S> FromRequestParts<S> for ApiScope
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let state = AppState::from_ref(state);
+        let key = key_from(parts).ok_or(ApiError::Unauthorized)?;
+        let (key_id, scope) = keys::authenticate(&state.db, &key, state.clock.now())
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Self { scope, key_id })
+    }
+}
