@@ -34,6 +34,17 @@ pub struct BenchArgs {
     /// Concurrent connections for the tracking load.
     #[arg(long, default_value_t = 256)]
     pub connections: usize,
+    /// Which benchmarks to run: sending, tracking, resilience.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sending,tracking,resilience"
+    )]
+    pub only: Vec<String>,
+    /// PostgreSQL server for the asset-register paging benchmark (a fresh database is made
+    /// and dropped there). Default: SAFETYNET_TEST_POSTGRES_URL, as `bash .ci/run` sets it.
+    #[arg(long, env = "SAFETYNET_TEST_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
 }
 
 struct Sink {
@@ -98,7 +109,7 @@ fn start_sink(args: &BenchArgs) -> anyhow::Result<Sink> {
     })
 }
 
-fn system_user(practice_id: i64) -> SessionUser {
+pub fn system_user(practice_id: i64) -> SessionUser {
     SessionUser {
         user_id: 0,
         email: "bench@bench.example".into(),
@@ -187,7 +198,7 @@ async fn setup(db: &Db, n: usize, sink: &Sink, now: i64) -> anyhow::Result<(Prac
     Ok((scope, id))
 }
 
-async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)> {
+pub async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)> {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let db = Db::connect(&url).await?;
     let mut settings = Settings {
@@ -202,6 +213,10 @@ async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)> {
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let wants = |name: &str| args.only.iter().any(|o| o == name);
+    if !wants("sending") && !wants("tracking") {
+        return crate::resilience::bench::run(&args).await;
+    }
     let sink = start_sink(&args)?;
     println!(
         "Safety Net benchmarks ({} cores, SQLite, SMTP server {}:{})",
@@ -213,7 +228,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     println!();
     println!("Sending (campaign launched now, sender draining the queue):");
-    for &n in &args.sizes {
+    for &n in args.sizes.iter().filter(|_| wants("sending")) {
         let dir = tempfile::tempdir()?;
         let (mut settings, db) = fresh_state(dir.path()).await?;
         settings.sim_public_url = "http://127.0.0.1:9".into();
@@ -236,8 +251,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "Tracking ({} connections, {} s each, mixed opens 50% / clicks 30% / reports 20%):",
         args.connections, args.seconds
     );
-    for n in [10usize, 10_000] {
+    for n in [10usize, 10_000].into_iter().filter(|_| wants("tracking")) {
         tracking(&args, &sink, n).await?;
+    }
+    if wants("resilience") {
+        println!();
+        crate::resilience::bench::run(&args).await?;
     }
     Ok(())
 }

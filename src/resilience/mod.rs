@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod assets;
 pub mod backups;
+pub mod bench;
 pub mod checkin;
 pub mod import;
 pub mod own_backup;

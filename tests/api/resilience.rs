@@ -1244,3 +1244,96 @@ fn the_backup_and_restore_commands_work_from_the_command_line() {
     let (ok, out) = run(&["practice", "list", "--database-url", &new_url]);
     assert!(ok && out.contains("Riverside Surgery"), "{out}");
 }
+
+async fn upload_table(app: &TestApp, text: &str) -> reqwest::Response {
+    let part =
+        reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("support-dates.toml");
+    app.client
+        .post(app.url("/resilience/support-dates"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+}
+
+storage_test!(
+    a_newer_support_dates_table_can_be_loaded_by_the_practice_or_the_operator,
+    |mut app: TestApp| async move {
+        set_now(&app, MONDAY_23_NOV_2026_NOON);
+        let p = manager(&mut app).await;
+        add_asset(
+            &app,
+            &[
+                ("kind", "desktop"),
+                ("name", "PC1"),
+                ("os", "Windows 11 Pro 24H2"),
+                ("encryption", "yes"),
+                ("managed_by", "practice"),
+            ],
+        )
+        .await;
+        assert!(app
+            .get_text("/resilience/assets")
+            .await
+            .contains("Support date not known"));
+
+        let newer = "updated = \"2026-11-20\"\n\n[[products]]\nname = \"Windows 11 24H2\"\nkind = \"os\"\nmatch = [\"windows 11\", \"24h2\"]\nends = \"2026-12-01\"\nsource = \"https://learn.microsoft.com/lifecycle/products/windows-11-home-and-pro\"\n";
+        let r = upload_table(&app, newer).await;
+        assert_eq!(location(&r), "/resilience/support-dates?done=loaded");
+        let page = app.get_text("/resilience/support-dates").await;
+        assert!(
+            page.contains("Loaded by your practice from support-dates.toml")
+                && page.contains("Last checked 20 November 2026"),
+            "{page}"
+        );
+        let list = app.get_text("/resilience/assets").await;
+        assert!(
+            list.contains("Support ending soon")
+                && list.contains("Security updates end 1 December 2026 (in 8 days)"),
+            "{list}"
+        );
+
+        // An older table would never be used, and a broken one is explained.
+        let r = upload_table(&app, &newer.replace("2026-11-20", "2026-01-01")).await;
+        assert!(crate::helpers::unescape(&r.text().await.unwrap())
+            .contains("before the one already in use"));
+        let r = upload_table(
+            &app,
+            "updated = \"2026-11-21\"\n[[products]]\nname = \"X\"\nkind = \"car\"\n",
+        )
+        .await;
+        assert!(crate::helpers::unescape(&r.text().await.unwrap())
+            .contains("Product 1 (X): kind must be"));
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"resilience.support_dates_loaded".to_string()));
+
+        // An operator's newer table, loaded from the command line, is used by every practice.
+        let file = app.dir.path().join("operator.toml");
+        std::fs::write(
+            &file,
+            newer
+                .replace("2026-11-20", "2026-11-22")
+                .replace("2026-12-01", "2031-10-14"),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_safetynet"))
+            .args(["support-dates", "load"])
+            .arg(&file)
+            .args(["--database-url", &app.db_url])
+            .env_remove("SAFETYNET_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let list = app.get_text("/resilience/assets").await;
+        assert!(
+            list.contains("Security updates until 14 October 2031"),
+            "{list}"
+        );
+    }
+);
