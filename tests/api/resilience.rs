@@ -1337,3 +1337,58 @@ storage_test!(
         );
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_backup_restores_into_postgresql() {
+    if !crate::helpers::postgres_available() {
+        return;
+    }
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let p = manager(&mut app).await;
+    app.staff(&p, "Amelia Hughes", "Clinical", Some(Role::Champion))
+        .await;
+    add_asset(
+        &app,
+        &[
+            ("kind", "laptop"),
+            ("name", "NURSE-LT1"),
+            ("os", "Windows 10 Pro"),
+            ("encryption", "no"),
+            ("managed_by", "icb"),
+            ("last_updated", "01/10/2026"),
+        ],
+    )
+    .await;
+    let file = app.dir.path().join("move.snbackup");
+    let summary = safetynet::resilience::own_backup::backup(&app.db, &file, app.clock.now())
+        .await
+        .unwrap();
+
+    let admin = std::env::var("SAFETYNET_TEST_POSTGRES_URL").unwrap();
+    let name = format!("sn_move_{}", rand::random::<u32>());
+    let a = Db::connect_without_migrating(&admin).await.unwrap();
+    with_db!(&a, pool => sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.map(|_| ())).unwrap();
+    a.close().await;
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    let restored = safetynet::resilience::own_backup::restore(url.as_str(), &file, false)
+        .await
+        .unwrap();
+    assert_eq!(restored.per_table, summary.per_table);
+    let pg = Db::connect(url.as_str()).await.unwrap();
+    // Booleans, NULLs and text arrive as PostgreSQL types.
+    let (enc, active, last, hostname): (String, bool, Option<i64>, Option<String>) = with_db!(&pg, pool => sqlx::query_as(
+        "SELECT encryption, active, last_updated_at, hostname FROM assets WHERE name = 'NURSE-LT1'").fetch_one(pool).await).unwrap();
+    assert_eq!((enc.as_str(), active, hostname), ("no", true, None));
+    assert!(last.is_some());
+    let (champions,): (i64,) = with_db!(&pg, pool => sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'champion' AND active").fetch_one(pool).await).unwrap();
+    assert_eq!(champions, 1);
+    // Safety Net runs on it: the manager signs in and sees the register.
+    let manager_hash: (Option<String>,) = with_db!(&pg, pool => sqlx::query_as("SELECT password_hash FROM users WHERE email = $1").bind(&p.manager_email).fetch_one(pool).await).unwrap();
+    assert!(manager_hash.0.is_some());
+    let new_id = safetynet::people::practices::create_practice(&pg, "Hillside", None, 0)
+        .await
+        .unwrap();
+    assert!(new_id > p.id, "identity sequences follow the restored ids");
+    pg.close().await;
+}
