@@ -34,19 +34,18 @@ pub struct BenchArgs {
     /// Concurrent connections for the tracking load.
     #[arg(long, default_value_t = 256)]
     pub connections: usize,
-    /// Run only these parts: sending, tracking, training (default: all).
-    #[arg(long, value_delimiter = ',')]
+    /// Which benchmarks to run: sending, tracking, resilience, training.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sending,tracking,resilience,training"
+    )]
     pub only: Vec<String>,
-    /// A PostgreSQL server URL (a database on it is created and dropped) for the
-    /// multi-practice training figures; SQLite otherwise.
-    #[arg(long)]
-    pub postgres: Option<String>,
-}
-
-impl BenchArgs {
-    fn wants(&self, part: &str) -> bool {
-        self.only.is_empty() || self.only.iter().any(|p| p == part)
-    }
+    /// PostgreSQL server for the asset-register and training-compliance benchmarks (a fresh
+    /// database is made and dropped there). Default: SAFETYNET_TEST_POSTGRES_URL, as
+    /// `bash .ci/run` sets it; without one the training figures use SQLite.
+    #[arg(long, env = "SAFETYNET_TEST_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
 }
 
 struct Sink {
@@ -111,7 +110,7 @@ fn start_sink(args: &BenchArgs) -> anyhow::Result<Sink> {
     })
 }
 
-fn system_user(practice_id: i64) -> SessionUser {
+pub fn system_user(practice_id: i64) -> SessionUser {
     SessionUser {
         user_id: 0,
         email: "bench@bench.example".into(),
@@ -200,7 +199,7 @@ async fn setup(db: &Db, n: usize, sink: &Sink, now: i64) -> anyhow::Result<(Prac
     Ok((scope, id))
 }
 
-async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)> {
+pub async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)> {
     let url = format!("sqlite://{}", dir.join("bench.db").display());
     let db = Db::connect(&url).await?;
     let mut settings = Settings {
@@ -215,7 +214,25 @@ async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)> {
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let sink = start_sink(&args)?;
+    let wants = |name: &str| args.only.iter().any(|o| o == name);
+    if wants("sending") || wants("tracking") {
+        sending_and_tracking(&args, &wants).await?;
+    }
+    if wants("resilience") {
+        println!();
+        crate::resilience::bench::run(&args).await?;
+    }
+    if wants("training") {
+        crate::training::bench::run(args.postgres_url.as_deref()).await?;
+    }
+    Ok(())
+}
+
+async fn sending_and_tracking(
+    args: &BenchArgs,
+    wants: &dyn Fn(&str) -> bool,
+) -> anyhow::Result<()> {
+    let sink = start_sink(args)?;
     println!(
         "Safety Net benchmarks ({} cores, SQLite, SMTP server {}:{})",
         std::thread::available_parallelism()
@@ -224,11 +241,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         sink.host,
         sink.port
     );
-    println!();
-    if args.wants("sending") {
+    if wants("sending") {
+        println!();
         println!("Sending (campaign launched now, sender draining the queue):");
     }
-    for &n in args.sizes.iter().filter(|_| args.wants("sending")) {
+    for &n in args.sizes.iter().filter(|_| wants("sending")) {
         let dir = tempfile::tempdir()?;
         let (mut settings, db) = fresh_state(dir.path()).await?;
         settings.sim_public_url = "http://127.0.0.1:9".into();
@@ -246,18 +263,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         );
         db.close().await;
     }
-    if args.wants("tracking") {
+    if wants("tracking") {
         println!();
         println!(
             "Tracking ({} connections, {} s each, mixed opens 50% / clicks 30% / reports 20%):",
             args.connections, args.seconds
         );
-        for n in [10usize, 10_000] {
-            tracking(&args, &sink, n).await?;
-        }
     }
-    if args.wants("training") {
-        crate::training::bench::run(args.postgres.as_deref()).await?;
+    for n in [10usize, 10_000].into_iter().filter(|_| wants("tracking")) {
+        tracking(args, &sink, n).await?;
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 pub mod alerts;
 pub mod assets;
 pub mod backups;
+pub mod bench;
 pub mod checkin;
 pub mod exercises;
 pub mod import;

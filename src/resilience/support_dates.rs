@@ -426,15 +426,48 @@ pub async fn refresh(db: &Db, practice_id: i64) -> Result<Arc<SupportTable>, sql
     if rows.is_empty() && !all {
         return Ok(table);
     }
+    // One UPDATE per distinct (operating system, typed date) rather than per
+    // asset: a practice's devices share a handful of operating systems.
+    let mut groups: HashMap<(bool, String, String, String), Vec<i64>> = HashMap::new();
+    for (id, kind, name, os, typed) in &rows {
+        let software = kind == "software";
+        let key_name = if software {
+            name.clone()
+        } else {
+            String::new()
+        };
+        groups
+            .entry((
+                software,
+                key_name,
+                os.clone(),
+                typed.clone().unwrap_or_default(),
+            ))
+            .or_default()
+            .push(*id);
+    }
     with_db!(db, p => {
         let mut tx = p.begin().await?;
-        for (id, kind, name, os, typed) in &rows {
-            let (eol_on, source) = work_out(&table, kind == "software", name, os, typed.as_deref());
-            // Only if nothing changed meanwhile; a newer change stays stale for next time.
-            sqlx::query("UPDATE assets SET eol_on = $1, eol_source = $2, eol_stale = FALSE \
-                         WHERE id = $3 AND practice_id = $4 AND os = $5 AND name = $6 AND COALESCE(supported_until, '') = $7")
-                .bind(eol_on).bind(source).bind(id).bind(practice_id).bind(os).bind(name)
-                .bind(typed.clone().unwrap_or_default()).execute(&mut *tx).await?;
+        for ((software, name, os, typed), ids) in &groups {
+            let (eol_on, source) = work_out(&table, *software, name, os, Some(typed.as_str()).filter(|t| !t.is_empty()));
+            for chunk in ids.chunks(500) {
+                // Only if nothing changed meanwhile; a newer change stays stale for next time.
+                let mut qb = sqlx::QueryBuilder::new("UPDATE assets SET eol_on = ");
+                qb.push_bind(eol_on.clone()).push(", eol_source = ").push_bind(source.clone())
+                    .push(", eol_stale = FALSE WHERE practice_id = ").push_bind(practice_id)
+                    .push(" AND os = ").push_bind(os.clone())
+                    .push(" AND COALESCE(supported_until, '') = ").push_bind(typed.clone());
+                if *software {
+                    qb.push(" AND name = ").push_bind(name.clone());
+                }
+                qb.push(" AND id IN (");
+                let mut list = qb.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                qb.push(")");
+                qb.build().execute(&mut *tx).await?;
+            }
         }
         if all {
             sqlx::query("INSERT INTO resilience_state (practice_id, eol_fingerprint) VALUES ($1, $2) \

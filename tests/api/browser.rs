@@ -509,3 +509,79 @@ async fn a_manager_builds_a_plan_declares_an_incident_and_plans_an_exercise() {
     assert_accessible(&c, "exercise").await;
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resilience_pages_are_accessible() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    let now = app.clock.now();
+    safetynet::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO assets (practice_id, kind, name, hostname, make_model, os, owner, location, encryption, managed_by, last_updated_at, added_by, created_at, updated_at) VALUES \
+         ($1, 'desktop', 'RECEPTION-PC1', 'reception-pc1', 'Dell OptiPlex 7050', 'Windows 10 Pro 22H2', 'Reception', 'Front desk', 'yes', 'icb', $2, 'manager', $2, $2), \
+         ($1, 'laptop', 'NURSE-LT1', NULL, 'HP EliteBook', 'Windows 11 Pro 24H2', 'Nurses', 'Room 3', 'no', 'practice', NULL, 'manager', $2, $2)")
+        .bind(p.id).bind(now - 40 * 86_400).execute(pool).await.map(|_| ())).unwrap();
+    safetynet::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO backups (practice_id, what, category, responsible, destination, frequency_days, restore_every_days, last_backup_on, created_at, updated_at) VALUES \
+         ($1, 'Shared drive (S:)', 'shared_drive', 'practice', 'external_drive', 1, 365, '2026-01-01', 0, 0), \
+         ($1, 'EMIS Web', 'clinical_system', 'supplier', 'supplier', 1, 365, NULL, 0, 0)")
+        .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+    safetynet::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO cyber_alerts (practice_id, reference, title, severity, received_at, applicability, action_owner, created_at, updated_at) \
+         VALUES ($1, 'CC-4567', 'Critical vulnerability in a VPN appliance', 'high', $2, 'not_assessed', 'icb', 0, 0)")
+        .bind(p.id).bind(now - 3600).execute(pool).await.map(|_| ())).unwrap();
+
+    sign_in_manager(&c, &app, &p).await;
+
+    for (path, text, name) in [
+        ("/resilience", "What needs attention", "resilience overview"),
+        ("/resilience/assets", "RECEPTION-PC1", "asset register"),
+        (
+            "/resilience/assets?show=attention",
+            "Needs attention",
+            "asset register needing attention",
+        ),
+        (
+            "/resilience/assets/1",
+            "Updates were installed today",
+            "asset page",
+        ),
+        ("/resilience/backups", "Shared drive (S:)", "backups"),
+        (
+            "/resilience/backups/1",
+            "Record a restore test",
+            "backup page",
+        ),
+        ("/resilience/alerts", "CC-4567", "cyber alerts"),
+        (
+            "/resilience/alerts/1",
+            "We have acknowledged this alert",
+            "cyber alert page",
+        ),
+        (
+            "/resilience/checkin",
+            "Make an enrolment token",
+            "device check-in",
+        ),
+        ("/resilience/support-dates", "Windows 10", "support dates"),
+        (
+            "/resilience/assets/import",
+            "Check the file",
+            "asset import",
+        ),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait_for_text(&c, text).await;
+        assert_accessible(&c, name).await;
+    }
+    // A form with mistakes, as the manager sees it.
+    c.goto(&app.url("/resilience/assets/new")).await.unwrap();
+    assert_accessible(&c, "new asset").await;
+    fill(&c, "supported_until", "31/02/2027").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "new asset with errors").await;
+    c.close().await.unwrap();
+}

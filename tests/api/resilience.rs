@@ -1244,3 +1244,151 @@ fn the_backup_and_restore_commands_work_from_the_command_line() {
     let (ok, out) = run(&["practice", "list", "--database-url", &new_url]);
     assert!(ok && out.contains("Riverside Surgery"), "{out}");
 }
+
+async fn upload_table(app: &TestApp, text: &str) -> reqwest::Response {
+    let part =
+        reqwest::multipart::Part::bytes(text.as_bytes().to_vec()).file_name("support-dates.toml");
+    app.client
+        .post(app.url("/resilience/support-dates"))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+}
+
+storage_test!(
+    a_newer_support_dates_table_can_be_loaded_by_the_practice_or_the_operator,
+    |mut app: TestApp| async move {
+        set_now(&app, MONDAY_23_NOV_2026_NOON);
+        let p = manager(&mut app).await;
+        add_asset(
+            &app,
+            &[
+                ("kind", "desktop"),
+                ("name", "PC1"),
+                ("os", "Windows 11 Pro 26H1"),
+                ("encryption", "yes"),
+                ("managed_by", "practice"),
+            ],
+        )
+        .await;
+        assert!(app
+            .get_text("/resilience/assets")
+            .await
+            .contains("Support date not known"));
+
+        let newer = "updated = \"2026-11-24\"\n\n[[products]]\nname = \"Windows 11 26H1\"\nkind = \"os\"\nmatch = [\"windows 11\", \"26h1\"]\nends = \"2026-12-01\"\nsource = \"https://learn.microsoft.com/lifecycle/products/windows-11-home-and-pro\"\n";
+        let r = upload_table(&app, newer).await;
+        assert_eq!(location(&r), "/resilience/support-dates?done=loaded");
+        let page = app.get_text("/resilience/support-dates").await;
+        assert!(
+            page.contains("Loaded by your practice from support-dates.toml")
+                && page.contains("Last checked 24 November 2026"),
+            "{page}"
+        );
+        let list = app.get_text("/resilience/assets").await;
+        assert!(
+            list.contains("Support ending soon")
+                && list.contains("Security updates end 1 December 2026 (in 8 days)"),
+            "{list}"
+        );
+
+        // An older table would never be used, and a broken one is explained.
+        let r = upload_table(&app, &newer.replace("2026-11-24", "2026-01-01")).await;
+        assert!(crate::helpers::unescape(&r.text().await.unwrap())
+            .contains("before the one already in use"));
+        let r = upload_table(
+            &app,
+            "updated = \"2026-11-25\"\n[[products]]\nname = \"X\"\nkind = \"car\"\n",
+        )
+        .await;
+        assert!(crate::helpers::unescape(&r.text().await.unwrap())
+            .contains("Product 1 (X): kind must be"));
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"resilience.support_dates_loaded".to_string()));
+
+        // An operator's newer table, loaded from the command line, is used by every practice.
+        let file = app.dir.path().join("operator.toml");
+        std::fs::write(
+            &file,
+            newer
+                .replace("2026-11-24", "2026-11-26")
+                .replace("2026-12-01", "2031-10-14"),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_safetynet"))
+            .args(["support-dates", "load"])
+            .arg(&file)
+            .args(["--database-url", &app.db_url])
+            .env_remove("SAFETYNET_DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let list = app.get_text("/resilience/assets").await;
+        assert!(
+            list.contains("Security updates until 14 October 2031"),
+            "{list}"
+        );
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_backup_restores_into_postgresql() {
+    if !crate::helpers::postgres_available() {
+        return;
+    }
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    let p = manager(&mut app).await;
+    app.staff(&p, "Amelia Hughes", "Clinical", Some(Role::Champion))
+        .await;
+    add_asset(
+        &app,
+        &[
+            ("kind", "laptop"),
+            ("name", "NURSE-LT1"),
+            ("os", "Windows 10 Pro"),
+            ("encryption", "no"),
+            ("managed_by", "icb"),
+            ("last_updated", "01/10/2026"),
+        ],
+    )
+    .await;
+    let file = app.dir.path().join("move.snbackup");
+    let summary = safetynet::resilience::own_backup::backup(&app.db, &file, app.clock.now())
+        .await
+        .unwrap();
+
+    let admin = std::env::var("SAFETYNET_TEST_POSTGRES_URL").unwrap();
+    let name = format!("sn_move_{}", rand::random::<u32>());
+    let a = Db::connect_without_migrating(&admin).await.unwrap();
+    with_db!(&a, pool => sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.map(|_| ())).unwrap();
+    a.close().await;
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&format!("/{name}"));
+    let restored = safetynet::resilience::own_backup::restore(url.as_str(), &file, false)
+        .await
+        .unwrap();
+    assert_eq!(restored.per_table, summary.per_table);
+    let pg = Db::connect(url.as_str()).await.unwrap();
+    // Booleans, NULLs and text arrive as PostgreSQL types.
+    let (enc, active, last, hostname): (String, bool, Option<i64>, Option<String>) = with_db!(&pg, pool => sqlx::query_as(
+        "SELECT encryption, active, last_updated_at, hostname FROM assets WHERE name = 'NURSE-LT1'").fetch_one(pool).await).unwrap();
+    assert_eq!((enc.as_str(), active, hostname), ("no", true, None));
+    assert!(last.is_some());
+    let (champions,): (i64,) = with_db!(&pg, pool => sqlx::query_as("SELECT COUNT(*) FROM users WHERE role = 'champion' AND active").fetch_one(pool).await).unwrap();
+    assert_eq!(champions, 1);
+    // Safety Net runs on it: the manager signs in and sees the register.
+    let manager_hash: (Option<String>,) = with_db!(&pg, pool => sqlx::query_as("SELECT password_hash FROM users WHERE email = $1").bind(&p.manager_email).fetch_one(pool).await).unwrap();
+    assert!(manager_hash.0.is_some());
+    let new_id = safetynet::people::practices::create_practice(&pg, "Hillside", None, 0)
+        .await
+        .unwrap();
+    assert!(new_id > p.id, "identity sequences follow the restored ids");
+    pg.close().await;
+}
