@@ -67,6 +67,9 @@ struct Hit {
     job_role: String,
     training_module: String,
     honeypot_seen: bool,
+    practice_name: String,
+    /// Opened, clicked, submitted, reported already (see `NewEvent::already`).
+    already: [bool; 4],
 }
 
 async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
@@ -86,12 +89,17 @@ async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
         String,
         String,
         bool,
+        String,
+        i64,
     );
     // One indexed lookup answers everything a hit needs, including whether a scanner tripped the hidden link.
     let row: Option<Row> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT r.id, r.campaign_id, r.practice_id, r.staff_id, r.sent_at, c.status, c.landing, c.template_id, c.name, r.full_name, r.email, r.job_role, \
-                t.training_module, EXISTS (SELECT 1 FROM sim_events e WHERE e.recipient_id = r.id AND e.kind = 'honeypot') \
-         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id JOIN sim_templates t ON t.id = c.template_id WHERE r.token = $1")
+                t.training_module, EXISTS (SELECT 1 FROM sim_events e WHERE e.recipient_id = r.id AND e.kind = 'honeypot'), \
+                pr.name, CAST(CASE WHEN r.opened_at IS NULL THEN 0 ELSE 1 END + CASE WHEN r.clicked_at IS NULL THEN 0 ELSE 2 END \
+                  + CASE WHEN r.submitted_at IS NULL THEN 0 ELSE 4 END + CASE WHEN r.reported_at IS NULL THEN 0 ELSE 8 END AS BIGINT) \
+         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id JOIN sim_templates t ON t.id = c.template_id \
+         JOIN practices pr ON pr.id = r.practice_id WHERE r.token = $1")
         .bind(token.as_str()).fetch_optional(p).await).ok()?;
     let r = row?;
     if r.5 == "cancelled" {
@@ -112,6 +120,8 @@ async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
         job_role: r.11,
         training_module: r.12,
         honeypot_seen: r.13,
+        practice_name: r.14,
+        already: [r.15 & 1 != 0, r.15 & 2 != 0, r.15 & 4 != 0, r.15 & 8 != 0],
     })
 }
 
@@ -283,6 +293,7 @@ async fn store(
             user_agent: c.ua.clone(),
             training_module: hit.training_module.clone(),
             campaign_name: hit.campaign_name.clone(),
+            already: hit.already,
         })
         .await
 }
@@ -373,7 +384,7 @@ async fn click(
             let Some(t) = training_for(&state, &hit).await else {
                 return not_found();
             };
-            teachable_moment(&state, &hit, &t, &token, false).await
+            teachable_moment(&hit, &t, &token, false).await
         }
         landing => page(LandingPage {
             token,
@@ -423,7 +434,7 @@ async fn submit(
     if !store(&state, &hit, Kind::Submit, true, reasons, &c).await {
         return unavailable();
     }
-    teachable_moment(&state, &hit, &t, &token, true).await
+    teachable_moment(&hit, &t, &token, true).await
 }
 
 /// The landing page's script ran, so a real browser is here: count the click.
@@ -505,9 +516,7 @@ async fn report(
         )
             .into_response();
     }
-    let practice = crate::people::accounts::practice_name(&state.db, hit.practice_id)
-        .await
-        .unwrap_or_default();
+    let practice = hit.practice_name.clone();
     page(ThanksPage {
         practice,
         first_name: first_name(&hit.full_name),
@@ -630,15 +639,12 @@ fn highlight_text(text: &str, marker: &str, n: usize) -> String {
 /// The kind lesson: the exact email this person received, its red flags
 /// highlighted and explained, and the short training they have been given.
 async fn teachable_moment(
-    state: &AppState,
     hit: &Hit,
     t: &templates::SimTemplate,
     token: &str,
     submitted: bool,
 ) -> Response {
-    let practice = crate::people::accounts::practice_name(&state.db, hit.practice_id)
-        .await
-        .unwrap_or_default();
+    let practice = hit.practice_name.clone();
     let mut vars = Vars::sample(&practice);
     vars.first_name = first_name(&hit.full_name);
     vars.last_name = hit.full_name.rsplit(' ').next().unwrap_or("").to_string();
