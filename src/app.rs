@@ -55,6 +55,8 @@ pub struct AppState {
     pub sim_wake: Arc<Notify>,
     /// Stores tracking events in groups (see `simulation::events`).
     pub events: crate::simulation::events::EventWriter,
+    /// Recently looked-up tracking tokens (see `simulation::tracking::HitCache`).
+    pub tracking_cache: Arc<crate::simulation::tracking::HitCache>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             outbox_wake: Arc::new(Notify::new()),
             sim_wake: Arc::new(Notify::new()),
             events,
+            tracking_cache: Arc::default(),
         }
     }
 

@@ -51,8 +51,82 @@ const PIXEL: [u8; 43] = [
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
+/// Recently looked-up tokens, for opens and reports only: a mail client
+/// loading images or a report button can hit the same token many times a
+/// second. Entries live [`CACHE_TTL`], so pausing or finishing an exercise
+/// reaches them within that; clicks always ask the database, because whether
+/// a scanner followed the hidden link must be fresh.
+pub struct HitCache(
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::sync::Arc<Hit>)>>,
+);
+
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+const CACHE_MAX: usize = 50_000;
+
+impl Default for HitCache {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(std::collections::HashMap::new()))
+    }
+}
+
+impl HitCache {
+    fn get(&self, token: &str) -> Option<std::sync::Arc<Hit>> {
+        let map = self.0.lock().ok()?;
+        map.get(token)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, h)| h.clone())
+    }
+    fn put(&self, token: &str, hit: std::sync::Arc<Hit>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHE_MAX {
+                map.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+                if map.len() >= CACHE_MAX {
+                    map.clear();
+                }
+            }
+            map.insert(token.to_string(), (std::time::Instant::now(), hit));
+        }
+    }
+    /// After a manager pauses, resumes, cancels or completes an exercise.
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.0.lock() {
+            map.clear();
+        }
+    }
+    fn forget(&self, token: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(token);
+        }
+    }
+}
+
+/// A hit for an open or a report: from the cache when it was looked up moments ago.
+async fn lookup_cached(state: &AppState, token: &str) -> Option<std::sync::Arc<Hit>> {
+    if let Some(hit) = state.tracking_cache.get(token) {
+        return Some(hit);
+    }
+    let hit = std::sync::Arc::new(lookup(state, token).await?);
+    // Only once sent: before that, its delivery time is still to come.
+    if hit.sent_at.is_some() {
+        state.tracking_cache.put(token, hit.clone());
+    }
+    Some(hit)
+}
+
+/// After an event that sets a first time, the cached copy no longer knows it.
+fn after_store(state: &AppState, token: &str, hit: &Hit, kind: Kind) {
+    let first = match kind {
+        Kind::Open => !hit.already[0],
+        Kind::Report => !hit.already[3],
+        _ => true,
+    };
+    if first {
+        state.tracking_cache.forget(token);
+    }
+}
+
 /// The recipient behind a token, with what the handlers need about the campaign.
-struct Hit {
+pub struct Hit {
     recipient_id: i64,
     campaign_id: i64,
     practice_id: i64,
@@ -313,7 +387,7 @@ async fn open(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
+    let Some(hit) = lookup_cached(&state, &token).await else {
         return not_found();
     };
     let c = client(&state, &headers, addr);
@@ -332,6 +406,9 @@ async fn open(
     };
     if !store(&state, &hit, Kind::Open, counted, reasons, &c).await {
         return unavailable();
+    }
+    if counted {
+        after_store(&state, &token, &hit, Kind::Open);
     }
     ([(header::CONTENT_TYPE, "image/gif")], PIXEL.as_slice()).into_response()
 }
@@ -492,7 +569,7 @@ async fn report(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
+    let Some(hit) = lookup_cached(&state, &token).await else {
         return not_found();
     };
     let c = client(&state, &headers, addr);
@@ -508,6 +585,7 @@ async fn report(
     {
         return unavailable();
     }
+    after_store(&state, &token, &hit, Kind::Report);
     if method == Method::POST {
         // For report buttons in mail clients.
         return (
