@@ -57,6 +57,8 @@ pub struct AppState {
     pub events: crate::simulation::events::EventWriter,
     /// Check-ins per device enrolment token (see `resilience::checkin`).
     pub checkin_limiter: Arc<crate::resilience::checkin::RateLimiter>,
+    /// Recently looked-up tracking tokens (see `simulation::tracking::HitCache`).
+    pub tracking_cache: Arc<crate::simulation::tracking::HitCache>,
 }
 
 impl AppState {
@@ -71,6 +73,7 @@ impl AppState {
             sim_wake: Arc::new(Notify::new()),
             events,
             checkin_limiter: Arc::default(),
+            tracking_cache: Arc::default(),
         }
     }
 

@@ -757,6 +757,7 @@ pub async fn change_status(
         state.clock.now(),
     )
     .await?;
+    state.tracking_cache.clear();
     state.sim_wake.notify_one();
     Ok(Redirect::to(&format!("/simulation/campaigns/{id}")).into_response())
 }

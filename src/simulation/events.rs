@@ -49,6 +49,10 @@ pub struct NewEvent {
     /// The training a first counted click assigns.
     pub training_module: String,
     pub campaign_name: String,
+    /// What the recipient had already done when the hit was looked up
+    /// (opened, clicked, submitted, reported): a first time already set is
+    /// not written again, which saves a statement per repeat hit.
+    pub already: [bool; 4],
 }
 
 type Job = (NewEvent, oneshot::Sender<bool>);
@@ -110,43 +114,57 @@ struct Totals {
     reported: i64,
 }
 
+/// Rows per multi-row INSERT (9 values each, well inside both databases' limits).
+const INSERT_CHUNK: usize = 200;
+
 async fn write(db: &Db, events: &[&NewEvent]) -> Result<(), sqlx::Error> {
     let mut totals: HashMap<i64, Totals> = HashMap::new();
+    // First times already written in this group (recipient, column).
+    let mut done: std::collections::HashSet<(i64, usize)> = std::collections::HashSet::new();
     with_db!(db, p => {
         let mut tx = p.begin().await?;
+        for chunk in events.chunks(INSERT_CHUNK) {
+            let mut qb = sqlx::QueryBuilder::new(
+                "INSERT INTO sim_events (campaign_id, recipient_id, practice_id, kind, counted, reasons, at, ip, user_agent) ");
+            qb.push_values(chunk, |mut b, e| {
+                b.push_bind(e.campaign_id).push_bind(e.recipient_id).push_bind(e.practice_id).push_bind(e.kind.as_str())
+                    .push_bind(e.counted).push_bind(&e.reasons).push_bind(e.at).push_bind(&e.ip).push_bind(&e.user_agent);
+            });
+            qb.build().execute(&mut *tx).await?;
+        }
         for e in events {
-            sqlx::query("INSERT INTO sim_events (campaign_id, recipient_id, practice_id, kind, counted, reasons, at, ip, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
-                .bind(e.campaign_id).bind(e.recipient_id).bind(e.practice_id).bind(e.kind.as_str()).bind(e.counted).bind(&e.reasons).bind(e.at)
-                .bind(&e.ip).bind(&e.user_agent).execute(&mut *tx).await?;
             if !e.counted {
                 continue;
             }
-            let t = totals.entry(e.campaign_id).or_default();
             // Each first time is set once; a later open never undoes a click.
-            let first = |col: &'static str| format!("UPDATE campaign_recipients SET {col} = $1 WHERE id = $2 AND {col} IS NULL");
-            let (open, click, submit, report) = match e.kind {
-                Kind::Open => (true, false, false, false),
-                Kind::Click => (true, true, false, false),
-                Kind::Submit => (true, true, true, false),
-                Kind::Report => (false, false, false, true),
-                Kind::Honeypot => (false, false, false, false),
+            let wanted: [bool; 4] = match e.kind {
+                Kind::Open => [true, false, false, false],
+                Kind::Click => [true, true, false, false],
+                Kind::Submit => [true, true, true, false],
+                Kind::Report => [false, false, false, true],
+                Kind::Honeypot => [false; 4],
             };
-            if open && sqlx::query(&first("opened_at")).bind(e.at).bind(e.recipient_id).execute(&mut *tx).await?.rows_affected() == 1 {
-                t.opened += 1;
-            }
-            if click && sqlx::query(&first("clicked_at")).bind(e.at).bind(e.recipient_id).execute(&mut *tx).await?.rows_affected() == 1 {
-                t.clicked += 1;
-                // A short, kind refresher: the teachable moment's follow-up.
-                sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                    .bind(e.practice_id).bind(e.staff_id).bind(&e.training_module)
-                    .bind(format!("Follow-up to the practice exercise \"{}\"", e.campaign_name)).bind(e.campaign_id)
-                    .bind(e.at).bind(e.at + 14 * 86_400).execute(&mut *tx).await?;
-            }
-            if submit && sqlx::query(&first("submitted_at")).bind(e.at).bind(e.recipient_id).execute(&mut *tx).await?.rows_affected() == 1 {
-                t.submitted += 1;
-            }
-            if report && sqlx::query(&first("reported_at")).bind(e.at).bind(e.recipient_id).execute(&mut *tx).await?.rows_affected() == 1 {
-                t.reported += 1;
+            for (i, col) in ["opened_at", "clicked_at", "submitted_at", "reported_at"].into_iter().enumerate() {
+                if !wanted[i] || e.already[i] || !done.insert((e.recipient_id, i)) {
+                    continue;
+                }
+                let sql = format!("UPDATE campaign_recipients SET {col} = $1 WHERE id = $2 AND {col} IS NULL");
+                if sqlx::query(&sql).bind(e.at).bind(e.recipient_id).execute(&mut *tx).await?.rows_affected() == 1 {
+                    let t = totals.entry(e.campaign_id).or_default();
+                    match i {
+                        0 => t.opened += 1,
+                        1 => {
+                            t.clicked += 1;
+                            // A short, kind refresher: the teachable moment's follow-up.
+                            sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                                .bind(e.practice_id).bind(e.staff_id).bind(&e.training_module)
+                                .bind(format!("Follow-up to the practice exercise \"{}\"", e.campaign_name)).bind(e.campaign_id)
+                                .bind(e.at).bind(e.at + 14 * 86_400).execute(&mut *tx).await?;
+                        }
+                        2 => t.submitted += 1,
+                        _ => t.reported += 1,
+                    }
+                }
             }
         }
         for (cid, t) in &totals {

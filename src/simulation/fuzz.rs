@@ -8,6 +8,16 @@
 use base64::Engine as _;
 use proptest::prelude::*;
 
+/// `cases` runs per property, or `SAFETYNET_FUZZ_CASES` for a longer hunt
+/// (`SAFETYNET_FUZZ_CASES=20000 cargo test --lib fuzz`).
+pub fn config(cases: u32) -> ProptestConfig {
+    let cases = std::env::var("SAFETYNET_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(cases);
+    ProptestConfig::with_cases(cases)
+}
+
 /// Pieces of text that mean something to one of the parsers.
 const FRAGMENTS: &[&str] = &[
     "{{",

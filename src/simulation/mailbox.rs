@@ -102,6 +102,7 @@ pub async fn record(
                     user_agent: "reporting mailbox".into(),
                     training_module: String::new(),
                     campaign_name,
+                    already: [false; 4],
                 })
                 .await;
             if !stored {

@@ -298,7 +298,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(128))]
+            #![proptest_config(crate::simulation::fuzz::config(128))]
 
             /// Whatever a manager types, the renderer answers with an email or an explanation.
             #[test]

@@ -1662,7 +1662,7 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(192))]
+            #![proptest_config(crate::simulation::fuzz::config(192))]
 
             /// Nothing that arrives in the reporting mailbox can stop the monitor.
             #[test]

@@ -51,8 +51,82 @@ const PIXEL: [u8; 43] = [
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
 
+/// Recently looked-up tokens, for opens and reports only: a mail client
+/// loading images or a report button can hit the same token many times a
+/// second. Entries live [`CACHE_TTL`], so pausing or finishing an exercise
+/// reaches them within that; clicks always ask the database, because whether
+/// a scanner followed the hidden link must be fresh.
+pub struct HitCache(
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::sync::Arc<Hit>)>>,
+);
+
+const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+const CACHE_MAX: usize = 50_000;
+
+impl Default for HitCache {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(std::collections::HashMap::new()))
+    }
+}
+
+impl HitCache {
+    fn get(&self, token: &str) -> Option<std::sync::Arc<Hit>> {
+        let map = self.0.lock().ok()?;
+        map.get(token)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, h)| h.clone())
+    }
+    fn put(&self, token: &str, hit: std::sync::Arc<Hit>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHE_MAX {
+                map.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
+                if map.len() >= CACHE_MAX {
+                    map.clear();
+                }
+            }
+            map.insert(token.to_string(), (std::time::Instant::now(), hit));
+        }
+    }
+    /// After a manager pauses, resumes, cancels or completes an exercise.
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.0.lock() {
+            map.clear();
+        }
+    }
+    fn forget(&self, token: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(token);
+        }
+    }
+}
+
+/// A hit for an open or a report: from the cache when it was looked up moments ago.
+async fn lookup_cached(state: &AppState, token: &str) -> Option<std::sync::Arc<Hit>> {
+    if let Some(hit) = state.tracking_cache.get(token) {
+        return Some(hit);
+    }
+    let hit = std::sync::Arc::new(lookup(state, token).await?);
+    // Only once sent: before that, its delivery time is still to come.
+    if hit.sent_at.is_some() {
+        state.tracking_cache.put(token, hit.clone());
+    }
+    Some(hit)
+}
+
+/// After an event that sets a first time, the cached copy no longer knows it.
+fn after_store(state: &AppState, token: &str, hit: &Hit, kind: Kind) {
+    let first = match kind {
+        Kind::Open => !hit.already[0],
+        Kind::Report => !hit.already[3],
+        _ => true,
+    };
+    if first {
+        state.tracking_cache.forget(token);
+    }
+}
+
 /// The recipient behind a token, with what the handlers need about the campaign.
-struct Hit {
+pub struct Hit {
     recipient_id: i64,
     campaign_id: i64,
     practice_id: i64,
@@ -67,6 +141,9 @@ struct Hit {
     job_role: String,
     training_module: String,
     honeypot_seen: bool,
+    practice_name: String,
+    /// Opened, clicked, submitted, reported already (see `NewEvent::already`).
+    already: [bool; 4],
 }
 
 async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
@@ -86,12 +163,17 @@ async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
         String,
         String,
         bool,
+        String,
+        i64,
     );
     // One indexed lookup answers everything a hit needs, including whether a scanner tripped the hidden link.
     let row: Option<Row> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT r.id, r.campaign_id, r.practice_id, r.staff_id, r.sent_at, c.status, c.landing, c.template_id, c.name, r.full_name, r.email, r.job_role, \
-                t.training_module, EXISTS (SELECT 1 FROM sim_events e WHERE e.recipient_id = r.id AND e.kind = 'honeypot') \
-         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id JOIN sim_templates t ON t.id = c.template_id WHERE r.token = $1")
+                t.training_module, EXISTS (SELECT 1 FROM sim_events e WHERE e.recipient_id = r.id AND e.kind = 'honeypot'), \
+                pr.name, CAST(CASE WHEN r.opened_at IS NULL THEN 0 ELSE 1 END + CASE WHEN r.clicked_at IS NULL THEN 0 ELSE 2 END \
+                  + CASE WHEN r.submitted_at IS NULL THEN 0 ELSE 4 END + CASE WHEN r.reported_at IS NULL THEN 0 ELSE 8 END AS BIGINT) \
+         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id JOIN sim_templates t ON t.id = c.template_id \
+         JOIN practices pr ON pr.id = r.practice_id WHERE r.token = $1")
         .bind(token.as_str()).fetch_optional(p).await).ok()?;
     let r = row?;
     if r.5 == "cancelled" {
@@ -112,6 +194,8 @@ async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
         job_role: r.11,
         training_module: r.12,
         honeypot_seen: r.13,
+        practice_name: r.14,
+        already: [r.15 & 1 != 0, r.15 & 2 != 0, r.15 & 4 != 0, r.15 & 8 != 0],
     })
 }
 
@@ -283,6 +367,7 @@ async fn store(
             user_agent: c.ua.clone(),
             training_module: hit.training_module.clone(),
             campaign_name: hit.campaign_name.clone(),
+            already: hit.already,
         })
         .await
 }
@@ -302,7 +387,7 @@ async fn open(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
+    let Some(hit) = lookup_cached(&state, &token).await else {
         return not_found();
     };
     let c = client(&state, &headers, addr);
@@ -321,6 +406,9 @@ async fn open(
     };
     if !store(&state, &hit, Kind::Open, counted, reasons, &c).await {
         return unavailable();
+    }
+    if counted {
+        after_store(&state, &token, &hit, Kind::Open);
     }
     ([(header::CONTENT_TYPE, "image/gif")], PIXEL.as_slice()).into_response()
 }
@@ -373,7 +461,7 @@ async fn click(
             let Some(t) = training_for(&state, &hit).await else {
                 return not_found();
             };
-            teachable_moment(&state, &hit, &t, &token, false).await
+            teachable_moment(&hit, &t, &token, false).await
         }
         landing => page(LandingPage {
             token,
@@ -423,7 +511,7 @@ async fn submit(
     if !store(&state, &hit, Kind::Submit, true, reasons, &c).await {
         return unavailable();
     }
-    teachable_moment(&state, &hit, &t, &token, true).await
+    teachable_moment(&hit, &t, &token, true).await
 }
 
 /// The landing page's script ran, so a real browser is here: count the click.
@@ -481,7 +569,7 @@ async fn report(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
+    let Some(hit) = lookup_cached(&state, &token).await else {
         return not_found();
     };
     let c = client(&state, &headers, addr);
@@ -497,6 +585,7 @@ async fn report(
     {
         return unavailable();
     }
+    after_store(&state, &token, &hit, Kind::Report);
     if method == Method::POST {
         // For report buttons in mail clients.
         return (
@@ -505,9 +594,7 @@ async fn report(
         )
             .into_response();
     }
-    let practice = crate::people::accounts::practice_name(&state.db, hit.practice_id)
-        .await
-        .unwrap_or_default();
+    let practice = hit.practice_name.clone();
     page(ThanksPage {
         practice,
         first_name: first_name(&hit.full_name),
@@ -630,15 +717,12 @@ fn highlight_text(text: &str, marker: &str, n: usize) -> String {
 /// The kind lesson: the exact email this person received, its red flags
 /// highlighted and explained, and the short training they have been given.
 async fn teachable_moment(
-    state: &AppState,
     hit: &Hit,
     t: &templates::SimTemplate,
     token: &str,
     submitted: bool,
 ) -> Response {
-    let practice = crate::people::accounts::practice_name(&state.db, hit.practice_id)
-        .await
-        .unwrap_or_default();
+    let practice = hit.practice_name.clone();
     let mut vars = Vars::sample(&practice);
     vars.first_name = first_name(&hit.full_name);
     vars.last_name = hit.full_name.rsplit(' ').next().unwrap_or("").to_string();

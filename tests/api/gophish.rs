@@ -394,6 +394,12 @@ storage_test!(
                 .unwrap(),
         );
         assert!(page.contains("not current staff of the practice"), "{page}");
+        // A big export is more than an ordinary form holds.
+        let big = json!({"name": "Newsletter", "subject": "News", "html": format!("<p>{}</p>", "news ".repeat(40_000))});
+        let r = app
+            .post("/simulation/api/import", &[("json", &big.to_string())])
+            .await;
+        assert_eq!(r.status(), 303, "a 200 KB template is imported");
         assert_eq!(
             app.count(
                 "SELECT COUNT(*) FROM sim_templates WHERE practice_id = $1 AND name = 'Second'",

@@ -861,3 +861,66 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    a_cancelled_exercise_stops_counting_opens_and_reports_at_once,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        app.staff(&p, "Karen Doyle", "Administration & secretaries", None)
+            .await;
+        let (id, _) = launch(&app, template_id, profile_id, &[]).await;
+        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        assert_eq!(sender.run_once().await.unwrap(), 2);
+        let msg = app.smtp.as_ref().unwrap().messages().pop().unwrap();
+        let (_, open, report, _) = links(&msg, &app.sim_base);
+        let web = crate::helpers::new_client();
+        // Opened twice in a row (the second answered from the lookup cache), then reported.
+        for _ in 0..2 {
+            let r = web
+                .get(&open)
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        assert_eq!(
+            web.get(&report)
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+        let (opened, reported): (i64, i64) = with_db!(&app.db, pool => sqlx::query_as("SELECT opened, reported FROM campaigns WHERE id = $1")
+            .bind(id).fetch_one(pool).await).unwrap();
+        assert_eq!((opened, reported), (1, 1), "each person counted once");
+        app.post(
+            &format!("/simulation/campaigns/{id}/status"),
+            &[("action", "cancel")],
+        )
+        .await;
+        assert_eq!(
+            web.get(&open)
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        assert_eq!(
+            web.get(&report)
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+    }
+);

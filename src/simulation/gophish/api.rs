@@ -1197,6 +1197,7 @@ pub async fn complete_campaign(
             .bind(now).bind(id).bind(scope.practice_id()).execute(&mut *tx).await?;
         tx.commit().await?;
     });
+    state.tracking_cache.clear();
     audit(
         &state,
         &scope,

@@ -40,7 +40,13 @@ pub fn routes(r: Routes) -> Routes {
             PracticeManager,
             keys::revoke,
         )
-        .post("/simulation/api/import", PracticeManager, keys::import);
+        // A practice's whole GoPhish export can be larger than an ordinary form.
+        .post_upload(
+            "/simulation/api/import",
+            PracticeManager,
+            4 * 1024 * 1024,
+            keys::import,
+        );
     // GoPhish clients ask for lists with a trailing slash and single objects without.
     let r = r
         .get("/api/campaigns/", ApiKey, api::campaigns)
