@@ -200,24 +200,22 @@ async fn refreshers(
     s: &TrainingSettings,
     now: i64,
 ) -> Result<u32, sqlx::Error> {
-    // Each person's latest completion of each module.
+    // Each person's latest completion of each module that could be near its
+    // anniversary (months counted as 28 days here, so none is missed; the exact
+    // date is worked out below) and has no refresher assigned since.
+    let earliest = now + REFRESHER_LEAD_DAYS * 86_400 - s.refresher_months * 28 * 86_400;
     let rows: Vec<(i64, String, i64)> = with_db!(db, p => sqlx::query_as(
-        "SELECT c.staff_id, c.module, MAX(c.completed_at) FROM training_completions c \
-         JOIN staff s ON s.id = c.staff_id AND s.practice_id = c.practice_id AND s.active \
-         WHERE c.practice_id = $1 GROUP BY c.staff_id, c.module")
-        .bind(practice_id).fetch_all(p).await)?;
+        "SELECT g.staff_id, g.module, g.last FROM (SELECT c.staff_id, c.module, MAX(c.completed_at) AS last \
+         FROM training_completions c JOIN staff s ON s.id = c.staff_id AND s.practice_id = c.practice_id AND s.active \
+         WHERE c.practice_id = $1 GROUP BY c.staff_id, c.module) g \
+         WHERE g.last <= $2 AND NOT EXISTS (SELECT 1 FROM training_assignments a \
+           WHERE a.practice_id = $1 AND a.staff_id = g.staff_id AND a.module = g.module AND a.assigned_at > g.last)")
+        .bind(practice_id).bind(earliest).fetch_all(p).await)?;
     let mut added = 0;
     for (staff_id, module, last) in rows {
         let due_date = ukclock::add_months(ukclock::local_date(last), s.refresher_months);
         let due = ukclock::end_of_day(due_date);
         if now < due - REFRESHER_LEAD_DAYS * 86_400 {
-            continue;
-        }
-        // Only one refresher per completion: skip if one was assigned after it.
-        let (later,): (i64,) = with_db!(db, p => sqlx::query_as(
-            "SELECT COUNT(*) FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND module = $3 AND assigned_at > $4")
-            .bind(practice_id).bind(staff_id).bind(&module).bind(last).fetch_one(p).await)?;
-        if later > 0 {
             continue;
         }
         let reason = format!(
@@ -255,8 +253,10 @@ async fn reminders(
     let rows: Vec<OpenRow> = with_db!(db, p => sqlx::query_as(
         "SELECT a.id, a.staff_id, a.module, a.due_at, st.full_name, st.email FROM training_assignments a \
          JOIN staff st ON st.id = a.staff_id AND st.practice_id = a.practice_id AND st.active \
-         WHERE a.practice_id = $1 AND a.completed_at IS NULL AND a.due_at IS NOT NULL AND a.due_at <= $2")
-        .bind(practice_id).bind(soon).fetch_all(p).await)?;
+         WHERE a.practice_id = $1 AND a.completed_at IS NULL AND a.due_at IS NOT NULL AND a.due_at <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM training_reminders r WHERE r.assignment_id = a.id \
+           AND r.kind = CASE WHEN a.due_at < $3 THEN 'overdue' ELSE 'due-soon' END)")
+        .bind(practice_id).bind(soon).bind(now).fetch_all(p).await)?;
     let base = state.public_url().trim_end_matches('/').to_string();
     let mut sent = 0;
     for (id, _staff, module, due, name, email) in rows {
