@@ -58,7 +58,7 @@ pub struct AppState {
     /// Check-ins per device enrolment token (see `resilience::checkin`).
     pub checkin_limiter: Arc<crate::resilience::checkin::RateLimiter>,
     /// Recently looked-up tracking tokens (see `simulation::tracking::HitCache`).
-    pub tracking_cache: Arc<crate::simulation::tracking::HitCache>,
+    pub tracking_cache: Arc<crate::simulation::hits::HitCache>,
 }
 
 impl AppState {
@@ -359,6 +359,8 @@ impl Application {
                 stop.clone(),
             ))
         });
+        self.state.db.start_checkpoints(stop.clone());
+        crate::simulation::hits::warm_running(&self.state).await;
         let app_srv = axum::serve(self.app_listener, app)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let sim_srv = axum::serve(self.sim_listener, sim)

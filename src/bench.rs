@@ -34,6 +34,9 @@ pub struct BenchArgs {
     /// Concurrent connections for the tracking load.
     #[arg(long, default_value_t = 256)]
     pub connections: usize,
+    /// Events a second for the paced tracking load (latency at a steady load).
+    #[arg(long, default_value_t = 10_000.0)]
+    pub rate: f64,
     /// Which benchmarks to run: sending, tracking, resilience, training.
     #[arg(
         long,
@@ -292,7 +295,11 @@ async fn tracking(args: &BenchArgs, sink: &Sink, n: usize) -> anyhow::Result<()>
     let state = app.state().clone();
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(stop.clone(), false));
-    if let Some(line) = with_wrk(args, &base, &tokens)? {
+    // At a steady rate first, on the fresh exercise: the latency a person's mail client sees.
+    if let Some(line) = paced(args, &base, &tokens)? {
+        println!("  {n:>6} recipients, paced: {line}");
+    }
+    if let Some((line, _)) = with_wrk(args, &base, &tokens, None)? {
         let (stored,): (i64,) = with_db!(&db, p => sqlx::query_as("SELECT COUNT(*) FROM sim_events WHERE campaign_id = $1").bind(id).fetch_one(p).await)?;
         println!("  {n:>6} recipients: {line}  ({stored} events stored)");
         if n >= 10_000 {
@@ -377,14 +384,50 @@ async fn tracking(args: &BenchArgs, sink: &Sink, n: usize) -> anyhow::Result<()>
     Ok(())
 }
 
+/// wrk at about `--rate` requests a second. wrk's timers add a few
+/// milliseconds to each connection's wait, so the wait starts 4 ms short of
+/// the cycle the rate needs and, if the rate falls more than 5% short, is
+/// shortened by what the run showed and tried again (at most three runs).
+fn paced(args: &BenchArgs, base: &str, tokens: &[String]) -> anyhow::Result<Option<String>> {
+    let cycle_ms = args.connections as f64 * 1000.0 / args.rate;
+    let mut wait = (cycle_ms - 4.0).max(1.0);
+    let mut last = None;
+    for _ in 0..3 {
+        let Some((line, achieved)) = with_wrk(args, base, tokens, Some(wait))? else {
+            return Ok(None);
+        };
+        last = Some(line);
+        if achieved >= args.rate * 0.95 {
+            break;
+        }
+        let overhead = args.connections as f64 * 1000.0 / achieved.max(1.0) - wait;
+        wait = (cycle_ms - overhead).max(1.0);
+    }
+    Ok(last)
+}
+
 /// Drives the load with wrk (a separate, efficient load generator) when it is
-/// installed; returns its figures in one line.
-fn with_wrk(args: &BenchArgs, base: &str, tokens: &[String]) -> anyhow::Result<Option<String>> {
+/// installed; returns its figures in one line and the requests a second.
+/// With a wait, each connection pauses about that many milliseconds between
+/// requests (wrk measures each request from when it is sent).
+fn with_wrk(
+    args: &BenchArgs,
+    base: &str,
+    tokens: &[String],
+    wait_ms: Option<f64>,
+) -> anyhow::Result<Option<(String, f64)>> {
     if Command::new("wrk").arg("--version").output().is_err() {
         return Ok(None);
     }
     let dir = tempfile::tempdir()?;
     let script = dir.path().join("mix.lua");
+    let pace = wait_ms.map_or(String::new(), |wait| {
+        format!(
+            "delay = function()\n  return math.random({}, {})\nend\n",
+            (wait - 1.0).floor().max(0.0),
+            (wait + 1.0).ceil()
+        )
+    });
     let list = tokens
         .iter()
         .map(|t| format!("\"{t}\""))
@@ -395,7 +438,7 @@ fn with_wrk(args: &BenchArgs, base: &str, tokens: &[String]) -> anyhow::Result<O
         format!(
             "local tokens = {{{list}}}\nlocal kinds = {{\"o\",\"o\",\"o\",\"o\",\"o\",\"c\",\"c\",\"c\",\"r\",\"r\"}}\n\
              request = function()\n  local t = tokens[math.random(#tokens)]\n  local k = kinds[math.random(#kinds)]\n  \
-             return wrk.format(\"GET\", \"/\" .. k .. \"/\" .. t, {{[\"User-Agent\"] = \"Mozilla/5.0 (Windows NT 10.0) bench\"}})\nend\n"
+             return wrk.format(\"GET\", \"/\" .. k .. \"/\" .. t, {{[\"User-Agent\"] = \"Mozilla/5.0 (Windows NT 10.0) bench\"}})\nend\n{pace}"
         ),
     )?;
     let out = Command::new("wrk")
@@ -421,9 +464,9 @@ fn with_wrk(args: &BenchArgs, base: &str, tokens: &[String]) -> anyhow::Result<O
         .map(|l| l.trim().to_string())
         .unwrap_or_default();
     let errors = grab("Non-2xx or 3xx responses:");
-    Ok(Some(format!(
-        "{} events/s  p50 {}  p99 {}  [wrk: {total}{}]",
-        grab("Requests/sec:"),
+    let per_second = grab("Requests/sec:");
+    let line = format!(
+        "{per_second} events/s  p50 {}  p99 {}  [wrk: {total}{}]",
         grab("50%"),
         grab("99%"),
         if errors.is_empty() {
@@ -431,7 +474,8 @@ fn with_wrk(args: &BenchArgs, base: &str, tokens: &[String]) -> anyhow::Result<O
         } else {
             format!(", {errors} non-2xx")
         }
-    )))
+    );
+    Ok(Some((line, per_second.parse().unwrap_or(0.0))))
 }
 
 /// Tops the campaign up to 100,000 events and times its results page.

@@ -29,6 +29,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (6, "0006_resilience"),
     (7, "0007_gophish_api"),
     (8, "0008_plans_incidents_exercises"),
+    (9, "0009_recipient_honeypot"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -39,6 +40,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (6, "0006_resilience"),
     (7, "0007_gophish_api"),
     (8, "0008_plans_incidents_exercises"),
+    (9, "0009_recipient_honeypot"),
 );
 
 #[derive(Debug)]

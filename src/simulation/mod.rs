@@ -10,6 +10,7 @@ pub mod events;
 pub(crate) mod fuzz;
 pub mod gophish;
 pub mod history;
+pub mod hits;
 pub mod library;
 pub mod mailbox;
 pub mod overrides;

@@ -30,9 +30,12 @@ pub async fn recent(
 ) -> Result<Vec<ClickRow>, sqlx::Error> {
     type Row = (i64, String, String, bool, String, i64, Option<String>);
     let rows: Vec<Row> = with_db!(db, p => sqlx::query_as(
-        "SELECT e.id, r.full_name, e.kind, e.counted, e.reasons, e.at, e.overridden_by FROM sim_events e \
-         JOIN campaign_recipients r ON r.id = e.recipient_id \
-         WHERE e.campaign_id = $1 AND r.practice_id = $2 AND e.kind IN ('click', 'honeypot') ORDER BY e.id DESC LIMIT 50")
+        // The newest 50 of each kind from the index, then the newest 50 of those.
+        "SELECT e.id, r.full_name, e.kind, e.counted, e.reasons, e.at, e.overridden_by FROM ( \
+            SELECT id FROM (SELECT id FROM sim_events WHERE campaign_id = $1 AND kind = 'click' ORDER BY id DESC LIMIT 50) a \
+            UNION ALL SELECT id FROM (SELECT id FROM sim_events WHERE campaign_id = $1 AND kind = 'honeypot' ORDER BY id DESC LIMIT 50) b \
+         ) x JOIN sim_events e ON e.id = x.id JOIN campaign_recipients r ON r.id = e.recipient_id \
+         WHERE r.practice_id = $2 ORDER BY e.id DESC LIMIT 50")
         .bind(campaign_id).bind(scope.practice_id()).fetch_all(p).await)?;
     Ok(rows
         .into_iter()
@@ -92,8 +95,8 @@ pub async fn set(
             .bind(count).bind(&scope.user.email).bind(now).bind(event_id).execute(&mut *tx).await?;
         // The recipient's first click is recomputed from the clicks that now count.
         let (first,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MIN(at) FROM sim_events WHERE recipient_id = $1 AND counted AND kind IN ('click', 'submit')")
-            .bind(recipient_id).fetch_one(&mut *tx).await?;
+            "SELECT MIN(at) FROM sim_events WHERE campaign_id = $1 AND recipient_id = $2 AND counted AND kind IN ('click', 'submit')")
+            .bind(campaign_id).bind(recipient_id).fetch_one(&mut *tx).await?;
         let (before,): (Option<i64>,) = sqlx::query_as("SELECT clicked_at FROM campaign_recipients WHERE id = $1")
             .bind(recipient_id).fetch_one(&mut *tx).await?;
         sqlx::query("UPDATE campaign_recipients SET clicked_at = $1, opened_at = COALESCE(opened_at, $1) WHERE id = $2")
@@ -118,6 +121,8 @@ pub async fn set(
         }
         tx.commit().await?;
     });
+    // The recipient's first click may have moved or gone.
+    state.tracking_cache.clear();
     let detail = format!(
         "{} click by {name} in \"{campaign_name}\"",
         if count { "counted" } else { "stopped counting" }

@@ -13,12 +13,11 @@ use axum::Router;
 use std::net::SocketAddr;
 
 use super::events::{Kind, NewEvent};
+use super::hits::{lookup, Hit};
 use super::library::{FlagPlace, Landing};
 use super::render::{self, html_escape, Vars};
 use super::templates;
-use super::token::RecipientToken;
 use crate::app::AppState;
-use crate::with_db;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -50,154 +49,6 @@ const PIXEL: [u8; 43] = [
     0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
     0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
 ];
-
-/// Recently looked-up tokens, for opens and reports only: a mail client
-/// loading images or a report button can hit the same token many times a
-/// second. Entries live [`CACHE_TTL`], so pausing or finishing an exercise
-/// reaches them within that; clicks always ask the database, because whether
-/// a scanner followed the hidden link must be fresh.
-pub struct HitCache(
-    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::sync::Arc<Hit>)>>,
-);
-
-const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
-const CACHE_MAX: usize = 50_000;
-
-impl Default for HitCache {
-    fn default() -> Self {
-        Self(std::sync::Mutex::new(std::collections::HashMap::new()))
-    }
-}
-
-impl HitCache {
-    fn get(&self, token: &str) -> Option<std::sync::Arc<Hit>> {
-        let map = self.0.lock().ok()?;
-        map.get(token)
-            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
-            .map(|(_, h)| h.clone())
-    }
-    fn put(&self, token: &str, hit: std::sync::Arc<Hit>) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= CACHE_MAX {
-                map.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
-                if map.len() >= CACHE_MAX {
-                    map.clear();
-                }
-            }
-            map.insert(token.to_string(), (std::time::Instant::now(), hit));
-        }
-    }
-    /// After a manager pauses, resumes, cancels or completes an exercise.
-    pub fn clear(&self) {
-        if let Ok(mut map) = self.0.lock() {
-            map.clear();
-        }
-    }
-    fn forget(&self, token: &str) {
-        if let Ok(mut map) = self.0.lock() {
-            map.remove(token);
-        }
-    }
-}
-
-/// A hit for an open or a report: from the cache when it was looked up moments ago.
-async fn lookup_cached(state: &AppState, token: &str) -> Option<std::sync::Arc<Hit>> {
-    if let Some(hit) = state.tracking_cache.get(token) {
-        return Some(hit);
-    }
-    let hit = std::sync::Arc::new(lookup(state, token).await?);
-    // Only once sent: before that, its delivery time is still to come.
-    if hit.sent_at.is_some() {
-        state.tracking_cache.put(token, hit.clone());
-    }
-    Some(hit)
-}
-
-/// After an event that sets a first time, the cached copy no longer knows it.
-fn after_store(state: &AppState, token: &str, hit: &Hit, kind: Kind) {
-    let first = match kind {
-        Kind::Open => !hit.already[0],
-        Kind::Report => !hit.already[3],
-        _ => true,
-    };
-    if first {
-        state.tracking_cache.forget(token);
-    }
-}
-
-/// The recipient behind a token, with what the handlers need about the campaign.
-pub struct Hit {
-    recipient_id: i64,
-    campaign_id: i64,
-    practice_id: i64,
-    staff_id: i64,
-    sent_at: Option<i64>,
-    live: bool,
-    landing: Landing,
-    template_id: i64,
-    campaign_name: String,
-    full_name: String,
-    email: String,
-    job_role: String,
-    training_module: String,
-    honeypot_seen: bool,
-    practice_name: String,
-    /// Opened, clicked, submitted, reported already (see `NewEvent::already`).
-    already: [bool; 4],
-}
-
-async fn lookup(state: &AppState, token: &str) -> Option<Hit> {
-    let token = RecipientToken::parse(token)?;
-    type Row = (
-        i64,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        String,
-        bool,
-        String,
-        i64,
-    );
-    // One indexed lookup answers everything a hit needs, including whether a scanner tripped the hidden link.
-    let row: Option<Row> = with_db!(&state.db, p => sqlx::query_as(
-        "SELECT r.id, r.campaign_id, r.practice_id, r.staff_id, r.sent_at, c.status, c.landing, c.template_id, c.name, r.full_name, r.email, r.job_role, \
-                t.training_module, EXISTS (SELECT 1 FROM sim_events e WHERE e.recipient_id = r.id AND e.kind = 'honeypot'), \
-                pr.name, CAST(CASE WHEN r.opened_at IS NULL THEN 0 ELSE 1 END + CASE WHEN r.clicked_at IS NULL THEN 0 ELSE 2 END \
-                  + CASE WHEN r.submitted_at IS NULL THEN 0 ELSE 4 END + CASE WHEN r.reported_at IS NULL THEN 0 ELSE 8 END AS BIGINT) \
-         FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id JOIN sim_templates t ON t.id = c.template_id \
-         JOIN practices pr ON pr.id = r.practice_id WHERE r.token = $1")
-        .bind(token.as_str()).fetch_optional(p).await).ok()?;
-    let r = row?;
-    if r.5 == "cancelled" {
-        return None;
-    }
-    Some(Hit {
-        recipient_id: r.0,
-        campaign_id: r.1,
-        practice_id: r.2,
-        staff_id: r.3,
-        sent_at: r.4,
-        live: r.5 != "completed",
-        landing: templates::landing_from(&r.6),
-        template_id: r.7,
-        campaign_name: r.8,
-        full_name: r.9,
-        email: r.10,
-        job_role: r.11,
-        training_module: r.12,
-        honeypot_seen: r.13,
-        practice_name: r.14,
-        already: [r.15 & 1 != 0, r.15 & 2 != 0, r.15 & 4 != 0, r.15 & 8 != 0],
-    })
-}
 
 struct Client {
     ip: String,
@@ -343,33 +194,39 @@ pub fn classify(
 
 async fn store(
     state: &AppState,
+    token: &str,
     hit: &Hit,
     kind: Kind,
     counted: bool,
     reasons: String,
     c: &Client,
 ) -> bool {
-    if !hit.live {
+    let now = state.clock.now();
+    if !hit.campaign.live(now) {
         return true;
     }
-    state
+    let stored = state
         .events
         .record(NewEvent {
             recipient_id: hit.recipient_id,
-            campaign_id: hit.campaign_id,
-            practice_id: hit.practice_id,
+            campaign_id: hit.campaign.id,
+            practice_id: hit.campaign.practice_id,
             staff_id: hit.staff_id,
             kind,
             counted,
             reasons,
-            at: state.clock.now(),
+            at: now,
             ip: c.ip.clone(),
             user_agent: c.ua.clone(),
-            training_module: hit.training_module.clone(),
-            campaign_name: hit.campaign_name.clone(),
+            training_module: hit.campaign.training_module.clone(),
+            campaign_name: hit.campaign.name.clone(),
             already: hit.already,
         })
-        .await
+        .await;
+    if stored {
+        state.tracking_cache.stored(token, kind, counted);
+    }
+    stored
 }
 
 fn unavailable() -> Response {
@@ -387,7 +244,7 @@ async fn open(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup_cached(&state, &token).await else {
+    let Some(hit) = lookup(&state, &token).await else {
         return not_found();
     };
     let c = client(&state, &headers, addr);
@@ -404,11 +261,8 @@ async fn open(
         (true, _) => (true, "counted: the email's images were loaded".to_string()),
         (false, why) => (false, why),
     };
-    if !store(&state, &hit, Kind::Open, counted, reasons, &c).await {
+    if !store(&state, &token, &hit, Kind::Open, counted, reasons, &c).await {
         return unavailable();
-    }
-    if counted {
-        after_store(&state, &token, &hit, Kind::Open);
     }
     ([(header::CONTENT_TYPE, "image/gif")], PIXEL.as_slice()).into_response()
 }
@@ -423,10 +277,14 @@ fn scanner_rules(state: &AppState) -> ScannerRules<'_> {
 }
 
 async fn training_for(state: &AppState, hit: &Hit) -> Option<templates::SimTemplate> {
-    templates::find_in_practice(&state.db, hit.practice_id, hit.template_id)
-        .await
-        .ok()
-        .flatten()
+    templates::find_in_practice(
+        &state.db,
+        hit.campaign.practice_id,
+        hit.campaign.template_id,
+    )
+    .await
+    .ok()
+    .flatten()
 }
 
 async fn click(
@@ -450,13 +308,13 @@ async fn click(
         hit.honeypot_seen,
         &rules,
     );
-    if !store(&state, &hit, Kind::Click, counted, reasons, &c).await {
+    if !store(&state, &token, &hit, Kind::Click, counted, reasons, &c).await {
         return unavailable();
     }
     if method == Method::HEAD {
         return StatusCode::OK.into_response();
     }
-    match hit.landing {
+    match hit.campaign.landing {
         Landing::Teachable => {
             let Some(t) = training_for(&state, &hit).await else {
                 return not_found();
@@ -508,7 +366,7 @@ async fn submit(
             fields.join(", ")
         }
     );
-    if !store(&state, &hit, Kind::Submit, true, reasons, &c).await {
+    if !store(&state, &token, &hit, Kind::Submit, true, reasons, &c).await {
         return unavailable();
     }
     teachable_moment(&hit, &t, &token, true).await
@@ -527,6 +385,7 @@ async fn beacon(
     let c = client(&state, &headers, addr);
     if !store(
         &state,
+        &token,
         &hit,
         Kind::Click,
         true,
@@ -552,6 +411,7 @@ async fn honeypot(
     let c = client(&state, &headers, addr);
     store(
         &state,
+        &token,
         &hit,
         Kind::Honeypot,
         false,
@@ -569,12 +429,13 @@ async fn report(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup_cached(&state, &token).await else {
+    let Some(hit) = lookup(&state, &token).await else {
         return not_found();
     };
     let c = client(&state, &headers, addr);
     if !store(
         &state,
+        &token,
         &hit,
         Kind::Report,
         true,
@@ -585,7 +446,6 @@ async fn report(
     {
         return unavailable();
     }
-    after_store(&state, &token, &hit, Kind::Report);
     if method == Method::POST {
         // For report buttons in mail clients.
         return (
@@ -594,7 +454,7 @@ async fn report(
         )
             .into_response();
     }
-    let practice = hit.practice_name.clone();
+    let practice = hit.campaign.practice_name.clone();
     page(ThanksPage {
         practice,
         first_name: first_name(&hit.full_name),
@@ -722,7 +582,7 @@ async fn teachable_moment(
     token: &str,
     submitted: bool,
 ) -> Response {
-    let practice = hit.practice_name.clone();
+    let practice = hit.campaign.practice_name.clone();
     let mut vars = Vars::sample(&practice);
     vars.first_name = first_name(&hit.full_name);
     vars.last_name = hit.full_name.rsplit(' ').next().unwrap_or("").to_string();
