@@ -319,7 +319,7 @@ async fn click(
             let Some(t) = training_for(&state, &hit).await else {
                 return not_found();
             };
-            teachable_moment(&hit, &t, &token, false).await
+            teachable_moment(&state, &hit, &t, &token, false).await
         }
         landing => page(LandingPage {
             token,
@@ -369,7 +369,7 @@ async fn submit(
     if !store(&state, &token, &hit, Kind::Submit, true, reasons, &c).await {
         return unavailable();
     }
-    teachable_moment(&hit, &t, &token, true).await
+    teachable_moment(&state, &hit, &t, &token, true).await
 }
 
 /// The landing page's script ran, so a real browser is here: count the click.
@@ -522,6 +522,8 @@ struct TeachablePage {
     body_srcdoc: String,
     flags: Vec<Flag>,
     module_title: String,
+    /// The module on the staff app (another host), where the person signs in to take it.
+    module_link: String,
     token: String,
 }
 
@@ -577,6 +579,7 @@ fn highlight_text(text: &str, marker: &str, n: usize) -> String {
 /// The kind lesson: the exact email this person received, its red flags
 /// highlighted and explained, and the short training they have been given.
 async fn teachable_moment(
+    state: &AppState,
     hit: &Hit,
     t: &templates::SimTemplate,
     token: &str,
@@ -626,6 +629,11 @@ async fn teachable_moment(
             })
             .collect(),
         module_title: templates::module_title(&t.training_module).to_string(),
+        module_link: format!(
+            "{}/training/modules/{}",
+            state.settings.public_url.trim_end_matches('/'),
+            t.training_module
+        ),
         token: token.to_string(),
     })
 }

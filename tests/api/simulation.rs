@@ -215,6 +215,10 @@ storage_test!(
             lesson.contains("Spotting phishing emails"),
             "the follow-up training is named"
         );
+        assert!(
+            lesson.contains(&format!("href=\"{}/training/modules/", app.base)),
+            "and linked on the staff app"
+        );
         let (stored,): (i64,) = with_db!(&app.db, pool => sqlx::query_as(
         "SELECT COUNT(*) FROM sim_events WHERE reasons LIKE '%hunter2%' OR user_agent LIKE '%hunter2%' OR reasons LIKE '%tom.bennett@nhs.net%'")
         .fetch_one(pool).await).unwrap();
