@@ -148,6 +148,27 @@ struct Totals {
     reported: i64,
 }
 
+impl Totals {
+    /// One recipient's first time newly set in column `col` of [`FIRST_COLUMNS`].
+    fn add(&mut self, col: usize) {
+        match col {
+            0 => self.opened += 1,
+            1 => self.clicked += 1,
+            2 => self.submitted += 1,
+            3 => self.reported += 1,
+            _ => {}
+        }
+    }
+}
+
+/// How long a first click's follow-up training has (two weeks).
+pub const FOLLOW_UP_SECS: i64 = 14 * 86_400;
+
+/// Why the follow-up training was assigned, as the person sees it.
+pub fn follow_up_reason(campaign_name: &str) -> String {
+    format!("Follow-up to the practice exercise \"{campaign_name}\"")
+}
+
 /// Rows per multi-row INSERT (9 values each, well inside both databases' limits).
 const INSERT_CHUNK: usize = 1000;
 /// First times kept on the recipient; the last, the hidden link, is never a person's.
@@ -242,23 +263,18 @@ fn write_rusqlite(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::R
             let Some(e) = by_recipient.get(&id) else {
                 continue;
             };
-            let t = totals.entry(e.campaign_id).or_default();
-            match col {
-                0 => t.opened += 1,
-                1 => {
-                    t.clicked += 1;
-                    assign.execute(rusqlite::params![
-                        e.practice_id,
-                        e.staff_id,
-                        e.training_module,
-                        format!("Follow-up to the practice exercise \"{}\"", e.campaign_name),
-                        e.campaign_id,
-                        at,
-                        at + 14 * 86_400
-                    ])?;
-                }
-                2 => t.submitted += 1,
-                _ => t.reported += 1,
+            totals.entry(e.campaign_id).or_default().add(col);
+            if col == 1 {
+                // A short, kind refresher: the teachable moment's follow-up.
+                assign.execute(rusqlite::params![
+                    e.practice_id,
+                    e.staff_id,
+                    e.training_module,
+                    follow_up_reason(&e.campaign_name),
+                    e.campaign_id,
+                    at,
+                    at + FOLLOW_UP_SECS
+                ])?;
             }
         }
     }
@@ -304,15 +320,9 @@ async fn write_batched(db: &Db, events: &[&NewEvent]) -> Result<(), sqlx::Error>
                 let set: Vec<(i64,)> = qb.build_query_as().fetch_all(&mut *tx).await?;
                 for (id,) in set.into_iter().filter(|_| col < 4) {
                     let Some(e) = by_recipient.get(&id) else { continue };
-                    let t = totals.entry(e.campaign_id).or_default();
-                    match col {
-                        0 => t.opened += 1,
-                        1 => {
-                            t.clicked += 1;
-                            clicked.push((id, at));
-                        }
-                        2 => t.submitted += 1,
-                        _ => t.reported += 1,
+                    totals.entry(e.campaign_id).or_default().add(col);
+                    if col == 1 {
+                        clicked.push((id, at));
                     }
                 }
             }
@@ -324,8 +334,8 @@ async fn write_batched(db: &Db, events: &[&NewEvent]) -> Result<(), sqlx::Error>
             qb.push_values(chunk, |mut b, (id, at)| {
                 let e = by_recipient[id];
                 b.push_bind(e.practice_id).push_bind(e.staff_id).push_bind(&e.training_module)
-                    .push_bind(format!("Follow-up to the practice exercise \"{}\"", e.campaign_name)).push_bind(e.campaign_id)
-                    .push_bind(*at).push_bind(*at + 14 * 86_400);
+                    .push_bind(follow_up_reason(&e.campaign_name)).push_bind(e.campaign_id)
+                    .push_bind(*at).push_bind(*at + FOLLOW_UP_SECS);
             });
             qb.build().execute(&mut *tx).await?;
         }

@@ -111,8 +111,8 @@ pub async fn set(
         }
         if delta == 1 {
             sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(practice_id).bind(staff_id).bind(&module).bind(format!("Follow-up to the practice exercise \"{campaign_name}\""))
-                .bind(campaign_id).bind(at).bind(at + 14 * 86_400).execute(&mut *tx).await?;
+                .bind(practice_id).bind(staff_id).bind(&module).bind(super::events::follow_up_reason(&campaign_name))
+                .bind(campaign_id).bind(at).bind(at + super::events::FOLLOW_UP_SECS).execute(&mut *tx).await?;
         }
         if delta == -1 {
             // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
