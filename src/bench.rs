@@ -254,17 +254,15 @@ async fn sending_and_tracking(
         settings.sim_public_url = "http://127.0.0.1:9".into();
         let clock = Clock::default();
         let (_, id) = setup(&db, n, &sink, clock.now()).await?;
-        let state = AppState::new(db.clone(), settings, clock);
-        let sender = crate::simulation::sender::Sender::new(state);
-        let start = Instant::now();
-        while sender.run_once().await? > 0 {}
-        let secs = start.elapsed().as_secs_f64();
-        let (sent, errors): (i64, i64) = with_db!(&db, p => sqlx::query_as("SELECT sent, errors FROM campaigns WHERE id = $1").bind(id).fetch_one(p).await)?;
+        let (secs, sent, errors) = drain(&db, settings, clock, id).await?;
         println!(
             "  {n:>6} recipients: {secs:>6.2} s  {:>7.0} emails/s  ({sent} sent, {errors} errors)",
             sent as f64 / secs
         );
         db.close().await;
+    }
+    if wants("sending") {
+        with_attachment(&sink, 2_000).await?;
     }
     if wants("tracking") {
         println!();
@@ -276,6 +274,53 @@ async fn sending_and_tracking(
     for n in [10usize, 10_000].into_iter().filter(|_| wants("tracking")) {
         tracking(args, &sink, n).await?;
     }
+    Ok(())
+}
+
+/// Runs the sender until the exercise's queue is empty: seconds taken, emails sent, errors.
+async fn drain(
+    db: &Db,
+    settings: Settings,
+    clock: Clock,
+    id: i64,
+) -> anyhow::Result<(f64, i64, i64)> {
+    let sender = crate::simulation::sender::Sender::new(AppState::new(db.clone(), settings, clock));
+    let start = Instant::now();
+    while sender.run_once().await? > 0 {}
+    let secs = start.elapsed().as_secs_f64();
+    let (sent, errors): (i64, i64) = with_db!(db, p => sqlx::query_as("SELECT sent, errors FROM campaigns WHERE id = $1").bind(id).fetch_one(p).await)?;
+    Ok((secs, sent, errors))
+}
+
+/// Sending when every email carries a 40 KB web page letter filled in for its
+/// recipient: the attachment is rendered and encoded once per email.
+async fn with_attachment(sink: &Sink, n: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (mut settings, db) = fresh_state(dir.path()).await?;
+    settings.sim_public_url = "http://127.0.0.1:9".into();
+    let clock = Clock::default();
+    let (scope, id) = setup(&db, n, sink, clock.now()).await?;
+    let (template_id,): (i64,) = with_db!(&db, p => sqlx::query_as("SELECT template_id FROM campaigns WHERE id = $1").bind(id).fetch_one(p).await)?;
+    let paragraph = "<p>I am writing about the way my mother was treated when she phoned the surgery last Tuesday morning, and I expect a reply.</p>\n";
+    let letter = format!(
+        "<html><body><p>Dear {{{{ first_name }}}},</p>\n{}<p><a href=\"{{{{ link }}}}\">Sign in to read the rest</a></p>{{{{ tracker }}}}</body></html>",
+        paragraph.repeat(40 * 1024 / paragraph.len())
+    );
+    let a = crate::simulation::attachments::Attachment::check(
+        "Complaint letter.html",
+        letter.into_bytes(),
+        "Bench Surgery",
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    crate::simulation::attachments::store(&db, scope.practice_id(), template_id, &a, clock.now())
+        .await?;
+    let (secs, sent, errors) = drain(&db, settings, clock, id).await?;
+    println!(
+        "  {n:>6} recipients, each with a {} KB web page attachment: {secs:>6.2} s  {:>7.0} emails/s  ({sent} sent, {errors} errors)",
+        a.meta.size / 1024,
+        sent as f64 / secs
+    );
+    db.close().await;
     Ok(())
 }
 

@@ -30,6 +30,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (7, "0007_gophish_api"),
     (8, "0008_plans_incidents_exercises"),
     (9, "0009_recipient_honeypot"),
+    (10, "0010_template_attachments"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -41,6 +42,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (7, "0007_gophish_api"),
     (8, "0008_plans_incidents_exercises"),
     (9, "0009_recipient_honeypot"),
+    (10, "0010_template_attachments"),
 );
 
 #[derive(Debug)]

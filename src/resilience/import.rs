@@ -414,7 +414,7 @@ pub async fn upload(
     scope: ManagerScope,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let (filename, bytes) = match super::read_upload(multipart, "file", MAX_FILE_BYTES, "assets.csv").await {
+    let (filename, bytes) = match crate::web::upload::read_upload(multipart, "file", MAX_FILE_BYTES, "assets.csv").await {
         Ok(Ok(f)) => f,
         Ok(Err(problem)) => return Ok(upload_form(&scope, Some(problem))?.into_response()),
         Err(AppError::TooLarge(_)) => {

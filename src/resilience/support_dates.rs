@@ -599,15 +599,21 @@ pub async fn upload(
     scope: ManagerScope,
     multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let (filename, bytes) =
-        match super::read_upload(multipart, "file", MAX_FILE_BYTES, "support-dates.toml").await? {
-            Ok(f) => f,
-            Err(problem) => {
-                return Ok(page_for(&state, &scope, Some(problem), None)
-                    .await?
-                    .into_response())
-            }
-        };
+    let (filename, bytes) = match crate::web::upload::read_upload(
+        multipart,
+        "file",
+        MAX_FILE_BYTES,
+        "support-dates.toml",
+    )
+    .await?
+    {
+        Ok(f) => f,
+        Err(problem) => {
+            return Ok(page_for(&state, &scope, Some(problem), None)
+                .await?
+                .into_response())
+        }
+    };
     let text = crate::people::csv_import::decode(&bytes);
     let now = state.clock.now();
     match load(

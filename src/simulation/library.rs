@@ -192,6 +192,8 @@ pub enum FlagPlace {
     From,
     Subject,
     Body,
+    /// The attached file's name (templates only: lures have no attachment).
+    Attachment,
 }
 
 impl FlagPlace {
@@ -200,6 +202,7 @@ impl FlagPlace {
             FlagPlace::From => "from",
             FlagPlace::Subject => "subject",
             FlagPlace::Body => "body",
+            FlagPlace::Attachment => "attachment",
         }
     }
 }
@@ -612,6 +615,9 @@ mod tests {
                                 lure.id,
                                 r.subject
                             )
+                        }
+                        FlagPlace::Attachment => {
+                            panic!("{}: lures have no attachment for {m:?}", lure.id)
                         }
                         FlagPlace::Body => {
                             assert!(

@@ -3,6 +3,7 @@
 //! tracks opens, clicks, submissions and reports. The simulation site is its
 //! own listener: no app cookies, no CSRF, nothing that names Safety Net.
 
+pub mod attachments;
 pub mod campaigns;
 pub mod domains;
 pub mod events;
@@ -79,6 +80,22 @@ pub fn routes(r: Routes) -> Routes {
             "/simulation/templates/{template_id}",
             PracticeManager,
             templates::update,
+        )
+        .post_upload(
+            "/simulation/templates/{template_id}/attachment",
+            PracticeManager,
+            attachments::MAX_BYTES + 64 * 1024,
+            attachments::upload,
+        )
+        .post(
+            "/simulation/templates/{template_id}/attachment/remove",
+            PracticeManager,
+            attachments::remove,
+        )
+        .get(
+            "/simulation/templates/{template_id}/attachment",
+            PracticeManager,
+            attachments::download,
         )
         .get(
             "/simulation/templates/{template_id}/preview",

@@ -6,7 +6,7 @@
 use minijinja::{context, AutoEscape, Environment, UndefinedBehavior, Value};
 
 /// The parts of a template that are rendered.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Content {
     pub from_name: String,
     pub from_address: String,
@@ -152,6 +152,8 @@ fn explain(e: &minijinja::Error) -> String {
 pub struct Prepared {
     env: Environment<'static>,
     with_qr: bool,
+    /// The name of a text attachment's template, if the email has one.
+    attachment: Option<&'static str>,
 }
 
 const PARTS: [(&str, &str); 4] = [
@@ -176,7 +178,44 @@ impl Prepared {
         }
         // The QR code is drawn only for templates that show one: it is the costliest part.
         let with_qr = [&c.html, &c.text].iter().any(|s| s.contains("qr_code"));
-        Ok(Self { env, with_qr })
+        Ok(Self {
+            env,
+            with_qr,
+            attachment: None,
+        })
+    }
+
+    /// Adds a text attachment (web page, text or calendar file), filled in
+    /// per person like the body; a web page is HTML-escaped.
+    pub fn with_attachment(mut self, source: &str, html: bool) -> Result<Self, RenderError> {
+        let name = if html {
+            "attachment.html"
+        } else {
+            "attachment.txt"
+        };
+        self.env
+            .add_template_owned(name, source.to_string())
+            .map_err(|e| RenderError {
+                field: "attachment",
+                message: explain(&e),
+            })?;
+        self.with_qr |= source.contains("qr_code");
+        self.attachment = Some(name);
+        Ok(self)
+    }
+
+    /// The attachment for one person, if the email has a text attachment.
+    pub fn render_attachment(&self, v: &Vars) -> Option<Result<String, RenderError>> {
+        let name = self.attachment?;
+        Some(
+            self.env
+                .get_template(name)
+                .and_then(|t| t.render(v.context(self.with_qr)))
+                .map_err(|e| RenderError {
+                    field: "attachment",
+                    message: explain(&e),
+                }),
+        )
     }
 
     pub fn render(&self, v: &Vars) -> Result<Rendered, RenderError> {

@@ -23,12 +23,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lettre::address::Envelope;
+use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
+use super::attachments::{self, Attachment, FileKind};
 use super::profiles::{self, Profile};
 use super::render::{self, Vars};
 use super::templates::{self, SimTemplate};
@@ -62,6 +64,8 @@ struct Claimed {
 struct CampaignParts {
     template: SimTemplate,
     prepared: Result<render::Prepared, render::RenderError>,
+    /// Sent as it is, or (text kinds) rendered per person by `prepared`.
+    attachment: Option<Attachment>,
     profile: Profile,
     practice_name: String,
 }
@@ -158,10 +162,20 @@ impl Sender {
         let profile = profiles::find_for_sending(&self.state.db, profile_id)
             .await?
             .context("campaign sending profile missing")?;
-        let prepared = render::Prepared::new(&template.content);
+        let attachment = attachments::load(&self.state.db, practice_id, template_id).await?;
+        let prepared = render::Prepared::new(&template.content).and_then(|p| {
+            match attachment
+                .as_ref()
+                .and_then(|a| a.source().map(|s| (s, a.meta.kind)))
+            {
+                Some((source, kind)) => p.with_attachment(source, kind == FileKind::WebPage),
+                None => Ok(p),
+            }
+        });
         Ok(CampaignParts {
             template,
             prepared,
+            attachment,
             profile,
             practice_name,
         })
@@ -186,14 +200,26 @@ impl Sender {
             honeypot_url: format!("{sim}/h/{}", r.token),
         };
         let t = &parts.template;
-        let rendered = parts
+        let unrenderable = |e: render::RenderError| {
+            SendError::Permanent(format!("the template could not be rendered: {}", e.message))
+        };
+        let prepared = parts
             .prepared
             .as_ref()
-            .map_err(|e| e.clone())
-            .and_then(|p| p.render(&vars))
-            .map_err(|e| {
-                SendError::Permanent(format!("the template could not be rendered: {}", e.message))
-            })?;
+            .map_err(|e| unrenderable(e.clone()))?;
+        let rendered = prepared.render(&vars).map_err(unrenderable)?;
+        let attachment = match &parts.attachment {
+            None => None,
+            Some(a) => {
+                let bytes = match prepared.render_attachment(&vars) {
+                    Some(r) => r.map_err(unrenderable)?.into_bytes(),
+                    None => a.data.clone(),
+                };
+                let kind = ContentType::parse(a.meta.kind.content_type())
+                    .map_err(|e| SendError::Permanent(format!("the attachment's type: {e}")))?;
+                Some(lettre::message::Attachment::new(a.meta.file_name.clone()).body(bytes, kind))
+            }
+        };
         let from: Mailbox = format!(
             "{} <{}>",
             rendered.from_name.replace(['<', '>', '"'], ""),
@@ -222,6 +248,11 @@ impl Sender {
             .unwrap_or_else(|| "localhost".into());
         let header = simulation_header(&parts.profile.header_name, &r.token)
             .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+        let body = match attachment {
+            None => body,
+            Some(file) => MultiPart::mixed().multipart(body).singlepart(file),
+        };
         Message::builder()
             .from(from)
             .to(to)
@@ -229,10 +260,7 @@ impl Sender {
             .message_id(Some(format!("<{}@{host}>", r.token)))
             .envelope(envelope)
             .raw_header(header)
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
-            ))
+            .multipart(body)
             .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
     }
 

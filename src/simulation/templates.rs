@@ -7,6 +7,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::attachments::{self, AttachmentMeta, FileKind};
 use super::library::{self, Difficulty, FlagPlace, Landing, PremiseAlignment, RedFlag};
 use super::render::{self, Content, Vars};
 use crate::app::AppState;
@@ -49,6 +50,8 @@ pub struct SimTemplate {
     pub cues: u8,
     pub premise: PremiseAlignment,
     pub red_flags: Vec<RedFlag>,
+    /// The attached file, if any (its contents are loaded only to send or download it).
+    pub attachment: Option<AttachmentMeta>,
 }
 
 impl SimTemplate {
@@ -71,9 +74,15 @@ type Row = (
     i64,
     String,
     String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
 );
-const COLUMNS: &str =
-    "id, name, library_id, from_name, from_address, subject, html, text_body, landing, training_module, cues, premise, red_flags_json";
+/// A template and its attachment's name, kind and size (never the file itself).
+const SELECT: &str =
+    "SELECT t.id, t.name, t.library_id, t.from_name, t.from_address, t.subject, t.html, t.text_body, t.landing, t.training_module, \
+     t.cues, t.premise, t.red_flags_json, a.file_name, a.kind, a.size_bytes \
+     FROM sim_templates t LEFT JOIN sim_template_attachments a ON a.template_id = t.id";
 
 pub fn landing_from(s: &str) -> Landing {
     match s {
@@ -124,12 +133,19 @@ fn template(r: Row) -> SimTemplate {
         cues: u8::try_from(r.10).unwrap_or(0),
         premise: premise_from(&r.11),
         red_flags: serde_json::from_str(&r.12).unwrap_or_default(),
+        attachment: match (r.13, r.14.as_deref().and_then(FileKind::from_key), r.15) {
+            (Some(file_name), Some(kind), Some(size)) => Some(AttachmentMeta {
+                file_name,
+                kind,
+                size,
+            }),
+            _ => None,
+        },
     }
 }
 
 pub async fn all(db: &Db, scope: &PracticeScope) -> Result<Vec<SimTemplate>, sqlx::Error> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM sim_templates WHERE practice_id = $1 ORDER BY name, id");
+    let sql = format!("{SELECT} WHERE t.practice_id = $1 ORDER BY t.name, t.id");
     let rows: Vec<Row> =
         with_db!(db, p => sqlx::query_as(&sql).bind(scope.practice_id()).fetch_all(p).await)?;
     Ok(rows.into_iter().map(template).collect())
@@ -149,7 +165,7 @@ pub async fn find_in_practice(
     practice_id: i64,
     id: i64,
 ) -> Result<Option<SimTemplate>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM sim_templates WHERE id = $1 AND practice_id = $2");
+    let sql = format!("{SELECT} WHERE t.id = $1 AND t.practice_id = $2");
     let row: Option<Row> =
         with_db!(db, p => sqlx::query_as(&sql).bind(id).bind(practice_id).fetch_optional(p).await)?;
     Ok(row.map(template))
@@ -198,6 +214,7 @@ pub async fn adopt(
         cues: l.cues,
         premise: l.premise_alignment,
         red_flags: l.red_flags.clone(),
+        attachment: None,
     };
     Ok(Some(insert(db, practice_id, &t, now).await?))
 }
@@ -267,6 +284,7 @@ fn flags_to_text(flags: &[RedFlag]) -> String {
                 FlagPlace::From => "from",
                 FlagPlace::Subject => "subject",
                 FlagPlace::Body => "body",
+                FlagPlace::Attachment => "attachment",
             };
             format!("{place} | {} | {}", f.marker, f.explanation)
         })
@@ -291,7 +309,13 @@ impl TemplateForm {
         }
     }
 
-    fn parse(&self, practice_name: &str) -> Result<SimTemplate, FieldErrors> {
+    /// `attachment` is the name of the file already attached, which red flags
+    /// about the attachment must be found in.
+    fn parse(
+        &self,
+        practice_name: &str,
+        attachment: Option<&AttachmentMeta>,
+    ) -> Result<SimTemplate, FieldErrors> {
         let mut e = FieldErrors::default();
         let need = |e: &mut FieldErrors, field: &str, v: &str, msg: &str| {
             if v.trim().is_empty() {
@@ -337,6 +361,7 @@ impl TemplateForm {
                 Some("from") => Some(FlagPlace::From),
                 Some("subject") => Some(FlagPlace::Subject),
                 Some("body") => Some(FlagPlace::Body),
+                Some("attachment") => Some(FlagPlace::Attachment),
                 _ => None,
             };
             match (place, parts.get(1), parts.get(2)) {
@@ -345,7 +370,7 @@ impl TemplateForm {
                 }
                 _ => e.add(
                     "red_flags",
-                    format!("Red flag line {} should read: where | words to highlight | explanation (where is from, subject or body)", i + 1),
+                    format!("Red flag line {} should read: where | words to highlight | explanation (where is from, subject, body or attachment)", i + 1),
                 ),
             }
         }
@@ -370,6 +395,7 @@ impl TemplateForm {
             cues,
             premise: premise_from(&self.premise),
             red_flags,
+            attachment: attachment.cloned(),
         };
         if e.is_empty() {
             // The template must render for a real recipient, and its red flags must be findable.
@@ -387,10 +413,18 @@ impl TemplateForm {
                                 r.html.contains(&render::html_escape(&f.marker))
                                     || r.html.contains(&f.marker)
                             }
+                            FlagPlace::Attachment => continue,
                         };
                         if !found {
                             e.add("red_flags", format!("The red flag \"{}\" does not appear in the email as written. Copy the words exactly.", f.marker));
                         }
+                    }
+                    let name = attachment.map(|a| a.file_name.as_str());
+                    for marker in attachments::flags_missing_from(&t.red_flags, name) {
+                        e.add("red_flags", match name {
+                            Some(n) => format!("The red flag \"{marker}\" is not in the attachment's name, {n:?}. Copy the words exactly."),
+                            None => format!("The red flag \"{marker}\" is about an attachment, and this template has none yet. Save the template without it, add the attachment below, then add the red flag."),
+                        });
                     }
                 }
             }
@@ -414,6 +448,11 @@ struct FormPage {
     modules: [(&'static str, &'static str); 9],
     difficulty: String,
     variables: String,
+    attachment: Option<AttachmentMeta>,
+    /// A problem with an upload, shown beside the attachment form.
+    attachment_error: Option<String>,
+    allowed: &'static str,
+    max_mb: usize,
 }
 
 fn form_page(
@@ -421,6 +460,7 @@ fn form_page(
     existing: Option<i64>,
     form: TemplateForm,
     errors: FieldErrors,
+    attachment: Option<AttachmentMeta>,
 ) -> FormPage {
     let difficulty = form
         .cues
@@ -454,7 +494,31 @@ fn form_page(
             .map(|v| format!("{{{{ {v} }}}}"))
             .collect::<Vec<_>>()
             .join("  "),
+        attachment,
+        attachment_error: None,
+        allowed: attachments::ALLOWED,
+        max_mb: attachments::MAX_BYTES / (1024 * 1024),
     }
+}
+
+/// The edit page for a saved template, with a problem from the attachment form if there was one.
+pub(crate) fn edit_response(
+    scope: &ManagerScope,
+    t: SimTemplate,
+    attachment_error: Option<String>,
+) -> Result<Response, AppError> {
+    let mut page = form_page(
+        scope,
+        Some(t.id),
+        TemplateForm::from_template(&t),
+        FieldErrors::default(),
+        t.attachment.clone(),
+    );
+    if let Some(problem) = attachment_error {
+        page.errors.add("file", problem.clone());
+        page.attachment_error = Some(problem);
+    }
+    Ok(page_render(page)?.into_response())
 }
 
 pub async fn new_page(scope: ManagerScope) -> Result<Html<String>, AppError> {
@@ -467,7 +531,7 @@ pub async fn new_page(scope: ManagerScope) -> Result<Html<String>, AppError> {
         premise: "medium".into(),
         ..Default::default()
     };
-    page_render(form_page(&scope, None, form, FieldErrors::default()))
+    page_render(form_page(&scope, None, form, FieldErrors::default(), None))
 }
 
 pub async fn create(
@@ -477,10 +541,10 @@ pub async fn create(
     ValidForm(form): ValidForm<TemplateForm>,
 ) -> Result<Response, AppError> {
     let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
-    let t = match form.parse(&practice) {
+    let t = match form.parse(&practice, None) {
         Ok(t) => t,
         Err(errors) => {
-            return Ok(page_render(form_page(&scope, None, form, errors))?.into_response())
+            return Ok(page_render(form_page(&scope, None, form, errors, None))?.into_response())
         }
     };
     let id = insert(&state.db, scope.practice_id(), &t, state.clock.now()).await?;
@@ -500,16 +564,11 @@ pub async fn edit_page(
     State(state): State<AppState>,
     scope: ManagerScope,
     Path(id): Path<i64>,
-) -> Result<Html<String>, AppError> {
+) -> Result<Response, AppError> {
     let t = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    page_render(form_page(
-        &scope,
-        Some(id),
-        TemplateForm::from_template(&t),
-        FieldErrors::default(),
-    ))
+    edit_response(&scope, t, None)
 }
 
 pub async fn update(
@@ -519,14 +578,21 @@ pub async fn update(
     Path(id): Path<i64>,
     ValidForm(form): ValidForm<TemplateForm>,
 ) -> Result<Response, AppError> {
-    find(&state.db, &scope, id)
+    let existing = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
-    let t = match form.parse(&practice) {
+    let t = match form.parse(&practice, existing.attachment.as_ref()) {
         Ok(t) => t,
         Err(errors) => {
-            return Ok(page_render(form_page(&scope, Some(id), form, errors))?.into_response())
+            return Ok(page_render(form_page(
+                &scope,
+                Some(id),
+                form,
+                errors,
+                existing.attachment,
+            ))?
+            .into_response())
         }
     };
     let flags = serde_json::to_string(&t.red_flags).map_err(anyhow::Error::from)?;
@@ -704,7 +770,7 @@ pub async fn import(
         Some(t) => {
             let mut errors = FieldErrors::default();
             errors.add("red_flags", "Add the red flags this email shows before saving: one per line, where | words | explanation");
-            page_render(form_page(&scope, None, t, errors))
+            page_render(form_page(&scope, None, t, errors, None))
         }
         None => page_render(ImportPage {
             page: Page::for_user("Import an email", &scope.user),

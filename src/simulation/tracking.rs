@@ -519,6 +519,8 @@ struct TeachablePage {
     submitted: bool,
     from_line: String,
     subject_line: String,
+    /// The attached file's name, highlighted where a red flag points at it.
+    attachment_line: Option<String>,
     body_srcdoc: String,
     flags: Vec<Flag>,
     module_title: String,
@@ -597,6 +599,7 @@ async fn teachable_moment(
     let mut from_line = html_escape(&format!("{} <{}>", r.from_name, t.content.from_address));
     let mut subject_line = html_escape(&r.subject);
     let mut body = r.html;
+    let mut attachment_line = t.attachment.as_ref().map(|a| html_escape(&a.file_name));
     for (i, f) in t.red_flags.iter().enumerate() {
         let n = i + 1;
         match f.r#where {
@@ -609,6 +612,11 @@ async fn teachable_moment(
             }
             FlagPlace::Subject => subject_line = highlight_text(&r.subject, &f.marker, n),
             FlagPlace::Body => body = highlight_html(&body, &f.marker, n),
+            FlagPlace::Attachment => {
+                if let Some(a) = &t.attachment {
+                    attachment_line = Some(highlight_text(&a.file_name, &f.marker, n));
+                }
+            }
         }
     }
     let style = "<style>mark{background:#ffeb3b;outline:2px solid #d5281b;padding:0 2px}mark sup{font-weight:bold;color:#d5281b}</style>";
@@ -618,6 +626,7 @@ async fn teachable_moment(
         submitted,
         from_line,
         subject_line,
+        attachment_line,
         body_srcdoc: format!("{style}{body}"),
         flags: t
             .red_flags

@@ -100,6 +100,22 @@ storage_test!(
             "GoPhish fields are shown back as GoPhish writes them: {setup}"
         );
         assert_eq!(setup["lists"]["groups"], json!(["Reception"]));
+        assert_eq!(
+            setup["attachments"],
+            json!([[
+                "Password policy.html",
+                "<p>Dear {{.FirstName}}, read the new policy: <a href=\"{{.URL}}\">policy</a></p>"
+            ]]),
+            "an attachment goes back as GoPhish wrote it"
+        );
+        assert!(
+            setup["docm_refused"]
+                .as_str()
+                .unwrap()
+                .contains("macro-enabled"),
+            "{setup}"
+        );
+        assert_eq!(setup["lists"]["templates"], json!(["Password expiry"]));
         let campaign_id = setup["campaign_id"].as_i64().unwrap().to_string();
 
         // The practice's own sender sends them.
@@ -113,6 +129,10 @@ storage_test!(
                 "the profile's sender: {m}"
             );
             assert!(m.contains("X-Safety-Net-Simulation: "));
+            assert!(
+                m.contains("filename=\"Password policy.html\""),
+                "the template's attachment is sent: {m}"
+            );
             assert!(!m.contains("outside@gmail.example"));
         }
         assert!(msgs

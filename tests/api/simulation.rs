@@ -928,3 +928,215 @@ storage_test!(
         );
     }
 );
+
+async fn attach(app: &TestApp, template_id: i64, name: &str, bytes: &[u8]) -> reqwest::Response {
+    let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
+    app.client
+        .post(app.url(&format!("/simulation/templates/{template_id}/attachment")))
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The template form as saved, with `red_flags` in place of the lure's own.
+async fn save_flags(
+    app: &TestApp,
+    p: &Practice,
+    template_id: i64,
+    red_flags: &str,
+) -> reqwest::Response {
+    let t = safetynet::simulation::templates::find_in_practice(&app.db, p.id, template_id)
+        .await
+        .unwrap()
+        .unwrap();
+    app.post(
+        &format!("/simulation/templates/{template_id}"),
+        &[
+            ("name", &t.name),
+            ("from_name", &t.content.from_name),
+            ("from_address", &t.content.from_address),
+            ("subject", &t.content.subject),
+            ("html", &t.content.html),
+            ("text", &t.content.text),
+            ("landing", "credentials"),
+            ("training_module", "phishing"),
+            ("cues", "3"),
+            ("premise", "high"),
+            ("red_flags", red_flags),
+        ],
+    )
+    .await
+}
+
+storage_test!(
+    a_template_attachment_is_checked_sent_filled_in_per_person_and_tracked,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        app.staff(&p, "Tom Bennett", "Reception & care navigation", None)
+            .await;
+        let stored = |app: &TestApp| {
+            let db = app.db.clone();
+            let pid = p.id;
+            async move {
+                safetynet::simulation::attachments::load(&db, pid, template_id)
+                    .await
+                    .unwrap()
+                    .map(|a| a.meta.file_name)
+            }
+        };
+
+        // A macro-enabled Word file is refused with the reason, and nothing is attached.
+        let r = attach(
+            &app,
+            template_id,
+            "Complaint letter.docm",
+            b"PK\x03\x04 word/x",
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        let page = unescape(&r.text().await.unwrap());
+        assert!(
+            page.contains("macro-enabled Office file") && page.contains("There is a problem"),
+            "{page}"
+        );
+        assert_eq!(stored(&app).await, None);
+        // A web page that runs a script is refused too.
+        let r = attach(&app, template_id, "letter.html", b"<script>x()</script>").await;
+        assert!(unescape(&r.text().await.unwrap()).contains("without scripts"));
+
+        // A web page letter with each person's tracked link.
+        let letter = "<html><body><p>Dear {{ first_name }},</p><p>My complaint is in full below.</p>\
+            <p><a href=\"{{ link }}\">Sign in to read the full complaint</a></p>{{ tracker }}</body></html>";
+        let r = attach(
+            &app,
+            template_id,
+            "Complaint letter.html",
+            letter.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        assert_eq!(stored(&app).await.as_deref(), Some("Complaint letter.html"));
+        let edit = app
+            .get_text(&format!("/simulation/templates/{template_id}"))
+            .await;
+        assert!(edit.contains("Complaint letter.html") && edit.contains("Web page"));
+        let download = app
+            .get(&format!("/simulation/templates/{template_id}/attachment"))
+            .await;
+        assert!(download.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;"));
+        assert_eq!(download.bytes().await.unwrap().as_ref(), letter.as_bytes());
+
+        // A red flag about the attachment must be in its name.
+        let r = save_flags(
+            &app,
+            &p,
+            template_id,
+            "attachment | .pdf | A letter as a PDF",
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        assert!(unescape(&r.text().await.unwrap()).contains("is not in the attachment's name"));
+        let r = save_flags(
+            &app,
+            &p,
+            template_id,
+            "attachment | .html | A complaint letter has no reason to be a web page that asks you to sign in.",
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        // And the attachment cannot be removed while a red flag points at it.
+        let r = app
+            .post(
+                &format!("/simulation/templates/{template_id}/attachment/remove"),
+                &[],
+            )
+            .await;
+        assert!(unescape(&r.text().await.unwrap()).contains("Remove or change that red flag first"));
+        assert_eq!(stored(&app).await.as_deref(), Some("Complaint letter.html"));
+
+        launch(&app, template_id, profile_id, &[]).await;
+        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        assert_eq!(sender.run_once().await.unwrap(), 2, "Tom and the manager");
+        let msgs = app.smtp.as_ref().unwrap().messages();
+        let tom = msgs
+            .iter()
+            .find(|m| recipient_of(m).starts_with("tom.bennett"))
+            .unwrap();
+        use mail_parser::MimeHeaders;
+        let parsed = mail_parser::MessageParser::default()
+            .parse(tom.as_bytes())
+            .unwrap();
+        assert!(
+            parsed.body_html(0).is_some(),
+            "the email's own body is still there"
+        );
+        let file = parsed.attachment(0).expect("an attachment");
+        assert_eq!(file.attachment_name(), Some("Complaint letter.html"));
+        assert_eq!(file.content_type().unwrap().ctype(), "text");
+        assert_eq!(file.content_type().unwrap().subtype(), Some("html"));
+        let filled = unescape(std::str::from_utf8(file.contents()).unwrap());
+        assert!(
+            filled.starts_with("<html><body><p>Dear Tom,</p>"),
+            "{filled}"
+        );
+        let (click, open, _, _) = links(tom, &app.sim_base);
+        assert!(
+            filled.contains(&format!("href=\"{click}\""))
+                && filled.contains(&format!("src=\"{open}\"")),
+            "the attachment carries Tom's own tracked link and open pixel: {filled}"
+        );
+        let manager = msgs.iter().find(|m| !std::ptr::eq(*m, tom)).unwrap();
+        assert!(
+            !manager.contains(&click),
+            "each person's file has their own link"
+        );
+
+        // Tom opens the file and follows its link: a click, and the lesson names the attachment.
+        app.clock.advance(120);
+        let client = crate::helpers::new_client();
+        let lesson = unescape(
+            &client
+                .post(&click)
+                .header("user-agent", BROWSER)
+                .form(&[("password", "x")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            lesson.contains(
+                "<strong>Attachment:</strong> Complaint letter<mark title=\"Red flag 1\">.html"
+            ),
+            "{lesson}"
+        );
+        assert!(lesson.contains("no reason to be a web page"));
+        let (clicked,): (i64,) = with_db!(&app.db, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM campaign_recipients WHERE clicked_at IS NOT NULL").fetch_one(pool).await).unwrap();
+        assert_eq!(clicked, 1);
+
+        // With the red flag gone, the attachment can be removed; later emails have none.
+        assert_eq!(save_flags(&app, &p, template_id, "").await.status(), 303);
+        let r = app
+            .post(
+                &format!("/simulation/templates/{template_id}/attachment/remove"),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(stored(&app).await, None);
+        let (actions,): (i64,) = with_db!(&app.db, pool => sqlx::query_as(
+            "SELECT COUNT(*) FROM audit_log WHERE practice_id = $1 AND (detail LIKE 'attached Complaint letter.html%' OR detail LIKE 'removed the attachment Complaint letter.html%')")
+            .bind(p.id).fetch_one(pool).await).unwrap();
+        assert_eq!(actions, 2, "adding and removing are audited");
+    }
+);

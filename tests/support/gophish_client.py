@@ -13,6 +13,7 @@ on stdout; a client error prints {"error": message} and exits 1.
 """
 
 import argparse
+import base64
 import json
 import sys
 
@@ -41,9 +42,25 @@ def setup(api, args):
         html="<html><body><p>Dear {{.FirstName}},</p><p>Your password expires today. "
              "<a href=\"{{.URL}}\">Keep my password</a></p>{{.Tracker}}</body></html>",
         text="Dear {{.FirstName}}, keep your password: {{.URL}}",
+        # The client's Attachment model serialises empty, so scripts pass GoPhish's JSON shape.
+        attachments=[{"name": "Password policy.html", "type": "text/html",
+                      "content": base64.b64encode(b"<p>Dear {{.FirstName}}, read the new policy: "
+                                                  b"<a href=\"{{.URL}}\">policy</a></p>").decode()}],
     ))
     out["template_id"] = template.id
     out["template_html"] = template.html
+    fetched = api.templates.get(template_id=template.id)
+    out["attachments"] = [[a.name, base64.b64decode(a.content).decode()] for a in fetched.attachments]
+    # A macro-enabled file is refused, whatever a script sends.
+    try:
+        api.templates.post(Template(
+            name="Complaint", subject="Complaint", html="<p><a href=\"{{.URL}}\">letter</a></p>",
+            attachments=[{"name": "Complaint.docm", "type": "application/vnd.ms-word.document.macroEnabled.12",
+                          "content": base64.b64encode(b"PK\x03\x04 word/vbaProject.bin").decode()}],
+        ))
+        out["docm_refused"] = None
+    except Error as e:
+        out["docm_refused"] = e.message
 
     page = api.pages.post(Page(
         name="NHSmail sign-in",

@@ -22,6 +22,7 @@ use crate::auth::PracticeScope;
 use crate::config::SmtpSecurity;
 use crate::db::Db;
 use crate::people::domain::EmailAddress;
+use crate::simulation::attachments::{self, Attachment};
 use crate::simulation::campaigns::{self, Launch, Target};
 use crate::simulation::library::{Landing, PremiseAlignment};
 use crate::simulation::render::{self, Content, Vars};
@@ -331,25 +332,77 @@ pub struct TemplateIn {
     subject: String,
     text: String,
     html: String,
-    attachments: Vec<Value>,
+    attachments: Vec<AttachmentIn>,
 }
 
-fn template_json(t: &SimTemplate, modified: i64) -> Value {
+/// GoPhish's attachment: the file base64-encoded. Its `type` is not trusted:
+/// the kind comes from the name and is checked against the contents.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AttachmentIn {
+    name: String,
+    content: String,
+}
+
+/// Text attachments are templates in both tools, so their markers are translated too.
+fn attachment_json(a: &Attachment) -> Value {
+    use base64::Engine as _;
+    let content = match a.source() {
+        Some(text) => convert::to_gophish(text).into_bytes(),
+        None => a.data.clone(),
+    };
     json!({
+        "name": a.meta.file_name,
+        "type": a.meta.kind.content_type(),
+        "content": base64::engine::general_purpose::STANDARD.encode(content),
+    })
+}
+
+async fn template_json(db: &Db, scope: &PracticeScope, t: &SimTemplate) -> ApiResult<Value> {
+    let (modified,): (i64,) = with_db!(db, p => sqlx::query_as("SELECT updated_at FROM sim_templates WHERE id = $1").bind(t.id).fetch_one(p).await)?;
+    let attachments = match &t.attachment {
+        Some(_) => attachments::load(db, scope.practice_id(), t.id)
+            .await?
+            .map(|a| vec![attachment_json(&a)])
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(json!({
         "id": t.id,
         "name": t.name,
         "subject": convert::to_gophish(&t.content.subject),
         "text": convert::to_gophish(&t.content.text),
         "html": convert::to_gophish(&t.content.html),
         "modified_date": date(modified),
-        "attachments": [],
+        "attachments": attachments,
         "envelope_sender": "",
-    })
+    }))
 }
 
-async fn template_modified(db: &Db, id: i64) -> Result<i64, sqlx::Error> {
-    let (t,): (i64,) = with_db!(db, p => sqlx::query_as("SELECT updated_at FROM sim_templates WHERE id = $1").bind(id).fetch_one(p).await)?;
-    Ok(t)
+/// The one attachment a GoPhish template may carry here, checked as an upload is.
+fn attachment_from(t: &TemplateIn, practice: &str) -> ApiResult<Option<Attachment>> {
+    use base64::Engine as _;
+    let Some(a) = t.attachments.first() else {
+        return Ok(None);
+    };
+    if t.attachments.len() > 1 {
+        return Err(ApiError::Bad(
+            "Safety Net sends one attachment per email: keep the one the lesson needs".into(),
+        ));
+    }
+    let problem = |p: String| ApiError::Bad(format!("Attachment {:?}: {p}", a.name));
+    let mut data = base64::engine::general_purpose::STANDARD
+        .decode(a.content.trim())
+        .map_err(|_| problem("its content is not base64".into()))?;
+    let name = attachments::clean_file_name(&a.name);
+    if attachments::FileKind::for_name(&name).is_ok_and(|k| k.templated()) {
+        if let Ok(text) = std::str::from_utf8(&data) {
+            data = convert::from_gophish(text).map_err(problem)?.into_bytes();
+        }
+    }
+    Attachment::check(&name, data, practice)
+        .map(Some)
+        .map_err(problem)
 }
 
 /// Our template for a GoPhish one; `existing` keeps what GoPhish does not
@@ -366,12 +419,6 @@ fn template_from(
     if t.html.trim().is_empty() && t.text.trim().is_empty() {
         return Err(ApiError::Bad(
             "Need to specify at least plaintext or HTML content".into(),
-        ));
-    }
-    if !t.attachments.is_empty() {
-        return Err(ApiError::Bad(
-            "Safety Net does not send attachments in exercises: remove them from the template"
-                .into(),
         ));
     }
     let field = |label: &str, s: &str| {
@@ -420,6 +467,7 @@ fn template_from(
         cues: 0,
         premise: PremiseAlignment::Medium,
         red_flags: Vec::new(),
+        attachment: None,
     });
     out.name = name.to_string();
     out.content.subject = subject;
@@ -433,7 +481,7 @@ fn template_from(
 pub async fn templates(State(state): State<AppState>, scope: ApiScope) -> ApiResult {
     let mut out = Vec::new();
     for t in templates::all(&state.db, &scope).await? {
-        out.push(template_json(&t, template_modified(&state.db, t.id).await?));
+        out.push(template_json(&state.db, &scope, &t).await?);
     }
     Ok(Json(out).into_response())
 }
@@ -450,7 +498,7 @@ pub async fn template(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let t = find_template(&state.db, &scope, id).await?;
-    Ok(Json(template_json(&t, template_modified(&state.db, id).await?)).into_response())
+    Ok(Json(template_json(&state.db, &scope, &t).await?).into_response())
 }
 
 async fn template_name_taken(
@@ -471,10 +519,16 @@ async fn insert_template(
 ) -> ApiResult<i64> {
     let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
     let ours = template_from(t, None, &practice)?;
+    let attachment = attachment_from(t, &practice)?;
     if template_name_taken(&state.db, scope, &ours.name, 0).await? {
         return Err(ApiError::Conflict("Template name already in use".into()));
     }
-    Ok(templates::insert(&state.db, scope.practice_id(), &ours, state.clock.now()).await?)
+    let now = state.clock.now();
+    let id = templates::insert(&state.db, scope.practice_id(), &ours, now).await?;
+    if let Some(a) = &attachment {
+        attachments::store(&state.db, scope.practice_id(), id, a, now).await?;
+    }
+    Ok(id)
 }
 
 pub async fn create_template(
@@ -494,7 +548,7 @@ pub async fn create_template(
     )
     .await;
     let saved = find_template(&state.db, &scope, id).await?;
-    Ok(created(template_json(&saved, state.clock.now())))
+    Ok(created(template_json(&state.db, &scope, &saved).await?))
 }
 
 pub async fn update_template(
@@ -508,10 +562,22 @@ pub async fn update_template(
     let t: TemplateIn = body(&bytes)?;
     let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
     let ours = template_from(&t, Some(existing), &practice)?;
+    let attachment = attachment_from(&t, &practice)?;
+    let name = attachment.as_ref().map(|a| a.meta.file_name.as_str());
+    if let Some(marker) = attachments::flags_missing_from(&ours.red_flags, name).first() {
+        return Err(ApiError::Bad(format!(
+            "A red flag of this template points at \"{marker}\" in the attachment's name: keep an attachment whose name contains it, or change the red flag in Safety Net first"
+        )));
+    }
     if template_name_taken(&state.db, &scope, &ours.name, id).await? {
         return Err(ApiError::Conflict("Template name already in use".into()));
     }
     let now = state.clock.now();
+    // GoPhish replaces a whole template, attachments included.
+    match &attachment {
+        Some(a) => attachments::store(&state.db, scope.practice_id(), id, a, now).await?,
+        None => attachments::delete(&state.db, scope.practice_id(), id).await?,
+    }
     with_db!(&state.db, p => sqlx::query(
         "UPDATE sim_templates SET name = $1, subject = $2, html = $3, text_body = $4, updated_at = $5 WHERE id = $6 AND practice_id = $7")
         .bind(&ours.name).bind(&ours.content.subject).bind(&ours.content.html).bind(&ours.content.text).bind(now)
@@ -525,7 +591,7 @@ pub async fn update_template(
     )
     .await;
     let saved = find_template(&state.db, &scope, id).await?;
-    Ok(Json(template_json(&saved, now)).into_response())
+    Ok(Json(template_json(&state.db, &scope, &saved).await?).into_response())
 }
 
 async fn in_use(db: &Db, column: &str, id: i64) -> Result<bool, sqlx::Error> {
@@ -1077,7 +1143,7 @@ async fn campaign_json(state: &AppState, scope: &PracticeScope, id: i64) -> ApiR
     let (c, created_at, page_id) = find_campaign(&state.db, scope, id).await?;
     let now = state.clock.now();
     let template = match templates::find(&state.db, scope, c.template_id).await? {
-        Some(t) => template_json(&t, template_modified(&state.db, t.id).await?),
+        Some(t) => template_json(&state.db, scope, &t).await?,
         None => json!({}),
     };
     let page = match page_id {

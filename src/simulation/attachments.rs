@@ -1,0 +1,623 @@
+//! A template's optional attachment: one harmless file sent with every email
+//! of an exercise, such as a "complaint letter" or an "invoice".
+//!
+//! An exercise must never send anything that can run, whoever uploads it, so
+//! only document, web page, text, calendar and image files are taken, their
+//! contents must match their name, and macro-enabled Office files, programs,
+//! scripts and archives are refused with the reason. Web page, text and
+//! calendar attachments are templates like the body: `{{ link }}` in them is
+//! each person's tracked link, so opening the attachment and following its
+//! link counts as a click, and `{{ tracker }}` in a web page counts an open.
+
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::library::{FlagPlace, RedFlag};
+use super::render::{self, Vars};
+use super::templates;
+use crate::app::AppState;
+use crate::auth::audit::{self, Action, Actor};
+use crate::auth::ManagerScope;
+use crate::db::Db;
+use crate::web::{AppError, ClientIp};
+use crate::with_db;
+
+/// Large enough for any letter, invoice or form; an exercise's file only has to look real.
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// The kinds of file an exercise may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Pdf,
+    Word,
+    Excel,
+    PowerPoint,
+    WebPage,
+    Text,
+    Calendar,
+    Png,
+    Jpeg,
+    Gif,
+}
+
+const ALL_KINDS: [FileKind; 10] = [
+    FileKind::Pdf,
+    FileKind::Word,
+    FileKind::Excel,
+    FileKind::PowerPoint,
+    FileKind::WebPage,
+    FileKind::Text,
+    FileKind::Calendar,
+    FileKind::Png,
+    FileKind::Jpeg,
+    FileKind::Gif,
+];
+
+/// What can be attached, for messages and hints.
+pub const ALLOWED: &str = "PDF (.pdf), Word (.docx), Excel (.xlsx), PowerPoint (.pptx), web page (.html), text (.txt), calendar invitation (.ics) or picture (.png, .jpg, .gif)";
+
+impl FileKind {
+    /// Stored in the database.
+    pub fn key(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Word => "docx",
+            FileKind::Excel => "xlsx",
+            FileKind::PowerPoint => "pptx",
+            FileKind::WebPage => "html",
+            FileKind::Text => "txt",
+            FileKind::Calendar => "ics",
+            FileKind::Png => "png",
+            FileKind::Jpeg => "jpg",
+            FileKind::Gif => "gif",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        ALL_KINDS.into_iter().find(|k| k.key() == key)
+    }
+
+    fn extensions(self) -> &'static [&'static str] {
+        match self {
+            FileKind::Pdf => &["pdf"],
+            FileKind::Word => &["docx"],
+            FileKind::Excel => &["xlsx"],
+            FileKind::PowerPoint => &["pptx"],
+            FileKind::WebPage => &["html", "htm"],
+            FileKind::Text => &["txt"],
+            FileKind::Calendar => &["ics"],
+            FileKind::Png => &["png"],
+            FileKind::Jpeg => &["jpg", "jpeg"],
+            FileKind::Gif => &["gif"],
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "application/pdf",
+            FileKind::Word => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            FileKind::Excel => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            FileKind::PowerPoint => {
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+            }
+            FileKind::WebPage => "text/html; charset=utf-8",
+            FileKind::Text => "text/plain; charset=utf-8",
+            FileKind::Calendar => "text/calendar; charset=utf-8",
+            FileKind::Png => "image/png",
+            FileKind::Jpeg => "image/jpeg",
+            FileKind::Gif => "image/gif",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "PDF document",
+            FileKind::Word => "Word document",
+            FileKind::Excel => "Excel spreadsheet",
+            FileKind::PowerPoint => "PowerPoint presentation",
+            FileKind::WebPage => "Web page",
+            FileKind::Text => "Text file",
+            FileKind::Calendar => "Calendar invitation",
+            FileKind::Png | FileKind::Jpeg | FileKind::Gif => "Picture",
+        }
+    }
+
+    /// Text files are filled in per person like the body (web pages HTML-escaped).
+    pub fn templated(self) -> bool {
+        matches!(
+            self,
+            FileKind::WebPage | FileKind::Text | FileKind::Calendar
+        )
+    }
+
+    /// The kind a file name says it is, or why that kind is never sent.
+    pub fn for_name(file_name: &str) -> Result<Self, String> {
+        let ext = file_name
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        if let Some(k) = ALL_KINDS
+            .into_iter()
+            .find(|k| k.extensions().contains(&ext.as_str()))
+        {
+            return Ok(k);
+        }
+        let refused = match ext.as_str() {
+            "docm" | "dotm" | "xlsm" | "xltm" | "xlam" | "pptm" | "potm" | "ppsm" => format!(
+                "A .{ext} file is a macro-enabled Office file. Macros are small programs, so Safety Net never sends them, even in an exercise. Save the file as .docx, .xlsx or .pptx, or as a PDF. To teach about macros, name the danger in the email's words and add a red flag there."
+            ),
+            "doc" | "dot" | "xls" | "xlt" | "ppt" | "rtf" => format!(
+                "The older .{ext} format can carry macros (small programs), so Safety Net does not send it. Save the file in the newer format (.docx, .xlsx or .pptx) or as a PDF."
+            ),
+            "exe" | "msi" | "com" | "scr" | "bat" | "cmd" | "ps1" | "vbs" | "vbe" | "js"
+            | "jse" | "wsf" | "hta" | "jar" | "lnk" | "cpl" | "reg" | "dll" | "sh" | "svg" => {
+                format!(
+                    "A .{ext} file can run a program or script when opened, so Safety Net never sends one. Use a harmless document instead: {ALLOWED}."
+                )
+            }
+            "zip" | "7z" | "rar" | "gz" | "tar" | "iso" | "img" | "cab" => format!(
+                "A .{ext} file is an archive that can hide other files, and mail filters often stop them. Attach the document itself: {ALLOWED}."
+            ),
+            "" => format!("The file's name has no type at the end. Choose a {ALLOWED} file."),
+            _ => format!("Safety Net cannot attach .{ext} files. Choose a {ALLOWED} file."),
+        };
+        Err(refused)
+    }
+}
+
+/// What a template shows about its attachment, without the file itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub file_name: String,
+    pub kind: FileKind,
+    pub size: i64,
+}
+
+impl AttachmentMeta {
+    /// "48 KB", for people.
+    pub fn size_label(&self) -> String {
+        if self.size >= 1024 * 1024 {
+            format!("{:.1} MB", self.size as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", (self.size + 1023) / 1024)
+        }
+    }
+}
+
+/// A checked attachment and its contents.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub meta: AttachmentMeta,
+    pub data: Vec<u8>,
+}
+
+/// A file name as a mail client will show it: no folders, no characters
+/// Windows cannot save, no control characters, at most 120 characters.
+pub fn clean_file_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|'))
+        .take(120)
+        .collect();
+    cleaned.trim().trim_end_matches('.').trim().to_string()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+impl Attachment {
+    /// Checks an uploaded file: name, kind, size and contents. Text kinds must
+    /// render for a sample person, so a broken `{{ … }}` is caught now, not
+    /// when 500 emails go out.
+    pub fn check(raw_name: &str, data: Vec<u8>, practice_name: &str) -> Result<Self, String> {
+        let file_name = clean_file_name(raw_name);
+        if file_name.is_empty() {
+            return Err("The file needs a name, like Complaint letter.pdf.".into());
+        }
+        let kind = FileKind::for_name(&file_name)?;
+        if data.is_empty() {
+            return Err("The file is empty. Choose the file again.".into());
+        }
+        if data.len() > MAX_BYTES {
+            return Err(format!(
+                "The file is larger than {} MB. An exercise's attachment only has to look real: save a shorter version, or a PDF of the first page.",
+                MAX_BYTES / (1024 * 1024)
+            ));
+        }
+        let not_really = || {
+            format!(
+                "This file's contents are not a {}, though its name says so. Choose the real file, or save it again in that format.",
+                kind.label().to_lowercase()
+            )
+        };
+        let looks_right = match kind {
+            FileKind::Pdf => data.starts_with(b"%PDF-"),
+            FileKind::Word | FileKind::Excel | FileKind::PowerPoint => {
+                if data.starts_with(b"PK\x03\x04") && contains(&data, b"vbaProject.bin") {
+                    return Err("This Office file contains macros (small programs), so Safety Net will not send it. Save a copy without macros, or as a PDF.".into());
+                }
+                data.starts_with(b"PK\x03\x04")
+            }
+            FileKind::Png => data.starts_with(b"\x89PNG\r\n\x1a\n"),
+            FileKind::Jpeg => data.starts_with(b"\xff\xd8\xff"),
+            FileKind::Gif => data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a"),
+            FileKind::WebPage | FileKind::Text | FileKind::Calendar => {
+                let Ok(text) = std::str::from_utf8(&data) else {
+                    return Err("This file is not plain text in UTF-8. Save it again as UTF-8 (in Notepad: Save As, Encoding UTF-8).".into());
+                };
+                let text = text.trim_start_matches('\u{feff}');
+                if kind == FileKind::Calendar && !text.contains("BEGIN:VCALENDAR") {
+                    return Err(not_really());
+                }
+                if kind == FileKind::WebPage {
+                    check_web_page(text)?;
+                }
+                let mut vars = Vars::sample(practice_name);
+                vars.tracker_url = "https://sim.example/o/sample".into();
+                render::Prepared::new(&render::Content::default())
+                    .and_then(|p| p.with_attachment(text, kind == FileKind::WebPage))
+                    .and_then(|p| p.render_attachment(&vars).unwrap_or(Ok(String::new())))
+                    .map_err(|e| format!("The attachment: {}", e.message))?;
+                true
+            }
+        };
+        if !looks_right {
+            return Err(not_really());
+        }
+        Ok(Self {
+            meta: AttachmentMeta {
+                file_name,
+                kind,
+                size: data.len() as i64,
+            },
+            data,
+        })
+    }
+
+    /// The text of a text kind, as the renderer takes it.
+    pub fn source(&self) -> Option<&str> {
+        if !self.meta.kind.templated() {
+            return None;
+        }
+        std::str::from_utf8(&self.data)
+            .ok()
+            .map(|t| t.trim_start_matches('\u{feff}'))
+    }
+}
+
+/// A web page attachment is opened from the person's computer, so it must not
+/// run anything: no scripts, event handlers or embedded objects.
+fn check_web_page(html: &str) -> Result<(), String> {
+    let lower = html.to_ascii_lowercase();
+    let handler = regex_lite::Regex::new(r"[\s/]on[a-z]+\s*=").expect("valid pattern");
+    let found = [
+        "<script",
+        "javascript:",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<applet",
+    ]
+    .into_iter()
+    .find(|p| lower.contains(p))
+    .map(str::to_string)
+    .or_else(|| handler.find(&lower).map(|m| m.as_str().trim().to_string()));
+    match found {
+        Some(what) => Err(format!(
+            "The web page contains {what:?}, which runs code when the page is opened. Safety Net sends web pages without scripts: take it out and use a plain link to {{{{ link }}}} instead."
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Red flags about the attachment's name that `file_name` does not contain
+/// (none can be kept once there is no attachment).
+pub fn flags_missing_from<'a>(flags: &'a [RedFlag], file_name: Option<&str>) -> Vec<&'a str> {
+    flags
+        .iter()
+        .filter(|f| f.r#where == FlagPlace::Attachment)
+        .filter(|f| !file_name.is_some_and(|n| n.contains(&f.marker)))
+        .map(|f| f.marker.as_str())
+        .collect()
+}
+
+type Row = (String, String, i64, Vec<u8>);
+
+/// The template's attachment with its contents, for sending and downloading.
+pub async fn load(
+    db: &Db,
+    practice_id: i64,
+    template_id: i64,
+) -> Result<Option<Attachment>, sqlx::Error> {
+    let row: Option<Row> = with_db!(db, p => sqlx::query_as(
+        "SELECT file_name, kind, size_bytes, data FROM sim_template_attachments WHERE template_id = $1 AND practice_id = $2")
+        .bind(template_id).bind(practice_id).fetch_optional(p).await)?;
+    Ok(row.and_then(|(file_name, kind, size, data)| {
+        Some(Attachment {
+            meta: AttachmentMeta {
+                file_name,
+                kind: FileKind::from_key(&kind)?,
+                size,
+            },
+            data,
+        })
+    }))
+}
+
+/// Adds or replaces the template's attachment.
+pub async fn store(
+    db: &Db,
+    practice_id: i64,
+    template_id: i64,
+    a: &Attachment,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    with_db!(db, p => sqlx::query(
+        "INSERT INTO sim_template_attachments (template_id, practice_id, file_name, kind, size_bytes, data, uploaded_at) \
+         SELECT id, practice_id, $3, $4, $5, $6, $7 FROM sim_templates WHERE id = $1 AND practice_id = $2 \
+         ON CONFLICT (template_id) DO UPDATE SET file_name = excluded.file_name, kind = excluded.kind, \
+           size_bytes = excluded.size_bytes, data = excluded.data, uploaded_at = excluded.uploaded_at")
+        .bind(template_id).bind(practice_id).bind(&a.meta.file_name).bind(a.meta.kind.key())
+        .bind(a.meta.size).bind(&a.data).bind(now)
+        .execute(p).await.map(|_| ()))
+}
+
+pub async fn delete(db: &Db, practice_id: i64, template_id: i64) -> Result<(), sqlx::Error> {
+    with_db!(db, p => sqlx::query("DELETE FROM sim_template_attachments WHERE template_id = $1 AND practice_id = $2")
+        .bind(template_id).bind(practice_id).execute(p).await.map(|_| ()))
+}
+
+async fn record(
+    state: &AppState,
+    scope: &ManagerScope,
+    ip: &str,
+    detail: String,
+) -> Result<(), AppError> {
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, ip),
+        Action::TemplateChanged,
+        &detail,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds or replaces a template's attachment from the edit page's upload form.
+pub async fn upload(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    // Another practice's template is "not found" whatever was sent with the request.
+    let t = templates::find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let multipart = multipart.map_err(|_| {
+        AppError::BadRequest(
+            "The upload could not be read. Choose the file again and retry.".into(),
+        )
+    })?;
+    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
+    let checked = match crate::web::upload::read_upload(multipart, "file", MAX_BYTES, "").await {
+        Ok(Ok((name, bytes))) => Attachment::check(&name, bytes, &practice),
+        Ok(Err(problem)) => Err(problem),
+        Err(AppError::TooLarge(_)) => Err(format!(
+            "The file is larger than {} MB. An exercise's attachment only has to look real: save a shorter version, or a PDF of the first page.",
+            MAX_BYTES / (1024 * 1024)
+        )),
+        Err(e) => return Err(e),
+    };
+    let a = match checked {
+        Ok(a) => a,
+        Err(problem) => return templates::edit_response(&scope, t, Some(problem)),
+    };
+    let missing = flags_missing_from(&t.red_flags, Some(&a.meta.file_name));
+    if let Some(marker) = missing.first() {
+        let problem = format!(
+            "A red flag points at \"{marker}\" in the attachment's name, and {:?} does not contain it. Change that red flag first, or rename the file.",
+            a.meta.file_name
+        );
+        return templates::edit_response(&scope, t, Some(problem));
+    }
+    store(&state.db, scope.practice_id(), id, &a, state.clock.now()).await?;
+    record(
+        &state,
+        &scope,
+        &ip,
+        format!("attached {} to {}", a.meta.file_name, t.name),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/simulation/templates/{id}#attachment")).into_response())
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let t = templates::find(&state.db, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let Some(current) = t.attachment.clone() else {
+        return Ok(Redirect::to(&format!("/simulation/templates/{id}#attachment")).into_response());
+    };
+    if let Some(marker) = flags_missing_from(&t.red_flags, None).first() {
+        let problem = format!(
+            "A red flag points at \"{marker}\" in the attachment's name. Remove or change that red flag first, then remove the attachment."
+        );
+        return templates::edit_response(&scope, t, Some(problem));
+    }
+    delete(&state.db, scope.practice_id(), id).await?;
+    record(
+        &state,
+        &scope,
+        &ip,
+        format!(
+            "removed the attachment {} from {}",
+            current.file_name, t.name
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/simulation/templates/{id}#attachment")).into_response())
+}
+
+/// The file as uploaded, for the manager to check. Always a download, never
+/// shown inside the app, so a web page attachment cannot act as an app page.
+pub async fn download(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let a = load(&state.db, scope.practice_id(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ascii: String = a
+        .meta
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url::form_urlencoded::byte_serialize(a.meta.file_name.as_bytes()).collect::<String>()
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_SECURITY_POLICY, "sandbox".to_string()),
+        ],
+        a.data,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PRACTICE: &str = "Riverside Surgery";
+
+    #[test]
+    fn safe_kinds_are_taken_and_named_by_their_extension() {
+        let pdf = Attachment::check(
+            "C:\\Users\\pm\\Invoice 4471.PDF",
+            b"%PDF-1.7 ...".to_vec(),
+            PRACTICE,
+        )
+        .unwrap();
+        assert_eq!(pdf.meta.file_name, "Invoice 4471.PDF");
+        assert_eq!(pdf.meta.kind, FileKind::Pdf);
+        assert_eq!(pdf.meta.size, 12);
+        let page = Attachment::check(
+            "letter.htm",
+            b"<p>Dear {{ first_name }}</p><a href=\"{{ link }}\">Read</a>{{ tracker }}".to_vec(),
+            PRACTICE,
+        )
+        .unwrap();
+        assert_eq!(page.meta.kind, FileKind::WebPage);
+        assert!(page.source().unwrap().contains("{{ link }}"));
+    }
+
+    #[test]
+    fn files_that_can_run_anything_are_refused_with_the_reason() {
+        let zip = b"PK\x03\x04 word/document.xml".to_vec();
+        for (name, data, says) in [
+            ("Complaint.docm", zip.clone(), "macro-enabled"),
+            ("old.xls", zip.clone(), "older .xls"),
+            ("setup.exe", b"MZ".to_vec(), "run a program"),
+            ("invoice.js", b"x".to_vec(), "run a program"),
+            ("files.zip", zip.clone(), "archive"),
+            ("letter", b"x".to_vec(), "no type"),
+            ("notes.odt", zip.clone(), "cannot attach .odt"),
+        ] {
+            let e = Attachment::check(name, data, PRACTICE).unwrap_err();
+            assert!(e.contains(says), "{name}: {e}");
+        }
+        let with_macros = b"PK\x03\x04 word/vbaProject.bin".to_vec();
+        let e = Attachment::check("renamed.docx", with_macros, PRACTICE).unwrap_err();
+        assert!(e.contains("contains macros"), "{e}");
+    }
+
+    #[test]
+    fn contents_must_match_the_name() {
+        let e = Attachment::check("invoice.pdf", b"MZ\x90\x00".to_vec(), PRACTICE).unwrap_err();
+        assert!(e.contains("not a pdf document"), "{e}");
+        let e = Attachment::check("photo.png", b"%PDF-1.4".to_vec(), PRACTICE).unwrap_err();
+        assert!(e.contains("not a picture"), "{e}");
+        let e = Attachment::check("x.txt", vec![0xff, 0xfe, 0x00], PRACTICE).unwrap_err();
+        assert!(e.contains("UTF-8"), "{e}");
+        let e = Attachment::check("x.pdf", vec![], PRACTICE).unwrap_err();
+        assert!(e.contains("empty"), "{e}");
+        let e = Attachment::check("x.pdf", vec![b'%'; MAX_BYTES + 1], PRACTICE).unwrap_err();
+        assert!(e.contains("larger than 2 MB"), "{e}");
+    }
+
+    #[test]
+    fn web_pages_may_not_run_code_and_markers_must_render() {
+        for bad in [
+            "<script>alert(1)</script>",
+            "<a href=\"javascript:void(0)\">x</a>",
+            "<body onload=\"go()\">",
+            "<img src=x onerror=go()>",
+            "<iframe src=\"x\"></iframe>",
+        ] {
+            let e = Attachment::check("a.html", bad.as_bytes().to_vec(), PRACTICE).unwrap_err();
+            assert!(e.contains("without scripts"), "{bad}: {e}");
+        }
+        assert!(
+            Attachment::check("a.html", b"<p>Online consultations</p>".to_vec(), PRACTICE).is_ok()
+        );
+        let e = Attachment::check("a.txt", b"Go to {{ lnk }}".to_vec(), PRACTICE).unwrap_err();
+        assert!(
+            e.starts_with("The attachment: ") && e.contains("does not know"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn names_lose_folders_and_characters_mail_clients_refuse() {
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("a\"b<c>d?.pdf"), "abcd.pdf");
+        assert_eq!(clean_file_name(" report.pdf. "), "report.pdf");
+        assert_eq!(clean_file_name("line\r\nbreak.pdf"), "linebreak.pdf");
+        assert_eq!(clean_file_name(&"x".repeat(300)).len(), 120);
+    }
+
+    #[test]
+    fn attachment_flags_must_be_in_the_file_name() {
+        let flag = |place, marker: &str| RedFlag {
+            r#where: place,
+            marker: marker.into(),
+            explanation: "why".into(),
+        };
+        let flags = vec![
+            flag(FlagPlace::Body, "urgent"),
+            flag(FlagPlace::Attachment, ".html"),
+        ];
+        assert!(flags_missing_from(&flags, Some("Invoice.html")).is_empty());
+        assert_eq!(
+            flags_missing_from(&flags, Some("Invoice.pdf")),
+            vec![".html"]
+        );
+        assert_eq!(flags_missing_from(&flags, None), vec![".html"]);
+    }
+}
