@@ -91,7 +91,7 @@ fn start_sink(args: &BenchArgs) -> anyhow::Result<Sink> {
         .arg(script)
         .arg("--dir")
         .arg(dir.path())
-        .args(["--port", "0", "--exit-on-stdin-eof"])
+        .args(["--port", "0", "--exit-on-stdin-eof", "--discard"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
@@ -247,6 +247,7 @@ async fn sending_and_tracking(
     if wants("sending") {
         println!();
         println!("Sending (campaign launched now, sender draining the queue):");
+        plain_client(&sink, 5_000).await?;
     }
     for &n in args.sizes.iter().filter(|_| wants("sending")) {
         let dir = tempfile::tempdir()?;
@@ -274,6 +275,46 @@ async fn sending_and_tracking(
     for n in [10usize, 10_000].into_iter().filter(|_| wants("tracking")) {
         tracking(args, &sink, n).await?;
     }
+    Ok(())
+}
+
+/// The most the SMTP server takes: one prebuilt message sent over and over,
+/// as many at a time as the sender sends, with no database or rendering.
+async fn plain_client(sink: &Sink, n: usize) -> anyhow::Result<()> {
+    use lettre::AsyncTransport as _;
+    let transport = crate::mail::smtp::transport(&crate::config::SmtpSettings {
+        host: sink.host.clone(),
+        port: sink.port,
+        security: SmtpSecurity::None,
+        username: String::new(),
+        password: String::new(),
+        from: "bench@bench.example".into(),
+        ca_file: None,
+    })?;
+    let message = lettre::Message::builder()
+        .from("IT Service Desk <it@nhs-mail.example>".parse()?)
+        .to("person@bench.example".parse()?)
+        .subject("Your NHSmail password expires today")
+        .body("Your password expires today. Keep it: http://127.0.0.1:9/c/abcdefghijklmnopqrstuv\n".repeat(40))?;
+    let slots = Arc::new(tokio::sync::Semaphore::new(crate::simulation::sender::IN_FLIGHT));
+    let mut sends = tokio::task::JoinSet::new();
+    let start = Instant::now();
+    for _ in 0..n {
+        let permit = slots.clone().acquire_owned().await?;
+        let (t, m) = (transport.clone(), message.clone());
+        sends.spawn(async move {
+            let _permit = permit;
+            t.send(m).await.map(|_| ())
+        });
+    }
+    while let Some(sent) = sends.join_next().await {
+        sent??;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "  the SMTP server's ceiling: a plain client sends {n} prebuilt emails at {:.0} emails/s",
+        n as f64 / secs
+    );
     Ok(())
 }
 

@@ -5,7 +5,7 @@ Usage:
     python smtp_sink.py --dir DIR [--port 0]
                         [--starttls-cert CERT --starttls-key KEY] [--require-starttls]
                         [--auth-user U --auth-pass P]
-                        [--reply-code 451] [--delay-ms 200]
+                        [--reply-code 451] [--delay-ms 200] [--discard]
                         [--exit-on-stdin-eof] [--verbose]
 
 When it is listening, it prints exactly one line, `PORT <n>`, to stdout and flushes. Nothing
@@ -20,6 +20,8 @@ partial file. `N.rcpt` is renamed into place before `N.eml`, so when `N.eml` exi
 exists too.
 
 --reply-code CODE   answer every DATA with CODE (4xx or 5xx) and store nothing (for retry tests).
+--discard          accept every message and store nothing (for `safetynet bench`, which
+                    measures the sender, not this server's disk writes).
 --delay-ms MS       wait this long after each DATA before storing and answering it (a slow
                     mail server; other connections carry on meanwhile).
 --auth-user/--auth-pass
@@ -58,8 +60,10 @@ def _atomic_write(directory: str, name: str, data: bytes) -> None:
 
 
 class SinkHandler:
-    def __init__(self, directory: str, reply_code: int | None, verbose: bool, delay_ms: int = 0):
+    def __init__(self, directory: str, reply_code: int | None, verbose: bool, delay_ms: int = 0,
+                 discard: bool = False):
         self.directory = directory
+        self.discard = discard
         self.reply_code = reply_code
         self.delay_ms = delay_ms
         self.verbose = verbose
@@ -82,6 +86,8 @@ class SinkHandler:
 
         seq = self.next_seq
         self.next_seq += 1
+        if self.discard:
+            return "250 2.0.0 OK: discarded"
         raw = envelope.original_content
         if raw is None:
             raw = envelope.content
@@ -121,6 +127,7 @@ def _parse_args(argv):
                    help="answer every DATA with this 4xx/5xx code and store nothing")
     p.add_argument("--delay-ms", type=int, default=0,
                    help="wait this many milliseconds before answering each DATA")
+    p.add_argument("--discard", action="store_true", help="accept every message, store nothing")
     p.add_argument("--exit-on-stdin-eof", action="store_true")
     p.add_argument("--verbose", action="store_true", help="log to stderr")
     args = p.parse_args(argv)
@@ -137,7 +144,7 @@ def _parse_args(argv):
 
 async def _serve(args) -> None:
     os.makedirs(args.dir, exist_ok=True)
-    handler = SinkHandler(args.dir, args.reply_code, args.verbose, args.delay_ms)
+    handler = SinkHandler(args.dir, args.reply_code, args.verbose, args.delay_ms, args.discard)
 
     tls_context = None
     if args.starttls_cert:
