@@ -279,6 +279,26 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
     .await
     .unwrap();
     assert_accessible(&c, "template editor").await;
+    // Attaching a file through the browser's file picker: a refused file is explained beside
+    // the field, a letter is then attached.
+    let upload = |name: &'static str, contents: &'static [u8]| {
+        let path = app.dir.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let docm = upload("Complaint letter.docm", b"PK\x03\x04 word/document.xml");
+    fill(&c, "file", &docm).await;
+    submit(&c, "form[enctype='multipart/form-data'] button").await;
+    wait_for_text(&c, "macro-enabled Office file").await;
+    assert_accessible(&c, "template editor with an attachment problem").await;
+    let letter = upload(
+        "Complaint letter.html",
+        b"<p>Dear {{ first_name }}, <a href=\"{{ link }}\">read the complaint</a></p>",
+    );
+    fill(&c, "file", &letter).await;
+    submit(&c, "form[enctype='multipart/form-data'] button").await;
+    wait_for_text(&c, "Every email from this template carries").await;
+    assert_accessible(&c, "template editor with an attachment").await;
 
     c.goto(&app.url("/simulation/campaigns/new")).await.unwrap();
     assert_accessible(&c, "new exercise").await;
