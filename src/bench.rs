@@ -295,8 +295,13 @@ async fn plain_client(sink: &Sink, n: usize) -> anyhow::Result<()> {
         .from("IT Service Desk <it@nhs-mail.example>".parse()?)
         .to("person@bench.example".parse()?)
         .subject("Your NHSmail password expires today")
-        .body("Your password expires today. Keep it: http://127.0.0.1:9/c/abcdefghijklmnopqrstuv\n".repeat(40))?;
-    let slots = Arc::new(tokio::sync::Semaphore::new(crate::simulation::sender::IN_FLIGHT));
+        .body(
+            "Your password expires today. Keep it: http://127.0.0.1:9/c/abcdefghijklmnopqrstuv\n"
+                .repeat(40),
+        )?;
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        crate::simulation::sender::IN_FLIGHT,
+    ));
     let mut sends = tokio::task::JoinSet::new();
     let start = Instant::now();
     for _ in 0..n {
