@@ -362,6 +362,7 @@ async fn seed_simulation(db: &Db, practice_id: i64, now: i64) -> Result<(), AppE
     ] {
         crate::simulation::templates::adopt(db, practice_id, lure, now).await?;
     }
+    crate::simulation::attachments::add_example(db, practice_id, now).await?;
     Ok(())
 }
 

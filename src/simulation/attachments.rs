@@ -510,6 +510,60 @@ pub async fn download(
         .into_response())
 }
 
+/// Adds [`example`] to a practice (the demo practice has it).
+pub async fn add_example(db: &Db, practice_id: i64, now: i64) -> Result<i64, AppError> {
+    let (t, a) = example();
+    let id = templates::insert(db, practice_id, &t, now).await?;
+    store(db, practice_id, id, &a, now).await?;
+    Ok(id)
+}
+
+/// An example template: a "remittance advice" whose attachment is a web page
+/// asking the person to sign in, with its red flags.
+pub fn example() -> (templates::SimTemplate, Attachment) {
+    use super::library::{Landing, PremiseAlignment};
+    let flag = |place, marker: &str, explanation: &str| RedFlag {
+        r#where: place,
+        marker: marker.into(),
+        explanation: explanation.into(),
+    };
+    let t = templates::SimTemplate {
+        id: 0,
+        name: "Remittance advice with a web page attachment".into(),
+        library_id: None,
+        content: render::Content {
+            from_name: "PCN Accounts Payable".into(),
+            from_address: "remittance@pcn-payments.example".into(),
+            subject: "Remittance advice - enhanced services payment".into(),
+            html: "<p>Dear {{ first_name }},</p>\n<p>Please find attached the remittance advice for this month's enhanced services payment to {{ practice_name }}.</p>\n\
+                   <p>Open the attached file and sign in with your NHSmail account to see the amounts.</p>\n<p>Kind regards,<br>PCN Accounts Payable</p>\n\
+                   {{ tracker }}<p style=\"font-size:12px;color:#666\">Not expecting this email? <a href=\"{{ report_link }}\">Report it</a></p>".into(),
+            text: "Dear {{ first_name }},\n\nPlease find attached the remittance advice for this month's enhanced services payment to {{ practice_name }}.\n\n\
+                   Open the attached file and sign in with your NHSmail account to see the amounts.\n\nKind regards,\nPCN Accounts Payable\n\n\
+                   Not expecting this email? Report it: {{ report_link }}\n".into(),
+        },
+        landing: Landing::Credentials,
+        training_module: "phishing".into(),
+        cues: 4,
+        premise: PremiseAlignment::High,
+        red_flags: vec![
+            flag(FlagPlace::From, "pcn-payments.example", "Payments from your PCN or the ICB come from addresses you already know, not from a new domain like this one."),
+            flag(FlagPlace::Body, "sign in with your NHSmail account", "A remittance advice is a statement of what was paid. It never needs your password to be read."),
+            flag(FlagPlace::Attachment, ".html", "The attachment is a web page, not a PDF or spreadsheet. Web page attachments are a common way to show a fake sign-in page that looks like it is on your own computer."),
+        ],
+        attachment: None,
+    };
+    let page = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Remittance advice</title></head>\n\
+        <body style=\"font-family:Arial,sans-serif;max-width:560px;margin:40px auto\">\n\
+        <h1 style=\"font-size:20px\">Remittance advice</h1>\n<p>Prepared for {{ first_name }} {{ last_name }}, {{ practice_name }}.</p>\n\
+        <p>This document is protected. Sign in to view the payment details.</p>\n\
+        <p><a href=\"{{ link }}\" style=\"display:inline-block;padding:10px 18px;background:#0072c6;color:#fff;text-decoration:none\">Sign in to view</a></p>\n\
+        {{ tracker }}</body></html>\n";
+    let a = Attachment::check("Remittance advice.html", page.as_bytes().to_vec(), "Demo")
+        .expect("the example attachment passes its own checks");
+    (t, a)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

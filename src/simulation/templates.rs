@@ -797,6 +797,22 @@ mod tests {
     }
 
     #[test]
+    fn the_example_with_an_attachment_saves_as_written() {
+        let (t, a) = attachments::example();
+        let saved = TemplateForm::from_template(&t)
+            .parse("Riverside Surgery", Some(&a.meta))
+            .expect("the example's red flags are all found");
+        assert_eq!(saved.red_flags.len(), 3);
+        let e = TemplateForm::from_template(&t)
+            .parse("Riverside Surgery", None)
+            .unwrap_err();
+        assert!(
+            e.get("red_flags").unwrap().contains("has none yet"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn braces_next_to_the_added_parts_stay_text() {
         for body in ["{", "x{", "{{", "{%", "{#", "{ {{ }}", "a{\r\n"] {
             for ctype in ["text/html", "text/plain"] {

@@ -204,4 +204,20 @@ fn the_demo_creates_riverside_surgery_once_and_prints_how_to_sign_in() {
     ]);
     assert!(ok);
     assert_eq!(out.lines().count(), 1, "one practice after two runs: {out}");
+    // The demo's exercise templates include one with an attachment to try.
+    let db = rusqlite::Connection::open(dir.path().join("safetynet.db")).unwrap();
+    let attached: Vec<(String, String)> = db
+        .prepare("SELECT t.name, a.file_name FROM sim_templates t JOIN sim_template_attachments a ON a.template_id = t.id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        attached,
+        vec![(
+            "Remittance advice with a web page attachment".to_string(),
+            "Remittance advice.html".to_string()
+        )]
+    );
 }
