@@ -376,7 +376,7 @@ storage_test!(
         app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
             .await;
         let export = json!([
-            {"id": 4, "name": "Parcel", "subject": "Your parcel, {{.FirstName}}", "html": "<p>{{.FirstName}}, <a href=\"{{.URL}}\">track it</a></p>{{.Tracker}}<style>p{color:red}</style>", "text": "", "attachments": [], "modified_date": "2024-01-02T03:04:05Z"},
+            {"id": 4, "name": "Parcel", "subject": "Your parcel, {{.FirstName}}", "html": "<p>{{.FirstName}}, <a href=\"{{.URL}}\">track it</a></p>{{.Tracker}}<style>p{color:red}</style>", "text": "", "attachments": [{"name": "Delivery label.txt", "type": "text/plain", "content": "VHJhY2sgeW91ciBwYXJjZWwsIHt7LkZpcnN0TmFtZX19OiB7ey5VUkx9fQ=="}], "modified_date": "2024-01-02T03:04:05Z"},
             {"id": 2, "name": "Courier login", "html": "<form><input type=\"password\" name=\"p\"></form>", "capture_credentials": true, "capture_passwords": true, "redirect_url": ""},
             {"id": 7, "name": "Clinical", "targets": [{"email": amelia.email, "first_name": "Amelia", "last_name": "Hughes", "position": "Nurse"}]}
         ]);
@@ -397,6 +397,13 @@ storage_test!(
                 && html.contains("{{ tracker }}"),
             "{html}"
         );
+        let (label,): (Vec<u8>,) = with_db!(&app.db, pool => sqlx::query_as("SELECT data FROM sim_template_attachments WHERE practice_id = $1 AND file_name = 'Delivery label.txt'")
+            .bind(p.id).fetch_one(pool).await).unwrap();
+        assert_eq!(
+            String::from_utf8(label).unwrap(),
+            "Track your parcel, {{ first_name }}: {{ link }}",
+            "a text attachment's GoPhish markers become Safety Net's"
+        );
         assert_eq!(
             app.count("SELECT COUNT(*) FROM landing_pages WHERE practice_id = $1 AND landing = 'credentials'", p.id).await,
             1
@@ -406,6 +413,19 @@ storage_test!(
             {"name": "Second", "subject": "s", "html": "<p>x</p>"},
             {"name": "Strangers", "targets": [{"email": "stranger@elsewhere.example"}]}
         ]);
+        // So is a template with a macro-enabled attachment.
+        let macros = json!([
+            {"name": "Second", "subject": "s", "html": "<p>x</p>"},
+            {"name": "Invoice", "subject": "s", "html": "<p>x</p>", "attachments": [{"name": "Invoice.xlsm", "type": "application/vnd.ms-excel.sheet.macroEnabled.12", "content": "UEsDBA=="}]}
+        ]);
+        let page = unescape(
+            &app.post("/simulation/api/import", &[("json", &macros.to_string())])
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(page.contains("macro-enabled Office file"), "{page}");
         let page = unescape(
             &app.post("/simulation/api/import", &[("json", &bad.to_string())])
                 .await

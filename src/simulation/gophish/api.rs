@@ -1458,6 +1458,7 @@ pub async fn import_json(
         } else if v.get("subject").is_some() {
             let t: TemplateIn = serde_json::from_value(v).map_err(|e| format!("Item {n}: {e}"))?;
             template_from(&t, None, &practice).map_err(err)?;
+            attachment_from(&t, &practice).map_err(err)?;
             Item::Template(t)
         } else if v.get("html").is_some() {
             let p: PageIn = serde_json::from_value(v).map_err(|e| format!("Item {n}: {e}"))?;
