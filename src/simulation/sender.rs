@@ -79,6 +79,10 @@ enum Outcome {
 pub struct Sender {
     state: AppState,
     transports: Mutex<HashMap<i64, AsyncSmtpTransport<Tokio1Executor>>>,
+    /// Taken by the lease renewal and by recording outcomes, which update the
+    /// same rows: run at once on PostgreSQL, each could lock rows the other
+    /// waits for, and the database would abort one of them as a deadlock.
+    row_writes: Mutex<()>,
 }
 
 impl Sender {
@@ -86,6 +90,7 @@ impl Sender {
         Arc::new(Self {
             state,
             transports: Mutex::new(HashMap::new()),
+            row_writes: Mutex::new(()),
         })
     }
 
@@ -131,6 +136,7 @@ impl Sender {
     /// Extends the lease on claimed emails whose outcome is not recorded yet
     /// (recording clears `locked_until`, and a sent or failed email is no longer queued).
     async fn renew(&self, ids: &[i64]) -> Result<(), sqlx::Error> {
+        let _writing = self.row_writes.lock().await;
         let until = self.state.clock.now() + self.lease();
         for chunk in ids.chunks(500) {
             let list = (2..chunk.len() + 2)
@@ -324,7 +330,7 @@ impl Sender {
                             ((id, cid, attempts, outcome), ack)
                         })
                         .unzip();
-                    this.record(outcomes).await?;
+                    this.record_retrying(outcomes).await?;
                     for ack in acks {
                         let _ = ack.send(());
                     }
@@ -375,14 +381,43 @@ impl Sender {
         Ok(total)
     }
 
+    /// Records a group of outcomes, trying again for a while if the database
+    /// refuses: these emails have been handed to the mail server, and an
+    /// outcome left unrecorded means a second copy once the claim runs out.
+    async fn record_retrying(
+        &self,
+        mut results: Vec<(i64, i64, i64, Outcome)>,
+    ) -> Result<(), sqlx::Error> {
+        // Rows are locked in id order, as other set-based updates of them lock them.
+        results.sort_by_key(|r| r.0);
+        const TRIES: u32 = 6;
+        let mut wait = Duration::from_millis(100);
+        for attempt in 1..=TRIES {
+            let outcome = {
+                let _writing = self.row_writes.lock().await;
+                self.record(&results).await
+            };
+            match outcome {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < TRIES => {
+                    tracing::warn!(error = ?e, attempt, "recording sent emails failed; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("the last try returns")
+    }
+
     /// Writes a group of outcomes and the campaign totals in one transaction.
-    async fn record(&self, results: Vec<(i64, i64, i64, Outcome)>) -> Result<(), sqlx::Error> {
+    async fn record(&self, results: &[(i64, i64, i64, Outcome)]) -> Result<(), sqlx::Error> {
         let now = self.state.clock.now();
         let mut sent: HashMap<i64, i64> = HashMap::new();
         let mut failed: HashMap<i64, i64> = HashMap::new();
         with_db!(&self.state.db, p => {
             let mut tx = p.begin().await?;
-            for (id, campaign_id, attempts, outcome) in &results {
+            for (id, campaign_id, attempts, outcome) in results {
                 match outcome {
                     Outcome::Sent => {
                         sqlx::query("UPDATE campaign_recipients SET send_status = 'sent', sent_at = $1, locked_until = NULL, send_error = NULL WHERE id = $2")
