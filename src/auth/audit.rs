@@ -52,6 +52,7 @@ pub enum Action {
     ExerciseChanged,
     AssetChanged,
     AssetsImported,
+    AssetsExported,
     RegisterReviewed,
     CheckinTokenChanged,
     SupportDatesLoaded,
@@ -61,7 +62,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 43] = [
+    pub const ALL: [Action; 44] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -99,6 +100,7 @@ impl Action {
         Self::ExerciseChanged,
         Self::AssetChanged,
         Self::AssetsImported,
+        Self::AssetsExported,
         Self::RegisterReviewed,
         Self::CheckinTokenChanged,
         Self::SupportDatesLoaded,
@@ -146,6 +148,7 @@ impl Action {
             Self::ExerciseChanged => "resilience.exercise_changed",
             Self::AssetChanged => "resilience.asset_changed",
             Self::AssetsImported => "resilience.assets_imported",
+            Self::AssetsExported => "resilience.assets_exported",
             Self::RegisterReviewed => "resilience.register_reviewed",
             Self::CheckinTokenChanged => "resilience.checkin_token_changed",
             Self::SupportDatesLoaded => "resilience.support_dates_loaded",
@@ -194,6 +197,7 @@ impl Action {
             Self::ExerciseChanged => "Tabletop exercise updated",
             Self::AssetChanged => "Device or software changed",
             Self::AssetsImported => "Devices imported",
+            Self::AssetsExported => "Asset register exported",
             Self::RegisterReviewed => "Register reviewed",
             Self::CheckinTokenChanged => "Check-in token changed",
             Self::SupportDatesLoaded => "Support-dates table loaded",

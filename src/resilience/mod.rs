@@ -16,6 +16,7 @@ pub mod backups;
 pub mod bench;
 pub mod checkin;
 pub mod exercises;
+pub mod export;
 pub mod import;
 pub mod incidents;
 pub mod own_backup;
@@ -38,6 +39,7 @@ pub fn routes(r: Routes) -> Routes {
     plan_routes(r)
         .get("/resilience", ManagerOrChampion, overview)
         .get("/resilience/assets", ManagerOrChampion, assets::list)
+        .get("/resilience/assets.csv", ManagerOrChampion, export::csv)
         .get("/resilience/assets/new", PracticeManager, assets::new_page)
         .post("/resilience/assets/new", PracticeManager, assets::create)
         .post("/resilience/assets/review", PracticeManager, assets::review)

@@ -361,6 +361,57 @@ storage_test!(
             .audit_actions(p.id)
             .await
             .contains(&"resilience.assets_imported".to_string()));
+
+        // The register downloads as a spreadsheet in the import's own columns and words...
+        let r = app.get("/resilience/assets.csv").await;
+        assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+        let exported = r.bytes().await.unwrap().to_vec();
+        let text = String::from_utf8(exported.clone()).unwrap();
+        let text = text
+            .strip_prefix('\u{feff}')
+            .expect("a BOM, so Excel reads UTF-8");
+        let mut lines = text.lines();
+        assert!(lines
+            .next()
+            .unwrap()
+            .starts_with(safetynet::resilience::import::EXAMPLE_HEADER));
+        let reception = text
+            .lines()
+            .find(|l| l.starts_with("RECEPTION-PC1,"))
+            .unwrap();
+        assert!(
+            reception.contains(",desktop,")
+                && reception.contains(",Encrypted,ICB GP IT,")
+                && reception.contains(",12/11/2026,ABC1,")
+                && reception.ends_with(",Cost £450,Yes"),
+            "{reception}"
+        );
+        let server = text.lines().find(|l| l.starts_with("SERVER1,")).unwrap();
+        assert!(
+            server.contains("No security updates since 10 October 2023"),
+            "{server}"
+        );
+        assert_eq!(
+            text.lines().count(),
+            4,
+            "a header and three devices: {text}"
+        );
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"resilience.assets_exported".to_string()));
+
+        // ...so another practice (a new site, say) can import it as it is.
+        let other = app.practice("Hillside Surgery").await;
+        app.sign_in(&other.manager_email, &other.password, Some(&other.totp))
+            .await;
+        let r = upload(&app, "asset-register.csv", exported).await;
+        assert_eq!(r.status(), 303);
+        let preview = app.get_text(&location(&r)).await;
+        assert!(
+            preview.contains("<strong>3</strong> rows are ready to import"),
+            "{preview}"
+        );
     }
 );
 
