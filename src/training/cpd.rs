@@ -144,46 +144,116 @@ async fn log(
         .bind(practice_id).bind(staff_id).bind(from).bind(to).fetch_all(p).await)
 }
 
-fn year_bounds(year: i32) -> Option<(i64, i64)> {
-    let start = time::Date::from_calendar_date(year, time::Month::January, 1).ok()?;
-    let end = time::Date::from_calendar_date(year + 1, time::Month::January, 1).ok()?;
-    Some((
-        ukclock::end_of_day(start.previous_day()?) + 1,
-        ukclock::end_of_day(end.previous_day()?) + 1,
-    ))
+/// What a CPD summary covers: a calendar year, or an NHS appraisal year
+/// (1 April to 31 March), which is how GP appraisals gather evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Calendar(i32),
+    /// Starts on 1 April of this year.
+    Appraisal(i32),
 }
 
-/// `/training/people/{staff_id}/cpd/{year}`: the year's CPD summary.
+impl Period {
+    /// "2026" or "2026-27", as in the summary's address.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let in_range = |y: i32| (2000..=2100).contains(&y).then_some(y);
+        match raw.split_once('-') {
+            None => raw.parse().ok().and_then(in_range).map(Self::Calendar),
+            Some((start, end)) => {
+                let start = raw
+                    .get(..4)
+                    .filter(|_| start.len() == 4)
+                    .and_then(|s| s.parse().ok())
+                    .and_then(in_range)?;
+                (end.len() == 2 && end.parse::<i32>().ok()? == (start + 1) % 100)
+                    .then_some(Self::Appraisal(start))
+            }
+        }
+    }
+
+    /// The appraisal year a day falls in.
+    pub fn appraisal_year_of(d: time::Date) -> i32 {
+        if d.month() >= time::Month::April {
+            d.year()
+        } else {
+            d.year() - 1
+        }
+    }
+
+    pub fn slug(self) -> String {
+        match self {
+            Self::Calendar(y) => y.to_string(),
+            Self::Appraisal(y) => format!("{y}-{:02}", (y + 1) % 100),
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Self::Calendar(y) => y.to_string(),
+            Self::Appraisal(y) => format!("appraisal year {y}/{:02}", (y + 1) % 100),
+        }
+    }
+
+    /// From the first moment of its first day to the first moment after its last, UK time.
+    fn bounds(self) -> Option<(i64, i64)> {
+        let (start, end) = match self {
+            Self::Calendar(y) => (
+                time::Date::from_calendar_date(y, time::Month::January, 1).ok()?,
+                time::Date::from_calendar_date(y + 1, time::Month::January, 1).ok()?,
+            ),
+            Self::Appraisal(y) => (
+                time::Date::from_calendar_date(y, time::Month::April, 1).ok()?,
+                time::Date::from_calendar_date(y + 1, time::Month::April, 1).ok()?,
+            ),
+        };
+        Some((
+            ukclock::end_of_day(start.previous_day()?) + 1,
+            ukclock::end_of_day(end.previous_day()?) + 1,
+        ))
+    }
+}
+
+/// `/training/people/{staff_id}/cpd/{period}`: the CPD summary of a calendar
+/// year (`2026`) or an appraisal year (`2026-27`).
 pub async fn summary(
     State(state): State<AppState>,
     scope: PracticeScope,
-    Path((staff_id, year)): Path<(i64, i32)>,
+    Path((staff_id, period)): Path<(i64, String)>,
 ) -> Result<Response, AppError> {
     let name = staff_for(&state.db, &scope, staff_id).await?;
-    let (from, to) = year_bounds(year)
-        .filter(|_| (2000..=2100).contains(&year))
-        .ok_or_else(|| AppError::BadRequest("Choose a year between 2000 and 2100".into()))?;
+    let period = Period::parse(&period).ok_or_else(|| {
+        AppError::BadRequest(
+            "Choose a year between 2000 and 2100, like 2026, or an appraisal year, like 2026-27"
+                .into(),
+        )
+    })?;
+    let (from, to) = period.bounds().ok_or(AppError::NotFound)?;
+    let label = period.label();
     let practice = practice_name(&state.db, scope.practice_id()).await?;
     let rows = log(&state.db, scope.practice_id(), staff_id, from, to).await?;
     let mut doc = Document::new(
-        &format!("CPD summary {year}: {name}"),
-        &format!("{practice} · CPD summary {year} · {name}"),
+        &format!("CPD summary {label}: {name}"),
+        &format!("{practice} · CPD summary {label} · {name}"),
     );
-    doc.title(&format!("Cyber security CPD summary, {year}"));
+    doc.title(&format!("Cyber security CPD summary, {label}"));
     doc.field("Name", &name);
     doc.field("Practice", &practice);
+    if let Period::Appraisal(y) = period {
+        doc.field("Covers", &format!("1 April {y} to 31 March {}", y + 1));
+    }
     let total: i64 = rows.iter().map(|r| minutes(r.3)).sum();
     doc.field(
         "Total",
         &format!(
-            "{} modules, {} hours {} minutes",
+            "{} {}, {} hours {} minutes",
             rows.len(),
+            if rows.len() == 1 { "module" } else { "modules" },
             total / 60,
             total % 60
         ),
     );
     if rows.is_empty() {
-        doc.paragraph("No modules were completed in this year.");
+        doc.paragraph("No modules were completed in this period.");
     }
     for (id, module, at, seconds, score, total) in &rows {
         let Some(m) = catalogue().module(module) else {
@@ -207,7 +277,7 @@ pub async fn summary(
     doc.rule();
     Ok(pdf_response(
         doc.finish(),
-        &format!("cpd-summary-{year}.pdf"),
+        &format!("cpd-summary-{}.pdf", period.slug()),
     ))
 }
 
@@ -256,4 +326,32 @@ pub async fn csv(
         bytes,
     )
         .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Period;
+
+    #[test]
+    fn calendar_and_appraisal_years_are_read_and_named() {
+        assert_eq!(Period::parse("2026"), Some(Period::Calendar(2026)));
+        assert_eq!(Period::parse("2026-27"), Some(Period::Appraisal(2026)));
+        assert_eq!(Period::parse("2099-00"), Some(Period::Appraisal(2099)));
+        for bad in ["2026-28", "26-27", "2026-2027", "1999", "x", "2026-", ""] {
+            assert_eq!(Period::parse(bad), None, "{bad}");
+        }
+        assert_eq!(Period::Appraisal(2026).slug(), "2026-27");
+        assert_eq!(Period::Appraisal(2026).label(), "appraisal year 2026/27");
+        let d = |m, day| time::Date::from_calendar_date(2027, m, day).unwrap();
+        assert_eq!(Period::appraisal_year_of(d(time::Month::March, 31)), 2026);
+        assert_eq!(Period::appraisal_year_of(d(time::Month::April, 1)), 2027);
+    }
+
+    #[test]
+    fn an_appraisal_year_runs_from_1_april_to_31_march_uk_time() {
+        let (from, to) = Period::Appraisal(2026).bounds().unwrap();
+        // Midnight on 1 April is 23:00 UTC the day before (British Summer Time).
+        assert_eq!(from, 1_775_001_600 - 3600);
+        assert_eq!(to, 1_806_537_600 - 3600);
+    }
 }

@@ -40,6 +40,8 @@ pub struct Record {
     pub completions: Vec<Completion>,
     pub modules: Vec<ModuleStatus>,
     pub years: Vec<i32>,
+    /// NHS appraisal years (April to March) with completions, newest first.
+    pub appraisal_years: Vec<super::cpd::Period>,
 }
 
 pub async fn record(
@@ -61,6 +63,12 @@ pub async fn record(
         .map(|r| ukclock::local_date(r.2).year())
         .collect();
     years.dedup();
+    let mut appraisal_years: Vec<super::cpd::Period> = rows
+        .iter()
+        .map(|r| super::cpd::Period::appraisal_year_of(ukclock::local_date(r.2)))
+        .map(super::cpd::Period::Appraisal)
+        .collect();
+    appraisal_years.dedup();
     let modules = catalogue()
         .modules
         .iter()
@@ -94,6 +102,7 @@ pub async fn record(
             .collect(),
         modules,
         years,
+        appraisal_years,
     })
 }
 
@@ -124,6 +133,7 @@ pub async fn mine(
             completions: Vec::new(),
             modules: Vec::new(),
             years: Vec::new(),
+            appraisal_years: Vec::new(),
         },
     };
     render(MinePage {

@@ -333,8 +333,40 @@ storage_test!(
         assert_eq!(summary.status(), 200);
         if let Some(text) = pdf_text(&summary.bytes().await.unwrap()) {
             assert!(text.contains(&format!("Cyber security CPD summary, {year}")));
-            assert!(text.contains("1 modules"));
+            assert!(text.contains("1 module,"), "{text}");
         }
+        // GP appraisals gather evidence by appraisal year, 1 April to 31 March.
+        let today = safetynet::ukclock::local_date(app.clock.now());
+        let appraisal = safetynet::training::cpd::Period::Appraisal(
+            safetynet::training::cpd::Period::appraisal_year_of(today),
+        );
+        let mine = unescape(&app.get_text("/training").await);
+        let link = format!("/training/people/{}/cpd/{}", tom.staff_id, appraisal.slug());
+        assert!(
+            mine.contains(&link) && mine.contains("April to March, for GP appraisal"),
+            "{mine}"
+        );
+        let summary = app.get(&link).await;
+        assert_eq!(summary.status(), 200);
+        if let Some(text) = pdf_text(&summary.bytes().await.unwrap()) {
+            assert!(
+                text.contains(&format!(
+                    "Cyber security CPD summary, {}",
+                    appraisal.label()
+                )),
+                "{text}"
+            );
+            assert!(
+                text.contains("Covers") && text.contains("1 April"),
+                "{text}"
+            );
+            assert!(text.contains("1 module,"), "{text}");
+        }
+        let bad = app
+            .get(&format!("/training/people/{}/cpd/2026-28", tom.staff_id))
+            .await;
+        assert_eq!(bad.status(), 400);
+        assert!(unescape(&bad.text().await.unwrap()).contains("an appraisal year, like 2026-27"));
 
         // A colleague cannot see Tom's attempt, certificate or CPD log; the manager can see the certificate.
         app.sign_in(&ann.email, &ann.password, None).await;
