@@ -25,6 +25,14 @@ pub struct PracticeSummary {
     pub accounts: i64,
     pub mfa_accounts: i64,
     pub champions: i64,
+    /// Current staff with training past its due date.
+    pub overdue_staff: i64,
+    /// Phishing exercise emails sent in the last 12 months, and how many were reported and clicked.
+    pub emails_12m: i64,
+    pub reported_12m: i64,
+    pub clicked_12m: i64,
+    /// Below this many people a figure could point at someone, so it is not shown.
+    pub min_group: i64,
 }
 
 impl PracticeSummary {
@@ -35,19 +43,64 @@ impl PracticeSummary {
             self.mfa_accounts * 100 / self.accounts
         }
     }
+
+    /// Share of current staff with no overdue training.
+    pub fn training_up_to_date(&self) -> String {
+        if self.active_staff < self.min_group {
+            format!("Not shown: fewer than {} staff", self.min_group)
+        } else {
+            let current = self.active_staff - self.overdue_staff.min(self.active_staff);
+            format!("{}%", current * 100 / self.active_staff)
+        }
+    }
+
+    /// Reporting first: the share of exercise emails reported, then clicked.
+    pub fn phishing_12m(&self) -> String {
+        match self.emails_12m {
+            0 => "No exercises".into(),
+            n if n < self.min_group => format!("Not shown: fewer than {} emails", self.min_group),
+            n => format!(
+                "{}% reported, {}% clicked ({n} emails)",
+                self.reported_12m * 100 / n,
+                self.clicked_12m * 100 / n
+            ),
+        }
+    }
 }
 
-type SummaryRow = (i64, String, Option<String>, i64, i64, i64, i64);
+type SummaryRow = (
+    i64,
+    String,
+    Option<String>,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
 
 // Counts only: an operator sees how a practice is doing, never who did what.
 const SUMMARY: &str = "SELECT p.id, p.name, p.ods_code, \
     (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active), \
     (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.password_hash IS NOT NULL), \
     (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.totp_secret IS NOT NULL), \
-    (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active AND s.is_champion) \
+    (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active AND s.is_champion), \
+    (SELECT COUNT(DISTINCT a.staff_id) FROM training_assignments a JOIN staff s ON s.id = a.staff_id AND s.active \
+       WHERE a.practice_id = p.id AND a.completed_at IS NULL AND a.due_at < $1), \
+    (SELECT CAST(COALESCE(SUM(c.sent), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $2), \
+    (SELECT CAST(COALESCE(SUM(c.reported), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $2), \
+    (SELECT CAST(COALESCE(SUM(c.clicked), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $2) \
     FROM practices p";
 
-fn summary(r: SummaryRow) -> PracticeSummary {
+/// The binds of [`SUMMARY`]: overdue means due before now; "12 months" starts a year ago.
+fn summary_binds(now: i64) -> (i64, i64) {
+    (now, now - 365 * 86_400)
+}
+
+fn summary(r: SummaryRow, min_group: i64) -> PracticeSummary {
     PracticeSummary {
         id: r.0,
         name: r.1,
@@ -56,6 +109,11 @@ fn summary(r: SummaryRow) -> PracticeSummary {
         accounts: r.4,
         mfa_accounts: r.5,
         champions: r.6,
+        overdue_staff: r.7,
+        emails_12m: r.8,
+        reported_12m: r.9,
+        clicked_12m: r.10,
+        min_group,
     }
 }
 
@@ -152,10 +210,13 @@ pub async fn list(
     OperatorScope(user): OperatorScope,
 ) -> Result<Html<String>, AppError> {
     let sql = format!("{SUMMARY} ORDER BY p.name");
-    let rows: Vec<SummaryRow> = with_db!(&state.db, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+    let (now, since) = summary_binds(state.clock.now());
+    let rows: Vec<SummaryRow> =
+        with_db!(&state.db, p => sqlx::query_as(&sql).bind(now).bind(since).fetch_all(p).await)?;
+    let min_group = state.settings.simulation.min_group_size;
     render(ListPage {
         page: Page::for_user("Practices", &user),
-        practices: rows.into_iter().map(summary).collect(),
+        practices: rows.into_iter().map(|r| summary(r, min_group)).collect(),
     })
 }
 
@@ -290,10 +351,13 @@ async fn show_page(
     form: NewPracticeForm,
     errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
-    let sql = format!("{SUMMARY} WHERE p.id = $1");
-    let row: Option<SummaryRow> =
-        with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
-    let practice = summary(row.ok_or(AppError::NotFound)?);
+    let sql = format!("{SUMMARY} WHERE p.id = $3");
+    let (now, since) = summary_binds(state.clock.now());
+    let row: Option<SummaryRow> = with_db!(&state.db, p => sqlx::query_as(&sql).bind(now).bind(since).bind(id).fetch_optional(p).await)?;
+    let practice = summary(
+        row.ok_or(AppError::NotFound)?,
+        state.settings.simulation.min_group_size,
+    );
     let managers: Vec<(String, String, bool)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT full_name, email, password_hash IS NOT NULL FROM users WHERE practice_id = $1 AND role = 'manager' AND active ORDER BY full_name")
         .bind(id).fetch_all(p).await)?;

@@ -362,3 +362,94 @@ async fn an_operator_creates_a_practice_and_its_manager_is_invited_by_email() {
     let depts = app.count("SELECT COUNT(*) FROM departments WHERE practice_id = (SELECT id FROM practices WHERE name = 'Hillside Medical Centre') AND $1 = $1", 0).await;
     assert_eq!(depts, 5, "the standard departments are there");
 }
+
+storage_test!(
+    an_operator_sees_each_practices_training_and_reporting_as_totals_only,
+    |app: TestApp| async move {
+        let mut app = app;
+        let (p, template_id, profile_id) = crate::simulation::ready(&mut app).await;
+        let mut people = Vec::new();
+        for n in [
+            "Amelia Hughes",
+            "Tom Bennett",
+            "Fatima Begum",
+            "Grace Oconnor",
+            "Daniel Price",
+        ] {
+            people.push(app.staff(&p, n, "Reception & care navigation", None).await);
+        }
+        // Six current staff (with the manager): two have training past its due date.
+        let now = app.clock.now();
+        safetynet::with_db!(&app.db, pool => sqlx::query("DELETE FROM training_assignments WHERE practice_id = $1")
+            .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+        for person in &people[..2] {
+            safetynet::training::assignments::assign(
+                &app.db,
+                p.id,
+                person.staff_id,
+                "phishing",
+                safetynet::training::assignments::Kind::Manager,
+                "Assigned by the practice manager",
+                now - 30 * 86_400,
+                Some(now - 86_400),
+            )
+            .await
+            .unwrap();
+        }
+        // An exercise this year: 20 emails, 5 reported, 2 clicked.
+        let (campaign_id, _) = crate::simulation::launch(&app, template_id, profile_id, &[]).await;
+        safetynet::with_db!(&app.db, pool => sqlx::query("UPDATE campaigns SET sent = 20, reported = 5, clicked = 2 WHERE id = $1")
+            .bind(campaign_id).execute(pool).await.map(|_| ())).unwrap();
+        // A small practice: too few people for any figure to be shown.
+        let small = app.practice("Tiny Branch Surgery").await;
+
+        let op = safetynet::people::accounts::create_user(
+            &app.db,
+            "it@icb.example",
+            "ICB IT",
+            Role::Operator,
+            None,
+            None,
+            0,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let secret = safetynet::auth::mfa::new_secret();
+        crate::helpers::set_password_and_mfa(&app.db, op, "glacier walnut falcon", Some(&secret))
+            .await;
+        app.client = crate::helpers::new_client();
+        app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
+            .await;
+        let list = crate::helpers::unescape(&app.get_text("/operator").await);
+        let row = |name: &str| {
+            let start = list
+                .find(name)
+                .unwrap_or_else(|| panic!("{name} in {list}"));
+            let rest = &list[start..];
+            rest[..rest.find("</tr>").unwrap()].to_string()
+        };
+        let riverside = row("Riverside Surgery");
+        assert!(
+            riverside.contains(">66%<"),
+            "4 of 6 up to date: {riverside}"
+        );
+        assert!(
+            riverside.contains("25% reported, 10% clicked (20 emails)"),
+            "{riverside}"
+        );
+        let tiny = row("Tiny Branch Surgery");
+        assert!(
+            tiny.contains("Not shown: fewer than 5 staff") && tiny.contains("No exercises"),
+            "{tiny}"
+        );
+        for person in &people {
+            assert!(!list.contains(&person.email), "no one's own details");
+        }
+        let show = crate::helpers::unescape(
+            &app.get_text(&format!("/operator/practices/{}", small.id))
+                .await,
+        );
+        assert!(show.contains("Not shown: fewer than 5 staff"), "{show}");
+    }
+);

@@ -43,7 +43,7 @@ pub(crate) async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
     (p, template_id, profile_id)
 }
 
-async fn launch(
+pub(crate) async fn launch(
     app: &TestApp,
     template_id: i64,
     profile_id: i64,
