@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -13,6 +12,7 @@ use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{is_unique_violation, Db};
+use crate::web::spreadsheet::Sheet;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 
@@ -585,17 +585,6 @@ pub async fn set_champion(
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }
 
-/// Quotes a cell and defuses spreadsheet formulas (a name starting with "="
-/// must not run in Excel when the manager opens the export).
-pub(crate) fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    s
-}
-
 pub async fn export_csv(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -610,8 +599,7 @@ pub async fn export_csv(
         },
     )
     .await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let header = [
+    let mut sheet = Sheet::new(&[
         "Name",
         "Email",
         "Job role",
@@ -622,8 +610,7 @@ pub async fn export_csv(
         "Status",
         "Left on",
         "Account",
-    ];
-    w.write_record(header).map_err(anyhow::Error::from)?;
+    ])?;
     for m in &all {
         let start = m
             .start_date
@@ -634,22 +621,19 @@ pub async fn export_csv(
                     .format(time::macros::format_description!("[day]/[month]/[year]"))
                     .unwrap_or_default()
             });
-        w.write_record([
-            csv_cell(&m.full_name),
-            csv_cell(&m.email),
-            csv_cell(&m.job_role),
-            csv_cell(&m.department),
+        sheet.row([
+            m.full_name.clone(),
+            m.email.clone(),
+            m.job_role.clone(),
+            m.department.clone(),
             start.unwrap_or_default(),
             m.employment_type.label().to_string(),
             if m.is_champion { "Yes" } else { "No" }.to_string(),
             if m.active { "Current" } else { "Left" }.to_string(),
             m.left_on.clone().unwrap_or_default(),
             m.account.label().to_string(),
-        ])
-        .map_err(anyhow::Error::from)?;
+        ])?;
     }
-    let mut bytes = vec![0xEF, 0xBB, 0xBF]; // BOM: Excel then reads the file as UTF-8.
-    bytes.extend(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
     audit::record(
         &state.db,
         Some(scope.practice_id()),
@@ -659,15 +643,5 @@ pub async fn export_csv(
         state.clock.now(),
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"staff.csv\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    sheet.download("staff.csv")
 }

@@ -4,14 +4,14 @@
 //! after them say where each device stands today.
 
 use axum::extract::State;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use time::Date;
 
 use super::assets::{query_assets, Bind, Row, COLUMNS};
 use super::{import, rules, ViewScope};
 use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
+use crate::web::spreadsheet::Sheet;
 use crate::web::{AppError, ClientIp};
 
 /// Day/month/year, as a UK spreadsheet shows dates and the import reads them.
@@ -31,7 +31,6 @@ pub async fn csv(
         "SELECT {COLUMNS} FROM assets WHERE practice_id = $1 ORDER BY active DESC, name, id"
     );
     let assets = query_assets(&state.db, &sql, &[Bind::I(scope.practice_id())]).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<&str> = import::EXAMPLE_HEADER.split(',').collect();
     header.extend([
         "Hostname",
@@ -42,7 +41,7 @@ pub async fn csv(
         "Notes",
         "In use",
     ]);
-    w.write_record(&header).map_err(anyhow::Error::from)?;
+    let mut sheet = Sheet::new(&header)?;
     let count = assets.len();
     for asset in assets {
         let row = Row::new(asset, now);
@@ -53,7 +52,7 @@ pub async fn csv(
             (Some(on), false) => format!("No, since {}", date(&Some(on.clone()))),
             (None, false) => "No".to_string(),
         };
-        w.write_record([
+        sheet.row([
             a.name.clone(),
             a.kind.as_str().to_string(),
             a.make_model.clone(),
@@ -74,12 +73,8 @@ pub async fn csv(
                 .unwrap_or_default(),
             a.notes.clone(),
             in_use,
-        ])
-        .map_err(anyhow::Error::from)?;
+        ])?;
     }
-    // A byte-order mark, so Excel reads the file as UTF-8.
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
     audit::record(
         &state.db,
         Some(scope.practice_id()),
@@ -89,15 +84,5 @@ pub async fn csv(
         now,
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"asset-register.csv\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    sheet.download("asset-register.csv")
 }

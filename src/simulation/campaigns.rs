@@ -5,7 +5,6 @@ use std::collections::HashSet;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rand::seq::SliceRandom;
 use serde::Deserialize;
@@ -18,6 +17,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::people::departments::{self, Department};
+use crate::web::spreadsheet::Sheet;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;
 
@@ -787,8 +787,7 @@ pub async fn export_csv(
         "SELECT r.full_name, r.email, d.name, r.send_status, r.sent_at, r.opened_at, r.clicked_at, r.submitted_at, r.reported_at, r.send_error \
          FROM campaign_recipients r LEFT JOIN departments d ON d.id = r.department_id WHERE r.campaign_id = $1 ORDER BY r.full_name, r.id")
         .bind(id).fetch_all(p).await)?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
+    let mut sheet = Sheet::new(&[
         "Name",
         "Email",
         "Department",
@@ -800,15 +799,14 @@ pub async fn export_csv(
         "Reported",
         "Minutes to report",
         "Sending error",
-    ])
-    .map_err(anyhow::Error::from)?;
+    ])?;
     let t = |v: Option<i64>| v.map(crate::ukclock::format).unwrap_or_default();
     for (name, email, dept, status, sent, opened, clicked, submitted, reported, error) in rows {
         let minutes = match (reported, sent) {
             (Some(r), Some(s)) => ((r - s).max(0) / 60).to_string(),
             _ => String::new(),
         };
-        w.write_record([
+        sheet.row([
             name,
             email,
             dept.unwrap_or_default(),
@@ -820,11 +818,8 @@ pub async fn export_csv(
             t(reported),
             minutes,
             error.unwrap_or_default(),
-        ])
-        .map_err(anyhow::Error::from)?;
+        ])?;
     }
-    let mut bytes = vec![0xEF, 0xBB, 0xBF];
-    bytes.extend(w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
     audit::record(
         &state.db,
         Some(scope.practice_id()),
@@ -834,15 +829,5 @@ pub async fn export_csv(
         state.clock.now(),
     )
     .await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"exercise-results.csv\"",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    sheet.download("exercise-results.csv")
 }

@@ -3,8 +3,7 @@
 //! own; the practice manager sees anyone's at the practice.
 
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::compliance::{pdf_response, practice_name};
 use super::content::catalogue;
@@ -13,6 +12,7 @@ use crate::auth::{PracticeScope, Role};
 use crate::db::Db;
 use crate::pdf::{Align, Document, Weight};
 use crate::ukclock;
+use crate::web::spreadsheet::Sheet;
 use crate::web::AppError;
 use crate::with_db;
 
@@ -289,43 +289,26 @@ pub async fn csv(
 ) -> Result<Response, AppError> {
     let name = staff_for(&state.db, &scope, staff_id).await?;
     let rows = log(&state.db, scope.practice_id(), staff_id, 0, i64::MAX).await?;
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     let cert = |id: i64| format!("SN-{}-{id:06}", scope.practice_id());
-    w.write_record([
+    let mut sheet = Sheet::new(&[
         "Name",
         "Date",
         "Module",
         "Minutes",
         "Quiz score",
         "Certificate",
-    ])
-    .map_err(|e| AppError::Unexpected(e.into()))?;
+    ])?;
     for (id, module, at, seconds, score, total) in rows {
-        let title = super::content::module_title(&module).to_string();
-        w.write_record([
-            crate::people::staff::csv_cell(&name),
+        sheet.row([
+            name.clone(),
             ukclock::local_date(at).to_string(),
-            title,
+            super::content::module_title(&module).to_string(),
             minutes(seconds).to_string(),
             format!("{score}/{total}"),
             cert(id),
-        ])
-        .map_err(|e| AppError::Unexpected(e.into()))?;
+        ])?;
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"cpd-log.csv\"".to_string(),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    sheet.download("cpd-log.csv")
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod error;
 pub mod form;
 pub mod page;
+pub mod spreadsheet;
 pub mod upload;
 
 pub use error::AppError;

@@ -287,6 +287,26 @@ impl TestApp {
         r
     }
 
+    /// Creates the ICB's operator account (password and two-step verification) and signs in as it.
+    pub async fn sign_in_as_operator(&mut self) {
+        let id = safetynet::people::accounts::create_user(
+            &self.db,
+            "it@icb.example",
+            "ICB IT",
+            Role::Operator,
+            None,
+            None,
+            0,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let secret = safetynet::auth::mfa::new_secret();
+        set_password_and_mfa(&self.db, id, "glacier walnut falcon", Some(&secret)).await;
+        self.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
+            .await;
+    }
+
     pub async fn practice(&self, name: &str) -> Practice {
         let now = self.clock.now();
         let id = safetynet::people::practices::create_practice(&self.db, name, None, now)

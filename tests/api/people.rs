@@ -293,22 +293,7 @@ async fn an_operator_creates_a_practice_and_its_manager_is_invited_by_email() {
         },
     )
     .await;
-    let op = safetynet::people::accounts::create_user(
-        &app.db,
-        "it@icb.example",
-        "ICB IT",
-        Role::Operator,
-        None,
-        None,
-        0,
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let secret = safetynet::auth::mfa::new_secret();
-    crate::helpers::set_password_and_mfa(&app.db, op, "glacier walnut falcon", Some(&secret)).await;
-    app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
-        .await;
+    app.sign_in_as_operator().await;
     let bad = app
         .post(
             "/operator/practices/new",
@@ -403,24 +388,8 @@ storage_test!(
         // A small practice: too few people for any figure to be shown.
         let small = app.practice("Tiny Branch Surgery").await;
 
-        let op = safetynet::people::accounts::create_user(
-            &app.db,
-            "it@icb.example",
-            "ICB IT",
-            Role::Operator,
-            None,
-            None,
-            0,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-        let secret = safetynet::auth::mfa::new_secret();
-        crate::helpers::set_password_and_mfa(&app.db, op, "glacier walnut falcon", Some(&secret))
-            .await;
         app.client = crate::helpers::new_client();
-        app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
-            .await;
+        app.sign_in_as_operator().await;
         let list = crate::helpers::unescape(&app.get_text("/operator").await);
         let row = |name: &str| {
             let start = list

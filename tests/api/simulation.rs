@@ -749,24 +749,8 @@ storage_test!(
             .get_text("/simulation/domains")
             .await
             .contains("Waiting for your operator"));
-        let op = safetynet::people::accounts::create_user(
-            &app.db,
-            "it@icb.example",
-            "ICB IT",
-            Role::Operator,
-            None,
-            None,
-            0,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-        let secret = safetynet::auth::mfa::new_secret();
-        crate::helpers::set_password_and_mfa(&app.db, op, "glacier walnut falcon", Some(&secret))
-            .await;
         app.clock.advance(31);
-        app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
-            .await;
+        app.sign_in_as_operator().await;
         let page = app.get_text(&format!("/operator/practices/{}", p.id)).await;
         let action =
             regex_lite::Regex::new(r#"action="(/operator/practices/\d+/domains/\d+/verify)""#)

@@ -452,28 +452,7 @@ storage_test!(
         );
 
         // An operator sees practices and figures, never the staff list.
-        let op_id = safetynet::people::accounts::create_user(
-            &app.db,
-            "it@icb.example",
-            "ICB IT",
-            Role::Operator,
-            None,
-            None,
-            0,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-        let secret = safetynet::auth::mfa::new_secret();
-        crate::helpers::set_password_and_mfa(
-            &app.db,
-            op_id,
-            "glacier walnut falcon",
-            Some(&secret),
-        )
-        .await;
-        app.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))
-            .await;
+        app.sign_in_as_operator().await;
         let list = app.get_text("/operator").await;
         assert!(list.contains("Practice A"));
         assert!(
