@@ -202,6 +202,16 @@ impl Freshness {
     }
 }
 
+/// Whether an item needs every listed kind of evidence, or any one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Any one listed source with fresh evidence shows the item (the default).
+    Any,
+    /// Every listed source must have fresh evidence (3.2.1 needs both the
+    /// training figures and the training needs analysis).
+    All,
+}
+
 /// The CAF contributing outcomes an item may map to: NCSC CAF objectives
 /// A to D, and the CAF-aligned DSPT's information governance objective E
 /// (only the outcomes confirmed in its published guidance are listed).
@@ -279,6 +289,8 @@ pub struct Item {
     /// Needed for "Approaching Standards".
     pub approaching: bool,
     pub evidence: Vec<EvidenceSource>,
+    /// Whether all of `evidence` is needed, or any one.
+    pub needs: Needs,
     pub freshness: Freshness,
     /// For items measured as a share of staff (3.2.1): the default target.
     pub threshold_percent: Option<u8>,
@@ -367,6 +379,7 @@ struct RawItem {
     approaching: bool,
     #[serde(default)]
     evidence: Vec<String>,
+    needs: Option<String>,
     freshness: Option<String>,
     threshold_percent: Option<u8>,
     #[serde(default)]
@@ -566,6 +579,21 @@ pub fn load(bytes: &[u8]) -> Result<Toolkit, String> {
                 "{which}: say where its evidence comes from, like evidence = [\"uploaded_document\"]."
             ));
         }
+        let needs = match it.needs.as_deref().map(str::trim) {
+            None | Some("any") => Needs::Any,
+            Some("all") => Needs::All,
+            Some(other) => {
+                problems.push(format!(
+                    "{which}: needs {other:?} is not understood. Write needs = \"all\" when every kind of evidence listed is required, or leave it out."
+                ));
+                Needs::Any
+            }
+        };
+        if needs == Needs::All && evidence.len() < 2 {
+            problems.push(format!(
+                "{which}: needs = \"all\" only makes sense with more than one kind of evidence."
+            ));
+        }
         let freshness = match it.freshness.as_deref().map(Freshness::parse) {
             Some(Some(f)) => f,
             other => {
@@ -602,6 +630,7 @@ pub fn load(bytes: &[u8]) -> Result<Toolkit, String> {
             mandatory,
             approaching: it.approaching,
             evidence,
+            needs,
             freshness,
             threshold_percent: it.threshold_percent,
             caf: it.caf,
@@ -867,6 +896,12 @@ mod tests {
 
         let e = broken("id = \"4.4.1\"", "id = \"4.4\"");
         assert!(e.contains("the id must be three numbers with dots"), "{e}");
+
+        let e = broken("needs = \"all\"", "needs = \"both\"");
+        assert!(
+            e.contains("Item 1.1.5: needs \"both\" is not understood"),
+            "{e}"
+        );
 
         let e = broken("item_count = 45", "item_count = 46");
         assert!(
