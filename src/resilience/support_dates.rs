@@ -793,8 +793,15 @@ source = "https://learn.microsoft.com/lifecycle/products/microsoft-office-2016"
             ("16.0.17531.20190", "2019"), // Version 2404, Monthly Enterprise, 11 Jun 2024
             ("16.0.18025.20242", "2024"), // Version 2409, Monthly Enterprise, 10 Dec 2024
         ] {
-            assert!(build.contains(year_inside), "{build} is a test of {year_inside}");
-            for name in ["Microsoft Office", "Microsoft 365 Apps for enterprise", "Office 365 ProPlus"] {
+            assert!(
+                build.contains(year_inside),
+                "{build} is a test of {year_inside}"
+            );
+            for name in [
+                "Microsoft Office",
+                "Microsoft 365 Apps for enterprise",
+                "Office 365 ProPlus",
+            ] {
                 assert_eq!(
                     t.find(true, name, build).map(|p| p.name.as_str()),
                     None,
@@ -808,21 +815,45 @@ source = "https://learn.microsoft.com/lifecycle/products/microsoft-office-2016"
             office("Microsoft Office Professional Plus 2021", "16.0"),
             Some(date!(2026 - 10 - 13))
         );
-        assert_eq!(office("Microsoft Office LTSC Standard 2021", ""), Some(date!(2026 - 10 - 13)));
-        assert_eq!(office("Microsoft Office 2013", "15.0"), Some(date!(2023 - 04 - 11)));
-        assert_eq!(office("Microsoft Office 2010", "14.0"), Some(date!(2020 - 10 - 13)));
-        assert_eq!(office("Microsoft SQL Server 2016", "13.0"), Some(date!(2026 - 07 - 14)));
-        assert_eq!(office("Microsoft SQL Server 2014 Express", ""), Some(date!(2024 - 07 - 09)));
+        assert_eq!(
+            office("Microsoft Office LTSC Standard 2021", ""),
+            Some(date!(2026 - 10 - 13))
+        );
+        assert_eq!(
+            office("Microsoft Office 2013", "15.0"),
+            Some(date!(2023 - 04 - 11))
+        );
+        assert_eq!(
+            office("Microsoft Office 2010", "14.0"),
+            Some(date!(2020 - 10 - 13))
+        );
+        assert_eq!(
+            office("Microsoft SQL Server 2016", "13.0"),
+            Some(date!(2026 - 07 - 14))
+        );
+        assert_eq!(
+            office("Microsoft SQL Server 2014 Express", ""),
+            Some(date!(2024 - 07 - 09))
+        );
     }
 
     #[test]
     fn older_systems_a_practice_may_still_run_are_known() {
         let t = shipped();
         let os = |text: &str| t.find(false, "PC", text).map(|p| p.ends);
-        assert_eq!(os("Windows 7 Professional SP1"), Some(date!(2020 - 01 - 14)));
+        assert_eq!(
+            os("Windows 7 Professional SP1"),
+            Some(date!(2020 - 01 - 14))
+        );
         assert_eq!(os("Windows 8.1 Pro"), Some(date!(2023 - 01 - 10)));
-        assert_eq!(os("Windows Server 2008 R2 Standard"), Some(date!(2020 - 01 - 14)));
-        assert_eq!(os("Windows Server 2012 R2 Datacenter"), Some(date!(2023 - 10 - 10)));
+        assert_eq!(
+            os("Windows Server 2008 R2 Standard"),
+            Some(date!(2020 - 01 - 14))
+        );
+        assert_eq!(
+            os("Windows Server 2012 R2 Datacenter"),
+            Some(date!(2023 - 10 - 10))
+        );
         // Whole words and numbers only: Windows 11 reports kernel version 10.0.x,
         // and "windows 10" is not Windows 100.
         assert_eq!(os("Windows 10.0.22631"), None);
