@@ -12,6 +12,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+mod content_checks;
 pub mod culture;
 pub mod db;
 pub mod dspt;

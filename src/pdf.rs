@@ -149,6 +149,7 @@ enum Op {
         y1: f32,
         x2: f32,
         y2: f32,
+        width: f32,
     },
 }
 
@@ -289,6 +290,7 @@ impl Document {
             y1: y,
             x2: PAGE_W - MARGIN,
             y2: y,
+            width: 0.6,
         });
         self.gap(6.0);
     }
@@ -318,6 +320,28 @@ impl Document {
             }
         }
         self.y -= size;
+    }
+
+    /// A small line drawing beside its words, as Easy Read lays out a picture
+    /// and its idea: `segments` are lines in a 64 by 64 box, 0 0 at top left.
+    pub fn picture_with_text(&mut self, segments: &[[f32; 4]], text: &str) {
+        const SIZE: f32 = 40.0;
+        self.ensure(SIZE + 6.0);
+        let top = self.y;
+        let at = |x: f32, y: f32| (MARGIN + x * SIZE / 64.0, top - y * SIZE / 64.0);
+        for [x1, y1, x2, y2] in segments {
+            let ((x1, y1), (x2, y2)) = (at(*x1, *y1), at(*x2, *y2));
+            self.push(Op::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width: 1.8,
+            });
+        }
+        self.gap(SIZE / 2.0 - 9.0);
+        self.text_with(text, 12.0, Weight::Regular, Align::Left, SIZE + 14.0);
+        self.y = self.y.min(top - SIZE) - 8.0;
     }
 
     /// A shaded band behind the next block, for posters and certificate headers.
@@ -428,8 +452,14 @@ fn draw(content: &mut Content, op: &Op) {
             content.rect(*x, *y, *w, *h);
             content.fill_nonzero();
         }
-        Op::Line { x1, y1, x2, y2 } => {
-            content.set_line_width(0.6);
+        Op::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+        } => {
+            content.set_line_width(*width);
             content.move_to(*x1, *y1);
             content.line_to(*x2, *y2);
             content.stroke();

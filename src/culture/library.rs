@@ -29,16 +29,6 @@ struct TipFiles;
 #[folder = "content/threats/"]
 struct ThreatFiles;
 
-/// Training modules that drills and threats may name before they exist in
-/// `content/training`: the issue 17 engineer is adding them. Remove each one
-/// here once its module is in the training catalogue.
-pub const PENDING_MODULES: [&str; 4] = [
-    "ai-voice-cloning",
-    "service-desk-reset",
-    "remote-access-scams",
-    "ai-tools",
-];
-
 /// The text in a USB drill's file that Safety Net replaces with the tracked link.
 pub const LINK_PLACEHOLDER: &str = "{{ link }}";
 /// The line in a QR poster's text where the QR code is drawn.
@@ -583,9 +573,9 @@ fn is_kebab(id: &str) -> bool {
         })
 }
 
-/// Whether a training module exists, or is one of the [`PENDING_MODULES`].
+/// Whether a training module exists in the training catalogue.
 pub fn module_known(id: &str) -> bool {
-    crate::training::content::catalogue().module(id).is_some() || PENDING_MODULES.contains(&id)
+    crate::training::content::catalogue().module(id).is_some()
 }
 
 /// Everything wrong with a source, in words a content writer can act on.
@@ -1077,7 +1067,7 @@ mod tests {
     }
 
     #[test]
-    fn module_ids_exist_in_training_or_are_the_four_pending_ones() {
+    fn module_ids_exist_in_training() {
         let lib = lib();
         let named = lib.drills.iter().map(|d| d.training_module.as_str()).chain(
             lib.threats
@@ -1086,8 +1076,8 @@ mod tests {
         );
         for m in named {
             assert!(
-                crate::training::content::SLUGS.contains(&m) || PENDING_MODULES.contains(&m),
-                "{m} is neither a training module nor pending"
+                crate::training::content::SLUGS.contains(&m),
+                "{m} is not a training module"
             );
         }
         assert!(!module_known("made-up-module"));

@@ -376,6 +376,8 @@ struct IncidentPage {
     likelihood: Vec<(i64, &'static str, bool)>,
     severity: Vec<(i64, &'static str, bool)>,
     modules: Vec<(&'static str, String)>,
+    /// Who to call, whatever the plan says: NHS England's 24/7 centre first.
+    contacts: &'static [super::plan_content::NationalContact],
 }
 
 fn grades(labels: &[&'static str; 5], chosen: Option<i64>) -> Vec<(i64, &'static str, bool)> {
@@ -441,6 +443,7 @@ pub async fn show(
             .iter()
             .map(|m| (m.slug, m.title.clone()))
             .collect(),
+        contacts: super::plan_content::national_contacts(),
         i,
     })
 }

@@ -73,6 +73,48 @@ pub struct Statements {
     pub press: String,
 }
 
+/// A national organisation to call in an incident, from `contacts.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NationalContact {
+    pub key: String,
+    pub organisation: String,
+    /// Empty when the organisation is reached another way (the ICO, through the DSPT).
+    pub phone: String,
+    /// When to call, in a sentence or two.
+    pub when: String,
+    pub url: String,
+}
+
+impl NationalContact {
+    /// The phone number for a `tel:` link.
+    pub fn tel(&self) -> String {
+        self.phone.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactsFile {
+    contacts: Vec<NationalContact>,
+}
+
+/// The national contacts, in the file's order.
+pub fn national_contacts() -> &'static [NationalContact] {
+    static C: LazyLock<Vec<NationalContact>> = LazyLock::new(|| {
+        let f = ResilienceFiles::get("contacts.toml").expect("contacts.toml is embedded");
+        let text = std::str::from_utf8(&f.data).expect("contacts.toml is UTF-8");
+        toml::from_str::<ContactsFile>(text)
+            .unwrap_or_else(|e| panic!("contacts.toml: {e}"))
+            .contacts
+    });
+    &C
+}
+
+pub fn national_contact(key: &str) -> Option<&'static NationalContact> {
+    national_contacts().iter().find(|c| c.key == key)
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanTemplate {
@@ -81,6 +123,9 @@ pub struct PlanTemplate {
     pub summary: String,
     pub personal_data: bool,
     pub sources: Vec<Source>,
+    /// Keys from `contacts.toml` the plan's contact list starts with.
+    #[serde(default)]
+    pub national_contacts: Vec<String>,
     pub roles: Vec<TemplateRole>,
     pub phases: Vec<Phase>,
     pub continuity: StepList,
@@ -140,14 +185,18 @@ fn load_dir<T: for<'de> Deserialize<'de>>(prefix: &str) -> Result<Vec<(String, T
 }
 
 /// The order the plan list shows templates in: ransomware first.
-const PLAN_ORDER: [&str; 7] = [
+const PLAN_ORDER: [&str; 11] = [
     "ransomware",
     "compromised-email",
     "lost-device",
     "clinical-system-outage",
+    "pathology-outage",
     "telephony-outage",
     "supplier-breach",
     "personal-data-breach",
+    "cyber-alert",
+    "leaver-access",
+    "cloud-two-step",
 ];
 
 pub fn templates() -> &'static [PlanTemplate] {
@@ -187,9 +236,57 @@ mod tests {
     use super::*;
 
     #[test]
+    fn national_contacts_are_complete_and_plans_name_only_known_ones() {
+        let keys: Vec<&str> = national_contacts().iter().map(|c| c.key.as_str()).collect();
+        for key in ["nhs-csoc", "report-fraud", "ico-via-dspt"] {
+            assert!(keys.contains(&key), "contacts.toml has {key}");
+        }
+        let csoc = national_contact("nhs-csoc").unwrap();
+        assert_eq!(csoc.phone, "0300 303 5222");
+        for c in national_contacts() {
+            assert!(
+                c.url.starts_with("https://") && !c.when.trim().is_empty(),
+                "{}",
+                c.key
+            );
+        }
+        for (file, p) in load_dir::<PlanTemplate>("plans/").unwrap() {
+            for key in &p.national_contacts {
+                assert!(
+                    national_contact(key).is_some(),
+                    "{file}: unknown contact {key}"
+                );
+            }
+        }
+        // The cyber plans start with NHS England's 24/7 centre in their contacts.
+        for slug in [
+            "ransomware",
+            "compromised-email",
+            "supplier-breach",
+            "cyber-alert",
+        ] {
+            let t = template(slug).unwrap();
+            assert!(
+                t.national_contacts.iter().any(|k| k == "nhs-csoc"),
+                "{slug} lists the CSOC"
+            );
+            let steps: String = t.phases[0]
+                .steps
+                .iter()
+                .chain(&t.phases[1].steps)
+                .map(|s| s.text.as_str())
+                .collect();
+            assert!(
+                steps.contains("0300 303 5222"),
+                "{slug}: calling the CSOC is in the first steps"
+            );
+        }
+    }
+
+    #[test]
     fn every_plan_template_is_complete_and_names_only_known_roles() {
         let plans = load_dir::<PlanTemplate>("plans/").expect("plan templates load");
-        assert!(plans.len() >= 7);
+        assert!(plans.len() >= 11);
         for slug in PLAN_ORDER {
             assert!(plans.iter().any(|(s, _)| s == slug), "{slug} template");
         }
@@ -240,6 +337,9 @@ mod tests {
             "clinical-system-down-monday",
             "lost-laptop",
             "email-account-takeover",
+            "pathology-outage",
+            "high-severity-cyber-alert",
+            "leaver-still-signed-in",
         ] {
             assert!(scenarios.iter().any(|(s, _)| s == slug), "{slug}");
         }

@@ -102,14 +102,35 @@ impl PlanBody {
                     ..Default::default()
                 })
                 .collect(),
-            contacts: vec![
-                contact("ICB GP IT service desk"),
-                contact("Clinical system supplier helpdesk"),
-                contact("NHSmail helpdesk"),
-                contact("Data protection officer"),
-                contact("Telephony supplier"),
-                contact("Building and alarm"),
-            ],
+            contacts: [
+                "ICB GP IT service desk",
+                "Clinical system supplier helpdesk",
+                "NHSmail helpdesk",
+                "Data protection officer",
+                "Telephony supplier",
+                "Building and alarm",
+            ]
+            .into_iter()
+            .filter(|org| {
+                // A national contact below replaces its empty line here.
+                !t.national_contacts
+                    .iter()
+                    .filter_map(|k| plan_content::national_contact(k))
+                    .any(|c| c.organisation.starts_with(org))
+            })
+            .map(contact)
+            .chain(
+                t.national_contacts
+                    .iter()
+                    .filter_map(|k| plan_content::national_contact(k))
+                    .map(|c| Contact {
+                        organisation: c.organisation.clone(),
+                        phone: c.phone.clone(),
+                        notes: c.when.clone(),
+                        ..Default::default()
+                    }),
+            )
+            .collect(),
             phases: t.phases.clone(),
             continuity: t.continuity.steps.clone(),
             recovery: t.recovery.steps.clone(),
@@ -867,8 +888,14 @@ mod tests {
             }
         }
         for (i, c) in body.contacts.iter().enumerate() {
-            fields.push((format!("contact-{i}-organisation"), c.organisation.clone()));
+            for (suffix, _, value) in c.fields() {
+                fields.push((format!("contact-{i}-{suffix}"), value.to_string()));
+            }
         }
+        assert!(
+            body.contacts.iter().any(|c| c.phone == "0300 303 5222"),
+            "the ransomware plan starts with NHS England's 24/7 number"
+        );
         for i in 0..body.phases.len() {
             fields.push((format!("phase-{i}"), body.phase_text(i)));
         }

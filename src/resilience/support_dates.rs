@@ -58,7 +58,8 @@ impl ProductKind {
 pub struct Product {
     pub name: String,
     pub kind: ProductKind,
-    /// Lower-case fragments that must all appear.
+    /// Lower-case fragments that must all appear, each as whole words and
+    /// numbers (see [`contains_term`]).
     pub fragments: Vec<String>,
     pub ends: Date,
     pub note: String,
@@ -113,6 +114,36 @@ fn normalise(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// Whether `term` appears in `text` as whole words and numbers: not inside a
+/// longer word or a longer dotted version number. Matching digit runs inside
+/// build numbers would make "office 2021" match Microsoft 365 Apps build
+/// 16.0.17928.20216, and "windows 10" match Windows 11's kernel version
+/// 10.0.22631. A term that is itself a dotted version ("20.04") still matches
+/// a more precise one ("20.04.6").
+pub fn contains_term(text: &str, term: &str) -> bool {
+    if term.is_empty() {
+        return false;
+    }
+    let dotted = term.contains('.');
+    text.match_indices(term).any(|(start, _)| {
+        let before = text[..start].chars().rev();
+        let after = text[start + term.len()..].chars();
+        edge_is_clear(before, false) && edge_is_clear(after, dotted)
+    })
+}
+
+/// The characters beside a match, nearest first: clear when the match does
+/// not continue a word or number.
+fn edge_is_clear(mut beside: impl Iterator<Item = char>, allow_finer_version: bool) -> bool {
+    match beside.next() {
+        None => true,
+        Some(c) if c.is_alphanumeric() => false,
+        // "16.0.17928.2021…": a dot with a digit beyond it continues the number.
+        Some('.') => allow_finer_version || !beside.next().is_some_and(|c| c.is_ascii_digit()),
+        Some(_) => true,
+    }
 }
 
 /// Reads a table file, or says what is wrong with it in words a practice
@@ -221,7 +252,7 @@ impl SupportTable {
         }
         self.products.iter().find(|p| {
             (p.kind == ProductKind::Software) == software
-                && p.fragments.iter().all(|f| text.contains(f.as_str()))
+                && p.fragments.iter().all(|f| contains_term(&text, f))
         })
     }
 
@@ -746,6 +777,103 @@ source = "https://learn.microsoft.com/lifecycle/products/microsoft-office-2016"
         for p in &t.products {
             assert!(p.source.starts_with("https://"), "{} has a source", p.name);
         }
+    }
+
+    /// Real Microsoft 365 Apps builds (Microsoft's "Update history for
+    /// Microsoft 365 Apps (listed by date)",
+    /// https://learn.microsoft.com/en-us/officeupdates/update-history-microsoft365-apps-by-date)
+    /// whose digits contain an Office year: none of them is a one-off Office.
+    #[test]
+    fn microsoft_365_build_numbers_are_not_office_years() {
+        let t = shipped();
+        for (build, year_inside) in [
+            ("16.0.17928.20216", "2021"), // Version 2408, Monthly Enterprise, 8 Oct 2024
+            ("16.0.17126.20216", "2021"), // Version 2312, Monthly Enterprise, 12 Mar 2024
+            ("16.0.17328.20162", "2016"), // Version 2402, Current Channel, 4 Mar 2024
+            ("16.0.17531.20190", "2019"), // Version 2404, Monthly Enterprise, 11 Jun 2024
+            ("16.0.18025.20242", "2024"), // Version 2409, Monthly Enterprise, 10 Dec 2024
+        ] {
+            assert!(
+                build.contains(year_inside),
+                "{build} is a test of {year_inside}"
+            );
+            for name in [
+                "Microsoft Office",
+                "Microsoft 365 Apps for enterprise",
+                "Office 365 ProPlus",
+            ] {
+                assert_eq!(
+                    t.find(true, name, build).map(|p| p.name.as_str()),
+                    None,
+                    "{name} {build} is Microsoft 365, updated continuously"
+                );
+            }
+        }
+        // The one-off versions are still recognised by name, with or without a build.
+        let office = |name: &str, version: &str| t.find(true, name, version).map(|p| p.ends);
+        assert_eq!(
+            office("Microsoft Office Professional Plus 2021", "16.0"),
+            Some(date!(2026 - 10 - 13))
+        );
+        assert_eq!(
+            office("Microsoft Office LTSC Standard 2021", ""),
+            Some(date!(2026 - 10 - 13))
+        );
+        assert_eq!(
+            office("Microsoft Office 2013", "15.0"),
+            Some(date!(2023 - 04 - 11))
+        );
+        assert_eq!(
+            office("Microsoft Office 2010", "14.0"),
+            Some(date!(2020 - 10 - 13))
+        );
+        assert_eq!(
+            office("Microsoft SQL Server 2016", "13.0"),
+            Some(date!(2026 - 07 - 14))
+        );
+        assert_eq!(
+            office("Microsoft SQL Server 2014 Express", ""),
+            Some(date!(2024 - 07 - 09))
+        );
+    }
+
+    #[test]
+    fn older_systems_a_practice_may_still_run_are_known() {
+        let t = shipped();
+        let os = |text: &str| t.find(false, "PC", text).map(|p| p.ends);
+        assert_eq!(
+            os("Windows 7 Professional SP1"),
+            Some(date!(2020 - 01 - 14))
+        );
+        assert_eq!(os("Windows 8.1 Pro"), Some(date!(2023 - 01 - 10)));
+        assert_eq!(
+            os("Windows Server 2008 R2 Standard"),
+            Some(date!(2020 - 01 - 14))
+        );
+        assert_eq!(
+            os("Windows Server 2012 R2 Datacenter"),
+            Some(date!(2023 - 10 - 10))
+        );
+        // Whole words and numbers only: Windows 11 reports kernel version 10.0.x,
+        // and "windows 10" is not Windows 100.
+        assert_eq!(os("Windows 10.0.22631"), None);
+        assert_eq!(os("Windows 100"), None);
+        assert_eq!(os("Windows 10 Pro 22H2"), Some(date!(2025 - 10 - 14)));
+        // A dotted version still matches a more precise one.
+        assert_eq!(os("Ubuntu 20.04.6 LTS"), Some(date!(2025 - 05 - 29)));
+    }
+
+    #[test]
+    fn terms_match_whole_words_and_numbers() {
+        assert!(contains_term("microsoft office 2021", "2021"));
+        assert!(contains_term("office 2016.", "2016"));
+        assert!(contains_term("office (2019)", "2019"));
+        assert!(!contains_term("16.0.17928.20216", "2021"));
+        assert!(!contains_term("16.0.2021.100", "2021"));
+        assert!(!contains_term("office2021", "2021"));
+        assert!(!contains_term("windows 8.1", "windows 8"));
+        assert!(contains_term("ubuntu 20.04.6", "20.04"));
+        assert!(!contains_term("anything", ""));
     }
 
     #[test]

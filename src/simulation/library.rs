@@ -13,12 +13,20 @@
 //! (`qr-code-parking-permit`) also shows `qr_code` if it is defined: safe HTML
 //! drawing a QR code of `link`.
 //!
+//! Lures that pretend to come from the practice's own GP partner or primary
+//! care network say `{{ partner_name }}` or `{{ pcn_name }}`; when a practice
+//! adopts one, [`Lure::for_practice`] puts in the names the practice gave
+//! (Email templates → Names in the ready-made emails) or a neutral phrase, so
+//! no lure invents a partner or a PCN.
+//!
 //! Difficulty follows the NIST Phish Scale (see [`nist_difficulty`]), and the
 //! tests at the end of this file check every file against the schema.
 
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
+
+use crate::training::content::Source;
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "content/lures/"]
@@ -47,7 +55,17 @@ pub const TRAINING_MODULES: &[&str] = &[
     "devices",
     "social-media",
     "reporting",
+    "voice-cloning",
+    "service-desk-scams",
+    "remote-access-scams",
+    "ai-tools",
 ];
+
+/// What a lure says where a practice has not named its GP partner or PCN.
+pub const PARTNER_FALLBACK: &str = "one of the GP partners";
+pub const PCN_FALLBACK: &str = "the PCN";
+/// The two names a lure may leave for the practice to fill in.
+pub const PRACTICE_NAME_VARIABLES: [&str; 2] = ["{{ partner_name }}", "{{ pcn_name }}"];
 
 /// One built-in lure from content/lures.
 #[derive(Debug, Clone, Deserialize)]
@@ -80,8 +98,8 @@ pub struct Lure {
     pub text: String,
     /// HTML body: minijinja template, rendered with HTML auto-escaping.
     pub html: String,
-    /// The guidance the lesson is based on.
-    pub sources: Vec<String>,
+    /// The guidance the lesson is based on, each with its address.
+    pub sources: Vec<Source>,
     /// What the teachable moment highlights, 3 to 6 of them.
     pub red_flags: Vec<RedFlag>,
 }
@@ -91,6 +109,66 @@ impl Lure {
     /// that red flags placed in [`FlagPlace::From`] are found in.
     pub fn from_line(&self) -> String {
         format!("{} <{}>", self.from_name, self.from_address)
+    }
+
+    /// This lure as a practice adopts it: `{{ partner_name }}` and
+    /// `{{ pcn_name }}` become the names the practice gave, or a neutral
+    /// phrase, so the practice's template uses only the usual variables.
+    pub fn for_practice(&self, names: &PracticeNames) -> Lure {
+        let partner = names.partner().unwrap_or(PARTNER_FALLBACK);
+        let pcn = names.pcn().unwrap_or(PCN_FALLBACK);
+        let fill = |s: &str, escape: bool| {
+            let value = |v: &str| {
+                if escape {
+                    super::render::html_escape(v)
+                } else {
+                    v.to_string()
+                }
+            };
+            s.replace(PRACTICE_NAME_VARIABLES[0], &value(partner))
+                .replace(PRACTICE_NAME_VARIABLES[1], &value(pcn))
+        };
+        Lure {
+            from_name: fill(&self.from_name, false),
+            subject: fill(&self.subject, false),
+            text: fill(&self.text, false),
+            html: fill(&self.html, true),
+            ..self.clone()
+        }
+    }
+}
+
+/// The practice's own names that some lures use, as the practice manager
+/// typed them (checked by [`PracticeNames::parse`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PracticeNames {
+    pub partner: String,
+    pub pcn: String,
+}
+
+impl PracticeNames {
+    pub fn partner(&self) -> Option<&str> {
+        Some(self.partner.trim()).filter(|s| !s.is_empty())
+    }
+
+    pub fn pcn(&self) -> Option<&str> {
+        Some(self.pcn.trim()).filter(|s| !s.is_empty())
+    }
+
+    /// Checks a name typed on the form: what is wrong, in words for the
+    /// practice manager, or the tidied name. Braces and angle brackets are
+    /// refused because the name goes into an email template.
+    pub fn check(field: &str, raw: &str) -> Result<String, String> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.chars().count() > 80 {
+            return Err(format!("Keep the {field} to 80 characters or fewer."));
+        }
+        if name.contains(['{', '}', '<', '>']) || name.chars().any(char::is_control) {
+            return Err(format!(
+                "The {field} can't contain {{ }} < or >. Use letters, spaces and ordinary punctuation."
+            ));
+        }
+        Ok(name)
     }
 }
 
@@ -331,6 +409,14 @@ mod tests {
         "dbs-check-renewal",
         "cpd-conference-certificate",
         "urgent-request-from-partner",
+        "pcse-payment-statement",
+        "secure-message-portal",
+        "esignature-request",
+        "teams-chat-invite",
+        "callback-invoice",
+        "ico-fee-notice",
+        "gmc-revalidation",
+        "clinical-system-update",
     ];
 
     fn env() -> Environment<'static> {
@@ -371,7 +457,9 @@ mod tests {
         text: String,
     }
 
+    /// Renders a lure as a practice without names would adopt it.
     fn render(lure: &Lure, with_qr: bool) -> Rendered {
+        let lure = &lure.for_practice(&PracticeNames::default());
         let env = env();
         let go = |name: &str, source: &str| {
             env.render_named_str(name, source, vars(with_qr))
@@ -449,7 +537,7 @@ mod tests {
 
     #[test]
     fn library_is_big_enough_and_has_the_required_lures() {
-        assert!(all().len() >= 18, "only {} lures", all().len());
+        assert!(all().len() >= 28, "only {} lures", all().len());
         for id in REQUIRED {
             assert!(get(id).is_some(), "missing required lure {id}");
         }
@@ -558,12 +646,35 @@ mod tests {
         }
     }
 
+    /// Domains kept for examples and tests by RFC 2606 and RFC 6761: no
+    /// lure can ever name a real sender.
+    fn reserved_domain(domain: &str) -> bool {
+        let d = domain.to_ascii_lowercase();
+        ["example", "test", "invalid", "localhost"]
+            .iter()
+            .any(|tld| d.ends_with(&format!(".{tld}")))
+            || ["example.com", "example.net", "example.org"]
+                .iter()
+                .any(|sld| d == *sld || d.ends_with(&format!(".{sld}")))
+    }
+
+    #[test]
+    fn reserved_domains_are_recognised() {
+        assert!(reserved_domain("nhs-mail.example"));
+        assert!(reserved_domain("mail.example.org"));
+        assert!(reserved_domain("pcse-portal.test"));
+        assert!(!reserved_domain("nhs.net"));
+        assert!(!reserved_domain("example.co.uk"));
+        assert!(!reserved_domain("notexample.com"));
+    }
+
     #[test]
     fn senders_are_fictional() {
         for lure in all() {
+            let domain = lure.from_address.rsplit('@').next().unwrap_or_default();
             assert!(
-                lure.from_address.ends_with(".example"),
-                "{}: {}",
+                reserved_domain(domain),
+                "{}: {} is not on a reserved example domain",
                 lure.id,
                 lure.from_address
             );
@@ -578,8 +689,22 @@ mod tests {
 
     #[test]
     fn no_real_links_or_images_or_scripts() {
-        for (name, source) in files() {
-            let lower = source.to_lowercase();
+        for lure in all() {
+            let name = &lure.id;
+            // Everything staff could see; only `sources` may hold real addresses.
+            let mut seen = vec![
+                lure.from_name.clone(),
+                lure.from_address.clone(),
+                lure.subject.clone(),
+                lure.text.clone(),
+                lure.html.clone(),
+            ];
+            seen.extend(
+                lure.red_flags
+                    .iter()
+                    .map(|f| format!("{} {}", f.marker, f.explanation)),
+            );
+            let lower = seen.join("\n").to_lowercase();
             for banned in [
                 "http://",
                 "https://",
@@ -597,11 +722,111 @@ mod tests {
     }
 
     #[test]
+    fn every_source_is_an_official_web_address() {
+        for lure in all() {
+            assert!(lure.sources.len() >= 2, "{}: at least 2 sources", lure.id);
+            for s in &lure.sources {
+                let url = url::Url::parse(&s.url)
+                    .unwrap_or_else(|e| panic!("{}: source {:?}: {e}", lure.id, s.url));
+                assert_eq!(url.scheme(), "https", "{}: {}", lure.id, s.url);
+                assert!(
+                    url.host_str().is_some_and(|h| h.contains('.')),
+                    "{}: {}",
+                    lure.id,
+                    s.url
+                );
+                assert!(
+                    !s.publisher.trim().is_empty() && !s.title.trim().is_empty(),
+                    "{}: every source has a publisher and a title",
+                    lure.id
+                );
+                assert!(
+                    !s.title.to_lowercase().contains("action fraud")
+                        && !s.url.contains("actionfraud"),
+                    "{}: Action Fraud became Report Fraud in December 2025",
+                    lure.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn partner_and_pcn_names_come_from_the_practice() {
+        for lure in all() {
+            for field in [&lure.from_name, &lure.subject, &lure.text, &lure.html] {
+                let without = PRACTICE_NAME_VARIABLES
+                    .iter()
+                    .fold(field.to_string(), |f, v| f.replace(v, ""));
+                assert!(
+                    !without.contains("partner_name") && !without.contains("pcn_name"),
+                    "{}: write the names exactly as {{{{ partner_name }}}} or {{{{ pcn_name }}}}",
+                    lure.id
+                );
+            }
+        }
+        let partner = get("urgent-request-from-partner").expect("partner lure");
+        let pcn = get("pcn-rota-change").expect("PCN lure");
+        assert!(
+            partner.text.contains("{{ partner_name }}")
+                && partner.from_name.contains("{{ partner_name }}")
+        );
+        assert!(pcn.text.contains("{{ pcn_name }}"));
+
+        let named = PracticeNames {
+            partner: "Dr Sam O'Neill & Co".into(),
+            pcn: "Riverside North PCN".into(),
+        };
+        let adopted = partner.for_practice(&named);
+        assert!(adopted.from_name.contains("Dr Sam O'Neill & Co"));
+        assert!(adopted.text.contains("Dr Sam O'Neill & Co"));
+        assert!(
+            adopted.html.contains("Dr Sam O&#39;Neill &amp; Co"),
+            "escaped in HTML"
+        );
+        let fallback = partner.for_practice(&PracticeNames::default());
+        assert!(fallback.text.contains(PARTNER_FALLBACK) && !fallback.text.contains("Alistair"));
+        assert!(pcn
+            .for_practice(&named)
+            .text
+            .contains("Riverside North PCN"));
+        assert!(pcn
+            .for_practice(&PracticeNames::default())
+            .text
+            .contains(PCN_FALLBACK));
+        for adopted in all().iter().map(|l| l.for_practice(&named)) {
+            for field in [
+                &adopted.from_name,
+                &adopted.subject,
+                &adopted.text,
+                &adopted.html,
+            ] {
+                assert!(!field.contains("partner_name") && !field.contains("pcn_name"));
+            }
+        }
+    }
+
+    #[test]
+    fn practice_names_are_checked() {
+        assert_eq!(
+            PracticeNames::check("name", "  Dr  Priya   Shah ").unwrap(),
+            "Dr Priya Shah"
+        );
+        assert!(PracticeNames::check("name", "Dr {{ x }}")
+            .unwrap_err()
+            .contains("can't contain"));
+        assert!(PracticeNames::check("name", "<b>Dr</b>").is_err());
+        assert!(PracticeNames::check("name", &"a".repeat(81))
+            .unwrap_err()
+            .contains("80"));
+        assert_eq!(PracticeNames::check("name", "").unwrap(), "");
+    }
+
+    #[test]
     fn every_red_flag_marker_appears_in_its_place() {
         for lure in all() {
             for with_qr in [false, true] {
                 let r = render(lure, with_qr);
-                let from = lure.from_line();
+                let from = lure.for_practice(&PracticeNames::default()).from_line();
                 for flag in &lure.red_flags {
                     let m = flag.marker.as_str();
                     match flag.r#where {

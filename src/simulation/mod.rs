@@ -107,6 +107,11 @@ pub fn routes(r: Routes) -> Routes {
             PracticeManager,
             templates::use_lure,
         )
+        .post(
+            "/simulation/library/names",
+            PracticeManager,
+            templates::save_names,
+        )
         .get("/simulation/profiles", PracticeManager, profiles::list)
         .get(
             "/simulation/profiles/new",

@@ -8,7 +8,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::attachments::{self, AttachmentMeta, FileKind};
-use super::library::{self, Difficulty, FlagPlace, Landing, PremiseAlignment, RedFlag};
+use super::library::{
+    self, Difficulty, FlagPlace, Landing, PracticeNames, PremiseAlignment, RedFlag,
+};
 use super::render::{self, Content, Vars};
 use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
@@ -19,7 +21,7 @@ use crate::web::{render as page_render, AppError, ClientIp, FieldErrors, Page, V
 use crate::with_db;
 
 /// Training modules a clicker can be given (the training capability fills them in).
-pub const MODULES: [(&str, &str); 9] = [
+pub const MODULES: [(&str, &str); 13] = [
     ("phishing", "Spotting phishing emails"),
     ("passwords", "Passwords and 2-step verification"),
     ("phone-scams", "Phone and in-person scams at reception"),
@@ -29,6 +31,13 @@ pub const MODULES: [(&str, &str); 9] = [
     ("devices", "Devices, remote working and removable media"),
     ("social-media", "Social media and oversharing"),
     ("reporting", "Reporting incidents and near misses"),
+    ("voice-cloning", "Cloned voices and deepfake calls"),
+    (
+        "service-desk-scams",
+        "Fake IT calls, password resets and sign-in prompts",
+    ),
+    ("remote-access-scams", "Remote access scams"),
+    ("ai-tools", "Using AI tools safely with patient information"),
 ];
 
 pub fn module_title(key: &str) -> &'static str {
@@ -188,7 +197,18 @@ pub(crate) async fn insert(
     Ok(id)
 }
 
-/// Copies a built-in lure into the practice's templates.
+/// The names the practice gave for lures that mention its own GP partner or PCN.
+pub async fn practice_names(db: &Db, practice_id: i64) -> Result<PracticeNames, sqlx::Error> {
+    let row: Option<(String, String)> = with_db!(db, p => sqlx::query_as(
+        "SELECT lure_partner_name, lure_pcn_name FROM practices WHERE id = $1")
+        .bind(practice_id).fetch_optional(p).await)?;
+    Ok(row
+        .map(|(partner, pcn)| PracticeNames { partner, pcn })
+        .unwrap_or_default())
+}
+
+/// Copies a built-in lure into the practice's templates, with the practice's
+/// own partner and PCN names (or neutral phrases) filled in.
 pub async fn adopt(
     db: &Db,
     practice_id: i64,
@@ -198,6 +218,7 @@ pub async fn adopt(
     let Some(l) = library::get(lure_id) else {
         return Ok(None);
     };
+    let l = &l.for_practice(&practice_names(db, practice_id).await?);
     let t = SimTemplate {
         id: 0,
         name: l.name.clone(),
@@ -225,17 +246,100 @@ struct ListPage {
     page: Page,
     templates: Vec<SimTemplate>,
     library: &'static [library::Lure],
+    names: NamesForm,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+/// The names form on the templates page, as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NamesForm {
+    pub partner: String,
+    pub pcn: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    saved: Option<String>,
+}
+
+async fn list_page(
+    state: &AppState,
+    scope: &ManagerScope,
+    names: Option<NamesForm>,
+    errors: FieldErrors,
+    saved: bool,
+) -> Result<Html<String>, AppError> {
+    let names = match names {
+        Some(n) => n,
+        None => {
+            let n = practice_names(&state.db, scope.practice_id()).await?;
+            NamesForm {
+                partner: n.partner,
+                pcn: n.pcn,
+            }
+        }
+    };
+    page_render(ListPage {
+        page: Page::for_user("Phishing email templates", &scope.user),
+        templates: all(&state.db, scope).await?,
+        library: library::all(),
+        names,
+        errors,
+        saved,
+    })
 }
 
 pub async fn list(
     State(state): State<AppState>,
     scope: ManagerScope,
+    axum::extract::Query(q): axum::extract::Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    page_render(ListPage {
-        page: Page::for_user("Phishing email templates", &scope.user),
-        templates: all(&state.db, &scope).await?,
-        library: library::all(),
-    })
+    list_page(
+        &state,
+        &scope,
+        None,
+        FieldErrors::default(),
+        q.saved.is_some(),
+    )
+    .await
+}
+
+/// Saves the partner and PCN names the ready-made emails use. Emails
+/// already copied into the practice's templates keep the names they had.
+pub async fn save_names(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    ValidForm(form): ValidForm<NamesForm>,
+) -> Result<Response, AppError> {
+    let mut errors = FieldErrors::default();
+    let partner = PracticeNames::check("partner's name", &form.partner)
+        .map_err(|m| errors.add("partner", m))
+        .ok();
+    let pcn = PracticeNames::check("PCN's name", &form.pcn)
+        .map_err(|m| errors.add("pcn", m))
+        .ok();
+    let (Some(partner), Some(pcn)) = (partner, pcn) else {
+        return Ok(list_page(&state, &scope, Some(form), errors, false)
+            .await?
+            .into_response());
+    };
+    with_db!(&state.db, p => sqlx::query(
+        "UPDATE practices SET lure_partner_name = $1, lure_pcn_name = $2 WHERE id = $3")
+        .bind(&partner).bind(&pcn).bind(scope.practice_id()).execute(p).await.map(|_| ()))?;
+    audit::record(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
+        Action::TemplateChanged,
+        "changed the partner and PCN names used in ready-made emails",
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to("/simulation/templates?saved=names#names").into_response())
 }
 
 pub async fn use_lure(
@@ -445,7 +549,7 @@ struct FormPage {
     form: TemplateForm,
     errors: FieldErrors,
     existing: Option<i64>,
-    modules: [(&'static str, &'static str); 9],
+    modules: [(&'static str, &'static str); 13],
     difficulty: String,
     variables: String,
     attachment: Option<AttachmentMeta>,

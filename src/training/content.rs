@@ -11,20 +11,27 @@ use serde::Deserialize;
 #[folder = "content/training/"]
 struct TrainingFiles;
 
-/// The module slugs, in the order staff see them. Simulations and curricula
-/// refer to these, so they are fixed.
-pub const SLUGS: [&str; 10] = [
+/// The module slugs, in the order staff see them. Simulations, curricula and
+/// people's records refer to these, so a slug is never renamed or reused.
+pub const SLUGS: [&str; 14] = [
     "phishing",
     "passwords",
     "phone-scams",
+    "voice-cloning",
+    "service-desk-scams",
+    "remote-access-scams",
     "ransomware",
     "backups-updates",
     "patient-data",
+    "ai-tools",
     "devices",
     "social-media",
     "reporting",
     "champions",
 ];
+
+/// Questions in every quiz bank.
+pub const BANK_SIZE: usize = 12;
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -252,8 +259,19 @@ pub fn problems(m: &Module) -> Vec<String> {
     if m.sources.len() < 2 || m.sources.iter().any(|x| !x.url.starts_with("https://")) {
         p.push(format!("{s}: needs at least 2 https sources"));
     }
-    if m.quiz.questions.len() < 10 || m.quiz.draw < 6 || m.quiz.draw > m.quiz.questions.len() {
-        p.push(format!("{s}: quiz needs ≥10 questions and draw 6..=bank"));
+    if m.quiz.questions.len() != BANK_SIZE || m.quiz.draw != 6 {
+        p.push(format!(
+            "{s}: a quiz bank has {BANK_SIZE} questions and draws 6, not {} and {}",
+            m.quiz.questions.len(),
+            m.quiz.draw
+        ));
+    }
+    let mut positions = HashSet::new();
+    for q in &m.quiz.questions {
+        positions.insert(q.answer);
+    }
+    if positions.len() < 3 {
+        p.push(format!("{s}: vary the position of the correct answer"));
     }
     let mut ids = HashSet::new();
     for q in &m.quiz.questions {

@@ -501,6 +501,11 @@ async fn a_new_starter_completes_her_induction_in_the_browser_and_downloads_a_ce
         ("/learn", "patient lessons"),
         ("/learn/children", "children's lesson"),
         ("/learn/older-adults", "older adults' lesson"),
+        (
+            "/learn/adults-easy-read",
+            "Easy Read lesson with its pictures",
+        ),
+        ("/learn/teens", "young people's lesson"),
     ] {
         c.goto(&app.url(path)).await.unwrap();
         wait_for_text(&c, "</main>").await;

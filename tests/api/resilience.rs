@@ -1328,13 +1328,14 @@ storage_test!(
             .await
             .contains("Support date not known"));
 
-        let newer = "updated = \"2026-11-24\"\n\n[[products]]\nname = \"Windows 11 26H1\"\nkind = \"os\"\nmatch = [\"windows 11\", \"26h1\"]\nends = \"2026-12-01\"\nsource = \"https://learn.microsoft.com/lifecycle/products/windows-11-home-and-pro\"\n";
+        // Newer than the shipped table, which was last checked on 4 December 2026.
+        let newer = "updated = \"2026-12-05\"\n\n[[products]]\nname = \"Windows 11 26H1\"\nkind = \"os\"\nmatch = [\"windows 11\", \"26h1\"]\nends = \"2026-12-01\"\nsource = \"https://learn.microsoft.com/lifecycle/products/windows-11-home-and-pro\"\n";
         let r = upload_table(&app, newer).await;
         assert_eq!(location(&r), "/resilience/support-dates?done=loaded");
         let page = app.get_text("/resilience/support-dates").await;
         assert!(
             page.contains("Loaded by your practice from support-dates.toml")
-                && page.contains("Last checked 24 November 2026"),
+                && page.contains("Last checked 5 December 2026"),
             "{page}"
         );
         let list = app.get_text("/resilience/assets").await;
@@ -1345,7 +1346,7 @@ storage_test!(
         );
 
         // An older table would never be used, and a broken one is explained.
-        let r = upload_table(&app, &newer.replace("2026-11-24", "2026-01-01")).await;
+        let r = upload_table(&app, &newer.replace("2026-12-05", "2026-01-01")).await;
         assert!(crate::helpers::unescape(&r.text().await.unwrap())
             .contains("before the one already in use"));
         let r = upload_table(
@@ -1365,7 +1366,7 @@ storage_test!(
         std::fs::write(
             &file,
             newer
-                .replace("2026-11-24", "2026-11-26")
+                .replace("2026-12-05", "2026-12-07")
                 .replace("2026-12-01", "2031-10-14"),
         )
         .unwrap();

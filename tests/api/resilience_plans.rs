@@ -335,6 +335,10 @@ storage_test!(
         assert!(page.contains("Screen shows a ransom demand."));
         assert!(page.contains("Pull the network cable"));
         assert!(page.contains("0 of"));
+        // Who to call is on the page day and night, NHS England's 24/7 centre first.
+        assert!(page.contains("Who to call"), "{page}");
+        assert!(page.contains(r#"href="tel:03003035222""#), "{page}");
+        assert!(page.contains("72 hours to report, not to decide"));
 
         // Anyone at the practice ticks actions and writes in the log.
         app.sign_in(&tom.email, &tom.password, None).await;

@@ -1124,3 +1124,72 @@ storage_test!(
         assert_eq!(actions, 2, "adding and removing are audited");
     }
 );
+
+storage_test!(
+    ready_made_emails_use_the_practices_own_partner_and_pcn_names,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        // Without names, the partner email names nobody.
+        let r = app
+            .post("/simulation/library/urgent-request-from-partner/use", &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        let page = app.get_text(&location(&r)).await;
+        assert!(page.contains("one of the GP partners"), "{page}");
+
+        // A name with braces is refused with a reason, and nothing is saved.
+        let page = app
+            .post(
+                "/simulation/library/names",
+                &[("partner", "Dr {{ x }}"), ("pcn", "Riverside North PCN")],
+            )
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("can&#39;t contain") || page.contains("can't contain"),
+            "{page}"
+        );
+        assert!(
+            page.contains("Riverside North PCN"),
+            "what was typed is kept"
+        );
+        let names = safetynet::simulation::templates::practice_names(&app.db, p.id)
+            .await
+            .unwrap();
+        assert_eq!(names.pcn, "", "nothing saved while a field is wrong");
+
+        let r = app
+            .post(
+                "/simulation/library/names",
+                &[
+                    ("partner", "Dr Priya  Shah"),
+                    ("pcn", "Riverside North PCN"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert!(app
+            .get_text("/simulation/templates")
+            .await
+            .contains("Dr Priya Shah"));
+        let r = app
+            .post("/simulation/library/pcn-rota-change/use", &[])
+            .await;
+        let page = app.get_text(&location(&r)).await;
+        assert!(page.contains("Riverside North PCN"), "{page}");
+        let r = app
+            .post("/simulation/library/urgent-request-from-partner/use", &[])
+            .await;
+        let page = app.get_text(&location(&r)).await;
+        assert!(page.contains("Dr Priya Shah"));
+        assert!(app
+            .audit_actions(p.id)
+            .await
+            .contains(&"simulation.template_changed".to_string()));
+    }
+);
