@@ -12,10 +12,11 @@ use anyhow::Context;
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{AppState, Application, Clock};
+use crate::app::Application;
 use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
 use crate::config::{Settings, SmtpSecurity};
 use crate::db::Db;
+use crate::shared::{AppState, Clock};
 use crate::simulation::campaigns::{self, Launch, Target};
 use crate::simulation::library::Landing;
 use crate::with_db;

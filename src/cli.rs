@@ -7,11 +7,12 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{Application, Clock};
+use crate::app::Application;
 use crate::auth::Role;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::people::domain::{EmailAddress, PersonName};
+use crate::shared::Clock;
+use crate::shared::{EmailAddress, PersonName};
 
 #[derive(Parser)]
 #[command(
@@ -235,7 +236,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => {
             args.apply(&mut settings);
             let db = open(&settings).await?;
-            let login = crate::people::demo::seed(&db, Clock::default().now()).await?;
+            let login = crate::demo::seed(&db, Clock::default().now()).await?;
             serve(settings, db, Some(login)).await
         }
         Command::Migrate(args) => {
@@ -471,7 +472,7 @@ async fn create_user(
     if settings.public_url.is_empty() {
         settings.public_url = format!("http://{}", settings.listen);
     }
-    let state = crate::app::AppState::new(db, settings, clock);
+    let state = crate::shared::AppState::new(db, settings, clock);
     let link = crate::people::accounts::send_invitation(
         &state,
         user_id,
@@ -491,7 +492,7 @@ async fn create_user(
 async fn serve(
     settings: Settings,
     db: Db,
-    demo: Option<crate::people::demo::DemoLogin>,
+    demo: Option<crate::demo::DemoLogin>,
 ) -> anyhow::Result<()> {
     let app = Application::build(settings, db, Clock::default()).await?;
     let url = app.state().public_url().to_string();
@@ -501,7 +502,7 @@ async fn serve(
         println!();
         println!(
             "Demo practice: {} ({})",
-            crate::people::demo::PRACTICE,
+            crate::demo::PRACTICE,
             if login.created {
                 "just created"
             } else {

@@ -7,8 +7,8 @@ use axum::response::Html;
 use serde::Deserialize;
 
 use super::ManagerScope;
-use crate::app::AppState;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, Page};
 use crate::with_db;
 
@@ -340,7 +340,7 @@ pub async fn page(
         .into_iter()
         .take(PER_PAGE as usize)
         .map(|(at, email, action, detail, ip)| Entry {
-            when: crate::app::format_time(at),
+            when: crate::ukclock::format(at),
             who: email.unwrap_or_else(|| "Safety Net".into()),
             action: Action::from_key(&action)
                 .map(|a| a.label())

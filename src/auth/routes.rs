@@ -11,14 +11,15 @@ use super::scope::{MaybeSession, SignedIn, SignedInForEnrolment};
 use super::session::{self, Stage};
 use super::tokens::{self, Purpose};
 use super::{mfa, password, Role};
-use crate::app::{AppState, Routes};
 use crate::mail::outbox;
-use crate::people::domain::EmailAddress;
+use crate::shared::AppState;
+use crate::shared::EmailAddress;
+use crate::web::routes::Routes;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 
 pub fn routes(r: Routes) -> Routes {
-    use crate::app::Access::*;
+    use crate::web::routes::Access::*;
     r.get("/sign-in", Public, sign_in_page)
         .post("/sign-in", Public, sign_in)
         .get("/sign-in/mfa", Public, mfa_page)

@@ -8,7 +8,7 @@ use axum_extra::extract::CookieJar;
 
 use super::session::{self, SessionUser, Stage};
 use super::Role;
-use crate::app::AppState;
+use crate::shared::AppState;
 use crate::web::AppError;
 
 async fn session_from(

@@ -6,8 +6,8 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::tokens;
 use super::Role;
-use crate::app::AppState;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::with_db;
 
 pub const COOKIE: &str = "sn_session";

@@ -1,7 +1,7 @@
 //! The outbox table: enqueue, claim with a lease, and record the outcome.
 
-use crate::app::AppState;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::AppError;
 use crate::with_db;
 
@@ -30,7 +30,7 @@ pub async fn enqueue(
          VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) RETURNING id")
         .bind(practice_id).bind(kind).bind(to).bind(subject).bind(body_text).bind(now)
         .fetch_one(p).await)?;
-    state.outbox_wake.notify_one();
+    state.db.signals().wake(crate::db::Wake::Outbox);
     Ok(id)
 }
 

@@ -5,12 +5,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::staff;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::tokens::{self, Purpose};
 use crate::auth::{ManagerScope, Role};
 use crate::db::{is_unique_violation, Db};
 use crate::mail::outbox;
+use crate::shared::AppState;
 use crate::web::{AppError, ClientIp, ValidForm};
 use crate::with_db;
 

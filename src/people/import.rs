@@ -10,10 +10,10 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::csv_import::{self, CheckedRow, KnownDepartment, RowCells, RowOutcome};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, Page, ValidForm};
 use crate::with_db;
 

@@ -9,11 +9,12 @@ use serde::Deserialize;
 
 use super::accounts;
 use super::departments;
-use super::domain::{EmailAddress, EmploymentType, FieldError, JobRole, PersonName};
-use crate::app::AppState;
+use super::domain::{EmploymentType, JobRole};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{OperatorScope, PracticeScope, Role, SessionUser};
 use crate::db::Db;
+use crate::shared::AppState;
+use crate::shared::{EmailAddress, FieldError, PersonName};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 

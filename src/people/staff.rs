@@ -7,11 +7,12 @@ use serde::Deserialize;
 
 use super::csv_import::NewStaff;
 use super::departments::{self, Department};
-use super::domain::{EmailAddress, EmploymentType, JobRole, PersonName, StartDate};
-use crate::app::AppState;
+use super::domain::{EmploymentType, JobRole, StartDate};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{is_unique_violation, Db};
+use crate::shared::AppState;
+use crate::shared::{EmailAddress, PersonName};
 use crate::web::spreadsheet::Sheet;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
@@ -490,7 +491,7 @@ pub async fn mark_left(
             "You cannot mark yourself as left. Ask another practice manager or your operator to do it.".into(),
         ));
     }
-    let today = crate::app::today(&state.clock).to_string();
+    let today = crate::ukclock::utc_today(&state.clock).to_string();
     with_db!(&state.db, p => {
         sqlx::query("UPDATE staff SET active = FALSE, left_on = $1, is_champion = FALSE WHERE id = $2 AND practice_id = $3")
             .bind(&today).bind(id).bind(scope.practice_id()).execute(p).await?;

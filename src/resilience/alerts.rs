@@ -11,10 +11,10 @@ use serde::Deserialize;
 use super::assets::{clean, path_id, ManagedBy};
 use super::rules::{self, AckStatus};
 use super::ViewScope;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 
@@ -123,7 +123,7 @@ impl Listed {
         label(&APPLICABILITY, &self.alert.applicability)
     }
     pub fn received(&self) -> String {
-        crate::app::format_time(self.alert.received_at)
+        crate::ukclock::format(self.alert.received_at)
     }
     pub fn owner(&self) -> &'static str {
         ManagedBy::from_db(&self.alert.action_owner).label()

@@ -12,11 +12,11 @@ use time::Date;
 use super::rules::{self, long_date, PatchStatus};
 use super::support_dates::{self, EolStatus};
 use super::ViewScope;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::people::domain::FieldError;
+use crate::shared::AppState;
+use crate::shared::FieldError;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 
@@ -449,7 +449,7 @@ impl Row {
     pub fn last_checkin(&self) -> String {
         self.asset
             .last_checkin_at
-            .map(crate::app::format_time)
+            .map(crate::ukclock::format)
             .unwrap_or_else(|| "Never".into())
     }
     pub fn encryption_bad(&self) -> bool {

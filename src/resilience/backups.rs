@@ -12,10 +12,10 @@ use serde::Deserialize;
 use super::assets::{clean, path_id};
 use super::rules::{self, BackupStatus, RestoreStatus};
 use super::ViewScope;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 
@@ -244,7 +244,7 @@ pub async fn list(
         own: own.map(|(at, tables, rows)| {
             format!(
                 "Safety Net's own database was last backed up with safetynet backup on {} ({tables} tables, {rows} rows).",
-                crate::app::format_time(at)
+                crate::ukclock::format(at)
             )
         }),
     })

@@ -11,10 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::assets::{self, ListQuery};
 use super::ViewScope;
-use crate::app::{AppState, Application, Clock};
+use crate::app::Application;
 use crate::auth::PracticeScope;
 use crate::bench::{fresh_state, system_user, BenchArgs};
 use crate::db::Db;
+use crate::shared::{AppState, Clock};
 use crate::with_db;
 
 const DEVICES_PER_PRACTICE: usize = 50;

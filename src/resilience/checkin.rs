@@ -23,9 +23,6 @@
 //! The endpoint takes no cookies, so the CSRF layer lets it through (see
 //! `app.rs`); the token alone decides.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -36,10 +33,11 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::assets::{normal_hostname, normal_serial};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::limiter::Rule;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, Page};
 use crate::with_db;
 
@@ -86,33 +84,13 @@ pub async fn set_token(
 
 // ---------- rate limit ----------
 
-/// A token bucket per presented token (by its hash), in memory: each app node
-/// limits on its own.
-#[derive(Default)]
-pub struct RateLimiter {
-    buckets: Mutex<HashMap<String, (f64, i64)>>,
-}
-
-impl RateLimiter {
-    /// `Err(seconds to wait)` when this token has used up its check-ins.
-    pub fn check(&self, key: &str, now: i64) -> Result<(), i64> {
-        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            // Forget buckets that have filled up again.
-            map.retain(|_, (_, at)| now - *at < (BURST / PER_MINUTE * 60.0) as i64);
-        }
-        let (tokens, at) = map.entry(key.to_string()).or_insert((BURST, now));
-        let refill = (now - *at).max(0) as f64 * PER_MINUTE / 60.0;
-        *tokens = (*tokens + refill).min(BURST);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) * 60.0 / PER_MINUTE).ceil().max(1.0) as i64)
-        }
-    }
-}
+/// Check-ins per presented token (by its hash): `BURST` at once, then
+/// `PER_MINUTE`; each app node counts on its own (see `shared::limiter`).
+pub const LIMIT: Rule = Rule {
+    name: "checkin",
+    burst: BURST,
+    per_minute: PER_MINUTE,
+};
 
 // ---------- the API ----------
 
@@ -215,7 +193,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
     };
     let token_hash = hash(&token);
     let now = state.clock.now();
-    if let Err(wait) = state.checkin_limiter.check(&token_hash, now) {
+    if let Err(wait) = state.limits.check(LIMIT, &token_hash, now) {
         let mut r = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             &format!(
@@ -376,14 +354,14 @@ pub async fn page(
         page: Page::for_user("Device check-in", &scope.user).with_notice(notice),
         made: token
             .as_ref()
-            .map(|t| crate::app::format_time(t.1))
+            .map(|t| crate::ukclock::format(t.1))
             .unwrap_or_default(),
         token: token.map(|t| t.0),
         url: state.public_url().to_string(),
         api_path: API_PATH,
         recent: recent
             .into_iter()
-            .map(|(n, os, at)| (n, os, crate::app::format_time(at)))
+            .map(|(n, os, at)| (n, os, crate::ukclock::format(at)))
             .collect(),
         manager: true,
     })
@@ -487,19 +465,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bucket_allows_a_burst_then_a_steady_rate() {
-        let l = RateLimiter::default();
+    fn the_bucket_allows_a_burst_then_five_a_second() {
+        let l = crate::shared::limiter::Limits::default();
         for _ in 0..BURST as usize {
-            assert!(l.check("a", 1000).is_ok());
+            assert!(l.check(LIMIT, "a", 1000).is_ok());
         }
-        assert_eq!(l.check("a", 1000), Err(1));
+        assert_eq!(l.check(LIMIT, "a", 1000), Err(1));
         // Another token is not affected.
-        assert!(l.check("b", 1000).is_ok());
+        assert!(l.check(LIMIT, "b", 1000).is_ok());
         // Five a second come back.
         for _ in 0..5 {
-            assert!(l.check("a", 1001).is_ok());
+            assert!(l.check(LIMIT, "a", 1001).is_ok());
         }
-        assert!(l.check("a", 1001).is_err());
+        assert!(l.check(LIMIT, "a", 1001).is_err());
     }
 
     #[test]

@@ -8,11 +8,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::plan_content::{self, Scenario};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
 use crate::pdf::Document;
+use crate::shared::AppState;
 use crate::training::assignments::parse_date;
 use crate::training::compliance::{pdf_response, practice_name};
 use crate::ukclock;

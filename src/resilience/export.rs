@@ -9,8 +9,8 @@ use time::Date;
 
 use super::assets::{query_assets, Bind, Row, COLUMNS};
 use super::{import, rules, ViewScope};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
+use crate::shared::AppState;
 use crate::web::spreadsheet::Sheet;
 use crate::web::{AppError, ClientIp};
 
@@ -69,7 +69,7 @@ pub async fn csv(
             row.eol.explain(),
             row.patch.tag().to_string(),
             a.last_checkin_at
-                .map(crate::app::format_time)
+                .map(crate::ukclock::format)
                 .unwrap_or_default(),
             a.notes.clone(),
             in_use,

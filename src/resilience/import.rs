@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use super::assets::{path_id, AssetForm, AssetInput};
 use super::rules;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
@@ -21,7 +20,8 @@ use crate::people::csv_import::{
     decode, has_content, header_key, pick_delimiter, record_line, unclosed_quote_line,
     MAX_FILE_BYTES,
 };
-use crate::people::domain::FieldError;
+use crate::shared::AppState;
+use crate::shared::FieldError;
 use crate::web::{render, AppError, ClientIp, Page, ValidForm};
 use crate::with_db;
 

@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::plan_content::{role_title, Step};
 use super::plans;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{PracticeScope, Role};
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::training::assignments::{self, Kind};
 use crate::ukclock;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};

@@ -30,7 +30,11 @@ use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::Html;
 
-use crate::app::{Access, AppState, Routes};
+use crate::shared::AppState;
+use crate::web::routes::{Access, Routes};
+
+/// The asset register CSV upload: the file plus the form around it.
+const UPLOAD_BODY: usize = crate::people::csv_import::MAX_FILE_BYTES + 64 * 1024;
 use crate::auth::{PracticeScope, Role};
 use crate::web::{render, AppError, Page};
 
@@ -51,7 +55,7 @@ pub fn routes(r: Routes) -> Routes {
         .post_upload(
             "/resilience/assets/import",
             PracticeManager,
-            crate::app::UPLOAD_BODY,
+            UPLOAD_BODY,
             import::upload,
         )
         .get(

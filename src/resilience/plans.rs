@@ -9,11 +9,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::plan_content::{self, role_title, Phase, Statements, Step, ROLES};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{is_unique_violation, Db};
 use crate::pdf::{Align, Document, Weight};
+use crate::shared::AppState;
 use crate::training::compliance::{pdf_response, practice_name};
 use crate::training::content::Source;
 use crate::ukclock;

@@ -24,10 +24,10 @@ use sha2::{Digest, Sha256};
 use time::{Date, Duration};
 
 use super::rules::{iso, long_date, parse_iso};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, Page};
 use crate::with_db;
 
@@ -237,14 +237,14 @@ impl SupportTable {
                 loaded_at,
             } => format!(
                 "Loaded by your Safety Net operator from {filename} on {}",
-                crate::app::format_time(*loaded_at)
+                crate::ukclock::format(*loaded_at)
             ),
             Origin::Practice {
                 filename,
                 loaded_at,
             } => format!(
                 "Loaded by your practice from {filename} on {}",
-                crate::app::format_time(*loaded_at)
+                crate::ukclock::format(*loaded_at)
             ),
         }
     }

@@ -17,10 +17,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::library::{FlagPlace, RedFlag};
 use super::render::{self, Vars};
 use super::templates;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{AppError, ClientIp};
 use crate::with_db;
 

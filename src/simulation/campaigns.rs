@@ -12,11 +12,11 @@ use serde::Deserialize;
 use super::library::Landing;
 use super::token::RecipientToken;
 use super::{domains, profiles, templates};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::people::departments::{self, Department};
+use crate::shared::AppState;
 use crate::web::spreadsheet::Sheet;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;
@@ -511,7 +511,7 @@ pub async fn create(
         now,
     )
     .await?;
-    state.sim_wake.notify_one();
+    state.db.signals().wake(crate::db::Wake::Sender);
     Ok(Redirect::to(&format!(
         "/simulation/campaigns/{id}?left_out={}",
         left_out.len()
@@ -757,8 +757,13 @@ pub async fn change_status(
         state.clock.now(),
     )
     .await?;
-    state.tracking_cache.clear();
-    state.sim_wake.notify_one();
+    state
+        .db
+        .signals()
+        .publish(crate::db::Change::Campaign(crate::shared::CampaignId::new(
+            id,
+        )));
+    state.db.signals().wake(crate::db::Wake::Sender);
     Ok(Redirect::to(&format!("/simulation/campaigns/{id}")).into_response())
 }
 

@@ -288,6 +288,13 @@ fn write_rusqlite(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::R
     tx.commit()
 }
 
+/// Stores one event at once, outside the group writer: for the reporting
+/// mailbox, whose few reports a minute do not need grouping and whose "Check
+/// now" runs in the app, which has no writer of its own.
+pub async fn store_now(db: &Db, e: &NewEvent) -> Result<(), sqlx::Error> {
+    write_batched(db, &[e]).await
+}
+
 /// PostgreSQL (and an in-memory SQLite database): a handful of set-based
 /// statements per group, however many events and recipients it holds, since
 /// each statement is a round trip.

@@ -5,9 +5,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 
-use crate::app::AppState;
 use crate::auth::PracticeScope;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, Page};
 use crate::with_db;
 

@@ -13,10 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::events::{Kind, NewEvent};
 use super::report_mailbox::{self, FoundReport, MailboxAuth, MailboxSecurity, MailboxSettings};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;
 
@@ -81,9 +81,9 @@ pub async fn record(
                 .received_at
                 .unwrap_or_else(|| state.clock.now())
                 .min(state.clock.now());
-            let stored = state
-                .events
-                .record(NewEvent {
+            super::events::store_now(
+                &state.db,
+                &NewEvent {
                     recipient_id,
                     campaign_id,
                     practice_id,
@@ -103,13 +103,9 @@ pub async fn record(
                     training_module: String::new(),
                     campaign_name,
                     already: [false; 4],
-                })
-                .await;
-            if !stored {
-                return Err(AppError::Unexpected(anyhow::anyhow!(
-                    "a mailbox report could not be stored"
-                )));
-            }
+                },
+            )
+            .await?;
             counted += 1;
             if reported_at.is_none() {
                 // Thank them at the address we hold, not whatever the forward says.

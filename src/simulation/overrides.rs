@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{AppError, ClientIp, ValidForm};
 use crate::with_db;
 
@@ -122,7 +122,12 @@ pub async fn set(
         tx.commit().await?;
     });
     // The recipient's first click may have moved or gone.
-    state.tracking_cache.clear();
+    state
+        .db
+        .signals()
+        .publish(crate::db::Change::Campaign(crate::shared::CampaignId::new(
+            campaign_id,
+        )));
     let detail = format!(
         "{} click by {name} in \"{campaign_name}\"",
         if count { "counted" } else { "stopped counting" }

@@ -8,12 +8,12 @@ use lettre::message::Mailbox;
 use lettre::AsyncTransport;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::config::{SmtpSecurity, SmtpSettings};
 use crate::db::Db;
-use crate::people::domain::EmailAddress;
+use crate::shared::AppState;
+use crate::shared::EmailAddress;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 

@@ -34,8 +34,8 @@ use super::attachments::{self, Attachment, FileKind};
 use super::profiles::{self, Profile};
 use super::render::{self, Vars};
 use super::templates::{self, SimTemplate};
-use crate::app::AppState;
 use crate::mail::smtp::{classify, SendError};
+use crate::shared::AppState;
 use crate::with_db;
 
 /// The header that marks a simulated email (its name comes from the sending profile).
@@ -468,7 +468,7 @@ impl Sender {
             }
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = self.state.sim_wake.notified() => {}
+                _ = self.state.db.signals().woken(crate::db::Wake::Sender) => {}
                 _ = tokio::time::sleep(pause) => {}
             }
         }

@@ -10,11 +10,11 @@ use serde::Deserialize;
 use super::attachments::{self, AttachmentMeta, FileKind};
 use super::library::{self, Difficulty, FlagPlace, Landing, PremiseAlignment, RedFlag};
 use super::render::{self, Content, Vars};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::people::domain::EmailAddress;
+use crate::shared::AppState;
+use crate::shared::EmailAddress;
 use crate::web::{render as page_render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 

@@ -57,10 +57,11 @@ use sha2::Sha256;
 use tokio_util::sync::CancellationToken;
 use url::{Host, Url};
 
-use crate::app::{Access, AppState, Routes};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{Backend, Db};
+use crate::shared::AppState;
+use crate::web::routes::{Access, Routes};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 
@@ -770,7 +771,7 @@ impl Listed {
             if self.hook.next_attempt_at > self.now {
                 format!(
                     "Not delivering: trying again at {}",
-                    crate::app::format_time(self.hook.next_attempt_at)
+                    crate::ukclock::format(self.hook.next_attempt_at)
                 )
             } else {
                 "Not delivering: trying again now".into()
@@ -785,7 +786,7 @@ impl Listed {
     pub fn last_success(&self) -> String {
         self.hook
             .last_success_at
-            .map(crate::app::format_time)
+            .map(crate::ukclock::format)
             .unwrap_or_else(|| "Nothing yet".into())
     }
 

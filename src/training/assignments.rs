@@ -13,11 +13,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::content::{catalogue, module_title};
 use super::settings::{self, TrainingSettings};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::mail::outbox;
+use crate::shared::AppState;
 use crate::ukclock;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;

@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 use axum::extract::{Path, Query, State};
 
 use super::{compliance, content::catalogue, learning};
-use crate::app::{AppState, Clock};
 use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::shared::{AppState, Clock};
 use crate::with_db;
 
 const PRACTICES: i64 = 1_000;
@@ -150,7 +150,7 @@ async fn seed(db: &Db, now: i64) -> anyhow::Result<()> {
         })?;
     }
     // Keep identity sequences ahead of the ids written above.
-    if let Db::Postgres(p) = db {
+    if let crate::db::Pool::Postgres(p) = db.pool() {
         for table in ["practices", "departments", "staff", "quiz_attempts"] {
             sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
                 .execute(p)

@@ -12,10 +12,10 @@ use serde::Deserialize;
 
 use super::content::{catalogue, module_title, SLUGS};
 use super::settings::{self, TrainingSettings};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::ukclock;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;

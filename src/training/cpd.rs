@@ -7,10 +7,10 @@ use axum::response::Response;
 
 use super::compliance::{pdf_response, practice_name};
 use super::content::catalogue;
-use crate::app::AppState;
 use crate::auth::{PracticeScope, Role};
 use crate::db::Db;
 use crate::pdf::{Align, Document, Weight};
+use crate::shared::AppState;
 use crate::ukclock;
 use crate::web::spreadsheet::Sheet;
 use crate::web::AppError;

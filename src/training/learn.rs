@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::content::{markdown_to_html, sections, split_front_matter, Source};
-use crate::app::AppState;
 use crate::pdf::{Align, Document, Weight};
+use crate::shared::AppState;
 use crate::web::{render, AppError, Page};
 
 #[derive(rust_embed::RustEmbed)]

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::assignments::{self, Open};
 use super::content::{catalogue, module_title, Module};
-use crate::app::AppState;
 use crate::auth::PracticeScope;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::ukclock;
 use crate::web::{render, AppError, Page, ValidForm};
 use crate::with_db;

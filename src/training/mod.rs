@@ -16,8 +16,8 @@ use askama::Template;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::app::{Access, Routes};
 use crate::auth::PracticeScope;
+use crate::web::routes::{Access, Routes};
 use crate::web::{render, AppError, Page};
 
 pub fn routes(r: Routes) -> Routes {

@@ -13,9 +13,9 @@ use rand::seq::SliceRandom;
 use super::content::{catalogue, Module, Question};
 use super::learning::{reading_seconds, require_staff, reset_reading};
 use super::{assignments, settings};
-use crate::app::AppState;
 use crate::auth::PracticeScope;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, FieldErrors, Page};
 use crate::with_db;
 

@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 

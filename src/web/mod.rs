@@ -4,6 +4,7 @@ pub mod assets;
 pub mod error;
 pub mod form;
 pub mod page;
+pub mod routes;
 pub mod spreadsheet;
 pub mod upload;
 
@@ -16,7 +17,7 @@ use std::net::{IpAddr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
-use crate::app::AppState;
+use crate::shared::AppState;
 
 /// The network address a request came from, for rate limits and the audit log.
 #[derive(Debug, Clone)]

@@ -8,12 +8,13 @@ use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use rand::Rng;
-use safetynet::app::{AppState, Application, Clock};
+use safetynet::app::Application;
 use safetynet::auth::{mfa, password, Role};
 use safetynet::config::{Settings, SmtpSecurity};
 use safetynet::db::Db;
 use safetynet::mail::worker::{Outcome, Worker};
-use safetynet::people::domain::{EmailAddress, PersonName};
+use safetynet::shared::{AppState, Clock};
+use safetynet::shared::{EmailAddress, PersonName};
 use safetynet::with_db;
 use tokio_util::sync::CancellationToken;
 

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::helpers::{location, Backend, Practice, TestApp};
 use crate::storage_test;
 use safetynet::auth::Role;
-use safetynet::db::Db;
+use safetynet::db::{Db, Pool};
 use safetynet::with_db;
 
 /// Sets the app's clock to a fixed moment (UTC).
@@ -1002,8 +1002,8 @@ storage_test!(
 /// SQLite quotes each value, PostgreSQL prints each row as text.
 async fn snapshot(db: &Db) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
-    match db {
-        Db::Sqlite(p) => {
+    match db.pool() {
+        Pool::Sqlite(p) => {
             let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name")
                 .fetch_all(p).await.unwrap();
             for (t,) in tables {
@@ -1025,7 +1025,7 @@ async fn snapshot(db: &Db) -> Vec<(String, Vec<String>)> {
                 out.push((t, rows.into_iter().map(|r| r.0).collect()));
             }
         }
-        Db::Postgres(p) => {
+        Pool::Postgres(p) => {
             let tables: Vec<(String,)> = sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ORDER BY 1")
                 .fetch_all(p).await.unwrap();
             for (t,) in tables {

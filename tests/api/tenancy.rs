@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use crate::helpers::{location, Practice, TestApp};
 use crate::storage_test;
-use safetynet::app::{route_table, Access};
+use safetynet::app::route_table;
 use safetynet::auth::Role;
+use safetynet::web::routes::Access;
 use safetynet::with_db;
 
 /// Fills a route's `{params}` with ids of the given practice's objects.

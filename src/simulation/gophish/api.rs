@@ -16,12 +16,12 @@ use time::format_description::well_known::Rfc3339;
 
 use super::convert;
 use super::{ApiError, ApiScope};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::PracticeScope;
 use crate::config::SmtpSecurity;
 use crate::db::Db;
-use crate::people::domain::EmailAddress;
+use crate::shared::AppState;
+use crate::shared::EmailAddress;
 use crate::simulation::attachments::{self, Attachment};
 use crate::simulation::campaigns::{self, Launch, Target};
 use crate::simulation::library::{Landing, PremiseAlignment};
@@ -1263,7 +1263,12 @@ pub async fn complete_campaign(
             .bind(now).bind(id).bind(scope.practice_id()).execute(&mut *tx).await?;
         tx.commit().await?;
     });
-    state.tracking_cache.clear();
+    state
+        .db
+        .signals()
+        .publish(crate::db::Change::Campaign(crate::shared::CampaignId::new(
+            id,
+        )));
     audit(
         &state,
         &scope,
@@ -1404,7 +1409,7 @@ pub async fn create_campaign(
         format!("launched \"{name}\" to {n} people"),
     )
     .await;
-    state.sim_wake.notify_one();
+    state.db.signals().wake(crate::db::Wake::Sender);
     Ok(created(campaign_json(&state, &scope, id).await?))
 }
 

@@ -14,11 +14,11 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::api;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::session::Stage;
 use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
 use crate::db::Db;
+use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 

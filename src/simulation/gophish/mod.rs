@@ -27,8 +27,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::app::{Access, AppState, Routes};
 use crate::auth::PracticeScope;
+use crate::shared::AppState;
+use crate::web::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;

@@ -1,11 +1,13 @@
 //! The demo practice, "Riverside Surgery", so a newcomer can sign in and try
 //! everything. Seeding is idempotent: running the demo again adds nothing.
+//! It fills in every capability, so it sits above them all.
 
-use super::csv_import::NewStaff;
-use super::domain::{EmailAddress, EmploymentType, JobRole, PersonName, StartDate};
-use super::{departments, practices};
 use crate::auth::{mfa, password, PracticeScope, Role, SessionUser};
 use crate::db::Db;
+use crate::people::csv_import::NewStaff;
+use crate::people::domain::{EmploymentType, JobRole, StartDate};
+use crate::people::{departments, practices};
+use crate::shared::{EmailAddress, PersonName};
 use crate::web::AppError;
 use crate::with_db;
 
@@ -283,14 +285,14 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 start_date: Some(StartDate::parse(start).expect("demo date")),
                 employment_type: EmploymentType::parse(kind).expect("demo kind"),
             };
-            let id = super::staff::insert(db, &scope, &s, now)
+            let id = crate::people::staff::insert(db, &scope, &s, now)
                 .await?
                 .map_err(|e| anyhow::anyhow!("{:?}", e.0))?;
             if champion {
                 with_db!(db, p => sqlx::query("UPDATE staff SET is_champion = TRUE WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
             }
             if s.email.as_str() == MANAGER_EMAIL {
-                super::accounts::create_user(
+                crate::people::accounts::create_user(
                     db,
                     MANAGER_EMAIL,
                     name,
