@@ -197,9 +197,9 @@ async fn setup(db: &Db, n: usize, sink: &Sink, now: i64) -> anyhow::Result<(Prac
         business_hours: false,
         created_by: manager,
     };
-    let id = campaigns::insert(db, &scope, &spec, &mut targets, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = db.begin().await?;
+    let id = campaigns::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
+    tx.commit().await?;
     Ok((scope, id))
 }
 

@@ -472,18 +472,22 @@ async fn create_user(
     if settings.public_url.is_empty() {
         settings.public_url = format!("http://{}", settings.listen);
     }
-    let state = crate::shared::AppState::new(db, settings, clock);
+    let mut tx = db.begin().await?;
     let link = crate::people::accounts::send_invitation(
-        &state,
-        user_id,
-        email.as_str(),
-        name.as_str(),
-        practice_id,
-        &practice_name,
-        "Safety Net",
+        &mut tx,
+        &settings.public_url,
+        &crate::people::accounts::Invitation {
+            user_id,
+            email: email.as_str(),
+            full_name: name.as_str(),
+            practice_id,
+            practice_name: &practice_name,
+            inviter: "Safety Net",
+        },
+        now,
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .await?;
+    tx.commit().await?;
     println!("Created {} account for {name} <{email}>.", role.label());
     println!("They choose their password here (valid for 7 days; the link has also been queued as an email):\n{link}");
     Ok(())

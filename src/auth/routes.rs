@@ -180,7 +180,7 @@ async fn enforce_rate_limit(
             email: Some(email.to_string()),
             ip: Some(ip.to_string()),
         };
-        audit::record(
+        audit::record_alone(
             &state.db,
             practice_id,
             &actor,
@@ -237,7 +237,7 @@ async fn sign_in(
                 email: Some(email_raw.clone()),
                 ip: Some(ip.clone()),
             };
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 practice_id,
                 &actor,
@@ -276,7 +276,7 @@ async fn sign_in(
             email: Some(account.email.clone()),
             ip: Some(ip),
         };
-        audit::record(
+        audit::record_alone(
             &state.db,
             account.practice_id,
             &actor,
@@ -345,7 +345,7 @@ async fn mfa_submit(
         && code.len() >= 8
         && mfa::use_recovery_code(&state.db, account.id, code, now).await?
     {
-        audit::record(
+        audit::record_alone(
             &state.db,
             account.practice_id,
             &actor,
@@ -358,7 +358,7 @@ async fn mfa_submit(
     }
     let Some(method) = method else {
         record_attempt(&state, &account.email, &ip, false).await?;
-        audit::record(
+        audit::record_alone(
             &state.db,
             account.practice_id,
             &actor,
@@ -382,7 +382,7 @@ async fn mfa_submit(
     // Rotate again: the fully signed-in session gets a new id.
     with_db!(&state.db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&user.session_hash).execute(p).await.map(|r| r.rows_affected()))?;
     let secret = session::start(&state.db, account.id, Stage::Full, now).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &actor,
@@ -404,7 +404,7 @@ async fn sign_out(
         session::end(&state.db, c.value()).await?;
     }
     if let Some(u) = s {
-        audit::record(
+        audit::record_alone(
             &state.db,
             u.practice_id,
             &Actor::user(&u, &ip),
@@ -473,19 +473,22 @@ async fn forgot_submit(
         .await?
         .filter(|a| a.active)
     {
-        let secret = tokens::issue(&state.db, account.id, Purpose::Reset, now).await?;
+        // The link, its email and the audit entry commit together.
+        let mut tx = state.db.begin().await?;
+        let secret = tokens::issue(&mut tx, account.id, Purpose::Reset, now).await?;
         let link = format!("{}/reset-password/{secret}", state.public_url());
         let body = format!(
             "Hello {},\n\nSomeone (we hope you) asked to reset your Safety Net password.\n\nTo choose a new password, open this link within the next hour:\n{link}\n\nIf you did not ask for this, you can ignore this email: your password has not changed. You may want to tell your practice manager.\n\nSafety Net\n",
             account.full_name
         );
         outbox::enqueue(
-            &state,
+            &mut tx,
             account.practice_id,
             "password_reset",
             account.email.as_str(),
             "Reset your Safety Net password",
             &body,
+            now,
         )
         .await?;
         let actor = Actor {
@@ -494,7 +497,7 @@ async fn forgot_submit(
             ip: Some(ip),
         };
         audit::record(
-            &state.db,
+            &mut tx,
             account.practice_id,
             &actor,
             Action::PasswordResetRequested,
@@ -502,6 +505,7 @@ async fn forgot_submit(
             now,
         )
         .await?;
+        tx.commit().await?;
     }
     // The same answer whether or not the account exists, so the form cannot be used to find staff.
     render(ForgotPage {
@@ -615,7 +619,7 @@ async fn reset_submit(
         email: Some(account.email.clone()),
         ip: Some(ip),
     };
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &actor,
@@ -690,7 +694,7 @@ async fn invitation_submit(
         email: Some(account.email.clone()),
         ip: Some(ip),
     };
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &actor,
@@ -785,7 +789,7 @@ async fn change_password(
     }
     set_password(&state, account.id, nf.password).await?;
     session::end_all_for_user(&state.db, account.id, Some(&user.session_hash)).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &Actor::user(&user, &ip),
@@ -885,7 +889,7 @@ async fn mfa_enrol_confirm(
         "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $1 WHERE id = $2")
         .bind(step).bind(user.user_id).execute(p).await.map(|r| r.rows_affected()))?;
     let codes = mfa::regenerate_recovery_codes(&state.db, user.user_id).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         user.practice_id,
         &Actor::user(&user, &ip),
@@ -910,7 +914,7 @@ async fn regenerate_codes(
         return Ok(Redirect::to("/account/mfa").into_response());
     }
     let codes = mfa::regenerate_recovery_codes(&state.db, user.user_id).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         user.practice_id,
         &Actor::user(&user, &ip),
@@ -957,7 +961,7 @@ async fn mfa_disable(
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1").bind(user.user_id).execute(p).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.user_id).execute(p).await?;
     });
-    audit::record(
+    audit::record_alone(
         &state.db,
         user.practice_id,
         &Actor::user(&user, &ip),

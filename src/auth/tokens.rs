@@ -41,21 +41,22 @@ impl Purpose {
 }
 
 /// Creates a link token for a user and returns the secret to put in the link.
+/// In the caller's transaction, with the email that carries the link.
 pub async fn issue(
-    db: &crate::db::Db,
+    tx: &mut crate::db::Tx,
     user_id: i64,
     purpose: Purpose,
     now: i64,
 ) -> Result<String, sqlx::Error> {
     let secret = new_secret();
     let hash = digest(&secret);
-    crate::with_db!(db, p => {
+    crate::with_tx!(tx, c => {
         // One live link per purpose: a new invitation or reset supersedes the old one.
         sqlx::query("UPDATE auth_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
-            .bind(now).bind(user_id).bind(purpose.as_str()).execute(p).await?;
+            .bind(now).bind(user_id).bind(purpose.as_str()).execute(&mut *c).await?;
         sqlx::query("INSERT INTO auth_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&hash).bind(user_id).bind(purpose.as_str()).bind(now).bind(now + purpose.lifetime_secs())
-            .execute(p).await?;
+            .execute(&mut *c).await?;
     });
     Ok(secret)
 }

@@ -12,10 +12,11 @@
 
 pub mod migrate;
 pub mod signals;
-mod tx;
+#[doc(hidden)]
+pub mod tx;
 
 pub use signals::{Change, Heard, Listener, Signals, Wake};
-pub use tx::{retry, Retryable, Tx, TxConn};
+pub use tx::{Retryable, Tx, TxConn};
 
 use std::str::FromStr;
 use std::sync::Arc;

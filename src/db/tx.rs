@@ -1,12 +1,12 @@
 //! A write transaction on either backend ([`Tx`]), the [`with_tx!`] macro that
-//! runs one body on it, and [`retry`], which runs a whole transaction again
-//! when the database asks for that (a deadlock or serialization failure on
-//! PostgreSQL, a busy database on SQLite).
+//! runs one body on it, and [`retry_tx!`], which runs a whole transaction
+//! again when the database asks for that (a deadlock or serialization
+//! failure on PostgreSQL, a busy database on SQLite).
 //!
 //! ```ignore
 //! let mut tx = state.db.begin().await?;
 //! let id = campaigns::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
-//! audit::record(&mut tx, Some(scope.practice_id()), &actor, Action::CampaignChanged, &detail, now).await?;
+//! audit::record_alone(&mut tx, Some(scope.practice_id()), &actor, Action::CampaignChanged, &detail, now).await?;
 //! tx.wake_after_commit(Wake::Sender);
 //! tx.commit().await?; // both rows or neither; then the sender wakes
 //! ```
@@ -164,47 +164,75 @@ impl Retryable for anyhow::Error {
     }
 }
 
-/// Tries after the first: enough to ride out a deadlock between a few writers.
+/// Attempts in all: enough to ride out a deadlock between a few writers.
 const ATTEMPTS: u32 = 5;
 
-/// Runs `body` in a transaction and commits it; if the database refuses
-/// either with an error that [`Retryable`] says may pass, waits a little
-/// (10, 20, 40, 80 ms, plus up to 10 ms at random so two rivals part) and
-/// runs the whole body again in a fresh transaction. Any other error, or the
-/// last attempt's, is returned; a failed attempt is rolled back.
+/// For [`retry_tx!`]: whether attempt number `attempt` (from 1), which failed
+/// with `e`, should be followed by another.
+#[doc(hidden)]
+pub fn try_again<E: Retryable>(e: &E, attempt: u32) -> bool {
+    attempt < ATTEMPTS && e.is_retryable()
+}
+
+/// For [`retry_tx!`]: 10, 20, 40, 80 ms after attempts 1 to 4, plus up to
+/// 10 ms at random so two rivals part.
+#[doc(hidden)]
+pub async fn back_off(attempt: u32) {
+    let jitter = rand::random::<u64>() % 10;
+    tokio::time::sleep(Duration::from_millis(
+        (10 << attempt.saturating_sub(1).min(6)) + jitter,
+    ))
+    .await;
+}
+
+/// Runs a body in a fresh transaction and commits it; if the database
+/// refuses either with an error that [`Retryable`] says may pass (a deadlock
+/// or serialization failure on PostgreSQL, a busy database on SQLite), rolls
+/// back, waits a little and runs the whole body again, up to 5 attempts. Any
+/// other error, or the last attempt's, is the result.
 ///
-/// The body may run more than once: it must not do anything outside the
-/// transaction that cannot be repeated (like sending an email; queue it in
-/// the outbox instead, which is inside).
+/// The body is an expression giving `Result<T, E>` (`E: From<sqlx::Error> +
+/// Retryable`, as `AppError`, `anyhow::Error` and `sqlx::Error` are); `?`
+/// inside it ends that attempt. It may run more than once, so it must not
+/// do anything outside the transaction that cannot be repeated (send an
+/// email: queue it in the outbox instead, which is inside). Annotate the
+/// error type if the compiler cannot tell it (`Ok::<_, AppError>(id)`).
 ///
 /// ```ignore
-/// let id = db::retry(&state.db, async |tx| {
-///     let id = repo::insert(tx, &scope, &new).await?;
-///     audit::record(tx, …).await?;
+/// let id = retry_tx!(&state.db, tx => {
+///     let id = repo::insert(&mut tx, &scope, &new).await?;
+///     audit::record(&mut tx, …).await?;
 ///     Ok::<_, AppError>(id)
-/// }).await?;
+/// })?;
 /// ```
-pub async fn retry<T, E, F>(db: &Db, mut body: F) -> Result<T, E>
-where
-    F: AsyncFnMut(&mut Tx) -> Result<T, E>,
-    E: From<sqlx::Error> + Retryable,
-{
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let outcome = match db.begin().await {
-            Ok(mut tx) => match body(&mut tx).await {
-                Ok(v) => tx.commit().await.map(|()| v).map_err(E::from),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(E::from(e)),
-        };
-        match outcome {
-            Err(e) if attempt < ATTEMPTS && e.is_retryable() => {
-                let jitter = rand::random::<u64>() % 10;
-                tokio::time::sleep(Duration::from_millis((10 << (attempt - 1)) + jitter)).await;
+///
+/// A macro rather than a function taking a closure: a closure that borrows
+/// its surroundings and returns a future cannot yet be proved `Send` for
+/// every lifetime, which axum handlers and spawned tasks need.
+#[macro_export]
+macro_rules! retry_tx {
+    ($db:expr, $tx:ident => $body:expr) => {{
+        let db: &$crate::db::Db = $db;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let outcome = match db.begin().await {
+                Ok(mut $tx) => match async { $body }.await {
+                    Ok(value) => $tx
+                        .commit()
+                        .await
+                        .map(|()| value)
+                        .map_err(::core::convert::Into::into),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(::core::convert::Into::into(e)),
+            };
+            match outcome {
+                Err(e) if $crate::db::tx::try_again(&e, attempt) => {
+                    $crate::db::tx::back_off(attempt).await;
+                }
+                other => break other,
             }
-            other => return other,
         }
-    }
+    }};
 }

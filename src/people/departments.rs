@@ -101,7 +101,7 @@ pub async fn create(
             .bind(scope.practice_id()).bind(name.as_str()).bind(state.clock.now()).execute(p).await.map(|r| r.rows_affected()));
         match r {
             Ok(_) => {
-                audit::record(
+                audit::record_alone(
                     &state.db,
                     Some(scope.practice_id()),
                     &Actor::user(&scope.user, &ip),
@@ -161,7 +161,7 @@ pub async fn rename(
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -191,7 +191,7 @@ pub async fn delete(
     }
     with_db!(&state.db, p => sqlx::query("DELETE FROM departments WHERE id = $1 AND practice_id = $2")
         .bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

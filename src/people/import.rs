@@ -304,7 +304,7 @@ pub async fn confirm(
         ready.len(),
         pending.filename
     );
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &Actor::user(&scope.user, &ip),

@@ -293,7 +293,7 @@ pub async fn create(
     let now = state.clock.now();
     let practice_id = create_practice(&state.db, &name, ods.as_deref(), now).await?;
     let actor = Actor::user(&user, &ip);
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &actor,
@@ -304,18 +304,18 @@ pub async fn create(
     .await?;
     match add_practice_manager(&state.db, practice_id, &mname, &memail, now).await? {
         Ok(user_id) => {
-            accounts::send_invitation(
-                &state,
+            let mut tx = state.db.begin().await?;
+            let invitation = accounts::Invitation {
                 user_id,
-                memail.as_str(),
-                mname.as_str(),
-                Some(practice_id),
-                &name,
-                &user.full_name,
-            )
-            .await?;
+                email: memail.as_str(),
+                full_name: mname.as_str(),
+                practice_id: Some(practice_id),
+                practice_name: &name,
+                inviter: &user.full_name,
+            };
+            accounts::send_invitation(&mut tx, state.public_url(), &invitation, now).await?;
             audit::record(
-                &state.db,
+                &mut tx,
                 Some(practice_id),
                 &actor,
                 Action::InvitationSent,
@@ -323,6 +323,7 @@ pub async fn create(
                 now,
             )
             .await?;
+            tx.commit().await?;
         }
         Err(why) => {
             // The practice exists; say what went wrong with the manager and let the operator add one.
@@ -415,18 +416,18 @@ pub async fn add_manager(
     let now = state.clock.now();
     match add_practice_manager(&state.db, id, &mname, &memail, now).await? {
         Ok(user_id) => {
-            accounts::send_invitation(
-                &state,
+            let mut tx = state.db.begin().await?;
+            let invitation = accounts::Invitation {
                 user_id,
-                memail.as_str(),
-                mname.as_str(),
-                Some(id),
-                &practice_name,
-                &user.full_name,
-            )
-            .await?;
+                email: memail.as_str(),
+                full_name: mname.as_str(),
+                practice_id: Some(id),
+                practice_name: &practice_name,
+                inviter: &user.full_name,
+            };
+            accounts::send_invitation(&mut tx, state.public_url(), &invitation, now).await?;
             audit::record(
-                &state.db,
+                &mut tx,
                 Some(id),
                 &Actor::user(&user, &ip),
                 Action::InvitationSent,
@@ -434,6 +435,7 @@ pub async fn add_manager(
                 now,
             )
             .await?;
+            tx.commit().await?;
             Ok(Redirect::to(&format!("/operator/practices/{id}")).into_response())
         }
         Err(why) => {

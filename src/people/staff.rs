@@ -15,7 +15,7 @@ use crate::shared::AppState;
 use crate::shared::{EmailAddress, PersonName};
 use crate::web::spreadsheet::Sheet;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
-use crate::with_db;
+use crate::{with_db, with_tx};
 
 /// One person as the staff list shows them.
 pub struct StaffMember {
@@ -386,7 +386,7 @@ pub async fn create(
     };
     match insert(&state.db, &scope, &parsed, state.clock.now()).await? {
         Ok(_) => {
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
                 &Actor::user(&scope.user, &ip),
@@ -465,7 +465,7 @@ pub async fn update(
             }
         }
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -492,16 +492,14 @@ pub async fn mark_left(
         ));
     }
     let today = crate::ukclock::utc_today(&state.clock).to_string();
-    with_db!(&state.db, p => {
-        sqlx::query("UPDATE staff SET active = FALSE, left_on = $1, is_champion = FALSE WHERE id = $2 AND practice_id = $3")
-            .bind(&today).bind(id).bind(scope.practice_id()).execute(p).await?;
-        // A leaver's account is closed at once and any open session ends.
-        sqlx::query("UPDATE users SET active = FALSE WHERE staff_id = $1 AND practice_id = $2").bind(id).bind(scope.practice_id()).execute(p).await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE staff_id = $1 AND practice_id = $2)")
-            .bind(id).bind(scope.practice_id()).execute(p).await?;
-    });
+    // The leaver, their closed account and the audit entry commit together.
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => sqlx::query("UPDATE staff SET active = FALSE, left_on = $1, is_champion = FALSE WHERE id = $2 AND practice_id = $3")
+        .bind(&today).bind(id).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))?;
+    // A leaver's account is closed at once and any open session ends.
+    crate::auth::accounts::close_for_leaver(&mut tx, scope.practice_id(), id).await?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
         Action::StaffLeft,
@@ -509,6 +507,7 @@ pub async fn mark_left(
         state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to("/staff?done=left").into_response())
 }
 
@@ -521,13 +520,12 @@ pub async fn reinstate(
     let m = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    with_db!(&state.db, p => {
-        sqlx::query("UPDATE staff SET active = TRUE, left_on = NULL WHERE id = $1 AND practice_id = $2")
-            .bind(id).bind(scope.practice_id()).execute(p).await?;
-        sqlx::query("UPDATE users SET active = TRUE WHERE staff_id = $1 AND practice_id = $2").bind(id).bind(scope.practice_id()).execute(p).await?;
-    });
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => sqlx::query("UPDATE staff SET active = TRUE, left_on = NULL WHERE id = $1 AND practice_id = $2")
+        .bind(id).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))?;
+    crate::auth::accounts::reopen_for_returner(&mut tx, scope.practice_id(), id).await?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
         Action::StaffReinstated,
@@ -535,6 +533,7 @@ pub async fn reinstate(
         state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }
 
@@ -574,7 +573,7 @@ pub async fn set_champion(
         if on { "made" } else { "no longer" },
         m.department
     );
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -635,7 +634,7 @@ pub async fn export_csv(
             m.account.label().to_string(),
         ])?;
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

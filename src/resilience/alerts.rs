@@ -403,7 +403,7 @@ pub async fn create(
         .bind(scope.practice_id()).bind(&a.reference).bind(&a.title).bind(&a.severity).bind(a.received_at)
         .bind(&a.applicability).bind(&a.assessment).bind(&a.actions).bind(&a.action_owner).bind(&a.completed_on).bind(now)
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -473,7 +473,7 @@ pub async fn update(
         .bind(&a.reference).bind(&a.title).bind(&a.severity).bind(a.received_at).bind(&a.applicability)
         .bind(&a.assessment).bind(&a.actions).bind(&a.action_owner).bind(&a.completed_on).bind(now)
         .bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -510,7 +510,7 @@ pub async fn acknowledge(
             "UPDATE cyber_alerts SET acknowledged_at = $1, acknowledged_by = $2, updated_at = $1 WHERE id = $3 AND practice_id = $4 AND acknowledged_at IS NULL")
             .bind(now).bind(&scope.user.full_name).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
         let status = rules::ack_status(a.received_at, Some(now), now);
-        audit::record(
+        audit::record_alone(
             &state.db,
             Some(scope.practice_id()),
             &Actor::user(&scope.user, &ip),

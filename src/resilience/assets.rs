@@ -916,7 +916,7 @@ pub async fn create(
         return Ok(render(form_page(&scope, None, form, errors, None))?.into_response());
     }
     insert(&state.db, scope.practice_id(), &input, "manager", now).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -1007,7 +1007,7 @@ pub async fn update(
         .bind(&input.os).bind(&input.owner).bind(&input.location).bind(&input.encryption).bind(&input.managed_by)
         .bind(&input.supported_until).bind(last).bind(&input.notes).bind(now).bind(id).bind(scope.practice_id())
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -1032,7 +1032,7 @@ pub async fn mark_updated(
         .ok_or(AppError::NotFound)?;
     with_db!(&state.db, p => sqlx::query("UPDATE assets SET last_updated_at = $1, updated_at = $1 WHERE id = $2 AND practice_id = $3")
         .bind(now).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -1075,7 +1075,7 @@ pub async fn retire(
     let retired_on = retiring.then(|| rules::iso(rules::uk_date(now)));
     with_db!(&state.db, p => sqlx::query("UPDATE assets SET active = $1, retired_on = $2, updated_at = $3 WHERE id = $4 AND practice_id = $5")
         .bind(!retiring).bind(&retired_on).bind(now).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -1112,7 +1112,7 @@ pub async fn review(
         "INSERT INTO register_reviews (practice_id, register, reviewed_on, reviewed_by, note, at) VALUES ($1, 'assets', $2, $3, $4, $5)")
         .bind(scope.practice_id()).bind(&today).bind(&scope.user.full_name).bind(&note).bind(now)
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

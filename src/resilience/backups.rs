@@ -483,7 +483,7 @@ pub async fn create(
         .bind(scope.practice_id()).bind(&b.what).bind(&b.category).bind(&b.responsible).bind(&b.responsible_name)
         .bind(&b.destination).bind(&b.destination_detail).bind(b.offline_copy).bind(b.frequency_days)
         .bind(b.restore_every_days).bind(&b.notes).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -578,7 +578,7 @@ pub async fn update(
         .bind(&b.what).bind(&b.category).bind(&b.responsible).bind(&b.responsible_name).bind(&b.destination)
         .bind(&b.destination_detail).bind(b.offline_copy).bind(b.frequency_days).bind(b.restore_every_days)
         .bind(&b.notes).bind(now).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -695,7 +695,7 @@ pub async fn record(
         }
         tx.commit().await?;
     });
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

@@ -301,7 +301,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
         .bind(practice_id).bind(kind).bind(&name).bind(&hostname).bind(&serial).bind(&make_model)
         .bind(&os).bind(&build).bind(encryption.unwrap_or("unknown")).bind(last_update).bind(now)
         .fetch_one(p).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &Actor::system(),
@@ -375,7 +375,7 @@ pub async fn new_token(
     let now = state.clock.now();
     let had = token_for(&state.db, scope.practice_id()).await?.is_some();
     set_token(&state.db, scope.practice_id(), &scope.user.email, now).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

@@ -127,7 +127,7 @@ pub async fn create(
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
         "INSERT INTO exercises (practice_id, scenario, title, run_on, facilitator, status, notes, created_at) VALUES ($1, $2, $3, $4, $5, 'planned', '[]', $6) RETURNING id")
         .bind(scope.practice_id()).bind(&s.slug).bind(&s.title).bind(run_on.to_string()).bind(facilitator).bind(now).fetch_one(p).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -411,7 +411,7 @@ pub async fn save(
             .bind(e.id).bind(scope.practice_id()).bind(&a.text).bind(a.owner).bind(&due).execute(p).await.map(|r| r.rows_affected()))?;
     }
     if step == "finish" {
-        audit::record(
+        audit::record_alone(
             &state.db,
             Some(scope.practice_id()),
             &Actor::user(&scope.user, &ip),

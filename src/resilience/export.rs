@@ -75,7 +75,7 @@ pub async fn csv(
             in_use,
         ])?;
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

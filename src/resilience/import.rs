@@ -621,7 +621,7 @@ pub async fn confirm(
             .bind(id).bind(practice_id).execute(&mut *tx).await?;
         tx.commit().await?;
     });
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &Actor::user(&scope.user, &ip),

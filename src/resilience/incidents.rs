@@ -294,7 +294,7 @@ pub async fn declare(
         &first,
     )
     .await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -325,7 +325,7 @@ async fn note(
         log,
     )
     .await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, ip),
@@ -706,7 +706,7 @@ pub async fn lesson(
     };
     with_db!(&state.db, p => sqlx::query("INSERT INTO incident_lessons (incident_id, practice_id, text, outcome, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(i.id).bind(scope.practice_id()).bind(text).bind(&outcome).bind(now).bind(&scope.user.full_name).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

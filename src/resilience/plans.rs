@@ -319,7 +319,7 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -770,7 +770,7 @@ pub async fn save(
     let now = state.clock.now();
     with_db!(&state.db, p => sqlx::query("UPDATE plans SET body = $1, version = $2, status = 'draft', updated_at = $3 WHERE id = $4 AND practice_id = $5")
         .bind(&json).bind(version).bind(now).bind(plan.id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -822,7 +822,7 @@ pub async fn approve(
         "UPDATE plans SET status = 'approved', approved_version = version, approved_by = $1, approved_at = $2, review_on = $3 WHERE id = $4 AND practice_id = $5")
         .bind(&scope.user.full_name).bind(now).bind(review.to_string()).bind(plan.id).bind(scope.practice_id())
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

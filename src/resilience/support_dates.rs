@@ -630,7 +630,7 @@ pub async fn upload(
             .await?
             .into_response()),
         Ok(table) => {
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
                 &Actor::user(&scope.user, &ip),

@@ -379,7 +379,7 @@ async fn record(
     ip: &str,
     detail: String,
 ) -> Result<(), AppError> {
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, ip),

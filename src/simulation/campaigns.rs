@@ -14,12 +14,12 @@ use super::token::RecipientToken;
 use super::{domains, profiles, templates};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
+use crate::db::{Change, Db, Tx, Wake};
 use crate::people::departments::{self, Department};
-use crate::shared::AppState;
+use crate::shared::{AppState, CampaignId};
 use crate::web::spreadsheet::Sheet;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
-use crate::with_db;
+use crate::{with_db, with_tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -304,15 +304,16 @@ pub struct Launch {
     pub created_by: i64,
 }
 
-/// Stores a campaign and its recipients (each with a fresh token and a send time) in one transaction.
+/// Stores a campaign and its recipients (each with a fresh token and a send
+/// time) in the caller's transaction; the sender wakes when it commits.
 /// The caller has already kept only targets in the practice's verified domains.
 pub async fn insert(
-    db: &Db,
+    tx: &mut Tx,
     scope: &PracticeScope,
     spec: &Launch,
     targets: &mut [Target],
     now: i64,
-) -> Result<i64, AppError> {
+) -> Result<i64, sqlx::Error> {
     targets.shuffle(&mut rand::thread_rng());
     let n = targets.len() as i64;
     let schedule: Vec<i64> = (0..n)
@@ -326,14 +327,13 @@ pub async fn insert(
         })
         .collect();
     let practice_id = scope.practice_id();
-    let id = with_db!(db, p => {
-        let mut tx = p.begin().await?;
+    let id = with_tx!(tx, c => {
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO campaigns (practice_id, name, template_id, profile_id, landing, status, launch_at, send_by, ends_at, business_hours, created_by, created_at, recipients) \
              VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, $8, $9, $10, $11, $12) RETURNING id")
             .bind(practice_id).bind(&spec.name).bind(spec.template_id).bind(spec.profile_id).bind(templates::landing_key(spec.landing))
             .bind(spec.launch_at).bind(spec.send_by).bind(spec.ends_at).bind(spec.business_hours).bind(spec.created_by).bind(now).bind(n)
-            .fetch_one(&mut *tx).await?;
+            .fetch_one(&mut *c).await?;
         for (chunk, times) in targets.chunks(400).zip(schedule.chunks(400)) {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO campaign_recipients (campaign_id, practice_id, staff_id, department_id, token, email, full_name, job_role, send_at, send_status) ");
@@ -342,11 +342,11 @@ pub async fn insert(
                     .push_bind(RecipientToken::generate().as_str().to_string()).push_bind(t.email.clone())
                     .push_bind(t.full_name.clone()).push_bind(t.job_role.clone()).push_bind(*at).push_bind("queued");
             });
-            qb.build().execute(&mut *tx).await?;
+            qb.build().execute(&mut *c).await?;
         }
-        tx.commit().await?;
         id
     });
+    tx.wake_after_commit(Wake::Sender);
     Ok(id)
 }
 
@@ -497,13 +497,15 @@ pub async fn create(
     };
     let n = targets.len();
     let practice_id = scope.practice_id();
-    let id = insert(&state.db, &scope, &spec, &mut targets, now).await?;
     let detail = format!(
         "launched \"{name}\" to {n} people ({} left out: not in a verified domain)",
         left_out.len()
     );
+    // The exercise and its audit entry commit together; then the sender wakes.
+    let mut tx = state.db.begin().await?;
+    let id = insert(&mut tx, &scope, &spec, &mut targets, now).await?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(practice_id),
         &Actor::user(&scope.user, &ip),
         Action::CampaignChanged,
@@ -511,7 +513,7 @@ pub async fn create(
         now,
     )
     .await?;
-    state.db.signals().wake(crate::db::Wake::Sender);
+    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/simulation/campaigns/{id}?left_out={}",
         left_out.len()
@@ -740,16 +742,15 @@ pub async fn change_status(
             c.status.label().to_lowercase()
         )));
     }
-    with_db!(&state.db, p => {
-        let mut tx = p.begin().await?;
-        sqlx::query("UPDATE campaigns SET status = $1 WHERE id = $2 AND practice_id = $3").bind(to).bind(id).bind(scope.practice_id()).execute(&mut *tx).await?;
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE campaigns SET status = $1 WHERE id = $2 AND practice_id = $3").bind(to).bind(id).bind(scope.practice_id()).execute(&mut *c).await?;
         if to == "cancelled" {
-            sqlx::query("UPDATE campaign_recipients SET send_status = 'cancelled' WHERE campaign_id = $1 AND send_status = 'queued'").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE campaign_recipients SET send_status = 'cancelled' WHERE campaign_id = $1 AND send_status = 'queued'").bind(id).execute(&mut *c).await?;
         }
-        tx.commit().await?;
     });
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
         Action::CampaignChanged,
@@ -757,13 +758,10 @@ pub async fn change_status(
         state.clock.now(),
     )
     .await?;
-    state
-        .db
-        .signals()
-        .publish(crate::db::Change::Campaign(crate::shared::CampaignId::new(
-            id,
-        )));
-    state.db.signals().wake(crate::db::Wake::Sender);
+    // The tracking site forgets what it knew, and the sender looks again.
+    tx.publish_after_commit(Change::Campaign(CampaignId::new(id)));
+    tx.wake_after_commit(Wake::Sender);
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/simulation/campaigns/{id}")).into_response())
 }
 
@@ -825,7 +823,7 @@ pub async fn export_csv(
             error.unwrap_or_default(),
         ])?;
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

@@ -137,7 +137,7 @@ pub async fn request(
     .await?
     {
         Ok(()) => {
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
                 &Actor::user(&scope.user, &ip),
@@ -176,7 +176,7 @@ pub async fn verify(
     if done == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &Actor::user(&user, &ip),

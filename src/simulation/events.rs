@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Db;
+// The group writer inserts follow-ups itself, many rows per statement, on the
+// hot path; everything else assigns them through `training::assignments`.
+use crate::training::assignments::{follow_up_reason, FOLLOW_UP_SECS};
 use crate::with_db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,14 +162,6 @@ impl Totals {
             _ => {}
         }
     }
-}
-
-/// How long a first click's follow-up training has (two weeks).
-pub const FOLLOW_UP_SECS: i64 = 14 * 86_400;
-
-/// Why the follow-up training was assigned, as the person sees it.
-pub fn follow_up_reason(campaign_name: &str) -> String {
-    format!("Follow-up to the practice exercise \"{campaign_name}\"")
 }
 
 /// Rows per multi-row INSERT (9 values each, well inside both databases' limits).

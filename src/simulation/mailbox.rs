@@ -110,15 +110,18 @@ pub async fn record(
             if reported_at.is_none() {
                 // Thank them at the address we hold, not whatever the forward says.
                 let body = "Thank you for reporting that suspicious email. You did exactly the right thing.\n\nIt was a practice exercise, so there is nothing more to do. When a real one arrives, reporting it the same way lets the practice warn everyone quickly.\n\nSafety Net\n";
+                let mut tx = state.db.begin().await?;
                 crate::mail::outbox::enqueue(
-                    state,
+                    &mut tx,
                     Some(practice_id),
                     "report_thanks",
                     &email,
                     "Thank you for reporting a suspicious email",
                     body,
+                    state.clock.now(),
                 )
                 .await?;
+                tx.commit().await?;
             }
         }
     }
@@ -382,7 +385,7 @@ pub async fn save(
         "INSERT INTO report_mailboxes (practice_id, settings_json, active, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (practice_id) DO UPDATE SET settings_json = $2, active = $3, last_error = NULL")
         .bind(scope.practice_id()).bind(&json).bind(active).bind(state.clock.now()).execute(p).await.map(|_| ()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

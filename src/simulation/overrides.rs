@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
-use crate::shared::AppState;
+use crate::db::{Change, Db};
+use crate::shared::{AppState, CampaignId};
+use crate::training::assignments;
 use crate::web::{AppError, ClientIp, ValidForm};
-use crate::with_db;
+use crate::{with_db, with_tx};
 
 pub struct ClickRow {
     pub id: i64,
@@ -89,51 +90,52 @@ pub async fn set(
         "SELECT t.training_module FROM campaigns c JOIN sim_templates t ON t.id = c.template_id WHERE c.id = $1")
         .bind(campaign_id).fetch_optional(p).await)?;
     let module = module.map(|m| m.0).unwrap_or_else(|| "phishing".into());
-    with_db!(&state.db, p => {
-        let mut tx = p.begin().await?;
+    let campaign = CampaignId::new(campaign_id);
+    let mut tx = state.db.begin().await?;
+    let delta: i64 = with_tx!(tx, c => {
         sqlx::query("UPDATE sim_events SET counted = $1, overridden_by = $2, overridden_at = $3 WHERE id = $4")
-            .bind(count).bind(&scope.user.email).bind(now).bind(event_id).execute(&mut *tx).await?;
+            .bind(count).bind(&scope.user.email).bind(now).bind(event_id).execute(&mut *c).await?;
         // The recipient's first click is recomputed from the clicks that now count.
         let (first,): (Option<i64>,) = sqlx::query_as(
             "SELECT MIN(at) FROM sim_events WHERE campaign_id = $1 AND recipient_id = $2 AND counted AND kind IN ('click', 'submit')")
-            .bind(campaign_id).bind(recipient_id).fetch_one(&mut *tx).await?;
+            .bind(campaign_id).bind(recipient_id).fetch_one(&mut *c).await?;
         let (before,): (Option<i64>,) = sqlx::query_as("SELECT clicked_at FROM campaign_recipients WHERE id = $1")
-            .bind(recipient_id).fetch_one(&mut *tx).await?;
+            .bind(recipient_id).fetch_one(&mut *c).await?;
         sqlx::query("UPDATE campaign_recipients SET clicked_at = $1, opened_at = COALESCE(opened_at, $1) WHERE id = $2")
-            .bind(first).bind(recipient_id).execute(&mut *tx).await?;
+            .bind(first).bind(recipient_id).execute(&mut *c).await?;
         let delta: i64 = match (before.is_some(), first.is_some()) {
             (false, true) => 1,
             (true, false) => -1,
             _ => 0,
         };
         if delta != 0 {
-            sqlx::query("UPDATE campaigns SET clicked = clicked + $1 WHERE id = $2").bind(delta).bind(campaign_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE campaigns SET clicked = clicked + $1 WHERE id = $2").bind(delta).bind(campaign_id).execute(&mut *c).await?;
         }
-        if delta == 1 {
-            sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(practice_id).bind(staff_id).bind(&module).bind(super::events::follow_up_reason(&campaign_name))
-                .bind(campaign_id).bind(at).bind(at + super::events::FOLLOW_UP_SECS).execute(&mut *tx).await?;
-        }
-        if delta == -1 {
-            // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
-            sqlx::query("DELETE FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND campaign_id = $3 AND completed_at IS NULL")
-                .bind(practice_id).bind(staff_id).bind(campaign_id).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+        delta
     });
-    // The recipient's first click may have moved or gone.
-    state
-        .db
-        .signals()
-        .publish(crate::db::Change::Campaign(crate::shared::CampaignId::new(
-            campaign_id,
-        )));
+    match delta {
+        1 => {
+            assignments::assign_follow_up(
+                &mut tx,
+                practice_id,
+                staff_id,
+                &module,
+                campaign,
+                &campaign_name,
+                at,
+            )
+            .await?
+        }
+        // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
+        -1 => assignments::withdraw_follow_up(&mut tx, practice_id, staff_id, campaign).await?,
+        _ => {}
+    }
     let detail = format!(
         "{} click by {name} in \"{campaign_name}\"",
         if count { "counted" } else { "stopped counting" }
     );
     audit::record(
-        &state.db,
+        &mut tx,
         Some(practice_id),
         &Actor::user(&scope.user, &ip),
         Action::ClickReclassified,
@@ -141,5 +143,8 @@ pub async fn set(
         now,
     )
     .await?;
+    // The recipient's first click may have moved or gone.
+    tx.publish_after_commit(Change::Campaign(campaign));
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/simulation/campaigns/{campaign_id}#clicks")).into_response())
 }

@@ -298,7 +298,7 @@ pub async fn create(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
         .bind(scope.practice_id()).bind(&p.name).bind(&p.host).bind(i64::from(p.port)).bind(form_security(&p)).bind(&p.username)
         .bind(&p.password).bind(&p.envelope_from).bind(&p.header_name).bind(state.clock.now()).fetch_one(pool).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -355,7 +355,7 @@ pub async fn update(
          WHERE id = $9 AND practice_id = $10")
         .bind(&p.name).bind(&p.host).bind(i64::from(p.port)).bind(form_security(&p)).bind(&p.username).bind(&p.password)
         .bind(&p.envelope_from).bind(&p.header_name).bind(id).bind(scope.practice_id()).execute(pool).await.map(|_| ()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

@@ -247,7 +247,7 @@ pub async fn use_lure(
     let id = adopt(&state.db, scope.practice_id(), &lure_id, state.clock.now())
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -548,7 +548,7 @@ pub async fn create(
         }
     };
     let id = insert(&state.db, scope.practice_id(), &t, state.clock.now()).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -603,7 +603,7 @@ pub async fn update(
         .bind(&t.content.text).bind(landing_key(t.landing)).bind(&t.training_module).bind(t.difficulty().as_str()).bind(i64::from(t.cues))
         .bind(premise_key(t.premise)).bind(&flags).bind(state.clock.now()).bind(id).bind(scope.practice_id())
         .execute(p).await.map(|_| ()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

@@ -984,7 +984,7 @@ pub async fn create(
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(&sql)
         .bind(scope.practice_id()).bind(&w.name).bind(w.url.as_str()).bind(&w.secret).bind(now)
         .fetch_one(p).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -1081,7 +1081,7 @@ pub async fn update(
             old.waiting_label()
         ));
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

@@ -15,12 +15,12 @@ use super::content::{catalogue, module_title};
 use super::settings::{self, TrainingSettings};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::mail::outbox;
-use crate::shared::AppState;
+use crate::shared::{AppState, CampaignId};
 use crate::ukclock;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
-use crate::with_db;
+use crate::{with_db, with_tx};
 
 /// Why someone was asked to do a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +105,43 @@ pub async fn assign(
         .bind(practice_id).bind(staff_id).bind(module).bind(reason).bind(kind.key()).bind(now).bind(due_at)
         .execute(p).await.map(|r| r.rows_affected()))?;
     Ok(true)
+}
+
+/// How long a first click's follow-up training has (two weeks).
+pub const FOLLOW_UP_SECS: i64 = 14 * 86_400;
+
+/// Why the follow-up training was assigned, as the person sees it.
+pub fn follow_up_reason(campaign_name: &str) -> String {
+    format!("Follow-up to the practice exercise \"{campaign_name}\"")
+}
+
+/// Assigns the short refresher that follows a first counted click in a
+/// phishing exercise, in the caller's transaction (the simulation calls this
+/// rather than writing training's tables).
+pub async fn assign_follow_up(
+    tx: &mut Tx,
+    practice_id: i64,
+    staff_id: i64,
+    module: &str,
+    campaign_id: CampaignId,
+    campaign_name: &str,
+    clicked_at: i64,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(practice_id).bind(staff_id).bind(module).bind(follow_up_reason(campaign_name))
+        .bind(campaign_id).bind(clicked_at).bind(clicked_at + FOLLOW_UP_SECS).execute(&mut *c).await.map(|_| ()))
+}
+
+/// Withdraws an exercise's follow-up, if not yet done: the click that
+/// assigned it was a scanner's after all.
+pub async fn withdraw_follow_up(
+    tx: &mut Tx,
+    practice_id: i64,
+    staff_id: i64,
+    campaign_id: CampaignId,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND campaign_id = $3 AND completed_at IS NULL")
+        .bind(practice_id).bind(staff_id).bind(campaign_id).execute(&mut *c).await.map(|_| ()))
 }
 
 /// What the rules did in one pass, for logs and tests.
@@ -261,9 +298,12 @@ async fn reminders(
     let mut sent = 0;
     for (id, _staff, module, due, name, email) in rows {
         let kind = if now > due { "overdue" } else { "due-soon" };
-        let claimed = with_db!(db, p => sqlx::query(
+        // Claiming the reminder and queueing its email commit together: a
+        // crash between them can neither lose the email nor send it twice.
+        let mut tx = db.begin().await?;
+        let claimed = with_tx!(tx, c => sqlx::query(
             "INSERT INTO training_reminders (assignment_id, kind, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id).bind(kind).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(id).bind(kind).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         if claimed == 0 {
             continue;
         }
@@ -282,15 +322,16 @@ async fn reminders(
             )
         };
         outbox::enqueue(
-            state,
+            &mut tx,
             Some(practice_id),
             "training-reminder",
             &email,
             &subject,
             &body,
+            now,
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
+        tx.commit().await?;
         sent += 1;
     }
     Ok(sent)
@@ -316,10 +357,10 @@ async fn digest(
     }
     let db = &state.db;
     let week = iso_week(now);
-    let claimed = with_db!(db, p => sqlx::query(
-        "INSERT INTO training_digests (practice_id, week, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(practice_id).bind(&week).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-    if claimed == 0 {
+    let sent: Option<(i64,)> = with_db!(db, p => sqlx::query_as(
+        "SELECT sent_at FROM training_digests WHERE practice_id = $1 AND week = $2")
+        .bind(practice_id).bind(&week).fetch_optional(p).await)?;
+    if sent.is_some() {
         return Ok(0);
     }
     let managers: Vec<(String, String)> = with_db!(db, p => sqlx::query_as(
@@ -352,18 +393,28 @@ async fn digest(
         ));
     }
     body.push_str(&format!("\nThe full picture: {base}/training/manage\n"));
+    // The week's claim and its emails commit together; another node that
+    // got there first has claimed it, and this one sends nothing.
+    let mut tx = db.begin().await?;
+    let claimed = with_tx!(tx, c => sqlx::query(
+        "INSERT INTO training_digests (practice_id, week, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(practice_id).bind(&week).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if claimed == 0 {
+        return Ok(0);
+    }
     for (email, _) in &managers {
         outbox::enqueue(
-            state,
+            &mut tx,
             Some(practice_id),
             "training-digest",
             email,
             &format!("Training this week at {practice}"),
             &body,
+            now,
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
     }
+    tx.commit().await?;
     Ok(1)
 }
 
@@ -594,7 +645,7 @@ pub async fn assign_submit(
             }
         }
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &Actor::user(&scope.user, &ip),

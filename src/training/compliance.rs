@@ -298,7 +298,7 @@ pub async fn curricula_save(
         ));
     }
     if !changed.is_empty() {
-        audit::record(
+        audit::record_alone(
             &state.db,
             Some(scope.practice_id()),
             &Actor::user(&scope.user, &ip),
@@ -446,7 +446,7 @@ pub async fn tna_save(
          gaps = $4, actions = $5, review_on = $6, updated_at = $7, updated_by = $8")
         .bind(scope.practice_id()).bind(&form.staff_groups).bind(&form.delivery).bind(&form.gaps).bind(&form.actions)
         .bind(&review).bind(state.clock.now()).bind(&scope.user.full_name).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),

@@ -187,7 +187,7 @@ pub async fn update(
     match form.parse() {
         Ok(s) => {
             save(&state.db, scope.practice_id(), &s).await?;
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
                 &Actor::user(&scope.user, &ip),

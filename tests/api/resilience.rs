@@ -1105,7 +1105,7 @@ storage_test!(
         let pid = p.id;
         let writer = tokio::spawn(async move {
             for i in 0..200 {
-                safetynet::auth::audit::record(
+                safetynet::auth::audit::record_alone(
                     &writer_db,
                     Some(pid),
                     &safetynet::auth::audit::Actor::system(),

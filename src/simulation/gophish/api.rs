@@ -19,8 +19,10 @@ use super::{ApiError, ApiScope};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::PracticeScope;
 use crate::config::SmtpSecurity;
+use crate::db::Change;
 use crate::db::Db;
 use crate::shared::AppState;
+use crate::shared::CampaignId;
 use crate::shared::EmailAddress;
 use crate::simulation::attachments::{self, Attachment};
 use crate::simulation::campaigns::{self, Launch, Target};
@@ -29,7 +31,7 @@ use crate::simulation::render::{self, Content, Vars};
 use crate::simulation::templates::{self, landing_from, landing_key, SimTemplate};
 use crate::simulation::{domains, profiles};
 use crate::web::ClientIp;
-use crate::with_db;
+use crate::{with_db, with_tx};
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
@@ -67,13 +69,18 @@ fn created(v: Value) -> Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
 
+/// Ends every audit entry for a change made by a script.
+const VIA_API: &str = " (through the API)";
+
+/// An audit entry for a change already committed (part 2 of issue 11 moves
+/// these into the change's transaction, as `create_campaign` does).
 async fn audit(state: &AppState, scope: &ApiScope, ip: &str, action: Action, detail: String) {
-    if let Err(e) = audit::record(
+    if let Err(e) = audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, ip),
         action,
-        &format!("{detail} (through the API)"),
+        &format!("{detail}{VIA_API}"),
         state.clock.now(),
     )
     .await
@@ -1254,29 +1261,25 @@ pub async fn complete_campaign(
 ) -> ApiResult {
     let (c, ..) = find_campaign(&state.db, &scope, id).await?;
     let now = state.clock.now();
-    with_db!(&state.db, p => {
-        let mut tx = p.begin().await?;
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => {
         sqlx::query("UPDATE campaign_recipients SET send_status = 'cancelled' WHERE campaign_id = $1 AND send_status = 'queued'")
-            .bind(id).execute(&mut *tx).await?;
+            .bind(id).execute(&mut *c).await?;
         sqlx::query("UPDATE campaigns SET status = 'completed', ends_at = CASE WHEN ends_at > $1 THEN $1 ELSE ends_at END \
                      WHERE id = $2 AND practice_id = $3 AND status IN ('scheduled', 'sending', 'paused')")
-            .bind(now).bind(id).bind(scope.practice_id()).execute(&mut *tx).await?;
-        tx.commit().await?;
+            .bind(now).bind(id).bind(scope.practice_id()).execute(&mut *c).await?;
     });
-    state
-        .db
-        .signals()
-        .publish(crate::db::Change::Campaign(crate::shared::CampaignId::new(
-            id,
-        )));
-    audit(
-        &state,
-        &scope,
-        &ip,
+    audit::record(
+        &mut tx,
+        Some(scope.practice_id()),
+        &Actor::user(&scope.user, &ip),
         Action::CampaignChanged,
-        format!("completed \"{}\"", c.name),
+        &format!("completed \"{}\"{VIA_API}", c.name),
+        now,
     )
-    .await;
+    .await?;
+    tx.publish_after_commit(Change::Campaign(CampaignId::new(id)));
+    tx.commit().await?;
     Ok(ok("Campaign completed successfully!"))
 }
 
@@ -1398,18 +1401,20 @@ pub async fn create_campaign(
         created_by: scope.user.user_id,
     };
     let n = targets.len();
-    let id = campaigns::insert(db, &scope, &spec, &mut targets, now).await?;
-    with_db!(db, p => sqlx::query("UPDATE campaigns SET page_id = $1 WHERE id = $2 AND practice_id = $3")
-        .bind(page_id).bind(id).bind(practice_id).execute(p).await.map(|_| ()))?;
-    audit(
-        &state,
-        &scope,
-        &ip,
+    let mut tx = db.begin().await?;
+    let id = campaigns::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
+    with_tx!(tx, c => sqlx::query("UPDATE campaigns SET page_id = $1 WHERE id = $2 AND practice_id = $3")
+        .bind(page_id).bind(id).bind(practice_id).execute(&mut *c).await.map(|_| ()))?;
+    audit::record(
+        &mut tx,
+        Some(practice_id),
+        &Actor::user(&scope.user, &ip),
         Action::CampaignChanged,
-        format!("launched \"{name}\" to {n} people"),
+        &format!("launched \"{name}\" to {n} people{VIA_API}"),
+        now,
     )
-    .await;
-    state.db.signals().wake(crate::db::Wake::Sender);
+    .await?;
+    tx.commit().await?;
     Ok(created(campaign_json(&state, &scope, id).await?))
 }
 
@@ -1510,7 +1515,7 @@ pub async fn import_json(
         })?;
     }
     let summary = format!("{t} templates, {p} landing pages and {g} groups");
-    let _ = audit::record(
+    let _ = audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, ip),

@@ -211,7 +211,7 @@ pub async fn create(
         now,
     )
     .await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
@@ -244,7 +244,7 @@ pub async fn revoke(
         "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND practice_id = $3 AND revoked_at IS NULL RETURNING name")
         .bind(now).bind(key_id).bind(scope.practice_id()).fetch_optional(p).await)?;
     let (name,) = name.ok_or(AppError::NotFound)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
         &Actor::user(&scope.user, &ip),
