@@ -9,7 +9,7 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{header, HeaderValue};
 use axum::routing::get;
 use axum::Router;
@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::db::Db;
@@ -52,14 +53,35 @@ async fn healthz() -> &'static str {
 /// Ordinary forms are small.
 const FORM_BODY: usize = 64 * 1024;
 
+/// Every request runs in a span naming its method and matched route (the
+/// route's pattern, `/c/{token}`, never the address itself, so no tracking
+/// token or link secret reaches the log), so a failure logged while it is
+/// answered, or TraceLayer's own line for a 5xx answer, says where it
+/// happened.
+fn traced<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(
+        TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("(none)", MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route)
+        }),
+    )
+}
+
 pub fn app_router(state: AppState) -> Router {
     let https = state.settings.https();
-    let mut router = app_routes()
+    let router = app_routes()
         .into_parts()
         .0
         .route("/static/{*path}", get(crate::web::assets::serve))
-        .route("/assets/{*path}", get(crate::web::assets::serve_nhsuk_asset))
-        .fallback(|| async { crate::web::AppError::NotFound })
+        .route(
+            "/assets/{*path}",
+            get(crate::web::assets::serve_nhsuk_asset),
+        )
+        .fallback(|| async { crate::web::AppError::NotFound });
+    let mut router = traced(router)
         .layer(DefaultBodyLimit::max(FORM_BODY))
         // The device check-in API is authenticated by its bearer token alone (no
         // cookies), so a cross-site request gains nothing there; every other
@@ -88,7 +110,7 @@ pub fn app_router(state: AppState) -> Router {
 }
 
 pub fn sim_router(state: SimState) -> Router {
-    crate::simulation::site::router().with_state(state)
+    traced(crate::simulation::site::router()).with_state(state)
 }
 
 /// A running Safety Net: both listeners bound, not yet serving.

@@ -11,8 +11,7 @@ use crate::app::Application;
 use crate::auth::Role;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::shared::Clock;
-use crate::shared::{EmailAddress, PersonName};
+use crate::shared::{Clock, EmailAddress, PersonName, PracticeId};
 
 #[derive(Parser)]
 #[command(
@@ -51,7 +50,14 @@ enum Command {
     /// List every route of the app with who may use it.
     Routes,
     /// Measure sending, tracking and results-page speed on this machine (prints figures).
+    #[cfg(feature = "bench")]
     Bench(crate::bench::BenchArgs),
+    /// Measure speed on this machine: needs a build with benchmarks (see README, "How fast").
+    #[cfg(not(feature = "bench"))]
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Back up Safety Net's own database to a file while it runs (a consistent snapshot
     /// of every table; the file restores into SQLite or PostgreSQL).
     Backup {
@@ -157,7 +163,7 @@ enum UserCommand {
         role: String,
         /// The practice id (see `safetynet practice list`); not used for operators.
         #[arg(long)]
-        practice: Option<i64>,
+        practice: Option<PracticeId>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -288,7 +294,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             create_user(settings, db, &email, &name, &role, practice).await
         }
+        #[cfg(feature = "bench")]
         Command::Bench(args) => crate::bench::run(args).await,
+        #[cfg(not(feature = "bench"))]
+        Command::Bench { .. } => anyhow::bail!(
+            "this copy of Safety Net was built without its benchmarks. From a source checkout, run: \
+             cargo run --release --features bench -- bench"
+        ),
         Command::Backup { output, db } => {
             db.apply(&mut settings);
             let database = Db::connect_without_migrating(&settings.database_url).await?;
@@ -413,7 +425,7 @@ async fn create_user(
     email: &str,
     name: &str,
     role: &str,
-    practice: Option<i64>,
+    practice: Option<PracticeId>,
 ) -> anyhow::Result<()> {
     let email =
         EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;

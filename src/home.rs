@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::auth::{PracticeScope, Role, SignedIn};
+use crate::auth::{PracticeScope, Role};
 use crate::people::departments::{self, Department};
 use crate::shared::AppState;
 use crate::web::{render, AppError, Page};
@@ -37,12 +37,12 @@ struct HomePage {
 
 pub async fn page(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    scope: Option<PracticeScope>,
 ) -> Result<Response, AppError> {
-    let Some(practice_id) = user.practice_id else {
+    let Some(scope) = scope else {
         return Ok(Redirect::to("/operator").into_response());
     };
-    let scope = PracticeScope::for_system(practice_id, user.clone());
+    let (practice_id, user) = (scope.practice_id(), scope.user());
     let departments = departments::all(&state.db, &scope).await?;
     let practice_name = crate::people::accounts::practice_name(&state.db, practice_id).await?;
     let manager = if user.role == Role::Manager {
@@ -94,7 +94,7 @@ pub async fn page(
         .unwrap_or("")
         .to_string();
     Ok(render(HomePage {
-        page: Page::for_user(practice_name.clone(), &user),
+        page: Page::for_user(practice_name.clone(), user),
         practice_name,
         first_name,
         departments,

@@ -5,14 +5,15 @@
 //! those writes here.)
 
 use crate::db::Tx;
+use crate::shared::{PracticeId, StaffId};
 use crate::with_tx;
 
 /// Closes the account of a member of staff who has left, and ends any open
 /// session at once.
 pub async fn close_for_leaver(
     tx: &mut Tx,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
 ) -> Result<(), sqlx::Error> {
     with_tx!(tx, c => {
         sqlx::query("UPDATE users SET active = FALSE WHERE staff_id = $1 AND practice_id = $2")
@@ -26,8 +27,8 @@ pub async fn close_for_leaver(
 /// Opens the account again for someone who has come back.
 pub async fn reopen_for_returner(
     tx: &mut Tx,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
 ) -> Result<(), sqlx::Error> {
     with_tx!(tx, c => sqlx::query("UPDATE users SET active = TRUE WHERE staff_id = $1 AND practice_id = $2")
         .bind(staff_id).bind(practice_id).execute(&mut *c).await.map(|_| ()))

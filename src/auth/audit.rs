@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::ManagerScope;
 use crate::db::{Db, Tx};
-use crate::shared::AppState;
+use crate::shared::{AppState, PracticeId, UserId};
 use crate::web::{render, AppError, Page};
 use crate::{with_db, with_tx};
 
@@ -217,7 +217,7 @@ impl Action {
 /// Who acted, if anyone is known.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub email: Option<String>,
     pub ip: Option<String>,
 }
@@ -240,7 +240,7 @@ impl Actor {
 /// commit.
 pub async fn record(
     tx: &mut Tx,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
     actor: &Actor,
     action: Action,
     detail: &str,
@@ -259,7 +259,7 @@ pub async fn record(
 /// change and this entry loses the entry).
 pub async fn record_alone(
     db: &Db,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
     actor: &Actor,
     action: Action,
     detail: &str,
@@ -372,7 +372,7 @@ pub async fn page(
         })
         .collect();
     render(AuditPage {
-        page: Page::for_user("Audit log", &scope.user),
+        page: Page::for_user("Audit log", scope.user()),
         entries,
         filter,
         actions: Action::ALL.iter().map(|a| (a.key(), a.label())).collect(),

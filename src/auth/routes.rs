@@ -1,7 +1,7 @@
 //! Sign-in, two-step verification, sign-out, passwords, invitations.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -12,10 +12,9 @@ use super::session::{self, Stage};
 use super::tokens::{self, Purpose};
 use super::{mfa, password, Role};
 use crate::mail::outbox;
-use crate::shared::AppState;
-use crate::shared::EmailAddress;
+use crate::shared::{AppState, EmailAddress, PracticeId, UserId};
 use crate::web::routes::Routes;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub fn routes(r: Routes) -> Routes {
@@ -46,10 +45,10 @@ pub fn routes(r: Routes) -> Routes {
 
 /// The account row needed to sign someone in.
 struct Account {
-    id: i64,
+    id: UserId,
     email: String,
     full_name: String,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
     password_hash: Option<String>,
     totp_secret: Option<String>,
     totp_last_step: Option<i64>,
@@ -57,11 +56,11 @@ struct Account {
 }
 
 type AccountRow = (
-    i64,
+    UserId,
     String,
     String,
     String,
-    Option<i64>,
+    Option<PracticeId>,
     Option<String>,
     Option<String>,
     Option<i64>,
@@ -92,7 +91,7 @@ async fn account_by_email(state: &AppState, email: &str) -> Result<Option<Accoun
     Ok(row.and_then(account_from))
 }
 
-async fn account_by_id(state: &AppState, id: i64) -> Result<Option<Account>, AppError> {
+async fn account_by_id(state: &AppState, id: UserId) -> Result<Option<Account>, AppError> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
     let row: Option<AccountRow> =
         with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
@@ -170,7 +169,7 @@ async fn enforce_rate_limit(
     state: &AppState,
     email: &str,
     ip: &str,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
 ) -> Result<(), AppError> {
     let (by_email, by_ip) = recent_failures(state, email, ip).await?;
     let limits = &state.settings.sign_in;
@@ -631,7 +630,7 @@ async fn reset_submit(
     Ok(Redirect::to("/sign-in?reset=1").into_response())
 }
 
-async fn set_password(state: &AppState, user_id: i64, password: String) -> Result<(), AppError> {
+async fn set_password(state: &AppState, user_id: UserId, password: String) -> Result<(), AppError> {
     let hash = password::hash(password).await?;
     with_db!(&state.db, p => sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(&hash).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;

@@ -1,6 +1,7 @@
 //! Random secrets handed to people (session cookies, emailed links). Only
 //! their SHA-256 is stored, so a copy of the database cannot be replayed.
 
+use crate::shared::UserId;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
@@ -44,7 +45,7 @@ impl Purpose {
 /// In the caller's transaction, with the email that carries the link.
 pub async fn issue(
     tx: &mut crate::db::Tx,
-    user_id: i64,
+    user_id: UserId,
     purpose: Purpose,
     now: i64,
 ) -> Result<String, sqlx::Error> {
@@ -67,9 +68,9 @@ pub async fn lookup(
     secret: &str,
     purpose: Purpose,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<crate::shared::UserId>, sqlx::Error> {
     let hash = digest(secret);
-    let row: Option<(i64,)> = crate::with_db!(db, p => sqlx::query_as(
+    let row: Option<(crate::shared::UserId,)> = crate::with_db!(db, p => sqlx::query_as(
         "SELECT user_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
         .bind(&hash).bind(purpose.as_str()).bind(now).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))

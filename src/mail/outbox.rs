@@ -3,6 +3,7 @@
 //! calls [`enqueue`] inside the transaction of the change that causes it.
 
 use crate::db::{Db, Tx, Wake};
+use crate::shared::PracticeId;
 use crate::{with_db, with_tx};
 
 /// A claimed message, ready to send.
@@ -18,7 +19,7 @@ pub struct Outgoing {
 /// Queues a plain-text message as part of `tx`; the worker wakes when it commits.
 pub async fn enqueue(
     tx: &mut Tx,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
     kind: &str,
     to: &str,
     subject: &str,

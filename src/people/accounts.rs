@@ -1,6 +1,6 @@
 //! Accounts for staff: invitations by email, and who is a practice manager.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -10,8 +10,8 @@ use crate::auth::tokens::{self, Purpose};
 use crate::auth::{ManagerScope, Role};
 use crate::db::{is_unique_violation, Db, Tx};
 use crate::mail::outbox;
-use crate::shared::AppState;
-use crate::web::{AppError, ClientIp, ValidForm};
+use crate::shared::{AppState, PracticeId, StaffId, UserId};
+use crate::web::{AppError, ClientIp, Path, ValidForm};
 use crate::with_db;
 
 /// Creates an account with no password yet (they choose it from the invitation).
@@ -20,11 +20,11 @@ pub async fn create_user(
     email: &str,
     full_name: &str,
     role: Role,
-    practice_id: Option<i64>,
-    staff_id: Option<i64>,
+    practice_id: Option<PracticeId>,
+    staff_id: Option<StaffId>,
     now: i64,
-) -> Result<Result<i64, String>, AppError> {
-    let r: Result<(i64,), sqlx::Error> = with_db!(db, p => sqlx::query_as(
+) -> Result<Result<UserId, String>, AppError> {
+    let r: Result<(UserId,), sqlx::Error> = with_db!(db, p => sqlx::query_as(
         "INSERT INTO users (email, full_name, role, practice_id, staff_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
         .bind(email).bind(full_name).bind(role.as_str()).bind(practice_id).bind(staff_id).bind(now).fetch_one(p).await);
     match r {
@@ -38,10 +38,10 @@ pub async fn create_user(
 
 /// Who is invited, by whom, to which practice.
 pub struct Invitation<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: &'a str,
     pub full_name: &'a str,
-    pub practice_id: Option<i64>,
+    pub practice_id: Option<PracticeId>,
     pub practice_name: &'a str,
     pub inviter: &'a str,
 }
@@ -81,7 +81,7 @@ pub async fn send_invitation(
     Ok(link)
 }
 
-pub async fn practice_name(db: &Db, practice_id: i64) -> Result<String, sqlx::Error> {
+pub async fn practice_name(db: &Db, practice_id: PracticeId) -> Result<String, sqlx::Error> {
     let (name,): (String,) = with_db!(db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1").bind(practice_id).fetch_one(p).await)?;
     Ok(name)
 }
@@ -90,7 +90,7 @@ pub async fn invite(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
 ) -> Result<Response, AppError> {
     let m = staff::find(&state.db, &scope, id)
         .await?
@@ -101,7 +101,7 @@ pub async fn invite(
             m.full_name
         )));
     }
-    let existing: Option<(i64, bool)> = with_db!(&state.db, p => sqlx::query_as(
+    let existing: Option<(UserId, bool)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT id, password_hash IS NOT NULL FROM users WHERE staff_id = $1 AND practice_id = $2")
         .bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
     let user_id = match existing {
@@ -128,13 +128,13 @@ pub async fn invite(
         full_name: &m.full_name,
         practice_id: Some(scope.practice_id()),
         practice_name: &practice,
-        inviter: &scope.user.full_name,
+        inviter: &scope.user().full_name,
     };
     send_invitation(&mut tx, state.public_url(), &invitation, now).await?;
     audit::record(
         &mut tx,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::InvitationSent,
         &format!("{} <{}>", m.full_name, m.email),
         now,
@@ -154,7 +154,7 @@ pub async fn set_manager(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     ValidForm(form): ValidForm<ManagerForm>,
 ) -> Result<Response, AppError> {
     let m = staff::find(&state.db, &scope, id)
@@ -187,7 +187,7 @@ pub async fn set_manager(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::RoleChanged,
         &format!("{} is now {}", m.full_name, role.label()),
         state.clock.now(),

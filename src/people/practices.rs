@@ -3,7 +3,7 @@
 //! Operators never see individual staff beyond the practice managers.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -11,11 +11,10 @@ use super::accounts;
 use super::departments;
 use super::domain::{EmploymentType, JobRole};
 use crate::auth::audit::{self, Action, Actor};
-use crate::auth::{OperatorScope, PracticeScope, Role, SessionUser};
+use crate::auth::{system_scope_for, OperatorScope, Role, SessionUser};
 use crate::db::Db;
-use crate::shared::AppState;
-use crate::shared::{EmailAddress, FieldError, PersonName};
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, EmailAddress, FieldError, PersonName, PracticeId, StaffId, UserId};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub struct PracticeSummary {
@@ -124,15 +123,15 @@ pub async fn create_practice(
     name: &str,
     ods_code: Option<&str>,
     now: i64,
-) -> Result<i64, AppError> {
-    let (id,): (i64,) = with_db!(db, p => sqlx::query_as("INSERT INTO practices (name, ods_code, created_at) VALUES ($1, $2, $3) RETURNING id")
+) -> Result<PracticeId, AppError> {
+    let (id,): (PracticeId,) = with_db!(db, p => sqlx::query_as("INSERT INTO practices (name, ods_code, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(name).bind(ods_code).bind(now).fetch_one(p).await)?;
     departments::create_defaults(db, id, now).await?;
     Ok(id)
 }
 
-pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<i64>, sqlx::Error> {
-    let r: Option<(i64,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1")
+pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<PracticeId>, sqlx::Error> {
+    let r: Option<(PracticeId,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1")
         .bind(name).fetch_optional(p).await)?;
     Ok(r.map(|r| r.0))
 }
@@ -141,11 +140,11 @@ pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<i64>, sqlx::Erro
 /// returning the account id. The caller sends the invitation.
 pub async fn add_practice_manager(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     name: &PersonName,
     email: &EmailAddress,
     now: i64,
-) -> Result<Result<i64, String>, AppError> {
+) -> Result<Result<UserId, String>, AppError> {
     let dept: Option<(i64,)> = with_db!(db, p => sqlx::query_as(
         "SELECT id FROM departments WHERE practice_id = $1 ORDER BY (name = 'Management') DESC, id LIMIT 1")
         .bind(practice_id).fetch_optional(p).await)?;
@@ -160,11 +159,11 @@ pub async fn add_practice_manager(
         start_date: None,
         employment_type: EmploymentType::Permanent,
     };
-    let system = system_scope(practice_id);
+    let system = system_scope_for(practice_id, "adding a practice manager");
     let staff_id = match super::staff::insert(db, &system, &staff, now).await? {
         Ok(id) => id,
         Err(_) => {
-            let r: (i64,) = with_db!(db, p => sqlx::query_as("SELECT id FROM staff WHERE practice_id = $1 AND email = $2")
+            let r: (StaffId,) = with_db!(db, p => sqlx::query_as("SELECT id FROM staff WHERE practice_id = $1 AND email = $2")
                 .bind(practice_id).bind(email.as_str()).fetch_one(p).await)?;
             r.0
         }
@@ -181,24 +180,6 @@ pub async fn add_practice_manager(
     .await
 }
 
-/// A scope for work done on a practice's behalf by the operator or the CLI.
-fn system_scope(practice_id: i64) -> PracticeScope {
-    PracticeScope::for_system(
-        practice_id,
-        SessionUser {
-            user_id: 0,
-            email: String::new(),
-            full_name: "Safety Net".into(),
-            role: Role::Manager,
-            practice_id: Some(practice_id),
-            staff_id: None,
-            mfa_enabled: true,
-            stage: crate::auth::session::Stage::Full,
-            session_hash: String::new(),
-        },
-    )
-}
-
 #[derive(Template)]
 #[template(path = "people/practices.html")]
 struct ListPage {
@@ -208,8 +189,9 @@ struct ListPage {
 
 pub async fn list(
     State(state): State<AppState>,
-    OperatorScope(user): OperatorScope,
+    operator: OperatorScope,
 ) -> Result<Html<String>, AppError> {
+    let user = operator.into_user();
     let sql = format!("{SUMMARY} ORDER BY p.name");
     let (now, since) = summary_binds(state.clock.now());
     let rows: Vec<SummaryRow> =
@@ -238,7 +220,8 @@ struct NewPage {
     errors: FieldErrors,
 }
 
-pub async fn new_page(OperatorScope(user): OperatorScope) -> Result<Html<String>, AppError> {
+pub async fn new_page(operator: OperatorScope) -> Result<Html<String>, AppError> {
+    let user = operator.into_user();
     render(NewPage {
         page: Page::for_user("Add a practice", &user),
         form: NewPracticeForm::default(),
@@ -264,9 +247,10 @@ fn parse_ods(raw: &str) -> Result<Option<String>, FieldError> {
 pub async fn create(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    OperatorScope(user): OperatorScope,
+    operator: OperatorScope,
     ValidForm(form): ValidForm<NewPracticeForm>,
 ) -> Result<Response, AppError> {
+    let user = operator.into_user();
     let mut errors = FieldErrors::default();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.len() > 120 {
@@ -349,7 +333,7 @@ struct ShowPage {
 async fn show_page(
     state: &AppState,
     user: &SessionUser,
-    id: i64,
+    id: PracticeId,
     form: NewPracticeForm,
     errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
@@ -376,9 +360,10 @@ async fn show_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    OperatorScope(user): OperatorScope,
-    Path(id): Path<i64>,
+    operator: OperatorScope,
+    Path(id): Path<PracticeId>,
 ) -> Result<Html<String>, AppError> {
+    let user = operator.into_user();
     show_page(
         &state,
         &user,
@@ -392,10 +377,11 @@ pub async fn show(
 pub async fn add_manager(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    OperatorScope(user): OperatorScope,
-    Path(id): Path<i64>,
+    operator: OperatorScope,
+    Path(id): Path<PracticeId>,
     ValidForm(form): ValidForm<NewPracticeForm>,
 ) -> Result<Response, AppError> {
+    let user = operator.into_user();
     let name: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1")
         .bind(id).fetch_optional(p).await)?;
     let (practice_name,) = name.ok_or(AppError::NotFound)?;

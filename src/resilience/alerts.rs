@@ -4,7 +4,7 @@
 //! owns them (the practice, ICB GP IT or a supplier).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -15,7 +15,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::shared::AppState;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const SEVERITIES: [(&str, &str); 4] = [
@@ -174,7 +174,7 @@ pub async fn list(
         _ => None,
     };
     render(ListPage {
-        page: Page::for_user("NHS cyber alerts", &scope.user).with_notice(notice),
+        page: Page::for_user("NHS cyber alerts", scope.user()).with_notice(notice),
         manager: scope.is_manager(),
         alerts: rows
             .into_iter()
@@ -355,7 +355,7 @@ fn form_page(
         None => "Record an NHS cyber alert".to_string(),
     };
     FormPage {
-        page: Page::for_user(title, &scope.user).with_notice(notice),
+        page: Page::for_user(title, scope.user()).with_notice(notice),
         action: existing
             .as_ref()
             .map(|l| format!("/resilience/alerts/{}", l.alert.id))
@@ -406,7 +406,7 @@ pub async fn create(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CyberAlertChanged,
         &format!("recorded cyber alert {} ({})", a.reference, a.title),
         now,
@@ -476,7 +476,7 @@ pub async fn update(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CyberAlertChanged,
         &format!(
             "updated cyber alert {}: {}{}",
@@ -508,12 +508,12 @@ pub async fn acknowledge(
     if a.acknowledged_at.is_none() {
         with_db!(&state.db, p => sqlx::query(
             "UPDATE cyber_alerts SET acknowledged_at = $1, acknowledged_by = $2, updated_at = $1 WHERE id = $3 AND practice_id = $4 AND acknowledged_at IS NULL")
-            .bind(now).bind(&scope.user.full_name).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(now).bind(&scope.user().full_name).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
         let status = rules::ack_status(a.received_at, Some(now), now);
         audit::record_alone(
             &state.db,
             Some(scope.practice_id()),
-            &Actor::user(&scope.user, &ip),
+            &Actor::user(scope.user(), &ip),
             Action::CyberAlertChanged,
             &format!(
                 "acknowledged cyber alert {}: {}",

@@ -4,7 +4,7 @@
 //! register costs the same per page as a small one.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::Date;
@@ -15,9 +15,8 @@ use super::ViewScope;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::shared::AppState;
-use crate::shared::FieldError;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, FieldError, PracticeId};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const PER_PAGE: i64 = 50;
@@ -344,7 +343,7 @@ pub async fn query_assets(db: &Db, sql: &str, binds: &[Bind]) -> Result<Vec<Asse
 pub async fn find(db: &Db, scope: &PracticeScope, id: i64) -> Result<Option<Asset>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM assets WHERE id = $1 AND practice_id = $2");
     Ok(
-        query_assets(db, &sql, &[Bind::I(id), Bind::I(scope.practice_id())])
+        query_assets(db, &sql, &[Bind::I(id), Bind::I(scope.practice_id().get())])
             .await?
             .pop(),
     )
@@ -491,14 +490,14 @@ struct ListPage {
 /// One page of the register: 50 assets after `after`, by name.
 pub async fn page_of(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     show: &str,
     after: Option<i64>,
     now: i64,
 ) -> Result<(Vec<Asset>, Option<i64>), sqlx::Error> {
     let today = rules::uk_date(now);
     let mut sql = format!("SELECT {COLUMNS} FROM assets WHERE practice_id = $1 AND active = $2");
-    let mut binds = vec![Bind::I(practice_id), Bind::B(show != "retired")];
+    let mut binds = vec![Bind::I(practice_id.get()), Bind::B(show != "retired")];
     if show == "attention" {
         sql.push_str(" AND ");
         sql.push_str(ATTENTION);
@@ -552,7 +551,7 @@ pub async fn list(
         _ => None,
     };
     render(ListPage {
-        page: Page::for_user("Asset register", &scope.user).with_notice(notice),
+        page: Page::for_user("Asset register", scope.user()).with_notice(notice),
         manager: scope.is_manager(),
         rows: assets.into_iter().map(|a| Row::new(a, now)).collect(),
         show,
@@ -787,7 +786,7 @@ pub fn last_updated_at(date: Option<&str>, stored: Option<i64>) -> Option<i64> {
 /// Another active asset with the same serial number or computer name.
 pub async fn duplicate(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     input: &AssetInput,
     except: Option<i64>,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
@@ -819,7 +818,7 @@ pub async fn duplicate(
 
 pub async fn insert(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     a: &AssetInput,
     added_by: &str,
     now: i64,
@@ -861,7 +860,7 @@ fn form_page(
         None => "Add a device or software".to_string(),
     };
     FormPage {
-        page: Page::for_user(title, &scope.user).with_notice(notice),
+        page: Page::for_user(title, scope.user()).with_notice(notice),
         action: existing
             .as_ref()
             .map(|r| format!("/resilience/assets/{}", r.asset.id))
@@ -919,7 +918,7 @@ pub async fn create(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &format!("added {}", describe(&input)),
         now,
@@ -1010,7 +1009,7 @@ pub async fn update(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &format!("changed {}", describe(&input)),
         now,
@@ -1035,7 +1034,7 @@ pub async fn mark_updated(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &format!("recorded updates installed today on \"{}\"", asset.name),
         now,
@@ -1078,7 +1077,7 @@ pub async fn retire(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &if retiring {
             format!("marked \"{}\" as no longer in use", asset.name)
@@ -1110,12 +1109,12 @@ pub async fn review(
     let today = rules::iso(rules::uk_date(now));
     with_db!(&state.db, p => sqlx::query(
         "INSERT INTO register_reviews (practice_id, register, reviewed_on, reviewed_by, note, at) VALUES ($1, 'assets', $2, $3, $4, $5)")
-        .bind(scope.practice_id()).bind(&today).bind(&scope.user.full_name).bind(&note).bind(now)
+        .bind(scope.practice_id()).bind(&today).bind(&scope.user().full_name).bind(&note).bind(now)
         .execute(p).await.map(|r| r.rows_affected()))?;
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::RegisterReviewed,
         &format!(
             "reviewed the asset register{}",

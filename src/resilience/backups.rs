@@ -5,7 +5,7 @@
 //! restore tests due stand out.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -16,7 +16,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::shared::AppState;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const CATEGORIES: [(&str, &str); 6] = [
@@ -238,7 +238,7 @@ pub async fn list(
         _ => None,
     };
     render(ListPage {
-        page: Page::for_user("Backups", &scope.user).with_notice(notice),
+        page: Page::for_user("Backups", scope.user()).with_notice(notice),
         manager: scope.is_manager(),
         backups,
         own: own.map(|(at, tables, rows)| {
@@ -412,7 +412,7 @@ fn form_page(
     };
     let today = rules::uk_date(now);
     FormPage {
-        page: Page::for_user(title, &scope.user).with_notice(notice),
+        page: Page::for_user(title, scope.user()).with_notice(notice),
         action: existing
             .as_ref()
             .map(|l| format!("/resilience/backups/{}", l.b.id))
@@ -486,7 +486,7 @@ pub async fn create(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::BackupChanged,
         &format!("added backup \"{}\"", b.what),
         now,
@@ -581,7 +581,7 @@ pub async fn update(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::BackupChanged,
         &format!("changed backup \"{}\"", b.what),
         now,
@@ -682,7 +682,7 @@ pub async fn record(
         let mut tx = p.begin().await?;
         sqlx::query("INSERT INTO backup_log (practice_id, backup_id, kind, on_date, result, note, recorded_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(scope.practice_id()).bind(id).bind(if restore { "restore_test" } else { "backup" }).bind(&on_iso)
-            .bind(&result).bind(&note).bind(&scope.user.full_name).bind(now).execute(&mut *tx).await?;
+            .bind(&result).bind(&note).bind(&scope.user().full_name).bind(now).execute(&mut *tx).await?;
         // The newest date wins, so recording an older test does not hide a newer one.
         if restore {
             sqlx::query("UPDATE backups SET last_restore_on = $1, last_restore_result = $2, updated_at = $3 \
@@ -698,7 +698,7 @@ pub async fn record(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::BackupChanged,
         &if restore {
             format!(

@@ -37,7 +37,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
 use crate::shared::limiter::Rule;
-use crate::shared::AppState;
+use crate::shared::{AppState, PracticeId};
 use crate::web::{render, AppError, ClientIp, Page};
 use crate::with_db;
 
@@ -60,7 +60,10 @@ fn random_token() -> String {
     format!("snci_{}", hex::encode(bytes))
 }
 
-pub async fn token_for(db: &Db, practice_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+pub async fn token_for(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as("SELECT token, created_at FROM checkin_tokens WHERE practice_id = $1")
         .bind(practice_id).fetch_optional(p).await)
 }
@@ -68,7 +71,7 @@ pub async fn token_for(db: &Db, practice_id: i64) -> Result<Option<(String, i64)
 /// Makes (or replaces) the practice's token; the old one stops working at once.
 pub async fn set_token(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     by: &str,
     now: i64,
 ) -> Result<String, sqlx::Error> {
@@ -205,7 +208,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
         }
         return Ok(r);
     }
-    let practice: Option<(i64,)> = with_db!(&state.db, p => sqlx::query_as(
+    let practice: Option<(PracticeId,)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT practice_id FROM checkin_tokens WHERE token_hash = $1")
         .bind(&token_hash).fetch_optional(p).await)?;
     let Some((practice_id,)) = practice else {
@@ -351,7 +354,7 @@ pub async fn page(
         "A new enrolment token has been made. Scripts downloaded before now no longer work: download them again.".to_string()
     });
     render(CheckinPage {
-        page: Page::for_user("Device check-in", &scope.user).with_notice(notice),
+        page: Page::for_user("Device check-in", scope.user()).with_notice(notice),
         made: token
             .as_ref()
             .map(|t| crate::ukclock::format(t.1))
@@ -374,11 +377,11 @@ pub async fn new_token(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let had = token_for(&state.db, scope.practice_id()).await?.is_some();
-    set_token(&state.db, scope.practice_id(), &scope.user.email, now).await?;
+    set_token(&state.db, scope.practice_id(), &scope.user().email, now).await?;
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CheckinTokenChanged,
         if had {
             "made a new device check-in token (the old one no longer works)"

@@ -30,7 +30,7 @@ pub async fn csv(
     let sql = format!(
         "SELECT {COLUMNS} FROM assets WHERE practice_id = $1 ORDER BY active DESC, name, id"
     );
-    let assets = query_assets(&state.db, &sql, &[Bind::I(scope.practice_id())]).await?;
+    let assets = query_assets(&state.db, &sql, &[Bind::I(scope.practice_id().get())]).await?;
     let mut header: Vec<&str> = import::EXAMPLE_HEADER.split(',').collect();
     header.extend([
         "Hostname",
@@ -78,7 +78,7 @@ pub async fn csv(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetsExported,
         &format!("{count} devices and programs"),
         now,

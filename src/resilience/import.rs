@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
@@ -20,9 +20,8 @@ use crate::people::csv_import::{
     decode, has_content, header_key, pick_delimiter, record_line, unclosed_quote_line,
     MAX_FILE_BYTES,
 };
-use crate::shared::AppState;
-use crate::shared::FieldError;
-use crate::web::{render, AppError, ClientIp, Page, ValidForm};
+use crate::shared::{AppState, FieldError};
+use crate::web::{render, AppError, ClientIp, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const MAX_ROWS: usize = 20_000;
@@ -398,7 +397,7 @@ fn upload_form(scope: &ManagerScope, error: Option<String>) -> Result<Html<Strin
     render(UploadPage {
         page: Page::for_user(
             "Import devices and software from a spreadsheet",
-            &scope.user,
+            scope.user(),
         ),
         error,
         example: EXAMPLE_HEADER,
@@ -431,7 +430,7 @@ pub async fn upload(
     let json = serde_json::to_string(&rows).map_err(anyhow::Error::from)?;
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
         "INSERT INTO asset_imports (practice_id, created_by, created_at, filename, rows_json, status) VALUES ($1, $2, $3, $4, $5, 'preview') RETURNING id")
-        .bind(scope.practice_id()).bind(scope.user.user_id).bind(state.clock.now()).bind(&filename).bind(&json)
+        .bind(scope.practice_id()).bind(scope.user().user_id).bind(state.clock.now()).bind(&filename).bind(&json)
         .fetch_one(p).await)?;
     Ok(Redirect::to(&format!("/resilience/assets/import/{id}")).into_response())
 }
@@ -532,7 +531,7 @@ fn preview_page(
     PreviewPage {
         page: Page::for_user(
             "Check the devices and software before importing",
-            &scope.user,
+            scope.user(),
         ),
         id,
         filename,
@@ -624,7 +623,7 @@ pub async fn confirm(
     audit::record_alone(
         &state.db,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetsImported,
         &format!(
             "{} imported, {rejected} skipped, from {filename}",

@@ -13,7 +13,6 @@
 pub mod alerts;
 pub mod assets;
 pub mod backups;
-pub mod bench;
 pub mod checkin;
 pub mod exercises;
 pub mod export;
@@ -247,7 +246,7 @@ fn plan_routes(r: Routes) -> Routes {
 
 /// The practice manager or a cyber champion: may read the resilience pages.
 #[derive(Debug, Clone)]
-pub struct ViewScope(pub PracticeScope);
+pub struct ViewScope(PracticeScope);
 
 impl std::ops::Deref for ViewScope {
     type Target = PracticeScope;
@@ -257,6 +256,11 @@ impl std::ops::Deref for ViewScope {
 }
 
 impl ViewScope {
+    /// The scope, if its user is the manager or a champion.
+    pub fn of(scope: PracticeScope) -> Option<Self> {
+        matches!(scope.role(), Role::Manager | Role::Champion).then_some(Self(scope))
+    }
+
     pub fn is_manager(&self) -> bool {
         self.0.role() == Role::Manager
     }
@@ -361,7 +365,7 @@ pub async fn overview(
         ),
     ];
     render(OverviewPage {
-        page: Page::for_user("Resilience", &scope.user),
+        page: Page::for_user("Resilience", scope.user()),
         manager: scope.is_manager(),
         figures,
         review,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Db;
+use crate::shared::PracticeId;
 // The group writer inserts follow-ups itself, many rows per statement, on the
 // hot path; everything else assigns them through `training::assignments`.
 use crate::training::assignments::{follow_up_reason, FOLLOW_UP_SECS};
@@ -39,7 +40,7 @@ impl Kind {
 pub struct NewEvent {
     pub recipient_id: i64,
     pub campaign_id: i64,
-    pub practice_id: i64,
+    pub practice_id: PracticeId,
     pub staff_id: i64,
     pub kind: Kind,
     /// Whether this counts as a person's action (scanners and link checkers do not).
@@ -230,7 +231,7 @@ fn write_rusqlite(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::R
         insert.execute(rusqlite::params![
             e.campaign_id,
             e.recipient_id,
-            e.practice_id,
+            e.practice_id.get(),
             e.kind.as_str(),
             e.counted,
             e.reasons,
@@ -262,7 +263,7 @@ fn write_rusqlite(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::R
             if col == 1 {
                 // A short, kind refresher: the teachable moment's follow-up.
                 assign.execute(rusqlite::params![
-                    e.practice_id,
+                    e.practice_id.get(),
                     e.staff_id,
                     e.training_module,
                     follow_up_reason(&e.campaign_name),
@@ -358,7 +359,7 @@ mod tests {
         NewEvent {
             recipient_id,
             campaign_id: 1,
-            practice_id: 1,
+            practice_id: PracticeId::new(1),
             staff_id: recipient_id,
             kind,
             counted,

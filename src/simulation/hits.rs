@@ -21,6 +21,7 @@ use super::site::SimState;
 use super::templates;
 use super::token::RecipientToken;
 use crate::db::{Db, Heard, Listener, Signals};
+use crate::shared::PracticeId;
 use crate::with_db;
 
 const TTL: Duration = Duration::from_secs(60);
@@ -30,7 +31,7 @@ const MAX_ENTRIES: usize = 250_000;
 /// What every recipient of one exercise shares.
 pub struct CampaignFacts {
     pub id: i64,
-    pub practice_id: i64,
+    pub practice_id: PracticeId,
     pub template_id: i64,
     pub name: String,
     pub landing: Landing,
@@ -203,7 +204,7 @@ type Row = (
     String,
     i64,
     i64,
-    i64,
+    PracticeId,
     i64,
     Option<i64>,
     String,

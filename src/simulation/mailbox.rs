@@ -16,7 +16,7 @@ use super::report_mailbox::{self, FoundReport, MailboxAuth, MailboxSecurity, Mai
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
-use crate::shared::AppState;
+use crate::shared::{AppState, PracticeId};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;
 
@@ -31,7 +31,7 @@ pub struct Mailbox {
 /// settings, active, last polled, last error, reports found
 type MailboxRow = (String, bool, Option<i64>, Option<String>, i64);
 
-pub async fn load(db: &Db, practice_id: i64) -> Result<Option<Mailbox>, AppError> {
+pub async fn load(db: &Db, practice_id: PracticeId) -> Result<Option<Mailbox>, AppError> {
     let row: Option<MailboxRow> = with_db!(db, p => sqlx::query_as(
         "SELECT settings_json, active, last_polled_at, last_error, reports_found FROM report_mailboxes WHERE practice_id = $1")
         .bind(practice_id).fetch_optional(p).await)?;
@@ -51,7 +51,7 @@ pub async fn load(db: &Db, practice_id: i64) -> Result<Option<Mailbox>, AppError
 /// campaigns count; anything else is ignored.
 pub async fn record(
     state: &AppState,
-    practice_id: i64,
+    practice_id: PracticeId,
     reports: &[FoundReport],
 ) -> Result<usize, AppError> {
     let mut counted = 0;
@@ -130,7 +130,7 @@ pub async fn record(
 
 /// One pass over every active mailbox.
 pub async fn poll_all(state: &AppState) -> Result<(), AppError> {
-    let rows: Vec<(i64, String)> = with_db!(&state.db, p => sqlx::query_as(
+    let rows: Vec<(PracticeId, String)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT practice_id, settings_json FROM report_mailboxes WHERE active").fetch_all(p).await)?;
     for (practice_id, json) in rows {
         let Ok(settings) = serde_json::from_str::<MailboxSettings>(&json) else {
@@ -319,7 +319,7 @@ async fn show(
             ..Default::default()
         });
     render(MailboxPage {
-        page: Page::for_user("Reporting mailbox", &scope.user),
+        page: Page::for_user("Reporting mailbox", scope.user()),
         form,
         errors,
         status,
@@ -388,7 +388,7 @@ pub async fn save(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::MailboxChanged,
         &format!(
             "{}@{}:{} ({})",

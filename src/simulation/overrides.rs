@@ -1,7 +1,7 @@
 //! Clicks, with the reason each was or was not counted as a person's, and a
 //! manager's power to overturn that judgement (audit-logged).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -10,7 +10,7 @@ use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{Change, Db};
 use crate::shared::{AppState, CampaignId};
 use crate::training::assignments;
-use crate::web::{AppError, ClientIp, ValidForm};
+use crate::web::{AppError, ClientIp, Path, ValidForm};
 use crate::{with_db, with_tx};
 
 pub struct ClickRow {
@@ -27,7 +27,7 @@ pub struct ClickRow {
 pub async fn recent(
     db: &Db,
     scope: &PracticeScope,
-    campaign_id: i64,
+    campaign_id: CampaignId,
 ) -> Result<Vec<ClickRow>, sqlx::Error> {
     type Row = (i64, String, String, bool, String, i64, Option<String>);
     let rows: Vec<Row> = with_db!(db, p => sqlx::query_as(
@@ -65,7 +65,7 @@ pub async fn set(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path((campaign_id, event_id)): Path<(i64, i64)>,
+    Path((campaign, event_id)): Path<(CampaignId, i64)>,
     ValidForm(form): ValidForm<OverrideForm>,
 ) -> Result<Response, AppError> {
     type Row = (i64, i64, String, i64, String, String);
@@ -73,7 +73,7 @@ pub async fn set(
         "SELECT e.recipient_id, e.at, e.kind, r.staff_id, r.full_name, c.name FROM sim_events e \
          JOIN campaign_recipients r ON r.id = e.recipient_id JOIN campaigns c ON c.id = e.campaign_id \
          WHERE e.id = $1 AND e.campaign_id = $2 AND c.practice_id = $3 AND e.kind = 'click'")
-        .bind(event_id).bind(campaign_id).bind(scope.practice_id()).fetch_optional(p).await)?;
+        .bind(event_id).bind(campaign).bind(scope.practice_id()).fetch_optional(p).await)?;
     let (recipient_id, at, _, staff_id, name, campaign_name) = row.ok_or(AppError::NotFound)?;
     let count = match form.action.as_str() {
         "count" => true,
@@ -88,17 +88,16 @@ pub async fn set(
     let practice_id = scope.practice_id();
     let module: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT t.training_module FROM campaigns c JOIN sim_templates t ON t.id = c.template_id WHERE c.id = $1")
-        .bind(campaign_id).fetch_optional(p).await)?;
+        .bind(campaign).fetch_optional(p).await)?;
     let module = module.map(|m| m.0).unwrap_or_else(|| "phishing".into());
-    let campaign = CampaignId::new(campaign_id);
     let mut tx = state.db.begin().await?;
     let delta: i64 = with_tx!(tx, c => {
         sqlx::query("UPDATE sim_events SET counted = $1, overridden_by = $2, overridden_at = $3 WHERE id = $4")
-            .bind(count).bind(&scope.user.email).bind(now).bind(event_id).execute(&mut *c).await?;
+            .bind(count).bind(&scope.user().email).bind(now).bind(event_id).execute(&mut *c).await?;
         // The recipient's first click is recomputed from the clicks that now count.
         let (first,): (Option<i64>,) = sqlx::query_as(
             "SELECT MIN(at) FROM sim_events WHERE campaign_id = $1 AND recipient_id = $2 AND counted AND kind IN ('click', 'submit')")
-            .bind(campaign_id).bind(recipient_id).fetch_one(&mut *c).await?;
+            .bind(campaign).bind(recipient_id).fetch_one(&mut *c).await?;
         let (before,): (Option<i64>,) = sqlx::query_as("SELECT clicked_at FROM campaign_recipients WHERE id = $1")
             .bind(recipient_id).fetch_one(&mut *c).await?;
         sqlx::query("UPDATE campaign_recipients SET clicked_at = $1, opened_at = COALESCE(opened_at, $1) WHERE id = $2")
@@ -109,7 +108,7 @@ pub async fn set(
             _ => 0,
         };
         if delta != 0 {
-            sqlx::query("UPDATE campaigns SET clicked = clicked + $1 WHERE id = $2").bind(delta).bind(campaign_id).execute(&mut *c).await?;
+            sqlx::query("UPDATE campaigns SET clicked = clicked + $1 WHERE id = $2").bind(delta).bind(campaign).execute(&mut *c).await?;
         }
         delta
     });
@@ -137,7 +136,7 @@ pub async fn set(
     audit::record(
         &mut tx,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::ClickReclassified,
         &detail,
         now,
@@ -146,5 +145,5 @@ pub async fn set(
     // The recipient's first click may have moved or gone.
     tx.publish_after_commit(Change::Campaign(campaign));
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/simulation/campaigns/{campaign_id}#clicks")).into_response())
+    Ok(Redirect::to(&format!("/simulation/campaigns/{campaign}#clicks")).into_response())
 }

@@ -2,7 +2,7 @@
 //! the built-in library or from scratch, each with its red flags explained.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -13,9 +13,8 @@ use super::render::{self, Content, Vars};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::shared::AppState;
-use crate::shared::EmailAddress;
-use crate::web::{render as page_render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, EmailAddress, PracticeId};
+use crate::web::{render as page_render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 /// Training modules a clicker can be given (the training capability fills them in).
@@ -162,7 +161,7 @@ pub async fn find(
 /// For the sender and the tracking site, which reach a template through a campaign they already resolved.
 pub async fn find_in_practice(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     id: i64,
 ) -> Result<Option<SimTemplate>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE t.id = $1 AND t.practice_id = $2");
@@ -173,7 +172,7 @@ pub async fn find_in_practice(
 
 pub(crate) async fn insert(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     t: &SimTemplate,
     now: i64,
 ) -> Result<i64, AppError> {
@@ -191,7 +190,7 @@ pub(crate) async fn insert(
 /// Copies a built-in lure into the practice's templates.
 pub async fn adopt(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     lure_id: &str,
     now: i64,
 ) -> Result<Option<i64>, AppError> {
@@ -232,7 +231,7 @@ pub async fn list(
     scope: ManagerScope,
 ) -> Result<Html<String>, AppError> {
     page_render(ListPage {
-        page: Page::for_user("Phishing email templates", &scope.user),
+        page: Page::for_user("Phishing email templates", scope.user()),
         templates: all(&state.db, &scope).await?,
         library: library::all(),
     })
@@ -250,7 +249,7 @@ pub async fn use_lure(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TemplateChanged,
         &format!("added {lure_id} from the library"),
         state.clock.now(),
@@ -479,7 +478,7 @@ fn form_page(
             } else {
                 "New template"
             },
-            &scope.user,
+            scope.user(),
         ),
         action: existing
             .map(|id| format!("/simulation/templates/{id}"))
@@ -551,7 +550,7 @@ pub async fn create(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TemplateChanged,
         &format!("created {}", t.name),
         state.clock.now(),
@@ -606,7 +605,7 @@ pub async fn update(
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TemplateChanged,
         &format!("changed {}", t.name),
         state.clock.now(),
@@ -748,7 +747,7 @@ struct ImportPage {
 
 pub async fn import_page(scope: ManagerScope) -> Result<Html<String>, AppError> {
     page_render(ImportPage {
-        page: Page::for_user("Import an email", &scope.user),
+        page: Page::for_user("Import an email", scope.user()),
         raw: String::new(),
         error: None,
     })
@@ -773,7 +772,7 @@ pub async fn import(
             page_render(form_page(&scope, None, t, errors, None))
         }
         None => page_render(ImportPage {
-            page: Page::for_user("Import an email", &scope.user),
+            page: Page::for_user("Import an email", scope.user()),
             raw: form.raw,
             error: Some("That does not look like an email's source. In Outlook use File → Save As (.eml) or View source, and paste all of it.".into()),
         }),

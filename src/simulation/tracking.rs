@@ -3,6 +3,10 @@
 //! group-commit writer; the answer goes out once the event is stored.
 //! Unknown tokens get a bare 404 that names nothing.
 
+// axum's own `Path`, not `web::Path`: whatever goes wrong here must answer
+// the bare 404 (or 400), never the app's page, which would name Safety Net.
+#![allow(clippy::disallowed_types)]
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};

@@ -17,7 +17,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{Db, Tx};
 use crate::mail::outbox;
-use crate::shared::{AppState, CampaignId};
+use crate::shared::{AppState, CampaignId, PracticeId, StaffId};
 use crate::ukclock;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::{with_db, with_tx};
@@ -52,7 +52,7 @@ const REFRESHER_LEAD_DAYS: i64 = 30;
 /// changed it, else the shipped one.
 pub async fn curriculum(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     role_key: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
     let row: Option<(String,)> = with_db!(db, p => sqlx::query_as(
@@ -73,7 +73,7 @@ pub async fn curriculum(
 
 pub async fn curriculum_for_staff(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     job_role: &str,
     employment_type: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
@@ -86,8 +86,8 @@ pub async fn curriculum_for_staff(
 #[allow(clippy::too_many_arguments)]
 pub async fn assign(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     module: &str,
     kind: Kind,
     reason: &str,
@@ -120,7 +120,7 @@ pub fn follow_up_reason(campaign_name: &str) -> String {
 /// rather than writing training's tables).
 pub async fn assign_follow_up(
     tx: &mut Tx,
-    practice_id: i64,
+    practice_id: PracticeId,
     staff_id: i64,
     module: &str,
     campaign_id: CampaignId,
@@ -136,7 +136,7 @@ pub async fn assign_follow_up(
 /// assigned it was a scanner's after all.
 pub async fn withdraw_follow_up(
     tx: &mut Tx,
-    practice_id: i64,
+    practice_id: PracticeId,
     staff_id: i64,
     campaign_id: CampaignId,
 ) -> Result<(), sqlx::Error> {
@@ -156,7 +156,7 @@ pub struct Pass {
 /// Applies every rule to every practice at `now`.
 pub async fn run(state: &AppState) -> anyhow::Result<Pass> {
     let now = state.clock.now();
-    let practices: Vec<(i64, String)> = with_db!(&state.db, p => sqlx::query_as(
+    let practices: Vec<(PracticeId, String)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT id, name FROM practices ORDER BY id").fetch_all(p).await)?;
     let mut total = Pass::default();
     for (practice_id, name) in practices {
@@ -187,11 +187,11 @@ pub async fn run_until_stopped(state: AppState, stop: tokio_util::sync::Cancella
     }
 }
 
-type StaffRow = (i64, String, String, Option<String>, i64);
+type StaffRow = (StaffId, String, String, Option<String>, i64);
 
 async fn induction(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     s: &TrainingSettings,
     now: i64,
 ) -> Result<u32, sqlx::Error> {
@@ -233,7 +233,7 @@ async fn induction(
 
 async fn refreshers(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     s: &TrainingSettings,
     now: i64,
 ) -> Result<u32, sqlx::Error> {
@@ -241,7 +241,7 @@ async fn refreshers(
     // anniversary (months counted as 28 days here, so none is missed; the exact
     // date is worked out below) and has no refresher assigned since.
     let earliest = now + REFRESHER_LEAD_DAYS * 86_400 - s.refresher_months * 28 * 86_400;
-    let rows: Vec<(i64, String, i64)> = with_db!(db, p => sqlx::query_as(
+    let rows: Vec<(StaffId, String, i64)> = with_db!(db, p => sqlx::query_as(
         "SELECT g.staff_id, g.module, g.last FROM (SELECT c.staff_id, c.module, MAX(c.completed_at) AS last \
          FROM training_completions c JOIN staff s ON s.id = c.staff_id AND s.practice_id = c.practice_id AND s.active \
          WHERE c.practice_id = $1 GROUP BY c.staff_id, c.module) g \
@@ -281,7 +281,7 @@ type OpenRow = (i64, i64, String, i64, String, String);
 
 async fn reminders(
     state: &AppState,
-    practice_id: i64,
+    practice_id: PracticeId,
     s: &TrainingSettings,
     now: i64,
 ) -> anyhow::Result<u32> {
@@ -346,7 +346,7 @@ fn iso_week(unix: i64) -> String {
 
 async fn digest(
     state: &AppState,
-    practice_id: i64,
+    practice_id: PracticeId,
     practice: &str,
     s: &TrainingSettings,
     now: i64,
@@ -437,8 +437,8 @@ pub struct Open {
 
 pub async fn open_for(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     now: i64,
 ) -> Result<Vec<Open>, sqlx::Error> {
     let rows: Vec<(String, String, Option<i64>)> = with_db!(db, p => sqlx::query_as(
@@ -459,8 +459,8 @@ pub async fn open_for(
 /// Marks the person's open assignments for a module done.
 pub async fn complete(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     module: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -518,7 +518,7 @@ pub async fn assign_page(
     let (departments, staff) = people_lists(&state.db, &scope).await?;
     let due = ukclock::local_date(state.clock.now() + 28 * 86_400).to_string();
     render(AssignPage {
-        page: Page::for_user("Assign training", &scope.user),
+        page: Page::for_user("Assign training", scope.user()),
         modules: module_choices(),
         departments,
         staff,
@@ -568,7 +568,7 @@ pub async fn assign_submit(
         }
     };
     let practice_id = scope.practice_id();
-    let targets: Vec<(i64, String, String)> = match who.as_str() {
+    let targets: Vec<(StaffId, String, String)> = match who.as_str() {
         "everyone" => with_db!(&state.db, p => sqlx::query_as(
             "SELECT id, job_role, employment_type FROM staff WHERE practice_id = $1 AND active")
             .bind(practice_id).fetch_all(p).await)?,
@@ -579,12 +579,12 @@ pub async fn assign_submit(
                 .bind(practice_id).bind(dept).fetch_all(p).await)?
         }
         "people" => {
-            let wanted: HashSet<i64> = fields
+            let wanted: HashSet<StaffId> = fields
                 .iter()
                 .filter(|(n, _)| n == "staff")
                 .filter_map(|(_, v)| v.parse().ok())
                 .collect();
-            let all: Vec<(i64, String, String)> = with_db!(&state.db, p => sqlx::query_as(
+            let all: Vec<(StaffId, String, String)> = with_db!(&state.db, p => sqlx::query_as(
                 "SELECT id, job_role, employment_type FROM staff WHERE practice_id = $1 AND active")
                 .bind(practice_id).fetch_all(p).await)?;
             all.into_iter()
@@ -605,7 +605,7 @@ pub async fn assign_submit(
     if !errors.is_empty() {
         let (departments, staff) = people_lists(&state.db, &scope).await?;
         return Ok(render(AssignPage {
-            page: Page::for_user("Assign training", &scope.user),
+            page: Page::for_user("Assign training", scope.user()),
             modules: module_choices(),
             departments,
             staff,
@@ -648,7 +648,7 @@ pub async fn assign_submit(
     audit::record_alone(
         &state.db,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TrainingAssigned,
         &format!(
             "{} to {} people ({added} new assignments)",

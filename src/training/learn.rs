@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::content::{markdown_to_html, sections, split_front_matter, Source};
 use crate::pdf::{Align, Document, Weight};
 use crate::shared::AppState;
-use crate::web::{render, AppError, Page};
+use crate::web::{render, AppError, Page, Path};
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "content/learn/"]

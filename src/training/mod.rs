@@ -3,7 +3,6 @@
 //! lessons for patients.
 
 pub mod assignments;
-pub mod bench;
 pub mod compliance;
 pub mod content;
 pub mod cpd;
@@ -145,7 +144,7 @@ struct PasswordPracticePage {
 /// Try passwords against the same meter and deny-list the app uses; the
 /// password never leaves the device.
 pub async fn password_practice(scope: PracticeScope) -> Result<Html<String>, AppError> {
-    let mut page = Page::for_user("Password practice", &scope.user);
+    let mut page = Page::for_user("Password practice", scope.user());
     page.scripts.push("/static/vendor/zxcvbn/zxcvbn.js");
     page.scripts.push("/static/js/password-practice.js");
     render(PasswordPracticePage { page })

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod error;
 pub mod form;
 pub mod page;
+pub mod path;
 pub mod routes;
 pub mod spreadsheet;
 pub mod upload;
@@ -11,6 +12,7 @@ pub mod upload;
 pub use error::AppError;
 pub use form::{FieldErrors, ValidForm};
 pub use page::{render, Nav, Page};
+pub use path::Path;
 
 use std::net::{IpAddr, SocketAddr};
 

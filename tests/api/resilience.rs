@@ -8,6 +8,7 @@ use crate::helpers::{location, Backend, Practice, TestApp};
 use crate::storage_test;
 use safetynet::auth::Role;
 use safetynet::db::{Db, Pool};
+use safetynet::shared::PracticeId;
 use safetynet::with_db;
 
 /// Sets the app's clock to a fixed moment (UTC).
@@ -28,7 +29,7 @@ async fn add_asset(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response 
     app.post("/resilience/assets/new", fields).await
 }
 
-async fn asset_id(app: &TestApp, practice_id: i64, name: &str) -> i64 {
+async fn asset_id(app: &TestApp, practice_id: PracticeId, name: &str) -> i64 {
     let (id,): (i64,) = with_db!(&app.db, p => sqlx::query_as("SELECT id FROM assets WHERE practice_id = $1 AND name = $2")
         .bind(practice_id).bind(name).fetch_one(p).await).unwrap();
     id
@@ -588,7 +589,7 @@ async fn check_in(
     req.send().await.unwrap()
 }
 
-async fn token(app: &TestApp, practice_id: i64) -> String {
+async fn token(app: &TestApp, practice_id: PracticeId) -> String {
     let (t,): (String,) = with_db!(&app.db, p => sqlx::query_as("SELECT token FROM checkin_tokens WHERE practice_id = $1")
         .bind(practice_id).fetch_one(p).await).unwrap();
     t

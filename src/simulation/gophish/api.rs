@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,15 +15,13 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use super::convert;
-use super::{ApiError, ApiScope};
+use super::{ApiError, ApiPath as Path, ApiScope};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::PracticeScope;
 use crate::config::SmtpSecurity;
 use crate::db::Change;
 use crate::db::Db;
-use crate::shared::AppState;
-use crate::shared::CampaignId;
-use crate::shared::EmailAddress;
+use crate::shared::{AppState, CampaignId, EmailAddress};
 use crate::simulation::attachments::{self, Attachment};
 use crate::simulation::campaigns::{self, Launch, Target};
 use crate::simulation::library::{Landing, PremiseAlignment};
@@ -78,7 +76,7 @@ async fn audit(state: &AppState, scope: &ApiScope, ip: &str, action: Action, det
     if let Err(e) = audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, ip),
+        &Actor::user(scope.user(), ip),
         action,
         &format!("{detail}{VIA_API}"),
         state.clock.now(),
@@ -1024,7 +1022,7 @@ fn completed_date(c: &campaigns::Campaign) -> Value {
 async fn find_campaign(
     db: &Db,
     scope: &PracticeScope,
-    id: i64,
+    id: CampaignId,
 ) -> ApiResult<(campaigns::Campaign, i64, Option<i64>)> {
     let c = campaigns::find(db, scope, id)
         .await?
@@ -1146,7 +1144,11 @@ async fn results_and_timeline(
     Ok((results, timeline))
 }
 
-async fn campaign_json(state: &AppState, scope: &PracticeScope, id: i64) -> ApiResult<Value> {
+async fn campaign_json(
+    state: &AppState,
+    scope: &PracticeScope,
+    id: CampaignId,
+) -> ApiResult<Value> {
     let (c, created_at, page_id) = find_campaign(&state.db, scope, id).await?;
     let now = state.clock.now();
     let template = match templates::find(&state.db, scope, c.template_id).await? {
@@ -1188,8 +1190,8 @@ async fn campaign_json(state: &AppState, scope: &PracticeScope, id: i64) -> ApiR
     }))
 }
 
-async fn campaign_ids(db: &Db, scope: &PracticeScope) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM campaigns WHERE practice_id = $1 ORDER BY id")
+async fn campaign_ids(db: &Db, scope: &PracticeScope) -> Result<Vec<CampaignId>, sqlx::Error> {
+    let rows: Vec<(CampaignId,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM campaigns WHERE practice_id = $1 ORDER BY id")
         .bind(scope.practice_id()).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -1206,7 +1208,7 @@ pub async fn campaigns(State(state): State<AppState>, scope: ApiScope) -> ApiRes
 pub async fn campaign(
     State(state): State<AppState>,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     campaigns::complete_due(&state.db, state.clock.now()).await?;
     Ok(Json(campaign_json(&state, &scope, id).await?).into_response())
@@ -1226,7 +1228,7 @@ pub async fn campaign_summaries(State(state): State<AppState>, scope: ApiScope) 
 pub async fn campaign_summary(
     State(state): State<AppState>,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     let now = state.clock.now();
     campaigns::complete_due(&state.db, now).await?;
@@ -1237,7 +1239,7 @@ pub async fn campaign_summary(
 pub async fn campaign_results(
     State(state): State<AppState>,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     campaigns::complete_due(&state.db, state.clock.now()).await?;
     let (c, created_at, _) = find_campaign(&state.db, &scope, id).await?;
@@ -1257,7 +1259,7 @@ pub async fn complete_campaign(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     let (c, ..) = find_campaign(&state.db, &scope, id).await?;
     let now = state.clock.now();
@@ -1272,13 +1274,13 @@ pub async fn complete_campaign(
     audit::record(
         &mut tx,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CampaignChanged,
         &format!("completed \"{}\"{VIA_API}", c.name),
         now,
     )
     .await?;
-    tx.publish_after_commit(Change::Campaign(CampaignId::new(id)));
+    tx.publish_after_commit(Change::Campaign(id));
     tx.commit().await?;
     Ok(ok("Campaign completed successfully!"))
 }
@@ -1398,7 +1400,7 @@ pub async fn create_campaign(
         // GoPhish campaigns run until completed; ours finish by themselves after 90 days.
         ends_at: send_by + 90 * 86_400,
         business_hours: false,
-        created_by: scope.user.user_id,
+        created_by: scope.user().user_id,
     };
     let n = targets.len();
     let mut tx = db.begin().await?;
@@ -1408,7 +1410,7 @@ pub async fn create_campaign(
     audit::record(
         &mut tx,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CampaignChanged,
         &format!("launched \"{name}\" to {n} people{VIA_API}"),
         now,
@@ -1518,7 +1520,7 @@ pub async fn import_json(
     let _ = audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, ip),
+        &Actor::user(scope.user(), ip),
         Action::TemplateChanged,
         &format!("imported from GoPhish: {summary}"),
         now,

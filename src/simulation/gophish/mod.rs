@@ -155,6 +155,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The API's path extractor: a malformed id (`/api/groups/abc`) answers
+/// GoPhish's JSON "not found", as an id of another practice does, rather than
+/// axum's plain-text 400.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match crate::web::Path::<T>::from_request_parts(parts, state).await {
+            Ok(crate::web::Path(t)) => Ok(Self(t)),
+            Err(_) => Err(ApiError::NotFound("Not found")),
+        }
+    }
+}
+
 /// The practice of the API key's owner, a practice manager. The practice
 /// cannot be chosen by the request: it comes from the key.
 pub struct ApiScope {
