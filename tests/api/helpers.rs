@@ -390,6 +390,13 @@ impl TestApp {
         n
     }
 
+    /// A GoPhish API key of the practice's manager.
+    pub async fn api_key(&self, p: &Practice, name: &str) -> String {
+        safetynet::simulation::gophish::keys::create_key(&self.db, p.id, p.manager_user_id, name, 0)
+            .await
+            .unwrap()
+    }
+
     pub async fn audit_actions(&self, practice_id: PracticeId) -> Vec<String> {
         let rows: Vec<(String,)> = with_db!(&self.db, p => sqlx::query_as("SELECT action FROM audit_log WHERE practice_id = $1 ORDER BY id")
             .bind(practice_id).fetch_all(p).await).unwrap();

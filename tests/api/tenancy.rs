@@ -105,9 +105,7 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
     let (page_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO landing_pages (practice_id, name, landing, html, redirect_url, modified_at) VALUES ($1, 'B page', 'teachable', '', '', 0) RETURNING id")
         .bind(b.id).fetch_one(p).await).unwrap();
-    safetynet::simulation::gophish::keys::create_key(&app.db, b.id, b.manager_user_id, "B key", 0)
-        .await
-        .unwrap();
+    app.api_key(b, "B key").await;
     let (key_id,): (i64,) =
         with_db!(&app.db, p => sqlx::query_as("SELECT id FROM api_keys WHERE practice_id = $1")
         .bind(b.id).fetch_one(p).await)
@@ -157,15 +155,7 @@ storage_test!(
             .await;
         app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
             .await;
-        let key_a = safetynet::simulation::gophish::keys::create_key(
-            &app.db,
-            a.id,
-            a.manager_user_id,
-            "A key",
-            0,
-        )
-        .await
-        .unwrap();
+        let key_a = app.api_key(&a, "A key").await;
         let mut checked = 0;
         let mut checked_api = 0;
         for r in route_table() {
@@ -287,15 +277,7 @@ storage_test!(
             .bind(b.id).execute(p).await.map(|_| ())).unwrap();
         app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
             .await;
-        let key_a = safetynet::simulation::gophish::keys::create_key(
-            &app.db,
-            a.id,
-            a.manager_user_id,
-            "A key",
-            0,
-        )
-        .await
-        .unwrap();
+        let key_a = app.api_key(&a, "A key").await;
         for r in route_table() {
             if r.method == "GET" && !r.path.contains('{') && r.access == Access::ApiKey {
                 let resp = app
@@ -485,15 +467,7 @@ storage_test!(
         // Today's ids are small numbers; these are not numbers, or too large to be one.
         const BAD: [&str; 2] = ["abc", "99999999999999999999"];
         let a = app.practice("Practice A").await;
-        let key = safetynet::simulation::gophish::keys::create_key(
-            &app.db,
-            a.id,
-            a.manager_user_id,
-            "A key",
-            0,
-        )
-        .await
-        .unwrap();
+        let key = app.api_key(&a, "A key").await;
         // Segments that are not ids get an ordinary value, so only the id is wrong.
         let fill = |path: &str, bad: &str| {
             let mut out = path.to_string();
