@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::assets::{clean, path_id, ManagedBy};
+use super::assets::{clean, ManagedBy};
 use super::rules::{self, AckStatus};
 use super::ViewScope;
 use crate::auth::audit::{self, Action, Actor};
@@ -418,10 +418,9 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     scope: ViewScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     let a = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -446,10 +445,9 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<AlertForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let existing = find(&state.db, &scope, id)
         .await?
@@ -498,9 +496,8 @@ pub async fn acknowledge(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let a = find(&state.db, &scope, id)
         .await?

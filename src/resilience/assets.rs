@@ -349,11 +349,6 @@ pub async fn find(db: &Db, scope: &PracticeScope, id: i64) -> Result<Option<Asse
     )
 }
 
-/// An id from the address; anything that is not a number is "not found".
-pub fn path_id(raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse::<i64>().map_err(|_| AppError::NotFound)
-}
-
 // ---------- what the register shows ----------
 
 pub struct Counts {
@@ -936,10 +931,9 @@ pub struct ShowQuery {
 pub async fn show(
     State(state): State<AppState>,
     scope: ViewScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     support_dates::refresh(&state.db, scope.practice_id()).await?;
     let asset = find(&state.db, &scope, id)
         .await?
@@ -964,10 +958,9 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<AssetForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let existing = find(&state.db, &scope, id)
         .await?
@@ -1022,9 +1015,8 @@ pub async fn mark_updated(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let asset = find(&state.db, &scope, id)
         .await?
@@ -1054,10 +1046,9 @@ pub async fn retire(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<RetireForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let asset = find(&state.db, &scope, id)
         .await?

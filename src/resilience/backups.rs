@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::assets::{clean, path_id};
+use super::assets::clean;
 use super::rules::{self, BackupStatus, RestoreStatus};
 use super::ViewScope;
 use crate::auth::audit::{self, Action, Actor};
@@ -519,10 +519,9 @@ async fn log_of(
 pub async fn show(
     State(state): State<AppState>,
     scope: ViewScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let b = find(&state.db, &scope, id)
         .await?
@@ -548,10 +547,9 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<BackupForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let existing = find(&state.db, &scope, id)
         .await?
@@ -605,10 +603,9 @@ pub async fn record(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<RecordForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let b = find(&state.db, &scope, id)
         .await?

@@ -11,7 +11,7 @@ use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::assets::{path_id, AssetForm, AssetInput};
+use super::assets::{AssetForm, AssetInput};
 use super::rules;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
@@ -547,9 +547,8 @@ fn preview_page(
 pub async fn preview(
     State(state): State<AppState>,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     let (filename, rows) = load(&state.db, &scope, id).await?;
     let checked = check(&state.db, &scope, &rows, state.clock.now()).await?;
     render(preview_page(&scope, id, filename, &checked, None))
@@ -566,10 +565,9 @@ pub async fn confirm(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let (filename, rows) = load(&state.db, &scope, id).await?;
     if form.action == "cancel" {
         with_db!(&state.db, p => sqlx::query("UPDATE asset_imports SET status = 'cancelled' WHERE id = $1 AND practice_id = $2")
