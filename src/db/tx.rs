@@ -3,7 +3,7 @@
 //! again when the database asks for that (a deadlock or serialization
 //! failure on PostgreSQL, a busy database on SQLite).
 //!
-//! ```ignore
+//! ```text
 //! let mut tx = state.db.begin().await?;
 //! let id = campaigns::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
 //! audit::record_alone(&mut tx, Some(scope.practice_id()), &actor, Action::CampaignChanged, &detail, now).await?;
@@ -42,7 +42,7 @@ pub struct Tx {
 /// `&mut PgConnection`; give queries `&mut *$c` so it can be used again.
 /// The body is compiled once per backend, as with [`with_db!`].
 ///
-/// ```ignore
+/// ```text
 /// with_tx!(tx, c => sqlx::query("UPDATE campaigns SET status = $1 WHERE id = $2")
 ///     .bind(status).bind(id).execute(&mut *c).await)?;
 /// ```
@@ -198,7 +198,7 @@ pub async fn back_off(attempt: u32) {
 /// email: queue it in the outbox instead, which is inside). Annotate the
 /// error type if the compiler cannot tell it (`Ok::<_, AppError>(id)`).
 ///
-/// ```ignore
+/// ```text
 /// let id = retry_tx!(&state.db, tx => {
 ///     let id = repo::insert(&mut tx, &scope, &new).await?;
 ///     audit::record(&mut tx, …).await?;
