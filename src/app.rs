@@ -1,207 +1,37 @@
-//! Builds the two listeners from the capability modules and holds the state
-//! they share.
+//! The top: builds the two listeners from the capability modules and starts
+//! the background workers. Nothing below imports it; the state they share is
+//! `shared::AppState`, the route table is `web::routes`.
 //!
 //! - the **app**: staff and admin pages, sessions, CSRF protection;
 //! - the **simulation site**: tracking links and landing pages on their own
 //!   port, with no app cookies and nothing that reveals Safety Net.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
 
 use anyhow::Context;
-use axum::extract::DefaultBodyLimit;
-use axum::handler::Handler;
+use axum::extract::{DefaultBodyLimit, MatchedPath};
 use axum::http::{header, HeaderValue};
-use axum::routing::{get, on, MethodFilter};
+use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::mail::smtp::Mailer;
 use crate::mail::worker::Worker;
-
-/// The time, in whole seconds since the Unix epoch. Tests move it forward to
-/// check time-outs and expiry without waiting.
-#[derive(Clone, Default)]
-pub struct Clock(Arc<AtomicI64>);
-
-impl Clock {
-    pub fn now(&self) -> i64 {
-        let real = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        real + self.0.load(Ordering::Relaxed)
-    }
-    pub fn advance(&self, secs: i64) {
-        self.0.fetch_add(secs, Ordering::Relaxed);
-    }
-}
-
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub settings: Arc<Settings>,
-    pub clock: Clock,
-    /// Wakes the system-email worker as soon as something is queued.
-    pub outbox_wake: Arc<Notify>,
-    /// Wakes the simulated-email sender when a campaign starts or resumes.
-    pub sim_wake: Arc<Notify>,
-    /// Stores tracking events in groups (see `simulation::events`).
-    pub events: crate::simulation::events::EventWriter,
-    /// Check-ins per device enrolment token (see `resilience::checkin`).
-    pub checkin_limiter: Arc<crate::resilience::checkin::RateLimiter>,
-    /// Recently looked-up tracking tokens (see `simulation::tracking::HitCache`).
-    pub tracking_cache: Arc<crate::simulation::hits::HitCache>,
-}
-
-impl AppState {
-    /// Starts the event writer, so it must run inside the Tokio runtime.
-    pub fn new(db: Db, settings: Settings, clock: Clock) -> Self {
-        let events = crate::simulation::events::EventWriter::start(db.clone());
-        Self {
-            db,
-            settings: Arc::new(settings),
-            clock,
-            outbox_wake: Arc::new(Notify::new()),
-            sim_wake: Arc::new(Notify::new()),
-            events,
-            checkin_limiter: Arc::default(),
-            tracking_cache: Arc::default(),
-        }
-    }
-
-    /// The app's address as people reach it, for links in emails.
-    pub fn public_url(&self) -> &str {
-        &self.settings.public_url
-    }
-}
-
-/// Who may use a route. The app checks access in each handler's extractors;
-/// this table lets tests walk every route and prove it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    Public,
-    SignedInOnly,
-    /// Any member of the practice (manager, champion, staff).
-    PracticeMember,
-    PracticeManager,
-    /// The practice manager or a cyber champion (resilience pages, read-only for champions).
-    ManagerOrChampion,
-    Operator,
-    /// A script with a practice manager's API key (the GoPhish-compatible API).
-    ApiKey,
-}
-
-#[derive(Debug, Clone)]
-pub struct RouteInfo {
-    pub method: &'static str,
-    pub path: &'static str,
-    pub access: Access,
-}
-
-/// A router that remembers what it was given.
-pub struct Routes {
-    router: Router<AppState>,
-    table: Vec<RouteInfo>,
-}
-
-impl Routes {
-    fn new() -> Self {
-        Self {
-            router: Router::new(),
-            table: Vec::new(),
-        }
-    }
-
-    fn add<H, T>(
-        mut self,
-        method: &'static str,
-        filter: MethodFilter,
-        path: &'static str,
-        access: Access,
-        h: H,
-    ) -> Self
-    where
-        H: Handler<T, AppState>,
-        T: 'static,
-    {
-        self.router = self.router.route(path, on(filter, h));
-        self.table.push(RouteInfo {
-            method,
-            path,
-            access,
-        });
-        self
-    }
-
-    pub fn get<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        access: Access,
-        h: H,
-    ) -> Self {
-        self.add("GET", MethodFilter::GET, path, access, h)
-    }
-
-    pub fn post<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        access: Access,
-        h: H,
-    ) -> Self {
-        self.add("POST", MethodFilter::POST, path, access, h)
-    }
-
-    pub fn put<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        access: Access,
-        h: H,
-    ) -> Self {
-        self.add("PUT", MethodFilter::PUT, path, access, h)
-    }
-
-    pub fn delete<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        access: Access,
-        h: H,
-    ) -> Self {
-        self.add("DELETE", MethodFilter::DELETE, path, access, h)
-    }
-
-    /// A route that takes an upload larger than the default body limit.
-    pub fn post_upload<H: Handler<T, AppState>, T: 'static>(
-        mut self,
-        path: &'static str,
-        access: Access,
-        limit: usize,
-        h: H,
-    ) -> Self {
-        self.router = self.router.route(
-            path,
-            on(MethodFilter::POST, h).layer(DefaultBodyLimit::max(limit)),
-        );
-        self.table.push(RouteInfo {
-            method: "POST",
-            path,
-            access,
-        });
-        self
-    }
-}
+use crate::shared::{AppState, Clock};
+use crate::simulation::site::SimState;
+use crate::web::routes::{Access, RouteInfo, Routes};
 
 /// Every app route, from every module.
 fn app_routes() -> Routes {
     let r = Routes::new().get("/healthz", Access::Public, healthz);
     let r = crate::auth::routes::routes(r);
+    let r = r.get("/", Access::SignedInOnly, crate::home::page);
     let r = crate::people::routes(r);
     let r = crate::simulation::routes(r);
     let r = crate::simulation::webhooks::routes(r);
@@ -213,25 +43,45 @@ fn app_routes() -> Routes {
 
 /// The route table, for tests and `safetynet routes`.
 pub fn route_table() -> Vec<RouteInfo> {
-    app_routes().table
+    app_routes().into_parts().1
 }
 
 async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The staff CSV upload: the 5 MB file plus the form around it.
-pub const UPLOAD_BODY: usize = crate::people::csv_import::MAX_FILE_BYTES + 64 * 1024;
 /// Ordinary forms are small.
 const FORM_BODY: usize = 64 * 1024;
 
+/// Every request runs in a span naming its method and matched route (the
+/// route's pattern, `/c/{token}`, never the address itself, so no tracking
+/// token or link secret reaches the log), so a failure logged while it is
+/// answered, or TraceLayer's own line for a 5xx answer, says where it
+/// happened.
+fn traced<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router.layer(
+        TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("(none)", MatchedPath::as_str);
+            tracing::info_span!("request", method = %req.method(), route)
+        }),
+    )
+}
+
 pub fn app_router(state: AppState) -> Router {
     let https = state.settings.https();
-    let mut router = app_routes()
-        .router
+    let router = app_routes()
+        .into_parts()
+        .0
         .route("/static/{*path}", get(crate::web::assets::serve))
-        .route("/assets/{*path}", get(crate::web::assets::serve_nhsuk_asset))
-        .fallback(|| async { crate::web::AppError::NotFound })
+        .route(
+            "/assets/{*path}",
+            get(crate::web::assets::serve_nhsuk_asset),
+        )
+        .fallback(|| async { crate::web::AppError::NotFound });
+    let mut router = traced(router)
         .layer(DefaultBodyLimit::max(FORM_BODY))
         // The device check-in API is authenticated by its bearer token alone (no
         // cookies), so a cross-site request gains nothing there; every other
@@ -259,8 +109,8 @@ pub fn app_router(state: AppState) -> Router {
     router.with_state(state)
 }
 
-pub fn sim_router(state: AppState) -> Router {
-    crate::simulation::router().with_state(state)
+pub fn sim_router(state: SimState) -> Router {
+    traced(crate::simulation::site::router()).with_state(state)
 }
 
 /// A running Safety Net: both listeners bound, not yet serving.
@@ -268,6 +118,7 @@ pub struct Application {
     app_listener: TcpListener,
     sim_listener: TcpListener,
     state: AppState,
+    sim: SimState,
     mailer: Mailer,
 }
 
@@ -295,10 +146,12 @@ impl Application {
         }
         let mailer = Mailer::from_settings(&settings.smtp, &settings.data_dir)?;
         let state = AppState::new(db, settings, clock);
+        let sim = SimState::start(state.clone());
         Ok(Self {
             app_listener,
             sim_listener,
             state,
+            sim,
             mailer,
         })
     }
@@ -332,8 +185,7 @@ impl Application {
         let worker = self.worker();
         let app =
             app_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let sim =
-            sim_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let sim = sim_router(self.sim.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let worker_task = with_worker.then(|| tokio::spawn(worker.run_until_stopped(stop.clone())));
         let sender_task = with_worker.then(|| {
             tokio::spawn(
@@ -360,7 +212,7 @@ impl Application {
             ))
         });
         self.state.db.start_checkpoints(stop.clone());
-        crate::simulation::hits::warm_running(&self.state).await;
+        crate::simulation::hits::warm_running(&self.sim).await;
         let app_srv = axum::serve(self.app_listener, app)
             .with_graceful_shutdown(stop.clone().cancelled_owned());
         let sim_srv = axum::serve(self.sim_listener, sim)
@@ -382,15 +234,4 @@ impl Application {
         result.context("serving HTTP")?;
         Ok(())
     }
-}
-
-/// "22 Nov 2026 14:05", in UK time (GMT or BST), as people at the practice read it.
-pub fn format_time(unix: i64) -> String {
-    crate::ukclock::format(unix)
-}
-
-pub fn today(clock: &Clock) -> time::Date {
-    time::OffsetDateTime::from_unix_timestamp(clock.now())
-        .map(|t| t.date())
-        .unwrap_or(time::Date::MIN)
 }

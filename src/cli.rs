@@ -7,11 +7,11 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{Application, Clock};
+use crate::app::Application;
 use crate::auth::Role;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::people::domain::{EmailAddress, PersonName};
+use crate::shared::{Clock, EmailAddress, PersonName, PracticeId};
 
 #[derive(Parser)]
 #[command(
@@ -50,7 +50,14 @@ enum Command {
     /// List every route of the app with who may use it.
     Routes,
     /// Measure sending, tracking and results-page speed on this machine (prints figures).
+    #[cfg(feature = "bench")]
     Bench(crate::bench::BenchArgs),
+    /// Measure speed on this machine: needs a build with benchmarks (see README, "How fast").
+    #[cfg(not(feature = "bench"))]
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+        args: Vec<String>,
+    },
     /// Back up Safety Net's own database to a file while it runs (a consistent snapshot
     /// of every table; the file restores into SQLite or PostgreSQL).
     Backup {
@@ -156,7 +163,7 @@ enum UserCommand {
         role: String,
         /// The practice id (see `safetynet practice list`); not used for operators.
         #[arg(long)]
-        practice: Option<i64>,
+        practice: Option<PracticeId>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -235,7 +242,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Demo(args) => {
             args.apply(&mut settings);
             let db = open(&settings).await?;
-            let login = crate::people::demo::seed(&db, Clock::default().now()).await?;
+            let login = crate::demo::seed(&db, Clock::default().now()).await?;
             serve(settings, db, Some(login)).await
         }
         Command::Migrate(args) => {
@@ -287,7 +294,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             create_user(settings, db, &email, &name, &role, practice).await
         }
+        #[cfg(feature = "bench")]
         Command::Bench(args) => crate::bench::run(args).await,
+        #[cfg(not(feature = "bench"))]
+        Command::Bench { .. } => anyhow::bail!(
+            "this copy of Safety Net was built without its benchmarks. From a source checkout, run: \
+             cargo run --release --features bench -- bench"
+        ),
         Command::Backup { output, db } => {
             db.apply(&mut settings);
             let database = Db::connect_without_migrating(&settings.database_url).await?;
@@ -412,7 +425,7 @@ async fn create_user(
     email: &str,
     name: &str,
     role: &str,
-    practice: Option<i64>,
+    practice: Option<PracticeId>,
 ) -> anyhow::Result<()> {
     let email =
         EmailAddress::parse(email).map_err(|e| anyhow::anyhow!("--email: {}", e.message))?;
@@ -471,18 +484,22 @@ async fn create_user(
     if settings.public_url.is_empty() {
         settings.public_url = format!("http://{}", settings.listen);
     }
-    let state = crate::app::AppState::new(db, settings, clock);
+    let mut tx = db.begin().await?;
     let link = crate::people::accounts::send_invitation(
-        &state,
-        user_id,
-        email.as_str(),
-        name.as_str(),
-        practice_id,
-        &practice_name,
-        "Safety Net",
+        &mut tx,
+        &settings.public_url,
+        &crate::people::accounts::Invitation {
+            user_id,
+            email: email.as_str(),
+            full_name: name.as_str(),
+            practice_id,
+            practice_name: &practice_name,
+            inviter: "Safety Net",
+        },
+        now,
     )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .await?;
+    tx.commit().await?;
     println!("Created {} account for {name} <{email}>.", role.label());
     println!("They choose their password here (valid for 7 days; the link has also been queued as an email):\n{link}");
     Ok(())
@@ -491,7 +508,7 @@ async fn create_user(
 async fn serve(
     settings: Settings,
     db: Db,
-    demo: Option<crate::people::demo::DemoLogin>,
+    demo: Option<crate::demo::DemoLogin>,
 ) -> anyhow::Result<()> {
     let app = Application::build(settings, db, Clock::default()).await?;
     let url = app.state().public_url().to_string();
@@ -501,7 +518,7 @@ async fn serve(
         println!();
         println!(
             "Demo practice: {} ({})",
-            crate::people::demo::PRACTICE,
+            crate::demo::PRACTICE,
             if login.created {
                 "just created"
             } else {

@@ -83,6 +83,14 @@ pub fn end_of_day(date: time::Date) -> i64 {
     naive.assume_offset(offset).unix_timestamp()
 }
 
+/// Today's date in UTC (not UK time: just after midnight in summer it is
+/// still yesterday here), at the clock's moment.
+pub fn utc_today(clock: &crate::shared::Clock) -> time::Date {
+    OffsetDateTime::from_unix_timestamp(clock.now())
+        .map(|t| t.date())
+        .unwrap_or(time::Date::MIN)
+}
+
 /// The UK calendar date a moment falls on.
 pub fn local_date(unix: i64) -> time::Date {
     local(unix).date()

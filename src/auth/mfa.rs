@@ -6,6 +6,7 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 use super::tokens::digest;
 use crate::db::Db;
+use crate::shared::UserId;
 use crate::with_db;
 
 pub const ISSUER: &str = "Safety Net";
@@ -81,7 +82,10 @@ pub fn verify(secret_b32: &str, code: &str, now: i64, last_step: Option<i64>) ->
 
 /// Ten fresh recovery codes like `k7dm-2xq9`, replacing any old ones. Only
 /// their digests are kept.
-pub async fn regenerate_recovery_codes(db: &Db, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn regenerate_recovery_codes(
+    db: &Db,
+    user_id: UserId,
+) -> Result<Vec<String>, sqlx::Error> {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let codes: Vec<String> = {
         let mut rng = rand::thread_rng();
@@ -117,7 +121,7 @@ fn normalise(code: &str) -> String {
 /// Uses up a recovery code; true if it was valid and unused.
 pub async fn use_recovery_code(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     code: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -128,7 +132,7 @@ pub async fn use_recovery_code(
     Ok(done == 1)
 }
 
-pub async fn unused_recovery_codes(db: &Db, user_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn unused_recovery_codes(db: &Db, user_id: UserId) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = with_db!(db, p => sqlx::query_as(
         "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
         .bind(user_id).fetch_one(p).await)?;

@@ -1,6 +1,8 @@
 //! Accounts, sign-in, sessions, two-step verification (TOTP), roles, the
 //! audit log, and the scopes that every practice query must be given.
 
+pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod mfa;
 pub mod password;
@@ -9,7 +11,7 @@ pub mod scope;
 pub mod session;
 pub mod tokens;
 
-pub use scope::{ManagerScope, OperatorScope, PracticeScope, SignedIn};
+pub use scope::{system_scope_for, ManagerScope, OperatorScope, PracticeScope, SignedIn};
 pub use session::SessionUser;
 
 /// What someone may do. Champions are staff members marked as their

@@ -1,7 +1,7 @@
 //! Sign-in, two-step verification, sign-out, passwords, invitations.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
@@ -11,14 +11,14 @@ use super::scope::{MaybeSession, SignedIn, SignedInForEnrolment};
 use super::session::{self, Stage};
 use super::tokens::{self, Purpose};
 use super::{mfa, password, Role};
-use crate::app::{AppState, Routes};
 use crate::mail::outbox;
-use crate::people::domain::EmailAddress;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, EmailAddress, PracticeId, UserId};
+use crate::web::routes::Routes;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub fn routes(r: Routes) -> Routes {
-    use crate::app::Access::*;
+    use crate::web::routes::Access::*;
     r.get("/sign-in", Public, sign_in_page)
         .post("/sign-in", Public, sign_in)
         .get("/sign-in/mfa", Public, mfa_page)
@@ -45,10 +45,10 @@ pub fn routes(r: Routes) -> Routes {
 
 /// The account row needed to sign someone in.
 struct Account {
-    id: i64,
+    id: UserId,
     email: String,
     full_name: String,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
     password_hash: Option<String>,
     totp_secret: Option<String>,
     totp_last_step: Option<i64>,
@@ -56,11 +56,11 @@ struct Account {
 }
 
 type AccountRow = (
-    i64,
+    UserId,
     String,
     String,
     String,
-    Option<i64>,
+    Option<PracticeId>,
     Option<String>,
     Option<String>,
     Option<i64>,
@@ -91,7 +91,7 @@ async fn account_by_email(state: &AppState, email: &str) -> Result<Option<Accoun
     Ok(row.and_then(account_from))
 }
 
-async fn account_by_id(state: &AppState, id: i64) -> Result<Option<Account>, AppError> {
+async fn account_by_id(state: &AppState, id: UserId) -> Result<Option<Account>, AppError> {
     let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1");
     let row: Option<AccountRow> =
         with_db!(&state.db, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
@@ -169,7 +169,7 @@ async fn enforce_rate_limit(
     state: &AppState,
     email: &str,
     ip: &str,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
 ) -> Result<(), AppError> {
     let (by_email, by_ip) = recent_failures(state, email, ip).await?;
     let limits = &state.settings.sign_in;
@@ -179,7 +179,7 @@ async fn enforce_rate_limit(
             email: Some(email.to_string()),
             ip: Some(ip.to_string()),
         };
-        audit::record(
+        audit::record_alone(
             &state.db,
             practice_id,
             &actor,
@@ -236,7 +236,7 @@ async fn sign_in(
                 email: Some(email_raw.clone()),
                 ip: Some(ip.clone()),
             };
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 practice_id,
                 &actor,
@@ -275,7 +275,7 @@ async fn sign_in(
             email: Some(account.email.clone()),
             ip: Some(ip),
         };
-        audit::record(
+        audit::record_alone(
             &state.db,
             account.practice_id,
             &actor,
@@ -344,7 +344,7 @@ async fn mfa_submit(
         && code.len() >= 8
         && mfa::use_recovery_code(&state.db, account.id, code, now).await?
     {
-        audit::record(
+        audit::record_alone(
             &state.db,
             account.practice_id,
             &actor,
@@ -357,7 +357,7 @@ async fn mfa_submit(
     }
     let Some(method) = method else {
         record_attempt(&state, &account.email, &ip, false).await?;
-        audit::record(
+        audit::record_alone(
             &state.db,
             account.practice_id,
             &actor,
@@ -381,7 +381,7 @@ async fn mfa_submit(
     // Rotate again: the fully signed-in session gets a new id.
     with_db!(&state.db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&user.session_hash).execute(p).await.map(|r| r.rows_affected()))?;
     let secret = session::start(&state.db, account.id, Stage::Full, now).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &actor,
@@ -403,7 +403,7 @@ async fn sign_out(
         session::end(&state.db, c.value()).await?;
     }
     if let Some(u) = s {
-        audit::record(
+        audit::record_alone(
             &state.db,
             u.practice_id,
             &Actor::user(&u, &ip),
@@ -472,19 +472,22 @@ async fn forgot_submit(
         .await?
         .filter(|a| a.active)
     {
-        let secret = tokens::issue(&state.db, account.id, Purpose::Reset, now).await?;
+        // The link, its email and the audit entry commit together.
+        let mut tx = state.db.begin().await?;
+        let secret = tokens::issue(&mut tx, account.id, Purpose::Reset, now).await?;
         let link = format!("{}/reset-password/{secret}", state.public_url());
         let body = format!(
             "Hello {},\n\nSomeone (we hope you) asked to reset your Safety Net password.\n\nTo choose a new password, open this link within the next hour:\n{link}\n\nIf you did not ask for this, you can ignore this email: your password has not changed. You may want to tell your practice manager.\n\nSafety Net\n",
             account.full_name
         );
         outbox::enqueue(
-            &state,
+            &mut tx,
             account.practice_id,
             "password_reset",
             account.email.as_str(),
             "Reset your Safety Net password",
             &body,
+            now,
         )
         .await?;
         let actor = Actor {
@@ -493,7 +496,7 @@ async fn forgot_submit(
             ip: Some(ip),
         };
         audit::record(
-            &state.db,
+            &mut tx,
             account.practice_id,
             &actor,
             Action::PasswordResetRequested,
@@ -501,6 +504,7 @@ async fn forgot_submit(
             now,
         )
         .await?;
+        tx.commit().await?;
     }
     // The same answer whether or not the account exists, so the form cannot be used to find staff.
     render(ForgotPage {
@@ -614,7 +618,7 @@ async fn reset_submit(
         email: Some(account.email.clone()),
         ip: Some(ip),
     };
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &actor,
@@ -626,7 +630,7 @@ async fn reset_submit(
     Ok(Redirect::to("/sign-in?reset=1").into_response())
 }
 
-async fn set_password(state: &AppState, user_id: i64, password: String) -> Result<(), AppError> {
+async fn set_password(state: &AppState, user_id: UserId, password: String) -> Result<(), AppError> {
     let hash = password::hash(password).await?;
     with_db!(&state.db, p => sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(&hash).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
@@ -689,7 +693,7 @@ async fn invitation_submit(
         email: Some(account.email.clone()),
         ip: Some(ip),
     };
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &actor,
@@ -784,7 +788,7 @@ async fn change_password(
     }
     set_password(&state, account.id, nf.password).await?;
     session::end_all_for_user(&state.db, account.id, Some(&user.session_hash)).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         account.practice_id,
         &Actor::user(&user, &ip),
@@ -884,7 +888,7 @@ async fn mfa_enrol_confirm(
         "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $1 WHERE id = $2")
         .bind(step).bind(user.user_id).execute(p).await.map(|r| r.rows_affected()))?;
     let codes = mfa::regenerate_recovery_codes(&state.db, user.user_id).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         user.practice_id,
         &Actor::user(&user, &ip),
@@ -909,7 +913,7 @@ async fn regenerate_codes(
         return Ok(Redirect::to("/account/mfa").into_response());
     }
     let codes = mfa::regenerate_recovery_codes(&state.db, user.user_id).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         user.practice_id,
         &Actor::user(&user, &ip),
@@ -956,7 +960,7 @@ async fn mfa_disable(
         sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1").bind(user.user_id).execute(p).await?;
         sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.user_id).execute(p).await?;
     });
-    audit::record(
+    audit::record_alone(
         &state.db,
         user.practice_id,
         &Actor::user(&user, &ip),

@@ -6,8 +6,8 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::tokens;
 use super::Role;
-use crate::app::AppState;
 use crate::db::Db;
+use crate::shared::{AppState, PracticeId, StaffId, UserId};
 use crate::with_db;
 
 pub const COOKIE: &str = "sn_session";
@@ -28,27 +28,58 @@ impl Stage {
     }
 }
 
-/// The signed-in person, loaded once per request.
+/// The signed-in person, loaded once per request. Only `auth` can make one
+/// (from a session, an API key, or [`SessionUser::system`]), so holding one
+/// means someone really signed in, or Safety Net itself is acting.
 #[derive(Debug, Clone)]
 pub struct SessionUser {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub full_name: String,
     pub role: Role,
-    pub practice_id: Option<i64>,
-    pub staff_id: Option<i64>,
+    pub practice_id: Option<PracticeId>,
+    pub staff_id: Option<StaffId>,
     pub mfa_enabled: bool,
     pub stage: Stage,
     pub session_hash: String,
+    pub(super) _sealed: Sealed,
+}
+
+/// A field no code outside `auth` can fill in, so no code outside `auth` can
+/// write a `SessionUser { … }`.
+#[derive(Debug, Clone)]
+pub struct Sealed(pub(super) ());
+
+/// The user id the system actor records (no account has it).
+pub const SYSTEM_USER: UserId = UserId::new(0);
+
+impl SessionUser {
+    /// Safety Net itself, acting for a practice with a practice manager's
+    /// rights: command-line work, seeding, background jobs. See
+    /// `auth::system_scope_for`.
+    pub(super) fn system(practice_id: PracticeId) -> Self {
+        Self {
+            user_id: SYSTEM_USER,
+            email: String::new(),
+            full_name: "Safety Net".into(),
+            role: Role::Manager,
+            practice_id: Some(practice_id),
+            staff_id: None,
+            mfa_enabled: true,
+            stage: Stage::Full,
+            session_hash: String::new(),
+            _sealed: Sealed(()),
+        }
+    }
 }
 
 type Row = (
-    i64,
+    UserId,
     String,
     String,
     String,
-    Option<i64>,
-    Option<i64>,
+    Option<PracticeId>,
+    Option<StaffId>,
     bool,
     String,
     i64,
@@ -57,7 +88,12 @@ type Row = (
 );
 
 /// Starts a new session (a new id every time: sign-in rotates the id).
-pub async fn start(db: &Db, user_id: i64, stage: Stage, now: i64) -> Result<String, sqlx::Error> {
+pub async fn start(
+    db: &Db,
+    user_id: UserId,
+    stage: Stage,
+    now: i64,
+) -> Result<String, sqlx::Error> {
     let secret = tokens::new_secret();
     with_db!(db, p => sqlx::query("INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
         .bind(tokens::digest(&secret)).bind(user_id).bind(stage.as_str()).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
@@ -72,7 +108,7 @@ pub async fn end(db: &Db, secret: &str) -> Result<(), sqlx::Error> {
 /// Signs a person out everywhere, except (optionally) the session they are using.
 pub async fn end_all_for_user(
     db: &Db,
-    user_id: i64,
+    user_id: UserId,
     keep_hash: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     with_db!(db, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
@@ -131,6 +167,7 @@ pub async fn load(state: &AppState, secret: &str) -> Result<Option<SessionUser>,
             Stage::AwaitingMfa
         },
         session_hash: hash,
+        _sealed: Sealed(()),
     }))
 }
 

@@ -1,6 +1,7 @@
 //! Random secrets handed to people (session cookies, emailed links). Only
 //! their SHA-256 is stored, so a copy of the database cannot be replayed.
 
+use crate::shared::UserId;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
@@ -41,21 +42,22 @@ impl Purpose {
 }
 
 /// Creates a link token for a user and returns the secret to put in the link.
+/// In the caller's transaction, with the email that carries the link.
 pub async fn issue(
-    db: &crate::db::Db,
-    user_id: i64,
+    tx: &mut crate::db::Tx,
+    user_id: UserId,
     purpose: Purpose,
     now: i64,
 ) -> Result<String, sqlx::Error> {
     let secret = new_secret();
     let hash = digest(&secret);
-    crate::with_db!(db, p => {
+    crate::with_tx!(tx, c => {
         // One live link per purpose: a new invitation or reset supersedes the old one.
         sqlx::query("UPDATE auth_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
-            .bind(now).bind(user_id).bind(purpose.as_str()).execute(p).await?;
+            .bind(now).bind(user_id).bind(purpose.as_str()).execute(&mut *c).await?;
         sqlx::query("INSERT INTO auth_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&hash).bind(user_id).bind(purpose.as_str()).bind(now).bind(now + purpose.lifetime_secs())
-            .execute(p).await?;
+            .execute(&mut *c).await?;
     });
     Ok(secret)
 }
@@ -66,9 +68,9 @@ pub async fn lookup(
     secret: &str,
     purpose: Purpose,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<crate::shared::UserId>, sqlx::Error> {
     let hash = digest(secret);
-    let row: Option<(i64,)> = crate::with_db!(db, p => sqlx::query_as(
+    let row: Option<(crate::shared::UserId,)> = crate::with_db!(db, p => sqlx::query_as(
         "SELECT user_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
         .bind(&hash).bind(purpose.as_str()).bind(now).fetch_optional(p).await)?;
     Ok(row.map(|r| r.0))

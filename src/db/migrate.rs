@@ -9,7 +9,7 @@ use anyhow::Context;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
-use super::Db;
+use super::{Db, Pool};
 
 type Embedded = &'static [(i64, &'static str, &'static str)];
 
@@ -90,14 +90,14 @@ pub async fn run_only(db: &Db, only: &[i64]) -> anyhow::Result<()> {
             .copied()
             .collect()
     };
-    match db {
-        Db::Sqlite(p) => {
+    match db.pool() {
+        Pool::Sqlite(p) => {
             Migrator::new(EmbeddedSource(pick(SQLITE)))
                 .await?
                 .run(p)
                 .await
         }
-        Db::Postgres(p) => {
+        Pool::Postgres(p) => {
             Migrator::new(EmbeddedSource(pick(POSTGRES)))
                 .await?
                 .run(p)

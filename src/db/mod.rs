@@ -1,11 +1,25 @@
-//! Storage: one SQL text for SQLite and PostgreSQL.
+//! Storage: one SQL text for SQLite and PostgreSQL, transactions on both, and
+//! the signals a commit sends.
 //!
 //! Queries use `$1…$N` placeholders, which sqlx's SQLite driver binds by
 //! position just like PostgreSQL. The rare dialect differences live here.
+//!
+//! The convention (ARCHITECTURE.md says more): a function that only reads
+//! takes `&Db` and runs each statement with [`with_db!`]; a function that
+//! writes takes `&mut Tx` and runs its statements with [`with_tx!`]; the
+//! caller begins the transaction ([`Db::begin`]), calls every write the
+//! change needs (the audit entry and queued emails included) and commits.
 
 pub mod migrate;
+pub mod signals;
+#[doc(hidden)]
+pub mod tx;
+
+pub use signals::{Change, Heard, Listener, Signals, Wake};
+pub use tx::{Retryable, Tx, TxConn};
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -15,21 +29,31 @@ use sqlx::sqlite::{
 };
 use sqlx::{ConnectOptions, Connection};
 
-/// A pool on whichever backend the database URL named.
+/// The database: a pool on whichever backend the URL named, and the signals
+/// this process's commits send (see [`signals`]). Cloning shares both.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pool: Pool,
+    signals: Arc<Signals>,
+}
+
+/// A pool on one backend.
+#[derive(Clone, Debug)]
+pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
 
-/// Runs one body against whichever backend is live. The body is written once
-/// and compiled for each backend, so shared SQL stays shared.
+/// Runs one body against whichever backend is live, outside any transaction
+/// (each statement commits by itself). `$p` is `&SqlitePool` or `&PgPool`.
+/// The body is written once and compiled for each backend, so shared SQL
+/// stays shared. For a change that must commit as a whole, use [`with_tx!`].
 #[macro_export]
 macro_rules! with_db {
     ($db:expr, $p:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite($p) => $body,
-            $crate::db::Db::Postgres($p) => $body,
+        match $db.pool() {
+            $crate::db::Pool::Sqlite($p) => $body,
+            $crate::db::Pool::Postgres($p) => $body,
         }
     };
 }
@@ -54,6 +78,23 @@ impl Backend {
 }
 
 impl Db {
+    fn new(pool: Pool) -> Self {
+        Self {
+            pool,
+            signals: Arc::default(),
+        }
+    }
+
+    /// The pool, for [`with_db!`] and the few places that need one backend.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Wakes workers and tells caches about changes (after a commit).
+    pub fn signals(&self) -> &Signals {
+        &self.signals
+    }
+
     /// Copies the SQLite write-ahead log back into the database file every ten
     /// seconds until `stop`, on a thread and connection of its own, rather than
     /// inside a writer's commit, where SQLite's automatic checkpoint (switched
@@ -94,7 +135,7 @@ impl Db {
 
     /// The SQLite database's file; None for PostgreSQL or an in-memory database.
     pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
-        let Self::Sqlite(pool) = self else {
+        let Pool::Sqlite(pool) = &self.pool else {
             return None;
         };
         let path = pool.connect_options().get_filename().to_path_buf();
@@ -138,7 +179,7 @@ impl Db {
                     .connect_with(opts)
                     .await
                     .with_context(|| format!("opening the SQLite database {url}"))?;
-                Ok(Self::Sqlite(pool))
+                Ok(Self::new(Pool::Sqlite(pool)))
             }
             Backend::Postgres => {
                 let opts = PgConnectOptions::from_str(url).context("reading the PostgreSQL URL")?;
@@ -148,15 +189,15 @@ impl Db {
                     .connect_with(opts)
                     .await
                     .context("connecting to PostgreSQL")?;
-                Ok(Self::Postgres(pool))
+                Ok(Self::new(Pool::Postgres(pool)))
             }
         }
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Self::Sqlite(_) => Backend::Sqlite,
-            Self::Postgres(_) => Backend::Postgres,
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
         }
     }
 

@@ -1,9 +1,10 @@
 //! The outbox table: enqueue, claim with a lease, and record the outcome.
+//! Only this module writes `outbox`: a capability that sends a system email
+//! calls [`enqueue`] inside the transaction of the change that causes it.
 
-use crate::app::AppState;
-use crate::db::Db;
-use crate::web::AppError;
-use crate::with_db;
+use crate::db::{Db, Tx, Wake};
+use crate::shared::PracticeId;
+use crate::{with_db, with_tx};
 
 /// A claimed message, ready to send.
 #[derive(Debug, Clone)]
@@ -15,22 +16,22 @@ pub struct Outgoing {
     pub attempts: i64,
 }
 
-/// Queues a plain-text message and wakes the worker.
+/// Queues a plain-text message as part of `tx`; the worker wakes when it commits.
 pub async fn enqueue(
-    state: &AppState,
-    practice_id: Option<i64>,
+    tx: &mut Tx,
+    practice_id: Option<PracticeId>,
     kind: &str,
     to: &str,
     subject: &str,
     body_text: &str,
-) -> Result<i64, AppError> {
-    let now = state.clock.now();
-    let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
         "INSERT INTO outbox (practice_id, kind, to_addr, subject, body_text, status, attempts, next_attempt_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) RETURNING id")
         .bind(practice_id).bind(kind).bind(to).bind(subject).bind(body_text).bind(now)
-        .fetch_one(p).await)?;
-    state.outbox_wake.notify_one();
+        .fetch_one(&mut *c).await)?;
+    tx.wake_after_commit(Wake::Outbox);
     Ok(id)
 }
 

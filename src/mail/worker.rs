@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::outbox;
 use super::smtp::{Mailer, SendError};
-use crate::app::AppState;
+use crate::shared::AppState;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -76,7 +76,7 @@ impl Worker {
             }
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = self.state.outbox_wake.notified() => {}
+                _ = self.state.db.signals().woken(crate::db::Wake::Outbox) => {}
                 _ = tokio::time::sleep(pause) => {}
             }
         }

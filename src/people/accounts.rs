@@ -1,17 +1,17 @@
 //! Accounts for staff: invitations by email, and who is a practice manager.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::staff;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::tokens::{self, Purpose};
 use crate::auth::{ManagerScope, Role};
-use crate::db::{is_unique_violation, Db};
+use crate::db::{is_unique_violation, Db, Tx};
 use crate::mail::outbox;
-use crate::web::{AppError, ClientIp, ValidForm};
+use crate::shared::{AppState, PracticeId, StaffId, UserId};
+use crate::web::{AppError, ClientIp, Path, ValidForm};
 use crate::with_db;
 
 /// Creates an account with no password yet (they choose it from the invitation).
@@ -20,11 +20,11 @@ pub async fn create_user(
     email: &str,
     full_name: &str,
     role: Role,
-    practice_id: Option<i64>,
-    staff_id: Option<i64>,
+    practice_id: Option<PracticeId>,
+    staff_id: Option<StaffId>,
     now: i64,
-) -> Result<Result<i64, String>, AppError> {
-    let r: Result<(i64,), sqlx::Error> = with_db!(db, p => sqlx::query_as(
+) -> Result<Result<UserId, String>, AppError> {
+    let r: Result<(UserId,), sqlx::Error> = with_db!(db, p => sqlx::query_as(
         "INSERT INTO users (email, full_name, role, practice_id, staff_id, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")
         .bind(email).bind(full_name).bind(role.as_str()).bind(practice_id).bind(staff_id).bind(now).fetch_one(p).await);
     match r {
@@ -36,34 +36,52 @@ pub async fn create_user(
     }
 }
 
-/// Emails a link to choose a password. Returns the link (the CLI prints it).
+/// Who is invited, by whom, to which practice.
+pub struct Invitation<'a> {
+    pub user_id: UserId,
+    pub email: &'a str,
+    pub full_name: &'a str,
+    pub practice_id: Option<PracticeId>,
+    pub practice_name: &'a str,
+    pub inviter: &'a str,
+}
+
+/// Issues a link to choose a password and queues the email carrying it, in
+/// `tx`: the link works only if the email goes. Returns the link (the CLI
+/// prints it).
 pub async fn send_invitation(
-    state: &AppState,
-    user_id: i64,
-    email: &str,
-    full_name: &str,
-    practice_id: Option<i64>,
-    practice_name: &str,
-    inviter: &str,
-) -> Result<String, AppError> {
-    let secret = tokens::issue(&state.db, user_id, Purpose::Invite, state.clock.now()).await?;
-    let link = format!("{}/invitation/{secret}", state.public_url());
+    tx: &mut Tx,
+    public_url: &str,
+    invitation: &Invitation<'_>,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    let Invitation {
+        user_id,
+        email,
+        full_name,
+        practice_id,
+        practice_name,
+        inviter,
+    } = *invitation;
+    let secret = tokens::issue(tx, user_id, Purpose::Invite, now).await?;
+    let link = format!("{public_url}/invitation/{secret}");
     let body = format!(
         "Hello {full_name},\n\n{inviter} has invited you to Safety Net, {practice_name}'s cyber security programme: short training, practice drills, and the plans we follow if something goes wrong.\n\nTo choose your password, open this link within 7 days:\n{link}\n\nIf you were not expecting this email, check with your practice manager before clicking. That is always a good habit.\n\nSafety Net\n"
     );
     outbox::enqueue(
-        state,
+        tx,
         practice_id,
         "invitation",
         email,
         &format!("You're invited to Safety Net at {practice_name}"),
         &body,
+        now,
     )
     .await?;
     Ok(link)
 }
 
-pub async fn practice_name(db: &Db, practice_id: i64) -> Result<String, sqlx::Error> {
+pub async fn practice_name(db: &Db, practice_id: PracticeId) -> Result<String, sqlx::Error> {
     let (name,): (String,) = with_db!(db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1").bind(practice_id).fetch_one(p).await)?;
     Ok(name)
 }
@@ -72,7 +90,7 @@ pub async fn invite(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
 ) -> Result<Response, AppError> {
     let m = staff::find(&state.db, &scope, id)
         .await?
@@ -83,7 +101,7 @@ pub async fn invite(
             m.full_name
         )));
     }
-    let existing: Option<(i64, bool)> = with_db!(&state.db, p => sqlx::query_as(
+    let existing: Option<(UserId, bool)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT id, password_hash IS NOT NULL FROM users WHERE staff_id = $1 AND practice_id = $2")
         .bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
     let user_id = match existing {
@@ -102,25 +120,27 @@ pub async fn invite(
         }
     };
     let practice = practice_name(&state.db, scope.practice_id()).await?;
-    send_invitation(
-        &state,
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let invitation = Invitation {
         user_id,
-        &m.email,
-        &m.full_name,
-        Some(scope.practice_id()),
-        &practice,
-        &scope.user.full_name,
-    )
-    .await?;
+        email: &m.email,
+        full_name: &m.full_name,
+        practice_id: Some(scope.practice_id()),
+        practice_name: &practice,
+        inviter: &scope.user().full_name,
+    };
+    send_invitation(&mut tx, state.public_url(), &invitation, now).await?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::InvitationSent,
         &format!("{} <{}>", m.full_name, m.email),
-        state.clock.now(),
+        now,
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/{id}?invited=1")).into_response())
 }
 
@@ -134,7 +154,7 @@ pub async fn set_manager(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     ValidForm(form): ValidForm<ManagerForm>,
 ) -> Result<Response, AppError> {
     let m = staff::find(&state.db, &scope, id)
@@ -164,10 +184,10 @@ pub async fn set_manager(
     };
     with_db!(&state.db, p => sqlx::query("UPDATE users SET role = $1 WHERE staff_id = $2 AND practice_id = $3")
         .bind(role.as_str()).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::RoleChanged,
         &format!("{} is now {}", m.full_name, role.label()),
         state.clock.now(),

@@ -9,9 +9,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
-use super::domain::{
-    echo, EmailAddress, EmploymentType, FieldError, JobRole, PersonName, StartDate,
-};
+use super::domain::{EmploymentType, JobRole, StartDate};
+use crate::shared::values::echo;
+use crate::shared::{EmailAddress, FieldError, PersonName};
 
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_ROWS: usize = 50_000;

@@ -1,16 +1,16 @@
 //! Departments of a practice, each with its cyber-security champions.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::domain::DepartmentName;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{is_unique_violation, Db};
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, PracticeId};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 /// The departments a new practice starts with.
@@ -54,7 +54,11 @@ pub async fn all(db: &Db, scope: &PracticeScope) -> Result<Vec<Department>, sqlx
 }
 
 /// Adds the default departments to a new practice.
-pub async fn create_defaults(db: &Db, practice_id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn create_defaults(
+    db: &Db,
+    practice_id: PracticeId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     for name in DEFAULTS {
         with_db!(db, p => sqlx::query("INSERT INTO departments (practice_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
             .bind(practice_id).bind(name).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
@@ -76,7 +80,7 @@ pub async fn list(
     scope: ManagerScope,
 ) -> Result<Html<String>, AppError> {
     render(DepartmentsPage {
-        page: Page::for_user("Departments", &scope.user),
+        page: Page::for_user("Departments", scope.user()),
         departments: all(&state.db, &scope).await?,
         new_name: String::new(),
         errors: FieldErrors::default(),
@@ -101,10 +105,10 @@ pub async fn create(
             .bind(scope.practice_id()).bind(name.as_str()).bind(state.clock.now()).execute(p).await.map(|r| r.rows_affected()));
         match r {
             Ok(_) => {
-                audit::record(
+                audit::record_alone(
                     &state.db,
                     Some(scope.practice_id()),
-                    &Actor::user(&scope.user, &ip),
+                    &Actor::user(scope.user(), &ip),
                     Action::DepartmentChanged,
                     &format!("added {name}"),
                     state.clock.now(),
@@ -120,7 +124,7 @@ pub async fn create(
         }
     }
     Ok(render(DepartmentsPage {
-        page: Page::for_user("Departments", &scope.user),
+        page: Page::for_user("Departments", scope.user()),
         departments: all(&state.db, &scope).await?,
         new_name: form.name,
         errors,
@@ -161,10 +165,10 @@ pub async fn rename(
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::DepartmentChanged,
         &format!("renamed {old} to {name}"),
         state.clock.now(),
@@ -191,10 +195,10 @@ pub async fn delete(
     }
     with_db!(&state.db, p => sqlx::query("DELETE FROM departments WHERE id = $1 AND practice_id = $2")
         .bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::DepartmentChanged,
         &format!("removed {name}"),
         state.clock.now(),

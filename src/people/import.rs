@@ -5,16 +5,16 @@
 use std::collections::HashSet;
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::csv_import::{self, CheckedRow, KnownDepartment, RowCells, RowOutcome};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::web::{render, AppError, ClientIp, Page, ValidForm};
+use crate::shared::AppState;
+use crate::web::{render, AppError, ClientIp, Page, Path, ValidForm};
 use crate::with_db;
 
 /// The preview shows this many rows of each kind; the counts cover them all.
@@ -51,7 +51,7 @@ async fn upload_form(
         .map(|d| d.name)
         .collect();
     render(UploadPage {
-        page: Page::for_user("Import staff from a spreadsheet", &scope.user),
+        page: Page::for_user("Import staff from a spreadsheet", scope.user()),
         error,
         departments,
     })
@@ -125,7 +125,7 @@ pub async fn upload(
     let json = serde_json::to_string(&rows).map_err(anyhow::Error::from)?;
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
         "INSERT INTO staff_imports (practice_id, created_by, created_at, filename, rows_json, status) VALUES ($1, $2, $3, $4, $5, 'preview') RETURNING id")
-        .bind(scope.practice_id()).bind(scope.user.user_id).bind(state.clock.now()).bind(&filename).bind(&json)
+        .bind(scope.practice_id()).bind(scope.user().user_id).bind(state.clock.now()).bind(&filename).bind(&json)
         .fetch_one(p).await)?;
     Ok(Redirect::to(&format!("/staff/import/{id}")).into_response())
 }
@@ -215,7 +215,7 @@ fn preview_page(
         .filter(|c| matches!(c.outcome, RowOutcome::Ready(_)))
         .collect();
     PreviewPage {
-        page: Page::for_user("Check the staff before importing", &scope.user),
+        page: Page::for_user("Check the staff before importing", scope.user()),
         id,
         filename,
         ready: ready.len(),
@@ -304,10 +304,10 @@ pub async fn confirm(
         ready.len(),
         pending.filename
     );
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::StaffImported,
         &detail,
         now,

@@ -2,20 +2,20 @@
 
 pub mod accounts;
 pub mod csv_import;
-pub mod demo;
 pub mod departments;
 pub mod domain;
-pub mod home;
 pub mod import;
 pub mod practices;
 pub mod staff;
 
-use crate::app::{Access, Routes};
+use crate::web::routes::{Access, Routes};
+
+/// The staff CSV upload: the 5 MB file plus the form around it.
+const UPLOAD_BODY: usize = csv_import::MAX_FILE_BYTES + 64 * 1024;
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.get("/", SignedInOnly, home::page)
-        .get("/staff", PracticeManager, staff::list)
+    r.get("/staff", PracticeManager, staff::list)
         .get("/staff/new", PracticeManager, staff::new_page)
         .post("/staff/new", PracticeManager, staff::create)
         .get("/staff/export.csv", PracticeManager, staff::export_csv)
@@ -23,7 +23,7 @@ pub fn routes(r: Routes) -> Routes {
         .post_upload(
             "/staff/import",
             PracticeManager,
-            crate::app::UPLOAD_BODY,
+            UPLOAD_BODY,
             import::upload,
         )
         .get(

@@ -3,18 +3,18 @@
 //! Operators never see individual staff beyond the practice managers.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::accounts;
 use super::departments;
-use super::domain::{EmailAddress, EmploymentType, FieldError, JobRole, PersonName};
-use crate::app::AppState;
+use super::domain::{EmploymentType, JobRole};
 use crate::auth::audit::{self, Action, Actor};
-use crate::auth::{OperatorScope, PracticeScope, Role, SessionUser};
+use crate::auth::{system_scope_for, OperatorScope, Role, SessionUser};
 use crate::db::Db;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, EmailAddress, FieldError, PersonName, PracticeId, StaffId, UserId};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub struct PracticeSummary {
@@ -123,15 +123,15 @@ pub async fn create_practice(
     name: &str,
     ods_code: Option<&str>,
     now: i64,
-) -> Result<i64, AppError> {
-    let (id,): (i64,) = with_db!(db, p => sqlx::query_as("INSERT INTO practices (name, ods_code, created_at) VALUES ($1, $2, $3) RETURNING id")
+) -> Result<PracticeId, AppError> {
+    let (id,): (PracticeId,) = with_db!(db, p => sqlx::query_as("INSERT INTO practices (name, ods_code, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(name).bind(ods_code).bind(now).fetch_one(p).await)?;
     departments::create_defaults(db, id, now).await?;
     Ok(id)
 }
 
-pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<i64>, sqlx::Error> {
-    let r: Option<(i64,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1")
+pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<PracticeId>, sqlx::Error> {
+    let r: Option<(PracticeId,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM practices WHERE name = $1 ORDER BY id LIMIT 1")
         .bind(name).fetch_optional(p).await)?;
     Ok(r.map(|r| r.0))
 }
@@ -140,11 +140,11 @@ pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<i64>, sqlx::Erro
 /// returning the account id. The caller sends the invitation.
 pub async fn add_practice_manager(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     name: &PersonName,
     email: &EmailAddress,
     now: i64,
-) -> Result<Result<i64, String>, AppError> {
+) -> Result<Result<UserId, String>, AppError> {
     let dept: Option<(i64,)> = with_db!(db, p => sqlx::query_as(
         "SELECT id FROM departments WHERE practice_id = $1 ORDER BY (name = 'Management') DESC, id LIMIT 1")
         .bind(practice_id).fetch_optional(p).await)?;
@@ -159,11 +159,11 @@ pub async fn add_practice_manager(
         start_date: None,
         employment_type: EmploymentType::Permanent,
     };
-    let system = system_scope(practice_id);
+    let system = system_scope_for(practice_id, "adding a practice manager");
     let staff_id = match super::staff::insert(db, &system, &staff, now).await? {
         Ok(id) => id,
         Err(_) => {
-            let r: (i64,) = with_db!(db, p => sqlx::query_as("SELECT id FROM staff WHERE practice_id = $1 AND email = $2")
+            let r: (StaffId,) = with_db!(db, p => sqlx::query_as("SELECT id FROM staff WHERE practice_id = $1 AND email = $2")
                 .bind(practice_id).bind(email.as_str()).fetch_one(p).await)?;
             r.0
         }
@@ -180,24 +180,6 @@ pub async fn add_practice_manager(
     .await
 }
 
-/// A scope for work done on a practice's behalf by the operator or the CLI.
-fn system_scope(practice_id: i64) -> PracticeScope {
-    PracticeScope::for_system(
-        practice_id,
-        SessionUser {
-            user_id: 0,
-            email: String::new(),
-            full_name: "Safety Net".into(),
-            role: Role::Manager,
-            practice_id: Some(practice_id),
-            staff_id: None,
-            mfa_enabled: true,
-            stage: crate::auth::session::Stage::Full,
-            session_hash: String::new(),
-        },
-    )
-}
-
 #[derive(Template)]
 #[template(path = "people/practices.html")]
 struct ListPage {
@@ -207,8 +189,9 @@ struct ListPage {
 
 pub async fn list(
     State(state): State<AppState>,
-    OperatorScope(user): OperatorScope,
+    operator: OperatorScope,
 ) -> Result<Html<String>, AppError> {
+    let user = operator.into_user();
     let sql = format!("{SUMMARY} ORDER BY p.name");
     let (now, since) = summary_binds(state.clock.now());
     let rows: Vec<SummaryRow> =
@@ -237,7 +220,8 @@ struct NewPage {
     errors: FieldErrors,
 }
 
-pub async fn new_page(OperatorScope(user): OperatorScope) -> Result<Html<String>, AppError> {
+pub async fn new_page(operator: OperatorScope) -> Result<Html<String>, AppError> {
+    let user = operator.into_user();
     render(NewPage {
         page: Page::for_user("Add a practice", &user),
         form: NewPracticeForm::default(),
@@ -263,9 +247,10 @@ fn parse_ods(raw: &str) -> Result<Option<String>, FieldError> {
 pub async fn create(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    OperatorScope(user): OperatorScope,
+    operator: OperatorScope,
     ValidForm(form): ValidForm<NewPracticeForm>,
 ) -> Result<Response, AppError> {
+    let user = operator.into_user();
     let mut errors = FieldErrors::default();
     let name = form.name.trim().to_string();
     if name.is_empty() || name.len() > 120 {
@@ -292,7 +277,7 @@ pub async fn create(
     let now = state.clock.now();
     let practice_id = create_practice(&state.db, &name, ods.as_deref(), now).await?;
     let actor = Actor::user(&user, &ip);
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &actor,
@@ -303,18 +288,18 @@ pub async fn create(
     .await?;
     match add_practice_manager(&state.db, practice_id, &mname, &memail, now).await? {
         Ok(user_id) => {
-            accounts::send_invitation(
-                &state,
+            let mut tx = state.db.begin().await?;
+            let invitation = accounts::Invitation {
                 user_id,
-                memail.as_str(),
-                mname.as_str(),
-                Some(practice_id),
-                &name,
-                &user.full_name,
-            )
-            .await?;
+                email: memail.as_str(),
+                full_name: mname.as_str(),
+                practice_id: Some(practice_id),
+                practice_name: &name,
+                inviter: &user.full_name,
+            };
+            accounts::send_invitation(&mut tx, state.public_url(), &invitation, now).await?;
             audit::record(
-                &state.db,
+                &mut tx,
                 Some(practice_id),
                 &actor,
                 Action::InvitationSent,
@@ -322,6 +307,7 @@ pub async fn create(
                 now,
             )
             .await?;
+            tx.commit().await?;
         }
         Err(why) => {
             // The practice exists; say what went wrong with the manager and let the operator add one.
@@ -347,7 +333,7 @@ struct ShowPage {
 async fn show_page(
     state: &AppState,
     user: &SessionUser,
-    id: i64,
+    id: PracticeId,
     form: NewPracticeForm,
     errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
@@ -374,9 +360,10 @@ async fn show_page(
 
 pub async fn show(
     State(state): State<AppState>,
-    OperatorScope(user): OperatorScope,
-    Path(id): Path<i64>,
+    operator: OperatorScope,
+    Path(id): Path<PracticeId>,
 ) -> Result<Html<String>, AppError> {
+    let user = operator.into_user();
     show_page(
         &state,
         &user,
@@ -390,10 +377,11 @@ pub async fn show(
 pub async fn add_manager(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    OperatorScope(user): OperatorScope,
-    Path(id): Path<i64>,
+    operator: OperatorScope,
+    Path(id): Path<PracticeId>,
     ValidForm(form): ValidForm<NewPracticeForm>,
 ) -> Result<Response, AppError> {
+    let user = operator.into_user();
     let name: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1")
         .bind(id).fetch_optional(p).await)?;
     let (practice_name,) = name.ok_or(AppError::NotFound)?;
@@ -414,18 +402,18 @@ pub async fn add_manager(
     let now = state.clock.now();
     match add_practice_manager(&state.db, id, &mname, &memail, now).await? {
         Ok(user_id) => {
-            accounts::send_invitation(
-                &state,
+            let mut tx = state.db.begin().await?;
+            let invitation = accounts::Invitation {
                 user_id,
-                memail.as_str(),
-                mname.as_str(),
-                Some(id),
-                &practice_name,
-                &user.full_name,
-            )
-            .await?;
+                email: memail.as_str(),
+                full_name: mname.as_str(),
+                practice_id: Some(id),
+                practice_name: &practice_name,
+                inviter: &user.full_name,
+            };
+            accounts::send_invitation(&mut tx, state.public_url(), &invitation, now).await?;
             audit::record(
-                &state.db,
+                &mut tx,
                 Some(id),
                 &Actor::user(&user, &ip),
                 Action::InvitationSent,
@@ -433,6 +421,7 @@ pub async fn add_manager(
                 now,
             )
             .await?;
+            tx.commit().await?;
             Ok(Redirect::to(&format!("/operator/practices/{id}")).into_response())
         }
         Err(why) => {

@@ -1,24 +1,24 @@
 //! The staff list: adding, editing, leavers (history kept), champions, export.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::csv_import::NewStaff;
 use super::departments::{self, Department};
-use super::domain::{EmailAddress, EmploymentType, JobRole, PersonName, StartDate};
-use crate::app::AppState;
+use super::domain::{EmploymentType, JobRole, StartDate};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{is_unique_violation, Db};
+use crate::shared::{AppState, EmailAddress, PersonName, StaffId};
 use crate::web::spreadsheet::Sheet;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
-use crate::with_db;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
+use crate::{with_db, with_tx};
 
 /// One person as the staff list shows them.
 pub struct StaffMember {
-    pub id: i64,
+    pub id: StaffId,
     pub full_name: String,
     pub email: String,
     pub job_role: String,
@@ -62,7 +62,7 @@ impl AccountStatus {
 }
 
 type StaffRow = (
-    i64,
+    StaffId,
     String,
     String,
     String,
@@ -113,7 +113,7 @@ fn member(r: StaffRow) -> StaffMember {
 pub async fn find(
     db: &Db,
     scope: &PracticeScope,
-    id: i64,
+    id: StaffId,
 ) -> Result<Option<StaffMember>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE s.id = $1 AND s.practice_id = $2");
     let row: Option<StaffRow> = with_db!(db, p => sqlx::query_as(&sql).bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
@@ -193,7 +193,7 @@ pub async fn list(
         _ => None,
     };
     render(ListPage {
-        page: Page::for_user("Staff", &scope.user).with_notice(notice),
+        page: Page::for_user("Staff", scope.user()).with_notice(notice),
         staff: search(&state.db, &scope, &filter).await?,
         departments: departments::all(&state.db, &scope).await?,
         filter,
@@ -317,7 +317,7 @@ async fn form_page(
     };
     render(FormPage {
         history,
-        page: Page::for_user(heading.clone(), &scope.user),
+        page: Page::for_user(heading.clone(), scope.user()),
         heading,
         action,
         form,
@@ -348,8 +348,8 @@ pub async fn insert(
     scope: &PracticeScope,
     s: &NewStaff,
     now: i64,
-) -> Result<Result<i64, FieldErrors>, AppError> {
-    let r: Result<(i64,), sqlx::Error> = with_db!(db, p => sqlx::query_as(
+) -> Result<Result<StaffId, FieldErrors>, AppError> {
+    let r: Result<(StaffId,), sqlx::Error> = with_db!(db, p => sqlx::query_as(
         "INSERT INTO staff (practice_id, department_id, full_name, email, job_role, start_date, employment_type, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
         .bind(scope.practice_id()).bind(s.department_id).bind(s.full_name.as_str()).bind(s.email.as_str())
@@ -385,10 +385,10 @@ pub async fn create(
     };
     match insert(&state.db, &scope, &parsed, state.clock.now()).await? {
         Ok(_) => {
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
-                &Actor::user(&scope.user, &ip),
+                &Actor::user(scope.user(), &ip),
                 Action::StaffAdded,
                 &format!("{} <{}>", parsed.full_name, parsed.email),
                 state.clock.now(),
@@ -405,7 +405,7 @@ pub async fn create(
 pub async fn edit_page(
     State(state): State<AppState>,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
 ) -> Result<Html<String>, AppError> {
     let m = find(&state.db, &scope, id)
         .await?
@@ -418,7 +418,7 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     ValidForm(form): ValidForm<StaffForm>,
 ) -> Result<Response, AppError> {
     let m = find(&state.db, &scope, id)
@@ -464,10 +464,10 @@ pub async fn update(
             }
         }
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::StaffUpdated,
         &format!("{} <{}>", parsed.full_name, parsed.email),
         state.clock.now(),
@@ -480,34 +480,33 @@ pub async fn mark_left(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
 ) -> Result<Response, AppError> {
     let m = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if m.account.is_manager() && scope.user.staff_id == Some(id) {
+    if m.account.is_manager() && scope.user().staff_id == Some(id) {
         return Err(AppError::BadRequest(
             "You cannot mark yourself as left. Ask another practice manager or your operator to do it.".into(),
         ));
     }
-    let today = crate::app::today(&state.clock).to_string();
-    with_db!(&state.db, p => {
-        sqlx::query("UPDATE staff SET active = FALSE, left_on = $1, is_champion = FALSE WHERE id = $2 AND practice_id = $3")
-            .bind(&today).bind(id).bind(scope.practice_id()).execute(p).await?;
-        // A leaver's account is closed at once and any open session ends.
-        sqlx::query("UPDATE users SET active = FALSE WHERE staff_id = $1 AND practice_id = $2").bind(id).bind(scope.practice_id()).execute(p).await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE staff_id = $1 AND practice_id = $2)")
-            .bind(id).bind(scope.practice_id()).execute(p).await?;
-    });
+    let today = crate::ukclock::utc_today(&state.clock).to_string();
+    // The leaver, their closed account and the audit entry commit together.
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => sqlx::query("UPDATE staff SET active = FALSE, left_on = $1, is_champion = FALSE WHERE id = $2 AND practice_id = $3")
+        .bind(&today).bind(id).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))?;
+    // A leaver's account is closed at once and any open session ends.
+    crate::auth::accounts::close_for_leaver(&mut tx, scope.practice_id(), id).await?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::StaffLeft,
         &format!("{} <{}>", m.full_name, m.email),
         state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to("/staff?done=left").into_response())
 }
 
@@ -515,25 +514,25 @@ pub async fn reinstate(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
 ) -> Result<Response, AppError> {
     let m = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    with_db!(&state.db, p => {
-        sqlx::query("UPDATE staff SET active = TRUE, left_on = NULL WHERE id = $1 AND practice_id = $2")
-            .bind(id).bind(scope.practice_id()).execute(p).await?;
-        sqlx::query("UPDATE users SET active = TRUE WHERE staff_id = $1 AND practice_id = $2").bind(id).bind(scope.practice_id()).execute(p).await?;
-    });
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => sqlx::query("UPDATE staff SET active = TRUE, left_on = NULL WHERE id = $1 AND practice_id = $2")
+        .bind(id).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))?;
+    crate::auth::accounts::reopen_for_returner(&mut tx, scope.practice_id(), id).await?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::StaffReinstated,
         &format!("{} <{}>", m.full_name, m.email),
         state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }
 
@@ -547,7 +546,7 @@ pub async fn set_champion(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<StaffId>,
     ValidForm(form): ValidForm<ChampionForm>,
 ) -> Result<Response, AppError> {
     let m = find(&state.db, &scope, id)
@@ -573,10 +572,10 @@ pub async fn set_champion(
         if on { "made" } else { "no longer" },
         m.department
     );
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::RoleChanged,
         &detail,
         state.clock.now(),
@@ -634,10 +633,10 @@ pub async fn export_csv(
             m.account.label().to_string(),
         ])?;
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::StaffExported,
         &format!("{} people", all.len()),
         state.clock.now(),

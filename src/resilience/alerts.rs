@@ -4,18 +4,18 @@
 //! owns them (the practice, ICB GP IT or a supplier).
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::assets::{clean, path_id, ManagedBy};
+use super::assets::{clean, ManagedBy};
 use super::rules::{self, AckStatus};
 use super::ViewScope;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::AppState;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const SEVERITIES: [(&str, &str); 4] = [
@@ -123,7 +123,7 @@ impl Listed {
         label(&APPLICABILITY, &self.alert.applicability)
     }
     pub fn received(&self) -> String {
-        crate::app::format_time(self.alert.received_at)
+        crate::ukclock::format(self.alert.received_at)
     }
     pub fn owner(&self) -> &'static str {
         ManagedBy::from_db(&self.alert.action_owner).label()
@@ -174,7 +174,7 @@ pub async fn list(
         _ => None,
     };
     render(ListPage {
-        page: Page::for_user("NHS cyber alerts", &scope.user).with_notice(notice),
+        page: Page::for_user("NHS cyber alerts", scope.user()).with_notice(notice),
         manager: scope.is_manager(),
         alerts: rows
             .into_iter()
@@ -355,7 +355,7 @@ fn form_page(
         None => "Record an NHS cyber alert".to_string(),
     };
     FormPage {
-        page: Page::for_user(title, &scope.user).with_notice(notice),
+        page: Page::for_user(title, scope.user()).with_notice(notice),
         action: existing
             .as_ref()
             .map(|l| format!("/resilience/alerts/{}", l.alert.id))
@@ -403,10 +403,10 @@ pub async fn create(
         .bind(scope.practice_id()).bind(&a.reference).bind(&a.title).bind(&a.severity).bind(a.received_at)
         .bind(&a.applicability).bind(&a.assessment).bind(&a.actions).bind(&a.action_owner).bind(&a.completed_on).bind(now)
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CyberAlertChanged,
         &format!("recorded cyber alert {} ({})", a.reference, a.title),
         now,
@@ -418,10 +418,9 @@ pub async fn create(
 pub async fn show(
     State(state): State<AppState>,
     scope: ViewScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     let a = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -446,10 +445,9 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<AlertForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let existing = find(&state.db, &scope, id)
         .await?
@@ -473,10 +471,10 @@ pub async fn update(
         .bind(&a.reference).bind(&a.title).bind(&a.severity).bind(a.received_at).bind(&a.applicability)
         .bind(&a.assessment).bind(&a.actions).bind(&a.action_owner).bind(&a.completed_on).bind(now)
         .bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CyberAlertChanged,
         &format!(
             "updated cyber alert {}: {}{}",
@@ -498,9 +496,8 @@ pub async fn acknowledge(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let a = find(&state.db, &scope, id)
         .await?
@@ -508,12 +505,12 @@ pub async fn acknowledge(
     if a.acknowledged_at.is_none() {
         with_db!(&state.db, p => sqlx::query(
             "UPDATE cyber_alerts SET acknowledged_at = $1, acknowledged_by = $2, updated_at = $1 WHERE id = $3 AND practice_id = $4 AND acknowledged_at IS NULL")
-            .bind(now).bind(&scope.user.full_name).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(now).bind(&scope.user().full_name).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
         let status = rules::ack_status(a.received_at, Some(now), now);
-        audit::record(
+        audit::record_alone(
             &state.db,
             Some(scope.practice_id()),
-            &Actor::user(&scope.user, &ip),
+            &Actor::user(scope.user(), &ip),
             Action::CyberAlertChanged,
             &format!(
                 "acknowledged cyber alert {}: {}",

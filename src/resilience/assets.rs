@@ -4,7 +4,7 @@
 //! register costs the same per page as a small one.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use time::Date;
@@ -12,12 +12,11 @@ use time::Date;
 use super::rules::{self, long_date, PatchStatus};
 use super::support_dates::{self, EolStatus};
 use super::ViewScope;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::people::domain::FieldError;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, FieldError, PracticeId};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const PER_PAGE: i64 = 50;
@@ -344,15 +343,10 @@ pub async fn query_assets(db: &Db, sql: &str, binds: &[Bind]) -> Result<Vec<Asse
 pub async fn find(db: &Db, scope: &PracticeScope, id: i64) -> Result<Option<Asset>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM assets WHERE id = $1 AND practice_id = $2");
     Ok(
-        query_assets(db, &sql, &[Bind::I(id), Bind::I(scope.practice_id())])
+        query_assets(db, &sql, &[Bind::I(id), Bind::I(scope.practice_id().get())])
             .await?
             .pop(),
     )
-}
-
-/// An id from the address; anything that is not a number is "not found".
-pub fn path_id(raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse::<i64>().map_err(|_| AppError::NotFound)
 }
 
 // ---------- what the register shows ----------
@@ -449,7 +443,7 @@ impl Row {
     pub fn last_checkin(&self) -> String {
         self.asset
             .last_checkin_at
-            .map(crate::app::format_time)
+            .map(crate::ukclock::format)
             .unwrap_or_else(|| "Never".into())
     }
     pub fn encryption_bad(&self) -> bool {
@@ -491,14 +485,14 @@ struct ListPage {
 /// One page of the register: 50 assets after `after`, by name.
 pub async fn page_of(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     show: &str,
     after: Option<i64>,
     now: i64,
 ) -> Result<(Vec<Asset>, Option<i64>), sqlx::Error> {
     let today = rules::uk_date(now);
     let mut sql = format!("SELECT {COLUMNS} FROM assets WHERE practice_id = $1 AND active = $2");
-    let mut binds = vec![Bind::I(practice_id), Bind::B(show != "retired")];
+    let mut binds = vec![Bind::I(practice_id.get()), Bind::B(show != "retired")];
     if show == "attention" {
         sql.push_str(" AND ");
         sql.push_str(ATTENTION);
@@ -552,7 +546,7 @@ pub async fn list(
         _ => None,
     };
     render(ListPage {
-        page: Page::for_user("Asset register", &scope.user).with_notice(notice),
+        page: Page::for_user("Asset register", scope.user()).with_notice(notice),
         manager: scope.is_manager(),
         rows: assets.into_iter().map(|a| Row::new(a, now)).collect(),
         show,
@@ -787,7 +781,7 @@ pub fn last_updated_at(date: Option<&str>, stored: Option<i64>) -> Option<i64> {
 /// Another active asset with the same serial number or computer name.
 pub async fn duplicate(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     input: &AssetInput,
     except: Option<i64>,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
@@ -819,7 +813,7 @@ pub async fn duplicate(
 
 pub async fn insert(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     a: &AssetInput,
     added_by: &str,
     now: i64,
@@ -861,7 +855,7 @@ fn form_page(
         None => "Add a device or software".to_string(),
     };
     FormPage {
-        page: Page::for_user(title, &scope.user).with_notice(notice),
+        page: Page::for_user(title, scope.user()).with_notice(notice),
         action: existing
             .as_ref()
             .map(|r| format!("/resilience/assets/{}", r.asset.id))
@@ -916,10 +910,10 @@ pub async fn create(
         return Ok(render(form_page(&scope, None, form, errors, None))?.into_response());
     }
     insert(&state.db, scope.practice_id(), &input, "manager", now).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &format!("added {}", describe(&input)),
         now,
@@ -937,10 +931,9 @@ pub struct ShowQuery {
 pub async fn show(
     State(state): State<AppState>,
     scope: ViewScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     support_dates::refresh(&state.db, scope.practice_id()).await?;
     let asset = find(&state.db, &scope, id)
         .await?
@@ -965,10 +958,9 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<AssetForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let existing = find(&state.db, &scope, id)
         .await?
@@ -1007,10 +999,10 @@ pub async fn update(
         .bind(&input.os).bind(&input.owner).bind(&input.location).bind(&input.encryption).bind(&input.managed_by)
         .bind(&input.supported_until).bind(last).bind(&input.notes).bind(now).bind(id).bind(scope.practice_id())
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &format!("changed {}", describe(&input)),
         now,
@@ -1023,19 +1015,18 @@ pub async fn mark_updated(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let asset = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     with_db!(&state.db, p => sqlx::query("UPDATE assets SET last_updated_at = $1, updated_at = $1 WHERE id = $2 AND practice_id = $3")
         .bind(now).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &format!("recorded updates installed today on \"{}\"", asset.name),
         now,
@@ -1055,10 +1046,9 @@ pub async fn retire(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<RetireForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let asset = find(&state.db, &scope, id)
         .await?
@@ -1075,10 +1065,10 @@ pub async fn retire(
     let retired_on = retiring.then(|| rules::iso(rules::uk_date(now)));
     with_db!(&state.db, p => sqlx::query("UPDATE assets SET active = $1, retired_on = $2, updated_at = $3 WHERE id = $4 AND practice_id = $5")
         .bind(!retiring).bind(&retired_on).bind(now).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetChanged,
         &if retiring {
             format!("marked \"{}\" as no longer in use", asset.name)
@@ -1110,12 +1100,12 @@ pub async fn review(
     let today = rules::iso(rules::uk_date(now));
     with_db!(&state.db, p => sqlx::query(
         "INSERT INTO register_reviews (practice_id, register, reviewed_on, reviewed_by, note, at) VALUES ($1, 'assets', $2, $3, $4, $5)")
-        .bind(scope.practice_id()).bind(&today).bind(&scope.user.full_name).bind(&note).bind(now)
+        .bind(scope.practice_id()).bind(&today).bind(&scope.user().full_name).bind(&note).bind(now)
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::RegisterReviewed,
         &format!(
             "reviewed the asset register{}",

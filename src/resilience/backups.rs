@@ -5,18 +5,18 @@
 //! restore tests due stand out.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::assets::{clean, path_id};
+use super::assets::clean;
 use super::rules::{self, BackupStatus, RestoreStatus};
 use super::ViewScope;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::AppState;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const CATEGORIES: [(&str, &str); 6] = [
@@ -238,13 +238,13 @@ pub async fn list(
         _ => None,
     };
     render(ListPage {
-        page: Page::for_user("Backups", &scope.user).with_notice(notice),
+        page: Page::for_user("Backups", scope.user()).with_notice(notice),
         manager: scope.is_manager(),
         backups,
         own: own.map(|(at, tables, rows)| {
             format!(
                 "Safety Net's own database was last backed up with safetynet backup on {} ({tables} tables, {rows} rows).",
-                crate::app::format_time(at)
+                crate::ukclock::format(at)
             )
         }),
     })
@@ -412,7 +412,7 @@ fn form_page(
     };
     let today = rules::uk_date(now);
     FormPage {
-        page: Page::for_user(title, &scope.user).with_notice(notice),
+        page: Page::for_user(title, scope.user()).with_notice(notice),
         action: existing
             .as_ref()
             .map(|l| format!("/resilience/backups/{}", l.b.id))
@@ -483,10 +483,10 @@ pub async fn create(
         .bind(scope.practice_id()).bind(&b.what).bind(&b.category).bind(&b.responsible).bind(&b.responsible_name)
         .bind(&b.destination).bind(&b.destination_detail).bind(b.offline_copy).bind(b.frequency_days)
         .bind(b.restore_every_days).bind(&b.notes).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::BackupChanged,
         &format!("added backup \"{}\"", b.what),
         now,
@@ -519,10 +519,9 @@ async fn log_of(
 pub async fn show(
     State(state): State<AppState>,
     scope: ViewScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     Query(q): Query<Done>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let b = find(&state.db, &scope, id)
         .await?
@@ -548,10 +547,9 @@ pub async fn update(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<BackupForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let existing = find(&state.db, &scope, id)
         .await?
@@ -578,10 +576,10 @@ pub async fn update(
         .bind(&b.what).bind(&b.category).bind(&b.responsible).bind(&b.responsible_name).bind(&b.destination)
         .bind(&b.destination_detail).bind(b.offline_copy).bind(b.frequency_days).bind(b.restore_every_days)
         .bind(&b.notes).bind(now).bind(id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::BackupChanged,
         &format!("changed backup \"{}\"", b.what),
         now,
@@ -605,10 +603,9 @@ pub async fn record(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<RecordForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let now = state.clock.now();
     let b = find(&state.db, &scope, id)
         .await?
@@ -682,7 +679,7 @@ pub async fn record(
         let mut tx = p.begin().await?;
         sqlx::query("INSERT INTO backup_log (practice_id, backup_id, kind, on_date, result, note, recorded_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(scope.practice_id()).bind(id).bind(if restore { "restore_test" } else { "backup" }).bind(&on_iso)
-            .bind(&result).bind(&note).bind(&scope.user.full_name).bind(now).execute(&mut *tx).await?;
+            .bind(&result).bind(&note).bind(&scope.user().full_name).bind(now).execute(&mut *tx).await?;
         // The newest date wins, so recording an older test does not hide a newer one.
         if restore {
             sqlx::query("UPDATE backups SET last_restore_on = $1, last_restore_result = $2, updated_at = $3 \
@@ -695,10 +692,10 @@ pub async fn record(
         }
         tx.commit().await?;
     });
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::BackupChanged,
         &if restore {
             format!(

@@ -23,9 +23,6 @@
 //! The endpoint takes no cookies, so the CSRF layer lets it through (see
 //! `app.rs`); the token alone decides.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -36,10 +33,11 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::assets::{normal_hostname, normal_serial};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::limiter::Rule;
+use crate::shared::{AppState, PracticeId};
 use crate::web::{render, AppError, ClientIp, Page};
 use crate::with_db;
 
@@ -62,7 +60,10 @@ fn random_token() -> String {
     format!("snci_{}", hex::encode(bytes))
 }
 
-pub async fn token_for(db: &Db, practice_id: i64) -> Result<Option<(String, i64)>, sqlx::Error> {
+pub async fn token_for(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<Option<(String, i64)>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as("SELECT token, created_at FROM checkin_tokens WHERE practice_id = $1")
         .bind(practice_id).fetch_optional(p).await)
 }
@@ -70,7 +71,7 @@ pub async fn token_for(db: &Db, practice_id: i64) -> Result<Option<(String, i64)
 /// Makes (or replaces) the practice's token; the old one stops working at once.
 pub async fn set_token(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     by: &str,
     now: i64,
 ) -> Result<String, sqlx::Error> {
@@ -86,33 +87,13 @@ pub async fn set_token(
 
 // ---------- rate limit ----------
 
-/// A token bucket per presented token (by its hash), in memory: each app node
-/// limits on its own.
-#[derive(Default)]
-pub struct RateLimiter {
-    buckets: Mutex<HashMap<String, (f64, i64)>>,
-}
-
-impl RateLimiter {
-    /// `Err(seconds to wait)` when this token has used up its check-ins.
-    pub fn check(&self, key: &str, now: i64) -> Result<(), i64> {
-        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > 100_000 {
-            // Forget buckets that have filled up again.
-            map.retain(|_, (_, at)| now - *at < (BURST / PER_MINUTE * 60.0) as i64);
-        }
-        let (tokens, at) = map.entry(key.to_string()).or_insert((BURST, now));
-        let refill = (now - *at).max(0) as f64 * PER_MINUTE / 60.0;
-        *tokens = (*tokens + refill).min(BURST);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) * 60.0 / PER_MINUTE).ceil().max(1.0) as i64)
-        }
-    }
-}
+/// Check-ins per presented token (by its hash): `BURST` at once, then
+/// `PER_MINUTE`; each app node counts on its own (see `shared::limiter`).
+pub const LIMIT: Rule = Rule {
+    name: "checkin",
+    burst: BURST,
+    per_minute: PER_MINUTE,
+};
 
 // ---------- the API ----------
 
@@ -215,7 +196,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
     };
     let token_hash = hash(&token);
     let now = state.clock.now();
-    if let Err(wait) = state.checkin_limiter.check(&token_hash, now) {
+    if let Err(wait) = state.limits.check(LIMIT, &token_hash, now) {
         let mut r = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             &format!(
@@ -227,7 +208,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
         }
         return Ok(r);
     }
-    let practice: Option<(i64,)> = with_db!(&state.db, p => sqlx::query_as(
+    let practice: Option<(PracticeId,)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT practice_id FROM checkin_tokens WHERE token_hash = $1")
         .bind(&token_hash).fetch_optional(p).await)?;
     let Some((practice_id,)) = practice else {
@@ -323,7 +304,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
         .bind(practice_id).bind(kind).bind(&name).bind(&hostname).bind(&serial).bind(&make_model)
         .bind(&os).bind(&build).bind(encryption.unwrap_or("unknown")).bind(last_update).bind(now)
         .fetch_one(p).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &Actor::system(),
@@ -373,17 +354,17 @@ pub async fn page(
         "A new enrolment token has been made. Scripts downloaded before now no longer work: download them again.".to_string()
     });
     render(CheckinPage {
-        page: Page::for_user("Device check-in", &scope.user).with_notice(notice),
+        page: Page::for_user("Device check-in", scope.user()).with_notice(notice),
         made: token
             .as_ref()
-            .map(|t| crate::app::format_time(t.1))
+            .map(|t| crate::ukclock::format(t.1))
             .unwrap_or_default(),
         token: token.map(|t| t.0),
         url: state.public_url().to_string(),
         api_path: API_PATH,
         recent: recent
             .into_iter()
-            .map(|(n, os, at)| (n, os, crate::app::format_time(at)))
+            .map(|(n, os, at)| (n, os, crate::ukclock::format(at)))
             .collect(),
         manager: true,
     })
@@ -396,11 +377,11 @@ pub async fn new_token(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let had = token_for(&state.db, scope.practice_id()).await?.is_some();
-    set_token(&state.db, scope.practice_id(), &scope.user.email, now).await?;
-    audit::record(
+    set_token(&state.db, scope.practice_id(), &scope.user().email, now).await?;
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CheckinTokenChanged,
         if had {
             "made a new device check-in token (the old one no longer works)"
@@ -487,19 +468,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bucket_allows_a_burst_then_a_steady_rate() {
-        let l = RateLimiter::default();
+    fn the_bucket_allows_a_burst_then_five_a_second() {
+        let l = crate::shared::limiter::Limits::default();
         for _ in 0..BURST as usize {
-            assert!(l.check("a", 1000).is_ok());
+            assert!(l.check(LIMIT, "a", 1000).is_ok());
         }
-        assert_eq!(l.check("a", 1000), Err(1));
+        assert_eq!(l.check(LIMIT, "a", 1000), Err(1));
         // Another token is not affected.
-        assert!(l.check("b", 1000).is_ok());
+        assert!(l.check(LIMIT, "b", 1000).is_ok());
         // Five a second come back.
         for _ in 0..5 {
-            assert!(l.check("a", 1001).is_ok());
+            assert!(l.check(LIMIT, "a", 1001).is_ok());
         }
-        assert!(l.check("a", 1001).is_err());
+        assert!(l.check(LIMIT, "a", 1001).is_err());
     }
 
     #[test]

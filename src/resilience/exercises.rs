@@ -3,20 +3,20 @@
 //! who came — agree actions with owners, and print the after-action report.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::plan_content::{self, Scenario};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
 use crate::pdf::Document;
+use crate::shared::{AppState, PracticeId};
 use crate::training::assignments::parse_date;
 use crate::training::compliance::{pdf_response, practice_name};
 use crate::ukclock;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub struct Listed {
@@ -66,7 +66,7 @@ async fn list_page(
         .and_then(parse_date)
         .is_none_or(|d| ukclock::add_months(d, 12) <= today);
     render(ListPage {
-        page: Page::for_user("Tabletop exercises", &scope.user),
+        page: Page::for_user("Tabletop exercises", scope.user()),
         scenarios: plan_content::scenarios(),
         exercises: rows
             .into_iter()
@@ -90,7 +90,7 @@ pub async fn list(
 ) -> Result<Html<String>, AppError> {
     let form = NewForm {
         run_on: ukclock::local_date(state.clock.now() + 14 * 86_400).to_string(),
-        facilitator: scope.user.full_name.clone(),
+        facilitator: scope.user().full_name.clone(),
         ..Default::default()
     };
     list_page(&state, &scope, form, FieldErrors::default()).await
@@ -127,10 +127,10 @@ pub async fn create(
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
         "INSERT INTO exercises (practice_id, scenario, title, run_on, facilitator, status, notes, created_at) VALUES ($1, $2, $3, $4, $5, 'planned', '[]', $6) RETURNING id")
         .bind(scope.practice_id()).bind(&s.slug).bind(&s.title).bind(run_on.to_string()).bind(facilitator).bind(now).fetch_one(p).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::ExerciseChanged,
         &format!("planned the tabletop exercise \"{}\" for {run_on}", s.title),
         now,
@@ -151,7 +151,7 @@ pub struct Exercise {
 
 type Row = (i64, String, String, String, String, Option<i64>, String);
 
-async fn find(db: &Db, practice_id: i64, id: i64) -> Result<Exercise, AppError> {
+async fn find(db: &Db, practice_id: PracticeId, id: i64) -> Result<Exercise, AppError> {
     let row: Option<Row> = with_db!(db, p => sqlx::query_as(
         "SELECT id, scenario, run_on, facilitator, status, started_at, notes FROM exercises WHERE id = $1 AND practice_id = $2")
         .bind(id).bind(practice_id).fetch_optional(p).await)?;
@@ -256,7 +256,7 @@ async fn run_page(
         .cloned()
         .unwrap_or_default();
     render(RunPage {
-        page: Page::for_user(format!("Exercise: {}", e.scenario.title), &scope.user),
+        page: Page::for_user(format!("Exercise: {}", e.scenario.title), scope.user()),
         debrief_field: format!("notes-{}", injects.len()),
         injects,
         debrief_notes,
@@ -273,7 +273,7 @@ async fn run_page(
 
 async fn saved_actions(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     exercise_id: i64,
 ) -> Result<Vec<ActionRow>, sqlx::Error> {
     let rows: Vec<(String, Option<i64>, Option<String>)> = with_db!(db, p => sqlx::query_as(
@@ -411,10 +411,10 @@ pub async fn save(
             .bind(e.id).bind(scope.practice_id()).bind(&a.text).bind(a.owner).bind(&due).execute(p).await.map(|r| r.rows_affected()))?;
     }
     if step == "finish" {
-        audit::record(
+        audit::record_alone(
             &state.db,
             Some(scope.practice_id()),
-            &Actor::user(&scope.user, &ip),
+            &Actor::user(scope.user(), &ip),
             Action::ExerciseChanged,
             &format!(
                 "finished the tabletop exercise \"{}\" with {} people and {} actions",

@@ -9,8 +9,8 @@ use time::Date;
 
 use super::assets::{query_assets, Bind, Row, COLUMNS};
 use super::{import, rules, ViewScope};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
+use crate::shared::AppState;
 use crate::web::spreadsheet::Sheet;
 use crate::web::{AppError, ClientIp};
 
@@ -30,7 +30,7 @@ pub async fn csv(
     let sql = format!(
         "SELECT {COLUMNS} FROM assets WHERE practice_id = $1 ORDER BY active DESC, name, id"
     );
-    let assets = query_assets(&state.db, &sql, &[Bind::I(scope.practice_id())]).await?;
+    let assets = query_assets(&state.db, &sql, &[Bind::I(scope.practice_id().get())]).await?;
     let mut header: Vec<&str> = import::EXAMPLE_HEADER.split(',').collect();
     header.extend([
         "Hostname",
@@ -69,16 +69,16 @@ pub async fn csv(
             row.eol.explain(),
             row.patch.tag().to_string(),
             a.last_checkin_at
-                .map(crate::app::format_time)
+                .map(crate::ukclock::format)
                 .unwrap_or_default(),
             a.notes.clone(),
             in_use,
         ])?;
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetsExported,
         &format!("{count} devices and programs"),
         now,

@@ -7,13 +7,12 @@
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
-use super::assets::{path_id, AssetForm, AssetInput};
+use super::assets::{AssetForm, AssetInput};
 use super::rules;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
@@ -21,8 +20,8 @@ use crate::people::csv_import::{
     decode, has_content, header_key, pick_delimiter, record_line, unclosed_quote_line,
     MAX_FILE_BYTES,
 };
-use crate::people::domain::FieldError;
-use crate::web::{render, AppError, ClientIp, Page, ValidForm};
+use crate::shared::{AppState, FieldError};
+use crate::web::{render, AppError, ClientIp, Page, Path, ValidForm};
 use crate::with_db;
 
 pub const MAX_ROWS: usize = 20_000;
@@ -398,7 +397,7 @@ fn upload_form(scope: &ManagerScope, error: Option<String>) -> Result<Html<Strin
     render(UploadPage {
         page: Page::for_user(
             "Import devices and software from a spreadsheet",
-            &scope.user,
+            scope.user(),
         ),
         error,
         example: EXAMPLE_HEADER,
@@ -431,7 +430,7 @@ pub async fn upload(
     let json = serde_json::to_string(&rows).map_err(anyhow::Error::from)?;
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
         "INSERT INTO asset_imports (practice_id, created_by, created_at, filename, rows_json, status) VALUES ($1, $2, $3, $4, $5, 'preview') RETURNING id")
-        .bind(scope.practice_id()).bind(scope.user.user_id).bind(state.clock.now()).bind(&filename).bind(&json)
+        .bind(scope.practice_id()).bind(scope.user().user_id).bind(state.clock.now()).bind(&filename).bind(&json)
         .fetch_one(p).await)?;
     Ok(Redirect::to(&format!("/resilience/assets/import/{id}")).into_response())
 }
@@ -532,7 +531,7 @@ fn preview_page(
     PreviewPage {
         page: Page::for_user(
             "Check the devices and software before importing",
-            &scope.user,
+            scope.user(),
         ),
         id,
         filename,
@@ -548,9 +547,8 @@ fn preview_page(
 pub async fn preview(
     State(state): State<AppState>,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let id = path_id(&id)?;
     let (filename, rows) = load(&state.db, &scope, id).await?;
     let checked = check(&state.db, &scope, &rows, state.clock.now()).await?;
     render(preview_page(&scope, id, filename, &checked, None))
@@ -567,10 +565,9 @@ pub async fn confirm(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<String>,
+    Path(id): Path<i64>,
     ValidForm(form): ValidForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let id = path_id(&id)?;
     let (filename, rows) = load(&state.db, &scope, id).await?;
     if form.action == "cancel" {
         with_db!(&state.db, p => sqlx::query("UPDATE asset_imports SET status = 'cancelled' WHERE id = $1 AND practice_id = $2")
@@ -621,10 +618,10 @@ pub async fn confirm(
             .bind(id).bind(practice_id).execute(&mut *tx).await?;
         tx.commit().await?;
     });
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::AssetsImported,
         &format!(
             "{} imported, {rejected} skipped, from {filename}",

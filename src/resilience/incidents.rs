@@ -4,19 +4,19 @@
 //! whose lessons become training assignments or changes to the plan.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::plan_content::{role_title, Step};
 use super::plans;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{PracticeScope, Role};
 use crate::db::Db;
+use crate::shared::{AppState, PracticeId};
 use crate::training::assignments::{self, Kind};
 use crate::ukclock;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 /// UK GDPR Article 33: report within 72 hours of becoming aware, where feasible.
@@ -125,7 +125,7 @@ impl Incident {
     }
 }
 
-async fn find(db: &Db, practice_id: i64, id: i64) -> Result<Incident, AppError> {
+async fn find(db: &Db, practice_id: PracticeId, id: i64) -> Result<Incident, AppError> {
     let row: Option<Row> = with_db!(db, p => sqlx::query_as(
         "SELECT id, plan_id, title, declared_at, declared_by, aware_at, personal_data, likelihood, severity, ico_reported_at, status, review, checklist \
          FROM incidents WHERE id = $1 AND practice_id = $2")
@@ -194,7 +194,7 @@ async fn list_page(
         .map(|p| (p.id, p.body.title))
         .collect();
     render(ListPage {
-        page: Page::for_user("Incidents", &scope.user),
+        page: Page::for_user("Incidents", scope.user()),
         incidents: rows
             .into_iter()
             .map(|(id, title, at, status)| Listed {
@@ -278,7 +278,7 @@ pub async fn declare(
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(
         "INSERT INTO incidents (practice_id, plan_id, title, declared_at, declared_by, aware_at, personal_data, status, checklist) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8) RETURNING id")
-        .bind(scope.practice_id()).bind(plan.id).bind(title).bind(now).bind(&scope.user.full_name).bind(aware)
+        .bind(scope.practice_id()).bind(plan.id).bind(title).bind(now).bind(&scope.user().full_name).bind(aware)
         .bind(plan.body.personal_data).bind(&checklist).fetch_one(p).await)?;
     let first = if form.what.trim().is_empty() {
         format!("Incident declared, following the {} plan.", plan.body.title)
@@ -290,14 +290,14 @@ pub async fn declare(
         scope.practice_id(),
         id,
         now,
-        &scope.user.full_name,
+        &scope.user().full_name,
         &first,
     )
     .await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::IncidentChanged,
         &format!("declared incident \"{title}\" ({} plan)", plan.body.title),
         now,
@@ -321,14 +321,14 @@ async fn note(
         scope.practice_id(),
         i.id,
         now,
-        &scope.user.full_name,
+        &scope.user().full_name,
         log,
     )
     .await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, ip),
+        &Actor::user(scope.user(), ip),
         Action::IncidentChanged,
         audit_detail,
         now,
@@ -339,7 +339,7 @@ async fn note(
 
 async fn add_log(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     incident_id: i64,
     at: i64,
     author: &str,
@@ -425,7 +425,7 @@ pub async fn show(
     let now = state.clock.now();
     let deadline = ico_deadline(i.aware_at);
     render(IncidentPage {
-        page: Page::for_user(format!("Incident: {}", i.title), &scope.user),
+        page: Page::for_user(format!("Incident: {}", i.title), scope.user()),
         done: items.iter().filter(|c| c.done.is_some()).count(),
         items,
         log: log
@@ -473,7 +473,7 @@ pub async fn log(
         scope.practice_id(),
         i.id,
         state.clock.now(),
-        &scope.user.full_name,
+        &scope.user().full_name,
         text,
     )
     .await?;
@@ -507,14 +507,14 @@ pub async fn check(
     let text = &i.checklist[item].1.text;
     if form.done == "yes" {
         let added = with_db!(&state.db, p => sqlx::query("INSERT INTO incident_checks (incident_id, practice_id, item, done_at, done_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING")
-            .bind(i.id).bind(scope.practice_id()).bind(item as i64).bind(now).bind(&scope.user.full_name).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(i.id).bind(scope.practice_id()).bind(item as i64).bind(now).bind(&scope.user().full_name).execute(p).await.map(|r| r.rows_affected()))?;
         if added == 1 {
             add_log(
                 &state.db,
                 scope.practice_id(),
                 i.id,
                 now,
-                &scope.user.full_name,
+                &scope.user().full_name,
                 &format!("Done: {text}"),
             )
             .await?;
@@ -528,7 +528,7 @@ pub async fn check(
                 scope.practice_id(),
                 i.id,
                 now,
-                &scope.user.full_name,
+                &scope.user().full_name,
                 &format!("Not done after all: {text}"),
             )
             .await?;
@@ -677,7 +677,7 @@ pub async fn lesson(
                 .ok_or_else(|| {
                     AppError::BadRequest("Choose the training module to assign.".into())
                 })?;
-            let staff: Vec<(i64,)> = with_db!(&state.db, p => sqlx::query_as("SELECT id FROM staff WHERE practice_id = $1 AND active")
+            let staff: Vec<(crate::shared::StaffId,)> = with_db!(&state.db, p => sqlx::query_as("SELECT id FROM staff WHERE practice_id = $1 AND active")
                 .bind(scope.practice_id()).fetch_all(p).await)?;
             let due = ukclock::end_of_day(ukclock::local_date(now) + time::Duration::days(28));
             let reason = format!("Lesson from the incident \"{}\"", i.title);
@@ -708,11 +708,11 @@ pub async fn lesson(
         _ => "Recorded".to_string(),
     };
     with_db!(&state.db, p => sqlx::query("INSERT INTO incident_lessons (incident_id, practice_id, text, outcome, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(i.id).bind(scope.practice_id()).bind(text).bind(&outcome).bind(now).bind(&scope.user.full_name).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+        .bind(i.id).bind(scope.practice_id()).bind(text).bind(&outcome).bind(now).bind(&scope.user().full_name).execute(p).await.map(|r| r.rows_affected()))?;
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::IncidentChanged,
         &format!("lesson from \"{}\": {outcome}", i.title),
         now,

@@ -13,7 +13,6 @@
 pub mod alerts;
 pub mod assets;
 pub mod backups;
-pub mod bench;
 pub mod checkin;
 pub mod exercises;
 pub mod export;
@@ -30,7 +29,11 @@ use axum::extract::{FromRef, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::Html;
 
-use crate::app::{Access, AppState, Routes};
+use crate::shared::AppState;
+use crate::web::routes::{Access, Routes};
+
+/// The asset register CSV upload: the file plus the form around it.
+const UPLOAD_BODY: usize = crate::people::csv_import::MAX_FILE_BYTES + 64 * 1024;
 use crate::auth::{PracticeScope, Role};
 use crate::web::{render, AppError, Page};
 
@@ -51,7 +54,7 @@ pub fn routes(r: Routes) -> Routes {
         .post_upload(
             "/resilience/assets/import",
             PracticeManager,
-            crate::app::UPLOAD_BODY,
+            UPLOAD_BODY,
             import::upload,
         )
         .get(
@@ -243,7 +246,7 @@ fn plan_routes(r: Routes) -> Routes {
 
 /// The practice manager or a cyber champion: may read the resilience pages.
 #[derive(Debug, Clone)]
-pub struct ViewScope(pub PracticeScope);
+pub struct ViewScope(PracticeScope);
 
 impl std::ops::Deref for ViewScope {
     type Target = PracticeScope;
@@ -253,6 +256,11 @@ impl std::ops::Deref for ViewScope {
 }
 
 impl ViewScope {
+    /// The scope, if its user is the manager or a champion.
+    pub fn of(scope: PracticeScope) -> Option<Self> {
+        matches!(scope.role(), Role::Manager | Role::Champion).then_some(Self(scope))
+    }
+
     pub fn is_manager(&self) -> bool {
         self.0.role() == Role::Manager
     }
@@ -357,7 +365,7 @@ pub async fn overview(
         ),
     ];
     render(OverviewPage {
-        page: Page::for_user("Resilience", &scope.user),
+        page: Page::for_user("Resilience", scope.user()),
         manager: scope.is_manager(),
         figures,
         review,

@@ -29,7 +29,7 @@ use futures_util::TryStreamExt;
 use serde_json::{json, Value};
 use sqlx::{Connection, Row};
 
-use crate::db::{migrate, Backend, Db};
+use crate::db::{migrate, Backend, Db, Pool};
 use crate::with_db;
 
 pub const FORMAT: &str = "safetynet-backup";
@@ -347,8 +347,8 @@ pub async fn backup(db: &Db, path: &Path, now: i64) -> anyhow::Result<Summary> {
         bytes: 0,
     };
     let mut summary = Summary::default();
-    match db {
-        Db::Sqlite(pool) => {
+    match db.pool() {
+        Pool::Sqlite(pool) => {
             let mut conn = pool.acquire().await?;
             let mut tx = conn.begin().await?;
             let tables = introspect_sqlite!(&mut *tx);
@@ -373,7 +373,7 @@ pub async fn backup(db: &Db, path: &Path, now: i64) -> anyhow::Result<Summary> {
             }
             tx.rollback().await?;
         }
-        Db::Postgres(pool) => {
+        Pool::Postgres(pool) => {
             let mut conn = pool.acquire().await?;
             sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 .execute(&mut *conn)
@@ -548,12 +548,12 @@ struct TargetState {
 }
 
 async fn inspect(db: &Db) -> anyhow::Result<TargetState> {
-    let (tables, migrations) = match db {
-        Db::Sqlite(p) => {
+    let (tables, migrations) = match db.pool() {
+        Pool::Sqlite(p) => {
             let mut conn = p.acquire().await?;
             (introspect_sqlite!(&mut *conn), applied!(&mut *conn, false))
         }
-        Db::Postgres(p) => {
+        Pool::Postgres(p) => {
             let mut conn = p.acquire().await?;
             (introspect_pg!(&mut *conn), applied!(&mut *conn, true))
         }
@@ -727,8 +727,8 @@ pub async fn restore(url: &str, path: &Path, force: bool) -> anyhow::Result<Summ
         .into_iter()
         .map(|t| (t.name.clone(), t))
         .collect();
-    let summary = match &db {
-        Db::Sqlite(p) => {
+    let summary = match db.pool() {
+        Pool::Sqlite(p) => {
             let mut tx = p.begin().await?;
             sqlx::query("PRAGMA defer_foreign_keys = ON")
                 .execute(&mut *tx)
@@ -737,7 +737,7 @@ pub async fn restore(url: &str, path: &Path, force: bool) -> anyhow::Result<Summ
             tx.commit().await?;
             s
         }
-        Db::Postgres(p) => {
+        Pool::Postgres(p) => {
             let mut tx = p.begin().await?;
             let s = load_tables!(&mut *tx, reader, tables, Postgres);
             for t in tables.values() {

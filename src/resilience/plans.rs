@@ -4,20 +4,20 @@
 //! (DSPT 7.3.2 asks when the contact list was last updated and printed).
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
 use super::plan_content::{self, role_title, Phase, Statements, Step, ROLES};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{is_unique_violation, Db};
 use crate::pdf::{Align, Document, Weight};
+use crate::shared::{AppState, PracticeId};
 use crate::training::compliance::{pdf_response, practice_name};
 use crate::training::content::Source;
 use crate::ukclock;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
@@ -264,14 +264,14 @@ fn from_row(r: Row) -> Result<PlanRow, AppError> {
     })
 }
 
-pub async fn all(db: &Db, practice_id: i64) -> Result<Vec<PlanRow>, AppError> {
+pub async fn all(db: &Db, practice_id: PracticeId) -> Result<Vec<PlanRow>, AppError> {
     let rows: Vec<Row> = with_db!(db, p => sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM plans WHERE practice_id = $1 ORDER BY id"))
         .bind(practice_id).fetch_all(p).await)?;
     rows.into_iter().map(from_row).collect()
 }
 
-pub async fn find(db: &Db, practice_id: i64, id: i64) -> Result<PlanRow, AppError> {
+pub async fn find(db: &Db, practice_id: PracticeId, id: i64) -> Result<PlanRow, AppError> {
     let row: Option<Row> = with_db!(db, p => sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM plans WHERE id = $1 AND practice_id = $2"))
         .bind(id).bind(practice_id).fetch_optional(p).await)?;
@@ -301,7 +301,7 @@ pub async fn list(
         .map(|t| (t.slug.as_str(), t.title.as_str(), t.summary.as_str()))
         .collect();
     render(PlansPage {
-        page: Page::for_user("Incident and recovery plans", &scope.user),
+        page: Page::for_user("Incident and recovery plans", scope.user()),
         plans,
         unused,
         is_manager: scope.role() == crate::auth::Role::Manager,
@@ -340,10 +340,10 @@ pub async fn create(
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::PlanChanged,
         &format!("started the {} plan from the template", t.title),
         now,
@@ -368,7 +368,7 @@ struct PlanPage {
 
 async fn notes(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     plan_id: i64,
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
     let rows: Vec<(i64, String)> = with_db!(db, p => sqlx::query_as(
@@ -394,7 +394,7 @@ pub async fn show(
                 .to_string()
         });
     render(PlanPage {
-        page: Page::for_user(plan.body.title.clone(), &scope.user).with_notice(notice),
+        page: Page::for_user(plan.body.title.clone(), scope.user()).with_notice(notice),
         is_manager: scope.role() == crate::auth::Role::Manager,
         notes: notes(&state.db, scope.practice_id(), plan_id).await?,
         plan,
@@ -405,7 +405,7 @@ pub async fn show(
 
 async fn mark_printed(state: &AppState, scope: &PracticeScope, id: i64) -> Result<(), AppError> {
     with_db!(&state.db, p => sqlx::query("UPDATE plans SET last_printed_at = $1, last_printed_by = $2 WHERE id = $3 AND practice_id = $4")
-        .bind(state.clock.now()).bind(&scope.user.full_name).bind(id).bind(scope.practice_id())
+        .bind(state.clock.now()).bind(&scope.user().full_name).bind(id).bind(scope.practice_id())
         .execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -549,7 +549,7 @@ pub async fn pdf(
     let plan = find(&state.db, scope.practice_id(), plan_id).await?;
     mark_printed(&state, &scope, plan.id).await?;
     let practice = practice_name(&state.db, scope.practice_id()).await?;
-    let bytes = plan_pdf(&plan, &practice, &scope.user.full_name, state.clock.now());
+    let bytes = plan_pdf(&plan, &practice, &scope.user().full_name, state.clock.now());
     Ok(pdf_response(bytes, &format!("{}-plan.pdf", plan.template)))
 }
 
@@ -608,7 +608,7 @@ fn edit_page(
         .map(|i| (i, body.phases[i].name.clone(), body.phase_text(i)))
         .collect();
     render(EditPage {
-        page: Page::for_user(format!("Edit: {}", body.title), &scope.user),
+        page: Page::for_user(format!("Edit: {}", body.title), scope.user()),
         plan_id,
         continuity: body.continuity.join("\n"),
         recovery: body.recovery.join("\n"),
@@ -791,10 +791,10 @@ pub async fn save(
     let now = state.clock.now();
     with_db!(&state.db, p => sqlx::query("UPDATE plans SET body = $1, version = $2, status = 'draft', updated_at = $3 WHERE id = $4 AND practice_id = $5")
         .bind(&json).bind(version).bind(now).bind(plan.id).bind(scope.practice_id()).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::PlanChanged,
         &format!("edited the {} plan (version {version}, draft)", body.title),
         now,
@@ -837,16 +837,16 @@ pub async fn approve(
     let json = serde_json::to_string(&plan.body).map_err(|e| AppError::Unexpected(e.into()))?;
     with_db!(&state.db, p => sqlx::query(
         "INSERT INTO plan_versions (plan_id, practice_id, version, body, approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING")
-        .bind(plan.id).bind(scope.practice_id()).bind(plan.version).bind(&json).bind(&scope.user.full_name).bind(now)
+        .bind(plan.id).bind(scope.practice_id()).bind(plan.version).bind(&json).bind(&scope.user().full_name).bind(now)
         .execute(p).await.map(|r| r.rows_affected()))?;
     with_db!(&state.db, p => sqlx::query(
         "UPDATE plans SET status = 'approved', approved_version = version, approved_by = $1, approved_at = $2, review_on = $3 WHERE id = $4 AND practice_id = $5")
-        .bind(&scope.user.full_name).bind(now).bind(review.to_string()).bind(plan.id).bind(scope.practice_id())
+        .bind(&scope.user().full_name).bind(now).bind(review.to_string()).bind(plan.id).bind(scope.practice_id())
         .execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::PlanChanged,
         &format!(
             "approved version {} of the {} plan, review by {review}",

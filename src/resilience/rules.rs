@@ -323,7 +323,7 @@ impl AckStatus {
     }
 
     pub fn explain(&self) -> String {
-        let t = crate::app::format_time;
+        let t = crate::ukclock::format;
         match self {
             Self::Acknowledged { at, late_by: None } => {
                 format!("Acknowledged {} (within 48 hours)", t(*at))

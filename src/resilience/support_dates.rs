@@ -24,10 +24,10 @@ use sha2::{Digest, Sha256};
 use time::{Date, Duration};
 
 use super::rules::{iso, long_date, parse_iso};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
+use crate::shared::{AppState, PracticeId};
 use crate::web::{render, AppError, ClientIp, Page};
 use crate::with_db;
 
@@ -268,14 +268,14 @@ impl SupportTable {
                 loaded_at,
             } => format!(
                 "Loaded by your Safety Net operator from {filename} on {}",
-                crate::app::format_time(*loaded_at)
+                crate::ukclock::format(*loaded_at)
             ),
             Origin::Practice {
                 filename,
                 loaded_at,
             } => format!(
                 "Loaded by your practice from {filename} on {}",
-                crate::app::format_time(*loaded_at)
+                crate::ukclock::format(*loaded_at)
             ),
         }
     }
@@ -388,7 +388,7 @@ fn cached(text: &str, origin: Origin) -> Option<Arc<SupportTable>> {
 
 /// The table a practice uses: the most recently checked of the shipped
 /// table, the operator's latest and the practice's latest.
-pub async fn effective(db: &Db, practice_id: i64) -> Result<Arc<SupportTable>, sqlx::Error> {
+pub async fn effective(db: &Db, practice_id: PracticeId) -> Result<Arc<SupportTable>, sqlx::Error> {
     let rows: Vec<(Option<i64>, String, String, i64)> = with_db!(db, p => sqlx::query_as(
         "SELECT practice_id, toml, filename, loaded_at FROM support_date_tables WHERE id IN \
          (SELECT MAX(id) FROM support_date_tables WHERE practice_id = $1 \
@@ -441,7 +441,7 @@ pub fn work_out(
 
 /// Brings the practice's stored end-of-life dates up to date with the table
 /// in use: every asset when the table changed, otherwise those marked stale.
-pub async fn refresh(db: &Db, practice_id: i64) -> Result<Arc<SupportTable>, sqlx::Error> {
+pub async fn refresh(db: &Db, practice_id: PracticeId) -> Result<Arc<SupportTable>, sqlx::Error> {
     let table = effective(db, practice_id).await?;
     let stored: Option<(String,)> = with_db!(db, p => sqlx::query_as(
         "SELECT eol_fingerprint FROM resilience_state WHERE practice_id = $1")
@@ -514,7 +514,7 @@ pub async fn refresh(db: &Db, practice_id: i64) -> Result<Arc<SupportTable>, sql
 /// Refuses a table older than the one in use, which would never be used.
 pub async fn load(
     db: &Db,
-    practice_id: Option<i64>,
+    practice_id: Option<PracticeId>,
     filename: &str,
     text: &str,
     loaded_by: &str,
@@ -595,7 +595,7 @@ async fn page_for(
     let table = effective(&state.db, scope.practice_id()).await?;
     let today = super::rules::uk_date(state.clock.now());
     render(SupportDatesPage {
-        page: Page::for_user("Support dates", &scope.user).with_notice(notice),
+        page: Page::for_user("Support dates", scope.user()).with_notice(notice),
         origin: table.describe_origin(),
         updated: table.updated_label(),
         products: table
@@ -652,7 +652,7 @@ pub async fn upload(
         Some(scope.practice_id()),
         &filename,
         &text,
-        &scope.user.email,
+        &scope.user().email,
         now,
     )
     .await?
@@ -661,10 +661,10 @@ pub async fn upload(
             .await?
             .into_response()),
         Ok(table) => {
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
-                &Actor::user(&scope.user, &ip),
+                &Actor::user(scope.user(), &ip),
                 Action::SupportDatesLoaded,
                 &format!(
                     "loaded a support-dates table checked on {} ({} products) from {filename}",

@@ -10,18 +10,18 @@
 //! link counts as a click, and `{{ tracker }}` in a web page counts an open.
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::library::{FlagPlace, RedFlag};
 use super::render::{self, Vars};
 use super::templates;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
-use crate::web::{AppError, ClientIp};
+use crate::shared::{AppState, PracticeId};
+use crate::web::{AppError, ClientIp, Path};
 use crate::with_db;
 
 /// Large enough for any letter, invoice or form; an exercise's file only has to look real.
@@ -332,7 +332,7 @@ type Row = (String, String, i64, Vec<u8>);
 /// The template's attachment with its contents, for sending and downloading.
 pub async fn load(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     template_id: i64,
 ) -> Result<Option<Attachment>, sqlx::Error> {
     let row: Option<Row> = with_db!(db, p => sqlx::query_as(
@@ -353,7 +353,7 @@ pub async fn load(
 /// Adds or replaces the template's attachment.
 pub async fn store(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     template_id: i64,
     a: &Attachment,
     now: i64,
@@ -368,7 +368,7 @@ pub async fn store(
         .execute(p).await.map(|_| ()))
 }
 
-pub async fn delete(db: &Db, practice_id: i64, template_id: i64) -> Result<(), sqlx::Error> {
+pub async fn delete(db: &Db, practice_id: PracticeId, template_id: i64) -> Result<(), sqlx::Error> {
     with_db!(db, p => sqlx::query("DELETE FROM sim_template_attachments WHERE template_id = $1 AND practice_id = $2")
         .bind(template_id).bind(practice_id).execute(p).await.map(|_| ()))
 }
@@ -379,10 +379,10 @@ async fn record(
     ip: &str,
     detail: String,
 ) -> Result<(), AppError> {
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, ip),
+        &Actor::user(scope.user(), ip),
         Action::TemplateChanged,
         &detail,
         state.clock.now(),
@@ -511,7 +511,7 @@ pub async fn download(
 }
 
 /// Adds [`example`] to a practice (the demo practice has it).
-pub async fn add_example(db: &Db, practice_id: i64, now: i64) -> Result<i64, AppError> {
+pub async fn add_example(db: &Db, practice_id: PracticeId, now: i64) -> Result<i64, AppError> {
     let (t, a) = example();
     let id = templates::insert(db, practice_id, &t, now).await?;
     store(db, practice_id, id, &a, now).await?;

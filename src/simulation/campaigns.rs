@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rand::seq::SliceRandom;
 use serde::Deserialize;
@@ -12,14 +12,14 @@ use serde::Deserialize;
 use super::library::Landing;
 use super::token::RecipientToken;
 use super::{domains, profiles, templates};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
+use crate::db::{Change, Db, Tx, Wake};
 use crate::people::departments::{self, Department};
+use crate::shared::{AppState, CampaignId, UserId};
 use crate::web::spreadsheet::Sheet;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
-use crate::with_db;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path};
+use crate::{with_db, with_tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -138,7 +138,7 @@ fn campaign(r: Row) -> Campaign {
 pub async fn find(
     db: &Db,
     scope: &PracticeScope,
-    id: i64,
+    id: CampaignId,
 ) -> Result<Option<Campaign>, sqlx::Error> {
     let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE id = $1 AND practice_id = $2");
     let row: Option<Row> = with_db!(db, p => sqlx::query_as(&sql).bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
@@ -179,7 +179,7 @@ pub async fn list(
     );
     let rows: Vec<Row> = with_db!(&state.db, p => sqlx::query_as(&sql).bind(scope.practice_id()).fetch_all(p).await)?;
     render(ListPage {
-        page: Page::for_user("Phishing exercises", &scope.user),
+        page: Page::for_user("Phishing exercises", scope.user()),
         campaigns: rows.into_iter().map(campaign).collect(),
         has_templates: !templates::all(&state.db, &scope).await?.is_empty(),
         has_profiles: !profiles::all(&state.db, &scope).await?.is_empty(),
@@ -256,7 +256,7 @@ async fn form_page(
         })
         .collect();
     render(FormPage {
-        page: Page::for_user("Start a phishing exercise", &scope.user),
+        page: Page::for_user("Start a phishing exercise", scope.user()),
         form,
         errors,
         templates: templates::all(&state.db, scope).await?,
@@ -301,18 +301,19 @@ pub struct Launch {
     pub send_by: i64,
     pub ends_at: i64,
     pub business_hours: bool,
-    pub created_by: i64,
+    pub created_by: UserId,
 }
 
-/// Stores a campaign and its recipients (each with a fresh token and a send time) in one transaction.
+/// Stores a campaign and its recipients (each with a fresh token and a send
+/// time) in the caller's transaction; the sender wakes when it commits.
 /// The caller has already kept only targets in the practice's verified domains.
 pub async fn insert(
-    db: &Db,
+    tx: &mut Tx,
     scope: &PracticeScope,
     spec: &Launch,
     targets: &mut [Target],
     now: i64,
-) -> Result<i64, AppError> {
+) -> Result<CampaignId, sqlx::Error> {
     targets.shuffle(&mut rand::thread_rng());
     let n = targets.len() as i64;
     let schedule: Vec<i64> = (0..n)
@@ -326,14 +327,13 @@ pub async fn insert(
         })
         .collect();
     let practice_id = scope.practice_id();
-    let id = with_db!(db, p => {
-        let mut tx = p.begin().await?;
-        let (id,): (i64,) = sqlx::query_as(
+    let id = with_tx!(tx, c => {
+        let (id,): (CampaignId,) = sqlx::query_as(
             "INSERT INTO campaigns (practice_id, name, template_id, profile_id, landing, status, launch_at, send_by, ends_at, business_hours, created_by, created_at, recipients) \
              VALUES ($1, $2, $3, $4, $5, 'scheduled', $6, $7, $8, $9, $10, $11, $12) RETURNING id")
             .bind(practice_id).bind(&spec.name).bind(spec.template_id).bind(spec.profile_id).bind(templates::landing_key(spec.landing))
             .bind(spec.launch_at).bind(spec.send_by).bind(spec.ends_at).bind(spec.business_hours).bind(spec.created_by).bind(now).bind(n)
-            .fetch_one(&mut *tx).await?;
+            .fetch_one(&mut *c).await?;
         for (chunk, times) in targets.chunks(400).zip(schedule.chunks(400)) {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO campaign_recipients (campaign_id, practice_id, staff_id, department_id, token, email, full_name, job_role, send_at, send_status) ");
@@ -342,11 +342,11 @@ pub async fn insert(
                     .push_bind(RecipientToken::generate().as_str().to_string()).push_bind(t.email.clone())
                     .push_bind(t.full_name.clone()).push_bind(t.job_role.clone()).push_bind(*at).push_bind("queued");
             });
-            qb.build().execute(&mut *tx).await?;
+            qb.build().execute(&mut *c).await?;
         }
-        tx.commit().await?;
         id
     });
+    tx.wake_after_commit(Wake::Sender);
     Ok(id)
 }
 
@@ -493,25 +493,27 @@ pub async fn create(
         send_by: launch_at + spread_hours * 3600,
         ends_at: launch_at + run_days * 86_400,
         business_hours: form.business_hours == "yes",
-        created_by: scope.user.user_id,
+        created_by: scope.user().user_id,
     };
     let n = targets.len();
     let practice_id = scope.practice_id();
-    let id = insert(&state.db, &scope, &spec, &mut targets, now).await?;
     let detail = format!(
         "launched \"{name}\" to {n} people ({} left out: not in a verified domain)",
         left_out.len()
     );
+    // The exercise and its audit entry commit together; then the sender wakes.
+    let mut tx = state.db.begin().await?;
+    let id = insert(&mut tx, &scope, &spec, &mut targets, now).await?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CampaignChanged,
         &detail,
         now,
     )
     .await?;
-    state.sim_wake.notify_one();
+    tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/simulation/campaigns/{id}?left_out={}",
         left_out.len()
@@ -592,7 +594,7 @@ fn human_duration(secs: i64) -> String {
 pub async fn show(
     State(state): State<AppState>,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     Query(q): Query<ShowQuery>,
 ) -> Result<Html<String>, AppError> {
     complete_due(&state.db, state.clock.now()).await?;
@@ -690,7 +692,7 @@ pub async fn show(
     let clicks = super::overrides::recent(&state.db, &scope, id).await?;
     render(ShowPage {
         clicks,
-        page: Page::for_user(c.name.clone(), &scope.user).with_notice(notice),
+        page: Page::for_user(c.name.clone(), scope.user()).with_notice(notice),
         template_name,
         median_report,
         departments,
@@ -715,7 +717,7 @@ pub async fn change_status(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
     crate::web::ValidForm(form): crate::web::ValidForm<StatusForm>,
 ) -> Result<Response, AppError> {
     let c = find(&state.db, &scope, id)
@@ -740,25 +742,26 @@ pub async fn change_status(
             c.status.label().to_lowercase()
         )));
     }
-    with_db!(&state.db, p => {
-        let mut tx = p.begin().await?;
-        sqlx::query("UPDATE campaigns SET status = $1 WHERE id = $2 AND practice_id = $3").bind(to).bind(id).bind(scope.practice_id()).execute(&mut *tx).await?;
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => {
+        sqlx::query("UPDATE campaigns SET status = $1 WHERE id = $2 AND practice_id = $3").bind(to).bind(id).bind(scope.practice_id()).execute(&mut *c).await?;
         if to == "cancelled" {
-            sqlx::query("UPDATE campaign_recipients SET send_status = 'cancelled' WHERE campaign_id = $1 AND send_status = 'queued'").bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE campaign_recipients SET send_status = 'cancelled' WHERE campaign_id = $1 AND send_status = 'queued'").bind(id).execute(&mut *c).await?;
         }
-        tx.commit().await?;
     });
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::CampaignChanged,
         &format!("{} \"{}\"", form.action, c.name),
         state.clock.now(),
     )
     .await?;
-    state.tracking_cache.clear();
-    state.sim_wake.notify_one();
+    // The tracking site forgets what it knew, and the sender looks again.
+    tx.publish_after_commit(Change::Campaign(id));
+    tx.wake_after_commit(Wake::Sender);
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/simulation/campaigns/{id}")).into_response())
 }
 
@@ -766,7 +769,7 @@ pub async fn export_csv(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> Result<Response, AppError> {
     let c = find(&state.db, &scope, id)
         .await?
@@ -820,10 +823,10 @@ pub async fn export_csv(
             error.unwrap_or_default(),
         ])?;
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::StaffExported,
         &format!("results of \"{}\"", c.name),
         state.clock.now(),

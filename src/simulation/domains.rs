@@ -4,15 +4,15 @@
 //! is in a verified domain.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, OperatorScope, PracticeScope};
 use crate::db::{is_unique_violation, Db};
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, PracticeId};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub struct Domain {
@@ -22,7 +22,7 @@ pub struct Domain {
     pub verified_by: String,
 }
 
-pub async fn list_for(db: &Db, practice_id: i64) -> Result<Vec<Domain>, sqlx::Error> {
+pub async fn list_for(db: &Db, practice_id: PracticeId) -> Result<Vec<Domain>, sqlx::Error> {
     let rows: Vec<(i64, String, Option<i64>, Option<String>)> = with_db!(db, p => sqlx::query_as(
         "SELECT id, domain, verified_at, verified_by FROM practice_domains WHERE practice_id = $1 ORDER BY domain")
         .bind(practice_id).fetch_all(p).await)?;
@@ -75,7 +75,7 @@ fn parse_domain(raw: &str) -> Result<String, String> {
 /// Adds a domain; `verified_by` set means it is verified at once (operator or command line).
 pub async fn add(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     domain: &str,
     verified_by: Option<&str>,
     now: i64,
@@ -108,7 +108,7 @@ pub async fn page(
     scope: ManagerScope,
 ) -> Result<Html<String>, AppError> {
     render(DomainsPage {
-        page: Page::for_user("Email domains for simulations", &scope.user),
+        page: Page::for_user("Email domains for simulations", scope.user()),
         domains: list_for(&state.db, scope.practice_id()).await?,
         domain: String::new(),
         errors: FieldErrors::default(),
@@ -137,10 +137,10 @@ pub async fn request(
     .await?
     {
         Ok(()) => {
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
-                &Actor::user(&scope.user, &ip),
+                &Actor::user(scope.user(), &ip),
                 Action::DomainChanged,
                 &format!("asked to verify {}", form.domain.trim()),
                 state.clock.now(),
@@ -152,7 +152,7 @@ pub async fn request(
             let mut errors = FieldErrors::default();
             errors.add("domain", why);
             Ok(render(DomainsPage {
-                page: Page::for_user("Email domains for simulations", &scope.user),
+                page: Page::for_user("Email domains for simulations", scope.user()),
                 domains: list_for(&state.db, scope.practice_id()).await?,
                 domain: form.domain,
                 errors,
@@ -166,9 +166,10 @@ pub async fn request(
 pub async fn verify(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    OperatorScope(user): OperatorScope,
-    Path((practice_id, domain_id)): Path<(i64, i64)>,
+    operator: OperatorScope,
+    Path((practice_id, domain_id)): Path<(PracticeId, i64)>,
 ) -> Result<Response, AppError> {
+    let user = operator.into_user();
     let now = state.clock.now();
     let done = with_db!(&state.db, p => sqlx::query(
         "UPDATE practice_domains SET verified_at = $1, verified_by = $2 WHERE id = $3 AND practice_id = $4")
@@ -176,7 +177,7 @@ pub async fn verify(
     if done == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
         &Actor::user(&user, &ip),

@@ -8,6 +8,10 @@ use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::db::Db;
+use crate::shared::PracticeId;
+// The group writer inserts follow-ups itself, many rows per statement, on the
+// hot path; everything else assigns them through `training::assignments`.
+use crate::training::assignments::{follow_up_reason, FOLLOW_UP_SECS};
 use crate::with_db;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +40,7 @@ impl Kind {
 pub struct NewEvent {
     pub recipient_id: i64,
     pub campaign_id: i64,
-    pub practice_id: i64,
+    pub practice_id: PracticeId,
     pub staff_id: i64,
     pub kind: Kind,
     /// Whether this counts as a person's action (scanners and link checkers do not).
@@ -161,14 +165,6 @@ impl Totals {
     }
 }
 
-/// How long a first click's follow-up training has (two weeks).
-pub const FOLLOW_UP_SECS: i64 = 14 * 86_400;
-
-/// Why the follow-up training was assigned, as the person sees it.
-pub fn follow_up_reason(campaign_name: &str) -> String {
-    format!("Follow-up to the practice exercise \"{campaign_name}\"")
-}
-
 /// Rows per multi-row INSERT (9 values each, well inside both databases' limits).
 const INSERT_CHUNK: usize = 1000;
 /// First times kept on the recipient; the last, the hidden link, is never a person's.
@@ -235,7 +231,7 @@ fn write_rusqlite(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::R
         insert.execute(rusqlite::params![
             e.campaign_id,
             e.recipient_id,
-            e.practice_id,
+            e.practice_id.get(),
             e.kind.as_str(),
             e.counted,
             e.reasons,
@@ -267,7 +263,7 @@ fn write_rusqlite(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::R
             if col == 1 {
                 // A short, kind refresher: the teachable moment's follow-up.
                 assign.execute(rusqlite::params![
-                    e.practice_id,
+                    e.practice_id.get(),
                     e.staff_id,
                     e.training_module,
                     follow_up_reason(&e.campaign_name),
@@ -286,6 +282,13 @@ fn write_rusqlite(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::R
     }
     drop((insert, assign));
     tx.commit()
+}
+
+/// Stores one event at once, outside the group writer: for the reporting
+/// mailbox, whose few reports a minute do not need grouping and whose "Check
+/// now" runs in the app, which has no writer of its own.
+pub async fn store_now(db: &Db, e: &NewEvent) -> Result<(), sqlx::Error> {
+    write_batched(db, &[e]).await
 }
 
 /// PostgreSQL (and an in-memory SQLite database): a handful of set-based
@@ -356,7 +359,7 @@ mod tests {
         NewEvent {
             recipient_id,
             campaign_id: 1,
-            practice_id: 1,
+            practice_id: PracticeId::new(1),
             staff_id: recipient_id,
             kind,
             counted,

@@ -5,9 +5,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 
-use crate::app::AppState;
 use crate::auth::PracticeScope;
 use crate::db::Db;
+use crate::shared::{AppState, StaffId};
 use crate::web::{render, AppError, Page};
 use crate::with_db;
 
@@ -37,7 +37,7 @@ type Row = (i64, i64, Option<i64>, Option<i64>, Option<i64>);
 pub async fn for_staff(
     db: &Db,
     scope: &PracticeScope,
-    staff_id: i64,
+    staff_id: StaffId,
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let rows: Vec<Row> = with_db!(db, p => sqlx::query_as(
         "SELECT campaign_id, sent_at, reported_at, clicked_at, submitted_at FROM campaign_recipients \
@@ -87,13 +87,13 @@ pub async fn mine(
     State(state): State<AppState>,
     scope: PracticeScope,
 ) -> Result<Html<String>, AppError> {
-    let entries = match scope.user.staff_id {
+    let entries = match scope.user().staff_id {
         Some(staff_id) => for_staff(&state.db, &scope, staff_id).await?,
         None => Vec::new(),
     };
     let reported = entries.iter().filter(|e| e.reported.is_some()).count();
     render(MinePage {
-        page: Page::for_user("Your phishing exercises", &scope.user),
+        page: Page::for_user("Your phishing exercises", scope.user()),
         entries,
         reported,
     })

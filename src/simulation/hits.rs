@@ -4,10 +4,12 @@
 //! the first hit on an exercise loads all its sent recipients in one query and
 //! later hits are answered without asking the database. Everything a hit knows
 //! that can change is kept current here: a recorded first open, click or
-//! report and a followed hidden link update the entry; pausing, cancelling,
-//! finishing an exercise and a manager overturning a click clear the index;
-//! the end date is checked on every hit. Entries older than [`TTL`] are looked
-//! up again, which bounds how stale another app node's changes can be.
+//! report and a followed hidden link update the entry; a `Change::Campaign`
+//! (published when an exercise is paused, resumed, cancelled or finished
+//! early, or a manager overturns a click) clears the index before the next
+//! hit is answered; the end date is checked on every hit. Entries older than
+//! [`TTL`] are looked up again, which bounds how stale another app node's
+//! changes can be.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -15,10 +17,11 @@ use std::time::{Duration, Instant};
 
 use super::events::Kind;
 use super::library::Landing;
+use super::site::SimState;
 use super::templates;
 use super::token::RecipientToken;
-use crate::app::AppState;
-use crate::db::Db;
+use crate::db::{Db, Heard, Listener, Signals};
+use crate::shared::PracticeId;
 use crate::with_db;
 
 const TTL: Duration = Duration::from_secs(60);
@@ -28,7 +31,7 @@ const MAX_ENTRIES: usize = 250_000;
 /// What every recipient of one exercise shares.
 pub struct CampaignFacts {
     pub id: i64,
-    pub practice_id: i64,
+    pub practice_id: PracticeId,
     pub template_id: i64,
     pub name: String,
     pub landing: Landing,
@@ -64,7 +67,6 @@ struct Entry {
     loaded: Instant,
 }
 
-#[derive(Default)]
 struct Inner {
     tokens: HashMap<Box<str>, Entry>,
     /// Exercises loaded whole, and when.
@@ -73,30 +75,47 @@ struct Inner {
     warming: HashSet<i64>,
     /// Bumped by every clear, so a load that started before it is thrown away.
     generation: u64,
+    /// Hears which exercises changed (see `db::signals`).
+    changes: Listener,
 }
 
-#[derive(Default)]
+impl Inner {
+    /// Forgets everything (any change to an exercise may change what a hit on it means).
+    fn clear(&mut self) {
+        self.tokens.clear();
+        self.warmed.clear();
+        self.generation += 1;
+    }
+}
+
 pub struct HitCache(Mutex<Inner>);
 
 impl HitCache {
+    /// An empty index that listens for changes published on `signals`.
+    pub fn new(signals: &Signals) -> Self {
+        Self(Mutex::new(Inner {
+            tokens: HashMap::new(),
+            warmed: HashMap::new(),
+            warming: HashSet::new(),
+            generation: 0,
+            changes: signals.listen(),
+        }))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves only cached copies behind: carry on.
         self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn get(&self, token: &str) -> Option<Arc<Hit>> {
-        let inner = self.lock();
+    /// The cached recipient, after forgetting everything if an exercise changed.
+    fn get(&self, token: &str, signals: &Signals) -> Option<Arc<Hit>> {
+        let mut inner = self.lock();
+        match inner.changes.poll(signals) {
+            Heard::Nothing => {}
+            Heard::Changes(_) | Heard::Lagged => inner.clear(),
+        }
         let e = inner.tokens.get(token)?;
         (e.loaded.elapsed() < TTL).then(|| e.hit.clone())
-    }
-
-    /// Forgets everything: after an exercise is paused, resumed, cancelled or
-    /// finished early, or a manager overturns a click.
-    pub fn clear(&self) {
-        let mut inner = self.lock();
-        inner.tokens.clear();
-        inner.warmed.clear();
-        inner.generation += 1;
     }
 
     fn insert(inner: &mut Inner, token: &str, hit: Arc<Hit>, loaded: Instant) {
@@ -185,7 +204,7 @@ type Row = (
     String,
     i64,
     i64,
-    i64,
+    PracticeId,
     i64,
     Option<i64>,
     String,
@@ -249,45 +268,49 @@ fn hit(r: Row, campaign: Arc<CampaignFacts>) -> (String, Hit) {
     )
 }
 
-/// The recipient behind a token, or None for an unknown token or a cancelled exercise.
-pub async fn lookup(state: &AppState, token: &str) -> Option<Arc<Hit>> {
-    let token = RecipientToken::parse(token)?;
-    if let Some(hit) = state.tracking_cache.get(token.as_str()) {
-        return Some(hit);
+/// The recipient behind a token, or None for an unknown token or a cancelled
+/// exercise; an error only when the database could not be asked.
+pub async fn lookup(state: &SimState, token: &str) -> Result<Option<Arc<Hit>>, sqlx::Error> {
+    let Some(token) = RecipientToken::parse(token) else {
+        return Ok(None);
+    };
+    if let Some(hit) = state.hits.get(token.as_str(), state.app.db.signals()) {
+        return Ok(Some(hit));
     }
     let loaded = Instant::now();
     let sql = format!("{SELECT} WHERE r.token = $1");
-    let row: Row =
-        with_db!(&state.db, p => sqlx::query_as(&sql).bind(token.as_str()).fetch_optional(p).await)
-            .ok()??;
+    let row: Option<Row> = with_db!(&state.app.db, p => sqlx::query_as(&sql).bind(token.as_str()).fetch_optional(p).await)?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
     if row.14 & CANCELLED != 0 {
-        return None;
+        return Ok(None);
     }
     let campaign = Arc::new(facts(&row));
     let (key, hit) = hit(row, campaign.clone());
     let hit = Arc::new(hit);
     // Only once sent: before that, its delivery time is still to come.
     if hit.sent_at.is_some() {
-        let mut inner = state.tracking_cache.lock();
+        let mut inner = state.hits.lock();
         HitCache::insert(&mut inner, &key, hit.clone(), loaded);
     }
-    if campaign.live(state.clock.now()) {
-        if let Some(generation) = state.tracking_cache.start_warming(campaign.id) {
+    if campaign.live(state.app.clock.now()) {
+        if let Some(generation) = state.hits.start_warming(campaign.id) {
             tokio::spawn(warm(state.clone(), campaign.id, generation));
         }
     }
-    Some(hit)
+    Ok(Some(hit))
 }
 
 /// Loads every sent recipient of an exercise into the index, in one query.
-async fn warm(state: AppState, campaign_id: i64, generation: u64) {
+async fn warm(state: SimState, campaign_id: i64, generation: u64) {
     let loaded = Instant::now();
-    let rows = load_campaign(&state.db, campaign_id).await.unwrap_or_else(|e| {
+    let rows = load_campaign(&state.app.db, campaign_id).await.unwrap_or_else(|e| {
         tracing::warn!(error = ?e, campaign_id, "tracking index not loaded; hits ask the database");
         Vec::new()
     });
     state
-        .tracking_cache
+        .hits
         .finish_warming(campaign_id, generation, rows, loaded);
 }
 
@@ -307,10 +330,10 @@ async fn load_campaign(db: &Db, campaign_id: i64) -> Result<Vec<(String, Hit)>, 
 /// At start-up, loads the running exercises that have gone out (newest
 /// first, up to half the index), so a restart in the middle of an exercise
 /// does not send its first wave of hits to the database.
-pub async fn warm_running(state: &AppState) {
-    let campaigns: Result<Vec<(i64, i64)>, sqlx::Error> = with_db!(&state.db, p => sqlx::query_as(
+pub async fn warm_running(state: &SimState) {
+    let campaigns: Result<Vec<(i64, i64)>, sqlx::Error> = with_db!(&state.app.db, p => sqlx::query_as(
         "SELECT id, sent FROM campaigns WHERE status IN ('sending', 'paused') AND sent > 0 AND ends_at > $1 ORDER BY launch_at DESC, id DESC")
-        .bind(state.clock.now()).fetch_all(p).await);
+        .bind(state.app.clock.now()).fetch_all(p).await);
     let campaigns = campaigns.unwrap_or_else(|e| {
         tracing::warn!(error = ?e, "running exercises not loaded for tracking");
         Vec::new()
@@ -324,7 +347,7 @@ pub async fn warm_running(state: &AppState) {
             break;
         }
         budget -= sent;
-        if let Some(generation) = state.tracking_cache.start_warming(id) {
+        if let Some(generation) = state.hits.start_warming(id) {
             warm(state.clone(), id, generation).await;
         }
     }

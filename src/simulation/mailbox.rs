@@ -13,10 +13,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::events::{Kind, NewEvent};
 use super::report_mailbox::{self, FoundReport, MailboxAuth, MailboxSecurity, MailboxSettings};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::{AppState, PracticeId};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;
 
@@ -31,7 +31,7 @@ pub struct Mailbox {
 /// settings, active, last polled, last error, reports found
 type MailboxRow = (String, bool, Option<i64>, Option<String>, i64);
 
-pub async fn load(db: &Db, practice_id: i64) -> Result<Option<Mailbox>, AppError> {
+pub async fn load(db: &Db, practice_id: PracticeId) -> Result<Option<Mailbox>, AppError> {
     let row: Option<MailboxRow> = with_db!(db, p => sqlx::query_as(
         "SELECT settings_json, active, last_polled_at, last_error, reports_found FROM report_mailboxes WHERE practice_id = $1")
         .bind(practice_id).fetch_optional(p).await)?;
@@ -51,7 +51,7 @@ pub async fn load(db: &Db, practice_id: i64) -> Result<Option<Mailbox>, AppError
 /// campaigns count; anything else is ignored.
 pub async fn record(
     state: &AppState,
-    practice_id: i64,
+    practice_id: PracticeId,
     reports: &[FoundReport],
 ) -> Result<usize, AppError> {
     let mut counted = 0;
@@ -81,9 +81,9 @@ pub async fn record(
                 .received_at
                 .unwrap_or_else(|| state.clock.now())
                 .min(state.clock.now());
-            let stored = state
-                .events
-                .record(NewEvent {
+            super::events::store_now(
+                &state.db,
+                &NewEvent {
                     recipient_id,
                     campaign_id,
                     practice_id,
@@ -103,26 +103,25 @@ pub async fn record(
                     training_module: String::new(),
                     campaign_name,
                     already: [false; 4],
-                })
-                .await;
-            if !stored {
-                return Err(AppError::Unexpected(anyhow::anyhow!(
-                    "a mailbox report could not be stored"
-                )));
-            }
+                },
+            )
+            .await?;
             counted += 1;
             if reported_at.is_none() {
                 // Thank them at the address we hold, not whatever the forward says.
                 let body = "Thank you for reporting that suspicious email. You did exactly the right thing.\n\nIt was a practice exercise, so there is nothing more to do. When a real one arrives, reporting it the same way lets the practice warn everyone quickly.\n\nSafety Net\n";
+                let mut tx = state.db.begin().await?;
                 crate::mail::outbox::enqueue(
-                    state,
+                    &mut tx,
                     Some(practice_id),
                     "report_thanks",
                     &email,
                     "Thank you for reporting a suspicious email",
                     body,
+                    state.clock.now(),
                 )
                 .await?;
+                tx.commit().await?;
             }
         }
     }
@@ -131,7 +130,7 @@ pub async fn record(
 
 /// One pass over every active mailbox.
 pub async fn poll_all(state: &AppState) -> Result<(), AppError> {
-    let rows: Vec<(i64, String)> = with_db!(&state.db, p => sqlx::query_as(
+    let rows: Vec<(PracticeId, String)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT practice_id, settings_json FROM report_mailboxes WHERE active").fetch_all(p).await)?;
     for (practice_id, json) in rows {
         let Ok(settings) = serde_json::from_str::<MailboxSettings>(&json) else {
@@ -320,7 +319,7 @@ async fn show(
             ..Default::default()
         });
     render(MailboxPage {
-        page: Page::for_user("Reporting mailbox", &scope.user),
+        page: Page::for_user("Reporting mailbox", scope.user()),
         form,
         errors,
         status,
@@ -386,10 +385,10 @@ pub async fn save(
         "INSERT INTO report_mailboxes (practice_id, settings_json, active, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (practice_id) DO UPDATE SET settings_json = $2, active = $3, last_error = NULL")
         .bind(scope.practice_id()).bind(&json).bind(active).bind(state.clock.now()).execute(p).await.map(|_| ()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::MailboxChanged,
         &format!(
             "{}@{}:{} ({})",

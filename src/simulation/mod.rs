@@ -19,18 +19,13 @@ pub mod profiles;
 pub mod render;
 pub mod report_mailbox;
 pub mod sender;
+pub mod site;
 pub mod templates;
 pub mod token;
 pub mod tracking;
 pub mod webhooks;
 
-use axum::Router;
-
-use crate::app::{Access, AppState, Routes};
-
-pub fn router() -> Router<AppState> {
-    tracking::router()
-}
+use crate::web::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;

@@ -1,16 +1,17 @@
 //! Clicks, with the reason each was or was not counted as a person's, and a
 //! manager's power to overturn that judgement (audit-logged).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
-use crate::web::{AppError, ClientIp, ValidForm};
-use crate::with_db;
+use crate::db::{Change, Db};
+use crate::shared::{AppState, CampaignId};
+use crate::training::assignments;
+use crate::web::{AppError, ClientIp, Path, ValidForm};
+use crate::{with_db, with_tx};
 
 pub struct ClickRow {
     pub id: i64,
@@ -26,7 +27,7 @@ pub struct ClickRow {
 pub async fn recent(
     db: &Db,
     scope: &PracticeScope,
-    campaign_id: i64,
+    campaign_id: CampaignId,
 ) -> Result<Vec<ClickRow>, sqlx::Error> {
     type Row = (i64, String, String, bool, String, i64, Option<String>);
     let rows: Vec<Row> = with_db!(db, p => sqlx::query_as(
@@ -64,7 +65,7 @@ pub async fn set(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
-    Path((campaign_id, event_id)): Path<(i64, i64)>,
+    Path((campaign, event_id)): Path<(CampaignId, i64)>,
     ValidForm(form): ValidForm<OverrideForm>,
 ) -> Result<Response, AppError> {
     type Row = (i64, i64, String, i64, String, String);
@@ -72,7 +73,7 @@ pub async fn set(
         "SELECT e.recipient_id, e.at, e.kind, r.staff_id, r.full_name, c.name FROM sim_events e \
          JOIN campaign_recipients r ON r.id = e.recipient_id JOIN campaigns c ON c.id = e.campaign_id \
          WHERE e.id = $1 AND e.campaign_id = $2 AND c.practice_id = $3 AND e.kind = 'click'")
-        .bind(event_id).bind(campaign_id).bind(scope.practice_id()).fetch_optional(p).await)?;
+        .bind(event_id).bind(campaign).bind(scope.practice_id()).fetch_optional(p).await)?;
     let (recipient_id, at, _, staff_id, name, campaign_name) = row.ok_or(AppError::NotFound)?;
     let count = match form.action.as_str() {
         "count" => true,
@@ -87,54 +88,62 @@ pub async fn set(
     let practice_id = scope.practice_id();
     let module: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT t.training_module FROM campaigns c JOIN sim_templates t ON t.id = c.template_id WHERE c.id = $1")
-        .bind(campaign_id).fetch_optional(p).await)?;
+        .bind(campaign).fetch_optional(p).await)?;
     let module = module.map(|m| m.0).unwrap_or_else(|| "phishing".into());
-    with_db!(&state.db, p => {
-        let mut tx = p.begin().await?;
+    let mut tx = state.db.begin().await?;
+    let delta: i64 = with_tx!(tx, c => {
         sqlx::query("UPDATE sim_events SET counted = $1, overridden_by = $2, overridden_at = $3 WHERE id = $4")
-            .bind(count).bind(&scope.user.email).bind(now).bind(event_id).execute(&mut *tx).await?;
+            .bind(count).bind(&scope.user().email).bind(now).bind(event_id).execute(&mut *c).await?;
         // The recipient's first click is recomputed from the clicks that now count.
         let (first,): (Option<i64>,) = sqlx::query_as(
             "SELECT MIN(at) FROM sim_events WHERE campaign_id = $1 AND recipient_id = $2 AND counted AND kind IN ('click', 'submit')")
-            .bind(campaign_id).bind(recipient_id).fetch_one(&mut *tx).await?;
+            .bind(campaign).bind(recipient_id).fetch_one(&mut *c).await?;
         let (before,): (Option<i64>,) = sqlx::query_as("SELECT clicked_at FROM campaign_recipients WHERE id = $1")
-            .bind(recipient_id).fetch_one(&mut *tx).await?;
+            .bind(recipient_id).fetch_one(&mut *c).await?;
         sqlx::query("UPDATE campaign_recipients SET clicked_at = $1, opened_at = COALESCE(opened_at, $1) WHERE id = $2")
-            .bind(first).bind(recipient_id).execute(&mut *tx).await?;
+            .bind(first).bind(recipient_id).execute(&mut *c).await?;
         let delta: i64 = match (before.is_some(), first.is_some()) {
             (false, true) => 1,
             (true, false) => -1,
             _ => 0,
         };
         if delta != 0 {
-            sqlx::query("UPDATE campaigns SET clicked = clicked + $1 WHERE id = $2").bind(delta).bind(campaign_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE campaigns SET clicked = clicked + $1 WHERE id = $2").bind(delta).bind(campaign).execute(&mut *c).await?;
         }
-        if delta == 1 {
-            sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(practice_id).bind(staff_id).bind(&module).bind(super::events::follow_up_reason(&campaign_name))
-                .bind(campaign_id).bind(at).bind(at + super::events::FOLLOW_UP_SECS).execute(&mut *tx).await?;
-        }
-        if delta == -1 {
-            // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
-            sqlx::query("DELETE FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND campaign_id = $3 AND completed_at IS NULL")
-                .bind(practice_id).bind(staff_id).bind(campaign_id).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
+        delta
     });
-    // The recipient's first click may have moved or gone.
-    state.tracking_cache.clear();
+    match delta {
+        1 => {
+            assignments::assign_follow_up(
+                &mut tx,
+                practice_id,
+                staff_id,
+                &module,
+                campaign,
+                &campaign_name,
+                at,
+            )
+            .await?
+        }
+        // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
+        -1 => assignments::withdraw_follow_up(&mut tx, practice_id, staff_id, campaign).await?,
+        _ => {}
+    }
     let detail = format!(
         "{} click by {name} in \"{campaign_name}\"",
         if count { "counted" } else { "stopped counting" }
     );
     audit::record(
-        &state.db,
+        &mut tx,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::ClickReclassified,
         &detail,
         now,
     )
     .await?;
-    Ok(Redirect::to(&format!("/simulation/campaigns/{campaign_id}#clicks")).into_response())
+    // The recipient's first click may have moved or gone.
+    tx.publish_after_commit(Change::Campaign(campaign));
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/simulation/campaigns/{campaign}#clicks")).into_response())
 }

@@ -1,20 +1,19 @@
 //! Sending profiles: the mail server simulated emails go through.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::AsyncTransport;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::config::{SmtpSecurity, SmtpSettings};
 use crate::db::Db;
-use crate::people::domain::EmailAddress;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, EmailAddress};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 /// The header that marks every simulated email, so mail administrators can
@@ -230,7 +229,7 @@ pub async fn list(
     scope: ManagerScope,
 ) -> Result<Html<String>, AppError> {
     render(ListPage {
-        page: Page::for_user("Sending profiles", &scope.user),
+        page: Page::for_user("Sending profiles", scope.user()),
         profiles: all(&state.db, &scope).await?,
     })
 }
@@ -260,7 +259,7 @@ fn form_page(
             } else {
                 "Add a sending profile"
             },
-            &scope.user,
+            scope.user(),
         ),
         action: existing
             .map(|id| format!("/simulation/profiles/{id}"))
@@ -269,7 +268,7 @@ fn form_page(
         errors,
         existing,
         test_result: None,
-        test_to: scope.user.email.clone(),
+        test_to: scope.user().email.clone(),
     }
 }
 
@@ -298,10 +297,10 @@ pub async fn create(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
         .bind(scope.practice_id()).bind(&p.name).bind(&p.host).bind(i64::from(p.port)).bind(form_security(&p)).bind(&p.username)
         .bind(&p.password).bind(&p.envelope_from).bind(&p.header_name).bind(state.clock.now()).fetch_one(pool).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::SendingProfileChanged,
         &format!("added {} ({}:{})", p.name, p.host, p.port),
         state.clock.now(),
@@ -355,10 +354,10 @@ pub async fn update(
          WHERE id = $9 AND practice_id = $10")
         .bind(&p.name).bind(&p.host).bind(i64::from(p.port)).bind(form_security(&p)).bind(&p.username).bind(&p.password)
         .bind(&p.envelope_from).bind(&p.header_name).bind(id).bind(scope.practice_id()).execute(pool).await.map(|_| ()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::SendingProfileChanged,
         &format!("changed {} ({}:{})", p.name, p.host, p.port),
         state.clock.now(),
@@ -393,7 +392,7 @@ pub async fn send_test(
     let domains = super::domains::verified(&state.db, &scope).await?;
     let result = match EmailAddress::parse(&form.to) {
         Err(e) => (false, e.message),
-        Ok(to) if !super::domains::allowed(to.as_str(), &domains) && to.as_str() != scope.user.email => (
+        Ok(to) if !super::domains::allowed(to.as_str(), &domains) && to.as_str() != scope.user().email => (
             false,
             format!("{to} is not in one of the practice's verified email domains. Send the test to yourself or to a verified domain."),
         ),

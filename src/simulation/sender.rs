@@ -34,8 +34,8 @@ use super::attachments::{self, Attachment, FileKind};
 use super::profiles::{self, Profile};
 use super::render::{self, Vars};
 use super::templates::{self, SimTemplate};
-use crate::app::AppState;
 use crate::mail::smtp::{classify, SendError};
+use crate::shared::{AppState, PracticeId};
 use crate::with_db;
 
 /// The header that marks a simulated email (its name comes from the sending profile).
@@ -159,7 +159,8 @@ impl Sender {
     }
 
     async fn parts(&self, campaign_id: i64) -> anyhow::Result<CampaignParts> {
-        let (practice_id, template_id, profile_id, practice_name): (i64, i64, i64, String) = with_db!(&self.state.db, p => sqlx::query_as(
+        let (practice_id, template_id, profile_id, practice_name): (PracticeId, i64, i64, String) =
+            with_db!(&self.state.db, p => sqlx::query_as(
             "SELECT c.practice_id, c.template_id, c.profile_id, pr.name FROM campaigns c JOIN practices pr ON pr.id = c.practice_id WHERE c.id = $1")
             .bind(campaign_id).fetch_one(p).await)?;
         let template = templates::find_in_practice(&self.state.db, practice_id, template_id)
@@ -468,7 +469,7 @@ impl Sender {
             }
             tokio::select! {
                 _ = stop.cancelled() => return,
-                _ = self.state.sim_wake.notified() => {}
+                _ = self.state.db.signals().woken(crate::db::Wake::Sender) => {}
                 _ = tokio::time::sleep(pause) => {}
             }
         }

@@ -2,7 +2,7 @@
 //! the built-in library or from scratch, each with its red flags explained.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -12,13 +12,12 @@ use super::library::{
     self, Difficulty, FlagPlace, Landing, PracticeNames, PremiseAlignment, RedFlag,
 };
 use super::render::{self, Content, Vars};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::people::domain::EmailAddress;
-use crate::web::{render as page_render, AppError, ClientIp, FieldErrors, Page, ValidForm};
-use crate::with_db;
+use crate::shared::{AppState, EmailAddress, PracticeId};
+use crate::web::{render as page_render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
+use crate::{with_db, with_tx};
 
 /// Training modules a clicker can be given (the training capability fills them in).
 pub const MODULES: [(&str, &str); 13] = [
@@ -171,7 +170,7 @@ pub async fn find(
 /// For the sender and the tracking site, which reach a template through a campaign they already resolved.
 pub async fn find_in_practice(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     id: i64,
 ) -> Result<Option<SimTemplate>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE t.id = $1 AND t.practice_id = $2");
@@ -182,7 +181,7 @@ pub async fn find_in_practice(
 
 pub(crate) async fn insert(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     t: &SimTemplate,
     now: i64,
 ) -> Result<i64, AppError> {
@@ -198,7 +197,10 @@ pub(crate) async fn insert(
 }
 
 /// The names the practice gave for lures that mention its own GP partner or PCN.
-pub async fn practice_names(db: &Db, practice_id: i64) -> Result<PracticeNames, sqlx::Error> {
+pub async fn practice_names(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<PracticeNames, sqlx::Error> {
     let row: Option<(String, String)> = with_db!(db, p => sqlx::query_as(
         "SELECT lure_partner_name, lure_pcn_name FROM practices WHERE id = $1")
         .bind(practice_id).fetch_optional(p).await)?;
@@ -211,7 +213,7 @@ pub async fn practice_names(db: &Db, practice_id: i64) -> Result<PracticeNames, 
 /// own partner and PCN names (or neutral phrases) filled in.
 pub async fn adopt(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     lure_id: &str,
     now: i64,
 ) -> Result<Option<i64>, AppError> {
@@ -283,7 +285,7 @@ async fn list_page(
         }
     };
     page_render(ListPage {
-        page: Page::for_user("Phishing email templates", &scope.user),
+        page: Page::for_user("Phishing email templates", scope.user()),
         templates: all(&state.db, scope).await?,
         library: library::all(),
         names,
@@ -327,18 +329,20 @@ pub async fn save_names(
             .await?
             .into_response());
     };
-    with_db!(&state.db, p => sqlx::query(
+    let mut tx = state.db.begin().await?;
+    with_tx!(&mut tx, c => sqlx::query(
         "UPDATE practices SET lure_partner_name = $1, lure_pcn_name = $2 WHERE id = $3")
-        .bind(&partner).bind(&pcn).bind(scope.practice_id()).execute(p).await.map(|_| ()))?;
+        .bind(&partner).bind(&pcn).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))?;
     audit::record(
-        &state.db,
+        &mut tx,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TemplateChanged,
         "changed the partner and PCN names used in ready-made emails",
         state.clock.now(),
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to("/simulation/templates?saved=names#names").into_response())
 }
 
@@ -351,10 +355,10 @@ pub async fn use_lure(
     let id = adopt(&state.db, scope.practice_id(), &lure_id, state.clock.now())
         .await?
         .ok_or(AppError::NotFound)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TemplateChanged,
         &format!("added {lure_id} from the library"),
         state.clock.now(),
@@ -583,7 +587,7 @@ fn form_page(
             } else {
                 "New template"
             },
-            &scope.user,
+            scope.user(),
         ),
         action: existing
             .map(|id| format!("/simulation/templates/{id}"))
@@ -652,10 +656,10 @@ pub async fn create(
         }
     };
     let id = insert(&state.db, scope.practice_id(), &t, state.clock.now()).await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TemplateChanged,
         &format!("created {}", t.name),
         state.clock.now(),
@@ -707,10 +711,10 @@ pub async fn update(
         .bind(&t.content.text).bind(landing_key(t.landing)).bind(&t.training_module).bind(t.difficulty().as_str()).bind(i64::from(t.cues))
         .bind(premise_key(t.premise)).bind(&flags).bind(state.clock.now()).bind(id).bind(scope.practice_id())
         .execute(p).await.map(|_| ()))?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TemplateChanged,
         &format!("changed {}", t.name),
         state.clock.now(),
@@ -852,7 +856,7 @@ struct ImportPage {
 
 pub async fn import_page(scope: ManagerScope) -> Result<Html<String>, AppError> {
     page_render(ImportPage {
-        page: Page::for_user("Import an email", &scope.user),
+        page: Page::for_user("Import an email", scope.user()),
         raw: String::new(),
         error: None,
     })
@@ -877,7 +881,7 @@ pub async fn import(
             page_render(form_page(&scope, None, t, errors, None))
         }
         None => page_render(ImportPage {
-            page: Page::for_user("Import an email", &scope.user),
+            page: Page::for_user("Import an email", scope.user()),
             raw: form.raw,
             error: Some("That does not look like an email's source. In Outlook use File → Save As (.eml) or View source, and paste all of it.".into()),
         }),

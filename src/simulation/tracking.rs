@@ -3,6 +3,10 @@
 //! group-commit writer; the answer goes out once the event is stored.
 //! Unknown tokens get a bare 404 that names nothing.
 
+// axum's own `Path`, not `web::Path`: whatever goes wrong here must answer
+// the bare 404 (or 400), never the app's page, which would name Safety Net.
+#![allow(clippy::disallowed_types)]
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
@@ -16,10 +20,10 @@ use super::events::{Kind, NewEvent};
 use super::hits::{lookup, Hit};
 use super::library::{FlagPlace, Landing};
 use super::render::{self, html_escape, Vars};
+use super::site::SimState;
 use super::templates;
-use crate::app::AppState;
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<SimState> {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /\n" }))
@@ -55,8 +59,9 @@ struct Client {
     ua: String,
 }
 
-fn client(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> Client {
+fn client(state: &SimState, headers: &HeaderMap, addr: SocketAddr) -> Client {
     let forwarded = state
+        .app
         .settings
         .trust_forwarded_for
         .then(|| {
@@ -193,7 +198,7 @@ pub fn classify(
 }
 
 async fn store(
-    state: &AppState,
+    state: &SimState,
     token: &str,
     hit: &Hit,
     kind: Kind,
@@ -201,7 +206,7 @@ async fn store(
     reasons: String,
     c: &Client,
 ) -> bool {
-    let now = state.clock.now();
+    let now = state.app.clock.now();
     if !hit.campaign.live(now) {
         return true;
     }
@@ -224,9 +229,23 @@ async fn store(
         })
         .await;
     if stored {
-        state.tracking_cache.stored(token, kind, counted);
+        state.hits.stored(token, kind, counted);
     }
     stored
+}
+
+/// The recipient behind a token, or the answer to give instead: the bare
+/// 404 for an unknown token, 503 when the database could not be asked (a
+/// mail client or scanner tries again later; a 404 would be wrong and silent).
+async fn found(state: &SimState, token: &str) -> Result<std::sync::Arc<Hit>, Response> {
+    match lookup(state, token).await {
+        Ok(Some(hit)) => Ok(hit),
+        Ok(None) => Err(not_found()),
+        Err(e) => {
+            tracing::error!(error = ?e, "tracking lookup failed");
+            Err(unavailable())
+        }
+    }
 }
 
 fn unavailable() -> Response {
@@ -238,14 +257,15 @@ fn unavailable() -> Response {
 }
 
 async fn open(
-    State(state): State<AppState>,
+    State(state): State<SimState>,
     method: Method,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
-        return not_found();
+    let hit = match found(&state, &token).await {
+        Ok(hit) => hit,
+        Err(answer) => return answer,
     };
     let c = client(&state, &headers, addr);
     // Opens face the same scanner rules as clicks, without the delivery-time wait.
@@ -267,8 +287,8 @@ async fn open(
     ([(header::CONTENT_TYPE, "image/gif")], PIXEL.as_slice()).into_response()
 }
 
-fn scanner_rules(state: &AppState) -> ScannerRules<'_> {
-    let sim = &state.settings.simulation;
+fn scanner_rules(state: &SimState) -> ScannerRules<'_> {
+    let sim = &state.app.settings.simulation;
     ScannerRules {
         too_soon_secs: sim.too_soon_seconds,
         extra_agents: &sim.scanner_user_agents,
@@ -276,9 +296,9 @@ fn scanner_rules(state: &AppState) -> ScannerRules<'_> {
     }
 }
 
-async fn training_for(state: &AppState, hit: &Hit) -> Option<templates::SimTemplate> {
+async fn training_for(state: &SimState, hit: &Hit) -> Option<templates::SimTemplate> {
     templates::find_in_practice(
-        &state.db,
+        &state.app.db,
         hit.campaign.practice_id,
         hit.campaign.template_id,
     )
@@ -288,14 +308,15 @@ async fn training_for(state: &AppState, hit: &Hit) -> Option<templates::SimTempl
 }
 
 async fn click(
-    State(state): State<AppState>,
+    State(state): State<SimState>,
     method: Method,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
-        return not_found();
+    let hit = match found(&state, &token).await {
+        Ok(hit) => hit,
+        Err(answer) => return answer,
     };
     let c = client(&state, &headers, addr);
     let rules = scanner_rules(&state);
@@ -304,7 +325,7 @@ async fn click(
         &c.ua,
         &c.ip,
         hit.sent_at,
-        state.clock.now(),
+        state.app.clock.now(),
         hit.honeypot_seen,
         &rules,
     );
@@ -332,14 +353,15 @@ async fn click(
 /// names are kept: the values are never read into anything that is stored,
 /// whatever the page's HTML asked for.
 async fn submit(
-    State(state): State<AppState>,
+    State(state): State<SimState>,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
     body: Bytes,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
-        return not_found();
+    let hit = match found(&state, &token).await {
+        Ok(hit) => hit,
+        Err(answer) => return answer,
     };
     let mut fields: Vec<String> = url::form_urlencoded::parse(&body)
         .map(|(k, _)| {
@@ -374,13 +396,14 @@ async fn submit(
 
 /// The landing page's script ran, so a real browser is here: count the click.
 async fn beacon(
-    State(state): State<AppState>,
+    State(state): State<SimState>,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
-        return not_found();
+    let hit = match found(&state, &token).await {
+        Ok(hit) => hit,
+        Err(answer) => return answer,
     };
     let c = client(&state, &headers, addr);
     if !store(
@@ -400,13 +423,14 @@ async fn beacon(
 }
 
 async fn honeypot(
-    State(state): State<AppState>,
+    State(state): State<SimState>,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
-        return not_found();
+    let hit = match found(&state, &token).await {
+        Ok(hit) => hit,
+        Err(answer) => return answer,
     };
     let c = client(&state, &headers, addr);
     store(
@@ -423,14 +447,15 @@ async fn honeypot(
 }
 
 async fn report(
-    State(state): State<AppState>,
+    State(state): State<SimState>,
     method: Method,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
 ) -> Response {
-    let Some(hit) = lookup(&state, &token).await else {
-        return not_found();
+    let hit = match found(&state, &token).await {
+        Ok(hit) => hit,
+        Err(answer) => return answer,
     };
     let c = client(&state, &headers, addr);
     if !store(
@@ -581,7 +606,7 @@ fn highlight_text(text: &str, marker: &str, n: usize) -> String {
 /// The kind lesson: the exact email this person received, its red flags
 /// highlighted and explained, and the short training they have been given.
 async fn teachable_moment(
-    state: &AppState,
+    state: &SimState,
     hit: &Hit,
     t: &templates::SimTemplate,
     token: &str,
@@ -640,7 +665,7 @@ async fn teachable_moment(
         module_title: templates::module_title(&t.training_module).to_string(),
         module_link: format!(
             "{}/training/modules/{}",
-            state.settings.public_url.trim_end_matches('/'),
+            state.app.settings.public_url.trim_end_matches('/'),
             t.training_module
         ),
         token: token.to_string(),

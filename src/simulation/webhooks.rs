@@ -48,7 +48,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
@@ -57,11 +57,12 @@ use sha2::Sha256;
 use tokio_util::sync::CancellationToken;
 use url::{Host, Url};
 
-use crate::app::{Access, AppState, Routes};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{Backend, Db};
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::{AppState, PracticeId};
+use crate::web::routes::{Access, Routes};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 /// The header carrying the body's signature.
@@ -167,7 +168,7 @@ pub async fn find(db: &Db, scope: &PracticeScope, id: i64) -> Result<Option<Webh
 }
 
 /// How many of the practice's events this webhook has still to send.
-async fn waiting(db: &Db, practice_id: i64, cursor: i64) -> Result<i64, sqlx::Error> {
+async fn waiting(db: &Db, practice_id: PracticeId, cursor: i64) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = with_db!(db, p => sqlx::query_as(
         "SELECT COUNT(*) FROM sim_events WHERE practice_id = $1 AND id > $2")
         .bind(practice_id).bind(cursor).fetch_one(p).await)?;
@@ -770,7 +771,7 @@ impl Listed {
             if self.hook.next_attempt_at > self.now {
                 format!(
                     "Not delivering: trying again at {}",
-                    crate::app::format_time(self.hook.next_attempt_at)
+                    crate::ukclock::format(self.hook.next_attempt_at)
                 )
             } else {
                 "Not delivering: trying again now".into()
@@ -785,7 +786,7 @@ impl Listed {
     pub fn last_success(&self) -> String {
         self.hook
             .last_success_at
-            .map(crate::app::format_time)
+            .map(crate::ukclock::format)
             .unwrap_or_else(|| "Nothing yet".into())
     }
 
@@ -819,7 +820,7 @@ pub async fn list(
         webhooks.push(Listed::load(&state.db, &scope, hook, now).await?);
     }
     render(ListPage {
-        page: Page::for_user("Webhooks", &scope.user),
+        page: Page::for_user("Webhooks", scope.user()),
         webhooks,
     })
 }
@@ -933,7 +934,7 @@ fn form_page(
         None => "Add a webhook".into(),
     };
     FormPage {
-        page: Page::for_user(title, &scope.user),
+        page: Page::for_user(title, scope.user()),
         action: existing
             .as_ref()
             .map(|l| format!("/simulation/webhooks/{}", l.hook.id))
@@ -983,10 +984,10 @@ pub async fn create(
     let (id,): (i64,) = with_db!(&state.db, p => sqlx::query_as(&sql)
         .bind(scope.practice_id()).bind(&w.name).bind(w.url.as_str()).bind(&w.secret).bind(now)
         .fetch_one(p).await)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::WebhookChanged,
         &format!(
             "added webhook \"{}\" sending events to {}",
@@ -1080,10 +1081,10 @@ pub async fn update(
             old.waiting_label()
         ));
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::WebhookChanged,
         &detail,
         state.clock.now(),
@@ -1100,7 +1101,7 @@ pub async fn send_test(
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
     let l = existing(&state, &scope, id).await?;
-    let reasons = format!("a test sent by {} from Safety Net", scope.user.full_name);
+    let reasons = format!("a test sent by {} from Safety Net", scope.user().full_name);
     let body = serde_json::to_vec(&Payload {
         event: "test",
         counted: false,

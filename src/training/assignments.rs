@@ -13,14 +13,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::content::{catalogue, module_title};
 use super::settings::{self, TrainingSettings};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::mail::outbox;
+use crate::shared::{AppState, CampaignId, PracticeId, StaffId};
 use crate::ukclock;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
-use crate::with_db;
+use crate::{with_db, with_tx};
 
 /// Why someone was asked to do a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,7 +52,7 @@ const REFRESHER_LEAD_DAYS: i64 = 30;
 /// changed it, else the shipped one.
 pub async fn curriculum(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     role_key: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
     let row: Option<(String,)> = with_db!(db, p => sqlx::query_as(
@@ -73,7 +73,7 @@ pub async fn curriculum(
 
 pub async fn curriculum_for_staff(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     job_role: &str,
     employment_type: &str,
 ) -> Result<Vec<String>, sqlx::Error> {
@@ -86,8 +86,8 @@ pub async fn curriculum_for_staff(
 #[allow(clippy::too_many_arguments)]
 pub async fn assign(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     module: &str,
     kind: Kind,
     reason: &str,
@@ -107,6 +107,43 @@ pub async fn assign(
     Ok(true)
 }
 
+/// How long a first click's follow-up training has (two weeks).
+pub const FOLLOW_UP_SECS: i64 = 14 * 86_400;
+
+/// Why the follow-up training was assigned, as the person sees it.
+pub fn follow_up_reason(campaign_name: &str) -> String {
+    format!("Follow-up to the practice exercise \"{campaign_name}\"")
+}
+
+/// Assigns the short refresher that follows a first counted click in a
+/// phishing exercise, in the caller's transaction (the simulation calls this
+/// rather than writing training's tables).
+pub async fn assign_follow_up(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    staff_id: i64,
+    module: &str,
+    campaign_id: CampaignId,
+    campaign_name: &str,
+    clicked_at: i64,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("INSERT INTO training_assignments (practice_id, staff_id, module, reason, campaign_id, assigned_at, due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(practice_id).bind(staff_id).bind(module).bind(follow_up_reason(campaign_name))
+        .bind(campaign_id).bind(clicked_at).bind(clicked_at + FOLLOW_UP_SECS).execute(&mut *c).await.map(|_| ()))
+}
+
+/// Withdraws an exercise's follow-up, if not yet done: the click that
+/// assigned it was a scanner's after all.
+pub async fn withdraw_follow_up(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    staff_id: i64,
+    campaign_id: CampaignId,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND campaign_id = $3 AND completed_at IS NULL")
+        .bind(practice_id).bind(staff_id).bind(campaign_id).execute(&mut *c).await.map(|_| ()))
+}
+
 /// What the rules did in one pass, for logs and tests.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
@@ -119,7 +156,7 @@ pub struct Pass {
 /// Applies every rule to every practice at `now`.
 pub async fn run(state: &AppState) -> anyhow::Result<Pass> {
     let now = state.clock.now();
-    let practices: Vec<(i64, String)> = with_db!(&state.db, p => sqlx::query_as(
+    let practices: Vec<(PracticeId, String)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT id, name FROM practices ORDER BY id").fetch_all(p).await)?;
     let mut total = Pass::default();
     for (practice_id, name) in practices {
@@ -150,11 +187,11 @@ pub async fn run_until_stopped(state: AppState, stop: tokio_util::sync::Cancella
     }
 }
 
-type StaffRow = (i64, String, String, Option<String>, i64);
+type StaffRow = (StaffId, String, String, Option<String>, i64);
 
 async fn induction(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     s: &TrainingSettings,
     now: i64,
 ) -> Result<u32, sqlx::Error> {
@@ -196,7 +233,7 @@ async fn induction(
 
 async fn refreshers(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     s: &TrainingSettings,
     now: i64,
 ) -> Result<u32, sqlx::Error> {
@@ -204,7 +241,7 @@ async fn refreshers(
     // anniversary (months counted as 28 days here, so none is missed; the exact
     // date is worked out below) and has no refresher assigned since.
     let earliest = now + REFRESHER_LEAD_DAYS * 86_400 - s.refresher_months * 28 * 86_400;
-    let rows: Vec<(i64, String, i64)> = with_db!(db, p => sqlx::query_as(
+    let rows: Vec<(StaffId, String, i64)> = with_db!(db, p => sqlx::query_as(
         "SELECT g.staff_id, g.module, g.last FROM (SELECT c.staff_id, c.module, MAX(c.completed_at) AS last \
          FROM training_completions c JOIN staff s ON s.id = c.staff_id AND s.practice_id = c.practice_id AND s.active \
          WHERE c.practice_id = $1 GROUP BY c.staff_id, c.module) g \
@@ -244,7 +281,7 @@ type OpenRow = (i64, i64, String, i64, String, String);
 
 async fn reminders(
     state: &AppState,
-    practice_id: i64,
+    practice_id: PracticeId,
     s: &TrainingSettings,
     now: i64,
 ) -> anyhow::Result<u32> {
@@ -261,9 +298,12 @@ async fn reminders(
     let mut sent = 0;
     for (id, _staff, module, due, name, email) in rows {
         let kind = if now > due { "overdue" } else { "due-soon" };
-        let claimed = with_db!(db, p => sqlx::query(
+        // Claiming the reminder and queueing its email commit together: a
+        // crash between them can neither lose the email nor send it twice.
+        let mut tx = db.begin().await?;
+        let claimed = with_tx!(tx, c => sqlx::query(
             "INSERT INTO training_reminders (assignment_id, kind, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(id).bind(kind).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+            .bind(id).bind(kind).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
         if claimed == 0 {
             continue;
         }
@@ -282,15 +322,16 @@ async fn reminders(
             )
         };
         outbox::enqueue(
-            state,
+            &mut tx,
             Some(practice_id),
             "training-reminder",
             &email,
             &subject,
             &body,
+            now,
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
+        tx.commit().await?;
         sent += 1;
     }
     Ok(sent)
@@ -305,7 +346,7 @@ fn iso_week(unix: i64) -> String {
 
 async fn digest(
     state: &AppState,
-    practice_id: i64,
+    practice_id: PracticeId,
     practice: &str,
     s: &TrainingSettings,
     now: i64,
@@ -316,10 +357,10 @@ async fn digest(
     }
     let db = &state.db;
     let week = iso_week(now);
-    let claimed = with_db!(db, p => sqlx::query(
-        "INSERT INTO training_digests (practice_id, week, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(practice_id).bind(&week).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
-    if claimed == 0 {
+    let sent: Option<(i64,)> = with_db!(db, p => sqlx::query_as(
+        "SELECT sent_at FROM training_digests WHERE practice_id = $1 AND week = $2")
+        .bind(practice_id).bind(&week).fetch_optional(p).await)?;
+    if sent.is_some() {
         return Ok(0);
     }
     let managers: Vec<(String, String)> = with_db!(db, p => sqlx::query_as(
@@ -352,18 +393,28 @@ async fn digest(
         ));
     }
     body.push_str(&format!("\nThe full picture: {base}/training/manage\n"));
+    // The week's claim and its emails commit together; another node that
+    // got there first has claimed it, and this one sends nothing.
+    let mut tx = db.begin().await?;
+    let claimed = with_tx!(tx, c => sqlx::query(
+        "INSERT INTO training_digests (practice_id, week, sent_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(practice_id).bind(&week).bind(now).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    if claimed == 0 {
+        return Ok(0);
+    }
     for (email, _) in &managers {
         outbox::enqueue(
-            state,
+            &mut tx,
             Some(practice_id),
             "training-digest",
             email,
             &format!("Training this week at {practice}"),
             &body,
+            now,
         )
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .await?;
     }
+    tx.commit().await?;
     Ok(1)
 }
 
@@ -386,8 +437,8 @@ pub struct Open {
 
 pub async fn open_for(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     now: i64,
 ) -> Result<Vec<Open>, sqlx::Error> {
     let rows: Vec<(String, String, Option<i64>)> = with_db!(db, p => sqlx::query_as(
@@ -408,8 +459,8 @@ pub async fn open_for(
 /// Marks the person's open assignments for a module done.
 pub async fn complete(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     module: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -467,7 +518,7 @@ pub async fn assign_page(
     let (departments, staff) = people_lists(&state.db, &scope).await?;
     let due = ukclock::local_date(state.clock.now() + 28 * 86_400).to_string();
     render(AssignPage {
-        page: Page::for_user("Assign training", &scope.user),
+        page: Page::for_user("Assign training", scope.user()),
         modules: module_choices(),
         departments,
         staff,
@@ -517,7 +568,7 @@ pub async fn assign_submit(
         }
     };
     let practice_id = scope.practice_id();
-    let targets: Vec<(i64, String, String)> = match who.as_str() {
+    let targets: Vec<(StaffId, String, String)> = match who.as_str() {
         "everyone" => with_db!(&state.db, p => sqlx::query_as(
             "SELECT id, job_role, employment_type FROM staff WHERE practice_id = $1 AND active")
             .bind(practice_id).fetch_all(p).await)?,
@@ -528,12 +579,12 @@ pub async fn assign_submit(
                 .bind(practice_id).bind(dept).fetch_all(p).await)?
         }
         "people" => {
-            let wanted: HashSet<i64> = fields
+            let wanted: HashSet<StaffId> = fields
                 .iter()
                 .filter(|(n, _)| n == "staff")
                 .filter_map(|(_, v)| v.parse().ok())
                 .collect();
-            let all: Vec<(i64, String, String)> = with_db!(&state.db, p => sqlx::query_as(
+            let all: Vec<(StaffId, String, String)> = with_db!(&state.db, p => sqlx::query_as(
                 "SELECT id, job_role, employment_type FROM staff WHERE practice_id = $1 AND active")
                 .bind(practice_id).fetch_all(p).await)?;
             all.into_iter()
@@ -554,7 +605,7 @@ pub async fn assign_submit(
     if !errors.is_empty() {
         let (departments, staff) = people_lists(&state.db, &scope).await?;
         return Ok(render(AssignPage {
-            page: Page::for_user("Assign training", &scope.user),
+            page: Page::for_user("Assign training", scope.user()),
             modules: module_choices(),
             departments,
             staff,
@@ -594,10 +645,10 @@ pub async fn assign_submit(
             }
         }
     }
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(practice_id),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TrainingAssigned,
         &format!(
             "{} to {} people ({added} new assignments)",

@@ -5,19 +5,19 @@
 use std::collections::{HashMap, HashSet};
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::content::{catalogue, module_title, SLUGS};
 use super::settings::{self, TrainingSettings};
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::{AppState, PracticeId, StaffId};
 use crate::ukclock;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
 pub struct Overdue {
@@ -64,7 +64,7 @@ impl Summary {
 /// over the shipped ones.
 pub async fn curricula(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
 ) -> Result<HashMap<String, Vec<String>>, sqlx::Error> {
     let mut map: HashMap<String, Vec<String>> = catalogue()
         .roles
@@ -93,7 +93,7 @@ type StaffRow = (i64, String, String, String, Option<String>);
 /// refresher interval. Three indexed queries whatever the practice's size.
 pub async fn summary(
     db: &Db,
-    practice_id: i64,
+    practice_id: PracticeId,
     s: &TrainingSettings,
     now: i64,
 ) -> Result<Summary, sqlx::Error> {
@@ -201,7 +201,7 @@ pub async fn manage(
     };
     let met = c.staff > 0 && c.percent() as i64 >= s.compliance_target;
     render(ManagePage {
-        page: Page::for_user("Training and compliance", &scope.user).with_notice(notice),
+        page: Page::for_user("Training and compliance", scope.user()).with_notice(notice),
         s,
         c,
         met,
@@ -247,7 +247,7 @@ pub async fn curricula_page(
         })
         .collect();
     render(CurriculaPage {
-        page: Page::for_user("Role curricula", &scope.user),
+        page: Page::for_user("Role curricula", scope.user()),
         roles,
     })
 }
@@ -298,10 +298,10 @@ pub async fn curricula_save(
         ));
     }
     if !changed.is_empty() {
-        audit::record(
+        audit::record_alone(
             &state.db,
             Some(scope.practice_id()),
-            &Actor::user(&scope.user, &ip),
+            &Actor::user(scope.user(), &ip),
             Action::TrainingChanged,
             &format!("curricula changed: {}", changed.join("; ")),
             state.clock.now(),
@@ -353,7 +353,10 @@ impl TnaForm {
 
 type TnaRow = (String, String, String, String, Option<String>, i64, String);
 
-async fn load_tna(db: &Db, practice_id: i64) -> Result<Option<(TnaForm, String)>, sqlx::Error> {
+async fn load_tna(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<Option<(TnaForm, String)>, sqlx::Error> {
     let row: Option<TnaRow> = with_db!(db, p => sqlx::query_as(
         "SELECT staff_groups, delivery, gaps, actions, review_on, updated_at, updated_by FROM training_needs_analysis WHERE practice_id = $1")
         .bind(practice_id).fetch_optional(p).await)?;
@@ -393,7 +396,7 @@ pub async fn tna_page(
             )
         });
     render(TnaPage {
-        page: Page::for_user("Training needs analysis", &scope.user),
+        page: Page::for_user("Training needs analysis", scope.user()),
         form,
         updated,
         errors: FieldErrors::default(),
@@ -432,7 +435,7 @@ pub async fn tna_save(
     }
     if !errors.is_empty() {
         return Ok(render(TnaPage {
-            page: Page::for_user("Training needs analysis", &scope.user),
+            page: Page::for_user("Training needs analysis", scope.user()),
             form,
             updated: String::new(),
             errors,
@@ -445,11 +448,11 @@ pub async fn tna_save(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (practice_id) DO UPDATE SET staff_groups = $2, delivery = $3, \
          gaps = $4, actions = $5, review_on = $6, updated_at = $7, updated_by = $8")
         .bind(scope.practice_id()).bind(&form.staff_groups).bind(&form.delivery).bind(&form.gaps).bind(&form.actions)
-        .bind(&review).bind(state.clock.now()).bind(&scope.user.full_name).execute(p).await.map(|r| r.rows_affected()))?;
-    audit::record(
+        .bind(&review).bind(state.clock.now()).bind(&scope.user().full_name).execute(p).await.map(|r| r.rows_affected()))?;
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::TrainingChanged,
         "training needs analysis updated",
         state.clock.now(),
@@ -529,7 +532,7 @@ pub fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
         .into_response()
 }
 
-pub async fn practice_name(db: &Db, practice_id: i64) -> Result<String, sqlx::Error> {
+pub async fn practice_name(db: &Db, practice_id: PracticeId) -> Result<String, sqlx::Error> {
     let (name,): (String,) = with_db!(db, p => sqlx::query_as("SELECT name FROM practices WHERE id = $1")
         .bind(practice_id).fetch_one(p).await)?;
     Ok(name)
@@ -548,7 +551,7 @@ struct PersonPage {
 pub async fn person(
     State(state): State<AppState>,
     scope: ManagerScope,
-    Path(staff_id): Path<i64>,
+    Path(staff_id): Path<StaffId>,
 ) -> Result<Html<String>, AppError> {
     let row: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as(
         "SELECT full_name FROM staff WHERE id = $1 AND practice_id = $2")
@@ -558,7 +561,7 @@ pub async fn person(
         super::learning::record(&state.db, scope.practice_id(), staff_id, state.clock.now())
             .await?;
     render(PersonPage {
-        page: Page::for_user(format!("Training record: {name}"), &scope.user),
+        page: Page::for_user(format!("Training record: {name}"), scope.user()),
         name,
         record,
     })

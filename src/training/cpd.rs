@@ -2,21 +2,21 @@
 //! an appraisal portfolio, and the log as a spreadsheet. A person sees their
 //! own; the practice manager sees anyone's at the practice.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 
 use super::compliance::{pdf_response, practice_name};
 use super::content::catalogue;
-use crate::app::AppState;
 use crate::auth::{PracticeScope, Role};
 use crate::db::Db;
 use crate::pdf::{Align, Document, Weight};
+use crate::shared::{AppState, PracticeId, StaffId};
 use crate::ukclock;
 use crate::web::spreadsheet::Sheet;
-use crate::web::AppError;
+use crate::web::{AppError, Path};
 use crate::with_db;
 
-type CompletionRow = (i64, String, String, i64, i64, i64, i64);
+type CompletionRow = (StaffId, String, String, i64, i64, i64, i64);
 
 async fn completion(db: &Db, scope: &PracticeScope, id: i64) -> Result<CompletionRow, AppError> {
     let row: Option<CompletionRow> = with_db!(db, p => sqlx::query_as(
@@ -25,7 +25,7 @@ async fn completion(db: &Db, scope: &PracticeScope, id: i64) -> Result<Completio
         .bind(id).bind(scope.practice_id()).fetch_optional(p).await)?;
     let row = row.ok_or(AppError::NotFound)?;
     // Someone else's certificate is "not found" unless you manage the practice.
-    if scope.role() != Role::Manager && scope.user.staff_id != Some(row.0) {
+    if scope.role() != Role::Manager && scope.user().staff_id != Some(row.0) {
         return Err(AppError::NotFound);
     }
     Ok(row)
@@ -119,8 +119,8 @@ pub async fn certificate(
     ))
 }
 
-async fn staff_for(db: &Db, scope: &PracticeScope, staff_id: i64) -> Result<String, AppError> {
-    if scope.role() != Role::Manager && scope.user.staff_id != Some(staff_id) {
+async fn staff_for(db: &Db, scope: &PracticeScope, staff_id: StaffId) -> Result<String, AppError> {
+    if scope.role() != Role::Manager && scope.user().staff_id != Some(staff_id) {
         return Err(AppError::NotFound);
     }
     let row: Option<(String,)> = with_db!(db, p => sqlx::query_as(
@@ -133,8 +133,8 @@ type LogRow = (i64, String, i64, i64, i64, i64);
 
 async fn log(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     from: i64,
     to: i64,
 ) -> Result<Vec<LogRow>, sqlx::Error> {
@@ -218,7 +218,7 @@ impl Period {
 pub async fn summary(
     State(state): State<AppState>,
     scope: PracticeScope,
-    Path((staff_id, period)): Path<(i64, String)>,
+    Path((staff_id, period)): Path<(StaffId, String)>,
 ) -> Result<Response, AppError> {
     let name = staff_for(&state.db, &scope, staff_id).await?;
     let period = Period::parse(&period).ok_or_else(|| {
@@ -285,7 +285,7 @@ pub async fn summary(
 pub async fn csv(
     State(state): State<AppState>,
     scope: PracticeScope,
-    Path(staff_id): Path<i64>,
+    Path(staff_id): Path<StaffId>,
 ) -> Result<Response, AppError> {
     let name = staff_for(&state.db, &scope, staff_id).await?;
     let rows = log(&state.db, scope.practice_id(), staff_id, 0, i64::MAX).await?;

@@ -11,15 +11,15 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::content::{sections, split_front_matter, Source};
-use crate::app::AppState;
 use crate::pdf::{Align, Document, Weight};
-use crate::web::{render, AppError, Page};
+use crate::shared::AppState;
+use crate::web::{render, AppError, Page, Path};
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "content/learn/"]

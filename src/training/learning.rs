@@ -2,17 +2,17 @@
 //! at a time with progress saved, and the reading time counted for CPD.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::assignments::{self, Open};
 use super::content::{catalogue, module_title, Module};
-use crate::app::AppState;
 use crate::auth::PracticeScope;
 use crate::db::Db;
+use crate::shared::{AppState, PracticeId, StaffId};
 use crate::ukclock;
-use crate::web::{render, AppError, Page, ValidForm};
+use crate::web::{render, AppError, Page, Path, ValidForm};
 use crate::with_db;
 
 /// Reading time is counted between page turns, but a gap longer than this
@@ -46,8 +46,8 @@ pub struct Record {
 
 pub async fn record(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     now: i64,
 ) -> Result<Record, sqlx::Error> {
     let open = assignments::open_for(db, practice_id, staff_id, now).await?;
@@ -106,8 +106,8 @@ pub async fn record(
     })
 }
 
-fn staff_id(scope: &PracticeScope) -> Result<i64, AppError> {
-    scope.user.staff_id.ok_or(AppError::Forbidden(
+fn staff_id(scope: &PracticeScope) -> Result<StaffId, AppError> {
+    scope.user().staff_id.ok_or(AppError::Forbidden(
         "training is for people on the practice's staff list; ask your practice manager to link your account to your staff record",
     ))
 }
@@ -126,7 +126,7 @@ pub async fn mine(
     scope: PracticeScope,
 ) -> Result<Html<String>, AppError> {
     let is_manager = scope.role() == crate::auth::Role::Manager;
-    let record = match scope.user.staff_id {
+    let record = match scope.user().staff_id {
         Some(id) => record(&state.db, scope.practice_id(), id, state.clock.now()).await?,
         None => Record {
             open: Vec::new(),
@@ -137,10 +137,10 @@ pub async fn mine(
         },
     };
     render(MinePage {
-        page: Page::for_user("Your training", &scope.user),
+        page: Page::for_user("Your training", scope.user()),
         record,
         is_manager,
-        staff_id: scope.user.staff_id.unwrap_or(0),
+        staff_id: scope.user().staff_id.map_or(0, StaffId::get),
     })
 }
 
@@ -163,7 +163,7 @@ pub async fn overview(
     Path(module): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let m = find(&module)?;
-    let section = match scope.user.staff_id {
+    let section = match scope.user().staff_id {
         Some(id) => {
             let row: Option<(i64,)> = with_db!(&state.db, p => sqlx::query_as(
                 "SELECT section FROM training_progress WHERE practice_id = $1 AND staff_id = $2 AND module = $3")
@@ -176,7 +176,7 @@ pub async fn overview(
         .await?
         .pass_mark;
     render(ModulePage {
-        page: Page::for_user(m.title.clone(), &scope.user),
+        page: Page::for_user(m.title.clone(), scope.user()),
         m,
         section,
         pass_mark,
@@ -216,7 +216,7 @@ pub async fn lesson(
     let number = q.page.unwrap_or(1).clamp(1, total);
     let s = &m.sections[number - 1];
     render(LessonPage {
-        page: Page::for_user(format!("{} ({number} of {total})", m.title), &scope.user),
+        page: Page::for_user(format!("{} ({number} of {total})", m.title), scope.user()),
         m,
         number,
         total,
@@ -294,8 +294,8 @@ pub async fn turn(
 /// Reading time recorded for a module so far, in seconds.
 pub async fn reading_seconds(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     module: &str,
 ) -> Result<i64, sqlx::Error> {
     let row: Option<(i64,)> = with_db!(db, p => sqlx::query_as(
@@ -307,8 +307,8 @@ pub async fn reading_seconds(
 /// Starting again after a completion counts reading time afresh.
 pub async fn reset_reading(
     db: &Db,
-    practice_id: i64,
-    staff_id: i64,
+    practice_id: PracticeId,
+    staff_id: StaffId,
     module: &str,
 ) -> Result<(), sqlx::Error> {
     with_db!(db, p => sqlx::query(
@@ -317,6 +317,6 @@ pub async fn reset_reading(
     Ok(())
 }
 
-pub(super) fn require_staff(scope: &PracticeScope) -> Result<i64, AppError> {
+pub(super) fn require_staff(scope: &PracticeScope) -> Result<StaffId, AppError> {
     staff_id(scope)
 }

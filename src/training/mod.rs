@@ -3,7 +3,6 @@
 //! lessons for patients.
 
 pub mod assignments;
-pub mod bench;
 pub mod compliance;
 pub mod content;
 pub mod cpd;
@@ -16,8 +15,8 @@ use askama::Template;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::app::{Access, Routes};
 use crate::auth::PracticeScope;
+use crate::web::routes::{Access, Routes};
 use crate::web::{render, AppError, Page};
 
 pub fn routes(r: Routes) -> Routes {
@@ -145,7 +144,7 @@ struct PasswordPracticePage {
 /// Try passwords against the same meter and deny-list the app uses; the
 /// password never leaves the device.
 pub async fn password_practice(scope: PracticeScope) -> Result<Html<String>, AppError> {
-    let mut page = Page::for_user("Password practice", &scope.user);
+    let mut page = Page::for_user("Password practice", scope.user());
     page.scripts.push("/static/vendor/zxcvbn/zxcvbn.js");
     page.scripts.push("/static/js/password-practice.js");
     render(PasswordPracticePage { page })

@@ -6,17 +6,17 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use rand::seq::SliceRandom;
 
 use super::content::{catalogue, Module, Question};
 use super::learning::{reading_seconds, require_staff, reset_reading};
 use super::{assignments, settings};
-use crate::app::AppState;
 use crate::auth::PracticeScope;
 use crate::db::Db;
-use crate::web::{render, AppError, FieldErrors, Page};
+use crate::shared::{AppState, StaffId};
+use crate::web::{render, AppError, FieldErrors, Page, Path};
 use crate::with_db;
 
 /// Time on the quiz itself counts for CPD up to this much.
@@ -44,7 +44,7 @@ pub async fn start_page(
         .await?
         .pass_mark;
     render(StartPage {
-        page: Page::for_user(format!("Quiz: {}", m.title), &scope.user),
+        page: Page::for_user(format!("Quiz: {}", m.title), scope.user()),
         m,
         pass_mark,
     })
@@ -85,7 +85,12 @@ type AttemptRow = (
     Option<bool>,
 );
 
-async fn load(db: &Db, scope: &PracticeScope, staff: i64, id: i64) -> Result<Attempt, AppError> {
+async fn load(
+    db: &Db,
+    scope: &PracticeScope,
+    staff: StaffId,
+    id: i64,
+) -> Result<Attempt, AppError> {
     let row: Option<AttemptRow> = with_db!(db, p => sqlx::query_as(
         "SELECT id, module, questions, started_at, answers, score, passed FROM quiz_attempts WHERE id = $1 AND practice_id = $2 AND staff_id = $3")
         .bind(id).bind(scope.practice_id()).bind(staff).fetch_optional(p).await)?;
@@ -199,7 +204,7 @@ async fn result_page(
         "SELECT id FROM training_completions WHERE attempt_id = $1 AND practice_id = $2")
         .bind(a.id).bind(scope.practice_id()).fetch_optional(p).await)?;
     Ok(render(ResultPage {
-        page: Page::for_user(format!("Quiz result: {}", a.module.title), &scope.user),
+        page: Page::for_user(format!("Quiz result: {}", a.module.title), scope.user()),
         m: a.module,
         score,
         total: a.questions.len(),
@@ -217,13 +222,13 @@ pub async fn show(
     Path(attempt_id): Path<i64>,
 ) -> Result<Response, AppError> {
     // Without a staff record no attempt can be yours.
-    let staff = scope.user.staff_id.ok_or(AppError::NotFound)?;
+    let staff = scope.user().staff_id.ok_or(AppError::NotFound)?;
     let a = load(&state.db, &scope, staff, attempt_id).await?;
     if a.submitted.is_some() {
         return result_page(&state, &scope, &a).await;
     }
     Ok(render(QuizPage {
-        page: Page::for_user(format!("Quiz: {}", a.module.title), &scope.user),
+        page: Page::for_user(format!("Quiz: {}", a.module.title), scope.user()),
         attempt_id: a.id,
         m: a.module,
         questions: shown(&a, &HashMap::new()),
@@ -261,7 +266,7 @@ pub async fn submit(
     axum_extra::extract::Form(fields): axum_extra::extract::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     // Without a staff record no attempt can be yours.
-    let staff = scope.user.staff_id.ok_or(AppError::NotFound)?;
+    let staff = scope.user().staff_id.ok_or(AppError::NotFound)?;
     let a = load(&state.db, &scope, staff, attempt_id).await?;
     if a.submitted.is_some() {
         // Sent twice (back button, double click): the first answers stand.
@@ -270,7 +275,7 @@ pub async fn submit(
     let (chosen, errors) = read_answers(&a.questions, &fields);
     if !errors.is_empty() {
         return Ok(render(QuizPage {
-            page: Page::for_user(format!("Quiz: {}", a.module.title), &scope.user),
+            page: Page::for_user(format!("Quiz: {}", a.module.title), scope.user()),
             attempt_id: a.id,
             m: a.module,
             questions: shown(&a, &chosen),

@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::shared::{AppState, PracticeId};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 use crate::with_db;
 
@@ -39,7 +39,7 @@ impl Default for TrainingSettings {
     }
 }
 
-pub async fn load(db: &Db, practice_id: i64) -> Result<TrainingSettings, sqlx::Error> {
+pub async fn load(db: &Db, practice_id: PracticeId) -> Result<TrainingSettings, sqlx::Error> {
     let row: Option<(i64, i64, i64, i64, i64)> = with_db!(db, p => sqlx::query_as(
         "SELECT pass_mark, induction_due_days, refresher_months, compliance_target, reminder_days \
          FROM training_settings WHERE practice_id = $1")
@@ -55,7 +55,7 @@ pub async fn load(db: &Db, practice_id: i64) -> Result<TrainingSettings, sqlx::E
         .unwrap_or_default())
 }
 
-async fn save(db: &Db, practice_id: i64, s: &TrainingSettings) -> Result<(), sqlx::Error> {
+async fn save(db: &Db, practice_id: PracticeId, s: &TrainingSettings) -> Result<(), sqlx::Error> {
     with_db!(db, p => sqlx::query(
         "INSERT INTO training_settings (practice_id, pass_mark, induction_due_days, refresher_months, compliance_target, reminder_days) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (practice_id) DO UPDATE SET pass_mark = $2, \
@@ -172,7 +172,7 @@ pub async fn show(
 ) -> Result<Html<String>, AppError> {
     let s = load(&state.db, scope.practice_id()).await?;
     render(SettingsPage {
-        page: Page::for_user("Training rules", &scope.user),
+        page: Page::for_user("Training rules", scope.user()),
         form: s.into(),
         errors: FieldErrors::default(),
     })
@@ -187,10 +187,10 @@ pub async fn update(
     match form.parse() {
         Ok(s) => {
             save(&state.db, scope.practice_id(), &s).await?;
-            audit::record(
+            audit::record_alone(
                 &state.db,
                 Some(scope.practice_id()),
-                &Actor::user(&scope.user, &ip),
+                &Actor::user(scope.user(), &ip),
                 Action::TrainingChanged,
                 &format!(
                     "training rules: pass mark {}%, induction due {} days, refresher {} months, target {}%, reminders {} days before",
@@ -202,7 +202,7 @@ pub async fn update(
             Ok(Redirect::to("/training/manage?saved=settings").into_response())
         }
         Err(errors) => Ok(render(SettingsPage {
-            page: Page::for_user("Training rules", &scope.user),
+            page: Page::for_user("Training rules", scope.user()),
             form,
             errors,
         })?

@@ -1,7 +1,7 @@
 //! Static files (NHS.UK frontend, our scripts) embedded in the binary, so the
 //! app needs no network at run time. Debug builds read them from disk.
 
-use axum::extract::Path;
+use super::path::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_embed::RustEmbed;

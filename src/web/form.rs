@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 
 use super::AppError;
-use crate::people::domain::FieldError;
+use crate::shared::FieldError;
 
 /// A URL-encoded form. Handlers' form structs default every field, so a
 /// missing field becomes an empty value the domain parser explains.

@@ -4,19 +4,22 @@ pub mod assets;
 pub mod error;
 pub mod form;
 pub mod page;
+pub mod path;
+pub mod routes;
 pub mod spreadsheet;
 pub mod upload;
 
 pub use error::AppError;
 pub use form::{FieldErrors, ValidForm};
 pub use page::{render, Nav, Page};
+pub use path::Path;
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
-use crate::app::AppState;
+use crate::shared::AppState;
 
 /// The network address a request came from, for rate limits and the audit log.
 #[derive(Debug, Clone)]

@@ -53,15 +53,7 @@ storage_test!(
         with_db!(&app.db, pool => sqlx::query("INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) \
             SELECT $1, id, 'Outside Person', 'outside@gmail.example', 'Locum GP', 'locum', 0 FROM departments WHERE practice_id = $1 AND name = 'Clinical'")
             .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
-        let key = safetynet::simulation::gophish::keys::create_key(
-            &app.db,
-            p.id,
-            p.manager_user_id,
-            "Script",
-            0,
-        )
-        .await
-        .unwrap();
+        let key = app.api_key(&p, "Script").await;
         let base = format!("{}/", app.base);
         let port = app.smtp.as_ref().unwrap().port.to_string();
         let mut args = vec![
@@ -341,15 +333,7 @@ storage_test!(
         );
 
         // A key stops working when its owner is no longer the practice manager.
-        let key2 = safetynet::simulation::gophish::keys::create_key(
-            &app.db,
-            p.id,
-            p.manager_user_id,
-            "x",
-            0,
-        )
-        .await
-        .unwrap();
+        let key2 = app.api_key(&p, "x").await;
         with_db!(&app.db, pool => sqlx::query("UPDATE users SET active = FALSE WHERE id = $1").bind(p.manager_user_id).execute(pool).await.map(|_| ())).unwrap();
         assert_eq!(
             bare.get(app.url("/api/groups/"))

@@ -1,6 +1,7 @@
 //! Spawns the real app for each test: random ports, a fresh database on the
 //! chosen backend, and (when asked) a real SMTP server on loopback.
 
+use safetynet::shared::{PracticeId, StaffId, UserId};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -8,12 +9,13 @@ use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use rand::Rng;
-use safetynet::app::{AppState, Application, Clock};
+use safetynet::app::Application;
 use safetynet::auth::{mfa, password, Role};
 use safetynet::config::{Settings, SmtpSecurity};
 use safetynet::db::Db;
 use safetynet::mail::worker::{Outcome, Worker};
-use safetynet::people::domain::{EmailAddress, PersonName};
+use safetynet::shared::{AppState, Clock};
+use safetynet::shared::{EmailAddress, PersonName};
 use safetynet::with_db;
 use tokio_util::sync::CancellationToken;
 
@@ -353,7 +355,7 @@ impl TestApp {
         let email = format!("{}@{}", name.to_lowercase().replace(' ', "."), p.domain);
         let (dept,): (i64,) = with_db!(&self.db, pool => sqlx::query_as("SELECT id FROM departments WHERE practice_id = $1 AND name = $2")
             .bind(p.id).bind(department).fetch_one(pool).await).unwrap();
-        let (staff_id,): (i64,) = with_db!(&self.db, pool => sqlx::query_as(
+        let (staff_id,): (StaffId,) = with_db!(&self.db, pool => sqlx::query_as(
             "INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) VALUES ($1, $2, $3, $4, 'Receptionist', 'permanent', 0) RETURNING id")
             .bind(p.id).bind(dept).bind(name).bind(&email).fetch_one(pool).await).unwrap();
         let password = "purple cactus bicycle harbour".to_string();
@@ -380,37 +382,45 @@ impl TestApp {
         }
     }
 
-    pub async fn count(&self, sql: &str, practice_id: i64) -> i64 {
+    /// A count from `sql`, whose `$1` is the id given (a practice's, usually).
+    pub async fn count(&self, sql: &str, id: impl Into<i64>) -> i64 {
+        let id: i64 = id.into();
         let (n,): (i64,) =
-            with_db!(&self.db, p => sqlx::query_as(sql).bind(practice_id).fetch_one(p).await)
-                .unwrap();
+            with_db!(&self.db, p => sqlx::query_as(sql).bind(id).fetch_one(p).await).unwrap();
         n
     }
 
-    pub async fn audit_actions(&self, practice_id: i64) -> Vec<String> {
+    /// A GoPhish API key of the practice's manager.
+    pub async fn api_key(&self, p: &Practice, name: &str) -> String {
+        safetynet::simulation::gophish::keys::create_key(&self.db, p.id, p.manager_user_id, name, 0)
+            .await
+            .unwrap()
+    }
+
+    pub async fn audit_actions(&self, practice_id: PracticeId) -> Vec<String> {
         let rows: Vec<(String,)> = with_db!(&self.db, p => sqlx::query_as("SELECT action FROM audit_log WHERE practice_id = $1 ORDER BY id")
             .bind(practice_id).fetch_all(p).await).unwrap();
         rows.into_iter().map(|r| r.0).collect()
     }
 }
 
-pub async fn set_password_and_mfa(db: &Db, user_id: i64, pw: &str, totp: Option<&str>) {
+pub async fn set_password_and_mfa(db: &Db, user_id: UserId, pw: &str, totp: Option<&str>) {
     let hash = password::hash(pw.to_string()).await.unwrap();
     with_db!(db, p => sqlx::query("UPDATE users SET password_hash = $1, totp_secret = $2 WHERE id = $3")
         .bind(&hash).bind(totp).bind(user_id).execute(p).await.map(|_| ())).unwrap();
 }
 
 pub struct Practice {
-    pub id: i64,
+    pub id: PracticeId,
     pub domain: String,
     pub manager_email: String,
     pub password: String,
     pub totp: String,
-    pub manager_user_id: i64,
+    pub manager_user_id: UserId,
 }
 
 pub struct Person {
-    pub staff_id: i64,
+    pub staff_id: StaffId,
     pub email: String,
     pub password: String,
     pub department_id: i64,

@@ -17,6 +17,7 @@ mod resilience;
 mod resilience_plans;
 mod security;
 mod simulation;
+mod storage;
 mod tenancy;
 mod training;
 mod webhooks;

@@ -12,6 +12,17 @@ async fn status_of(app: &TestApp, id: i64) -> (String, i64, Option<String>) {
         .unwrap()
 }
 
+/// Queues one system email in a transaction of its own, as a capability does
+/// with the change that causes it.
+async fn queue(app: &TestApp, to: &str, subject: &str, body: &str) -> i64 {
+    let mut tx = app.db.begin().await.unwrap();
+    let id = outbox::enqueue(&mut tx, None, "test", to, subject, body, app.clock.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_temporary_smtp_failure_is_retried_later_and_then_delivered() {
     let mut app = TestApp::spawn_with(
@@ -22,16 +33,7 @@ async fn a_temporary_smtp_failure_is_retried_later_and_then_delivered() {
         },
     )
     .await;
-    let id = outbox::enqueue(
-        &app.state,
-        None,
-        "test",
-        "someone@riverside.example",
-        "Hello",
-        "Body",
-    )
-    .await
-    .unwrap();
+    let id = queue(&app, "someone@riverside.example", "Hello", "Body").await;
     assert_eq!(app.worker.run_once().await.unwrap(), Outcome::Retrying);
     let (status, attempts, error) = status_of(&app, id).await;
     assert_eq!((status.as_str(), attempts), ("pending", 1));
@@ -65,16 +67,7 @@ async fn a_permanent_refusal_is_recorded_not_retried() {
         },
     )
     .await;
-    let id = outbox::enqueue(
-        &app.state,
-        None,
-        "test",
-        "someone@riverside.example",
-        "Hello",
-        "Body",
-    )
-    .await
-    .unwrap();
+    let id = queue(&app, "someone@riverside.example", "Hello", "Body").await;
     assert_eq!(app.worker.run_once().await.unwrap(), Outcome::Failed);
     let (status, _, error) = status_of(&app, id).await;
     assert_eq!(status, "failed");
@@ -88,16 +81,7 @@ storage_test!(
         let dir = app.dir.path().join("mail");
         let sink = SmtpSink::start(&dir, None);
         app = app.restart_with_smtp(sink).await;
-        let id = outbox::enqueue(
-            &app.state,
-            None,
-            "test",
-            "a@riverside.example",
-            "Before the restart",
-            "Body",
-        )
-        .await
-        .unwrap();
+        let id = queue(&app, "a@riverside.example", "Before the restart", "Body").await;
         // A worker claims it and dies before sending: the lease runs out and it is sent after the restart.
         assert!(outbox::claim_next(&app.db, app.clock.now(), 120)
             .await
@@ -126,16 +110,7 @@ storage_test!(
     two_workers_never_claim_the_same_message,
     |app: TestApp| async move {
         for i in 0..20 {
-            outbox::enqueue(
-                &app.state,
-                None,
-                "test",
-                &format!("p{i}@riverside.example"),
-                "Hi",
-                "Body",
-            )
-            .await
-            .unwrap();
+            queue(&app, &format!("p{i}@riverside.example"), "Hi", "Body").await;
         }
         let now = app.clock.now();
         let (a, b) = tokio::join!(
@@ -179,16 +154,7 @@ async fn the_background_worker_sends_without_being_asked() {
             .unwrap(),
     );
     let task = tokio::spawn(worker.run_until_stopped(stop.clone()));
-    outbox::enqueue(
-        &app.state,
-        None,
-        "test",
-        "a@riverside.example",
-        "Woken",
-        "Body",
-    )
-    .await
-    .unwrap();
+    queue(&app, "a@riverside.example", "Woken", "Body").await;
     let smtp = app.smtp.as_ref().unwrap();
     for _ in 0..100 {
         if !smtp.messages().is_empty() {
@@ -253,16 +219,7 @@ async fn system_email_goes_over_starttls_with_a_login() {
     smtp.ca_file = Some(ca);
     let mailer = safetynet::mail::smtp::Mailer::from_settings(&smtp, app.dir.path()).unwrap();
     let worker = safetynet::mail::worker::Worker::new(app.state.clone(), mailer);
-    outbox::enqueue(
-        &app.state,
-        None,
-        "test",
-        "a@riverside.example",
-        "Over TLS",
-        "Body",
-    )
-    .await
-    .unwrap();
+    queue(&app, "a@riverside.example", "Over TLS", "Body").await;
     assert_eq!(worker.run_once().await.unwrap(), Outcome::Sent);
     assert!(sink.messages()[0].contains("Subject: Over TLS"));
 
@@ -272,16 +229,7 @@ async fn system_email_goes_over_starttls_with_a_login() {
         app.state.clone(),
         safetynet::mail::smtp::Mailer::from_settings(&smtp, app.dir.path()).unwrap(),
     );
-    let id = outbox::enqueue(
-        &app.state,
-        None,
-        "test",
-        "a@riverside.example",
-        "Bad login",
-        "Body",
-    )
-    .await
-    .unwrap();
+    let id = queue(&app, "a@riverside.example", "Bad login", "Body").await;
     assert_ne!(worker.run_once().await.unwrap(), Outcome::Sent);
     let (status, _, error) = status_of(&app, id).await;
     assert_ne!(status, "sent");

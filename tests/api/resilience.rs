@@ -7,7 +7,8 @@ use std::process::Command;
 use crate::helpers::{location, Backend, Practice, TestApp};
 use crate::storage_test;
 use safetynet::auth::Role;
-use safetynet::db::Db;
+use safetynet::db::{Db, Pool};
+use safetynet::shared::PracticeId;
 use safetynet::with_db;
 
 /// Sets the app's clock to a fixed moment (UTC).
@@ -28,7 +29,7 @@ async fn add_asset(app: &TestApp, fields: &[(&str, &str)]) -> reqwest::Response 
     app.post("/resilience/assets/new", fields).await
 }
 
-async fn asset_id(app: &TestApp, practice_id: i64, name: &str) -> i64 {
+async fn asset_id(app: &TestApp, practice_id: PracticeId, name: &str) -> i64 {
     let (id,): (i64,) = with_db!(&app.db, p => sqlx::query_as("SELECT id FROM assets WHERE practice_id = $1 AND name = $2")
         .bind(practice_id).bind(name).fetch_one(p).await).unwrap();
     id
@@ -588,7 +589,7 @@ async fn check_in(
     req.send().await.unwrap()
 }
 
-async fn token(app: &TestApp, practice_id: i64) -> String {
+async fn token(app: &TestApp, practice_id: PracticeId) -> String {
     let (t,): (String,) = with_db!(&app.db, p => sqlx::query_as("SELECT token FROM checkin_tokens WHERE practice_id = $1")
         .bind(practice_id).fetch_one(p).await).unwrap();
     t
@@ -1002,8 +1003,8 @@ storage_test!(
 /// SQLite quotes each value, PostgreSQL prints each row as text.
 async fn snapshot(db: &Db) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
-    match db {
-        Db::Sqlite(p) => {
+    match db.pool() {
+        Pool::Sqlite(p) => {
             let tables: Vec<(String,)> = sqlx::query_as("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name")
                 .fetch_all(p).await.unwrap();
             for (t,) in tables {
@@ -1025,7 +1026,7 @@ async fn snapshot(db: &Db) -> Vec<(String, Vec<String>)> {
                 out.push((t, rows.into_iter().map(|r| r.0).collect()));
             }
         }
-        Db::Postgres(p) => {
+        Pool::Postgres(p) => {
             let tables: Vec<(String,)> = sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE '\\_sqlx%' ORDER BY 1")
                 .fetch_all(p).await.unwrap();
             for (t,) in tables {
@@ -1105,7 +1106,7 @@ storage_test!(
         let pid = p.id;
         let writer = tokio::spawn(async move {
             for i in 0..200 {
-                safetynet::auth::audit::record(
+                safetynet::auth::audit::record_alone(
                     &writer_db,
                     Some(pid),
                     &safetynet::auth::audit::Actor::system(),

@@ -424,6 +424,38 @@ storage_test!(
 );
 
 storage_test!(
+    a_tracking_lookup_the_database_cannot_answer_is_503_not_a_silent_404,
+    |app: TestApp| async move {
+        let client = crate::helpers::new_client();
+        let get = |path: String| {
+            let client = client.clone();
+            let url = format!("{}{path}", app.sim_base);
+            async move { client.get(url).send().await.unwrap() }
+        };
+        // An unknown (well-formed) token: not found.
+        let token = safetynet::simulation::token::RecipientToken::generate();
+        let paths = ["o", "c", "h", "r"].map(|kind| format!("/{kind}/{}", token.as_str()));
+        for path in &paths {
+            assert_eq!(get(path.clone()).await.status(), 404, "{path}");
+        }
+        // The recipients table goes away under the running site: the mail
+        // client or scanner is told to come back later, and nothing names Safety Net.
+        with_db!(&app.db, p => sqlx::query("ALTER TABLE campaign_recipients RENAME TO campaign_recipients_away")
+            .execute(p).await.map(|_| ())).unwrap();
+        for path in &paths {
+            let r = get(path.clone()).await;
+            assert_eq!(r.status(), 503, "{path}");
+            let body = r.text().await.unwrap();
+            assert!(!body.to_lowercase().contains("safety"), "{path}: {body}");
+        }
+        // Back again: an unknown token is plain "not found" once more.
+        with_db!(&app.db, p => sqlx::query("ALTER TABLE campaign_recipients_away RENAME TO campaign_recipients")
+            .execute(p).await.map(|_| ())).unwrap();
+        assert_eq!(get(paths[0].clone()).await.status(), 404);
+    }
+);
+
+storage_test!(
     pausing_holds_the_emails_and_cancelling_stops_them,
     |app: TestApp| async move {
         let mut app = app;

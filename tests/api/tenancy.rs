@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use crate::helpers::{location, Practice, TestApp};
 use crate::storage_test;
-use safetynet::app::{route_table, Access};
+use safetynet::app::route_table;
 use safetynet::auth::Role;
+use safetynet::web::routes::Access;
 use safetynet::with_db;
 
 /// Fills a route's `{params}` with ids of the given practice's objects.
@@ -104,9 +105,7 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
     let (page_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO landing_pages (practice_id, name, landing, html, redirect_url, modified_at) VALUES ($1, 'B page', 'teachable', '', '', 0) RETURNING id")
         .bind(b.id).fetch_one(p).await).unwrap();
-    safetynet::simulation::gophish::keys::create_key(&app.db, b.id, b.manager_user_id, "B key", 0)
-        .await
-        .unwrap();
+    app.api_key(b, "B key").await;
     let (key_id,): (i64,) =
         with_db!(&app.db, p => sqlx::query_as("SELECT id FROM api_keys WHERE practice_id = $1")
         .bind(b.id).fetch_one(p).await)
@@ -156,15 +155,7 @@ storage_test!(
             .await;
         app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
             .await;
-        let key_a = safetynet::simulation::gophish::keys::create_key(
-            &app.db,
-            a.id,
-            a.manager_user_id,
-            "A key",
-            0,
-        )
-        .await
-        .unwrap();
+        let key_a = app.api_key(&a, "A key").await;
         let mut checked = 0;
         let mut checked_api = 0;
         for r in route_table() {
@@ -286,15 +277,7 @@ storage_test!(
             .bind(b.id).execute(p).await.map(|_| ())).unwrap();
         app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
             .await;
-        let key_a = safetynet::simulation::gophish::keys::create_key(
-            &app.db,
-            a.id,
-            a.manager_user_id,
-            "A key",
-            0,
-        )
-        .await
-        .unwrap();
+        let key_a = app.api_key(&a, "A key").await;
         for r in route_table() {
             if r.method == "GET" && !r.path.contains('{') && r.access == Access::ApiKey {
                 let resp = app
@@ -475,5 +458,79 @@ storage_test!(
             }
         }
         assert_eq!(location(&app.get("/").await), "/operator");
+    }
+);
+
+storage_test!(
+    a_malformed_id_in_any_route_answers_page_not_found,
+    |mut app: TestApp| async move {
+        // Today's ids are small numbers; these are not numbers, or too large to be one.
+        const BAD: [&str; 2] = ["abc", "99999999999999999999"];
+        let a = app.practice("Practice A").await;
+        let key = app.api_key(&a, "A key").await;
+        // Segments that are not ids get an ordinary value, so only the id is wrong.
+        let fill = |path: &str, bad: &str| {
+            let mut out = path.to_string();
+            while let Some(start) = out.find('{') {
+                let end = out[start..].find('}').unwrap() + start;
+                let value = match &out[start + 1..end] {
+                    "module" => "phishing",
+                    "year" => "2026",
+                    _ => bad,
+                };
+                out.replace_range(start..=end, value);
+            }
+            out
+        };
+        let with_ids: Vec<_> = route_table()
+            .into_iter()
+            .filter(|r| r.path.contains("_id}"))
+            .collect();
+        let mut checked = 0;
+        for signed_in_as in [Access::PracticeManager, Access::Operator] {
+            if signed_in_as == Access::Operator {
+                app.sign_in_as_operator().await;
+            } else {
+                app.sign_in(&a.manager_email, &a.password, Some(&a.totp))
+                    .await;
+            }
+            for r in &with_ids {
+                let operator_route = r.access == Access::Operator;
+                if operator_route != (signed_in_as == Access::Operator) {
+                    continue;
+                }
+                for bad in BAD {
+                    let path = fill(r.path, bad);
+                    let method = reqwest::Method::from_bytes(r.method.as_bytes()).unwrap();
+                    let mut req = app.client.request(method, app.url(&path));
+                    if r.access == Access::ApiKey {
+                        req = req.bearer_auth(&key);
+                    } else if r.method != "GET" {
+                        req = req.form(&[("name", "x")]);
+                    }
+                    let resp = req.send().await.unwrap();
+                    assert_eq!(resp.status(), 404, "{} {path}", r.method);
+                    let body = resp.text().await.unwrap();
+                    if r.access == Access::ApiKey {
+                        // GoPhish clients get GoPhish's JSON error.
+                        let json: serde_json::Value = serde_json::from_str(&body)
+                            .unwrap_or_else(|_| panic!("{} {path}: not JSON: {body}", r.method));
+                        assert_eq!(json["success"], false, "{} {path}", r.method);
+                    } else {
+                        assert!(
+                            body.contains("Page not found")
+                                && body.contains("Go to the Safety Net home page"),
+                            "{} {path} did not answer the app's page: {body}",
+                            r.method
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked >= 2 * 60,
+            "walked {checked} requests to routes with ids"
+        );
     }
 );

@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use safetynet::shared::StaffId;
 use safetynet::training::{assignments, content::catalogue};
 use safetynet::with_db;
 
@@ -115,7 +116,7 @@ async fn pass(app: &TestApp, module: &str) {
     assert!(app.get_text(&attempt).await.contains("you passed"));
 }
 
-async fn kinds(app: &TestApp, staff_id: i64, kind: &str) -> Vec<(String, Option<i64>)> {
+async fn kinds(app: &TestApp, staff_id: StaffId, kind: &str) -> Vec<(String, Option<i64>)> {
     with_db!(&app.db, p => sqlx::query_as(
         "SELECT module, due_at FROM training_assignments WHERE staff_id = $1 AND kind = $2 ORDER BY module")
         .bind(staff_id).bind(kind).fetch_all(p).await).unwrap()

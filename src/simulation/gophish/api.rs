@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,13 +15,13 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
 use super::convert;
-use super::{ApiError, ApiScope};
-use crate::app::AppState;
+use super::{ApiError, ApiPath as Path, ApiScope};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::PracticeScope;
 use crate::config::SmtpSecurity;
+use crate::db::Change;
 use crate::db::Db;
-use crate::people::domain::EmailAddress;
+use crate::shared::{AppState, CampaignId, EmailAddress};
 use crate::simulation::attachments::{self, Attachment};
 use crate::simulation::campaigns::{self, Launch, Target};
 use crate::simulation::library::{Landing, PremiseAlignment};
@@ -29,7 +29,7 @@ use crate::simulation::render::{self, Content, Vars};
 use crate::simulation::templates::{self, landing_from, landing_key, SimTemplate};
 use crate::simulation::{domains, profiles};
 use crate::web::ClientIp;
-use crate::with_db;
+use crate::{with_db, with_tx};
 
 type ApiResult<T = Response> = Result<T, ApiError>;
 
@@ -67,13 +67,18 @@ fn created(v: Value) -> Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
 
+/// Ends every audit entry for a change made by a script.
+const VIA_API: &str = " (through the API)";
+
+/// An audit entry for a change already committed (part 2 of issue 11 moves
+/// these into the change's transaction, as `create_campaign` does).
 async fn audit(state: &AppState, scope: &ApiScope, ip: &str, action: Action, detail: String) {
-    if let Err(e) = audit::record(
+    if let Err(e) = audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, ip),
+        &Actor::user(scope.user(), ip),
         action,
-        &format!("{detail} (through the API)"),
+        &format!("{detail}{VIA_API}"),
         state.clock.now(),
     )
     .await
@@ -1017,7 +1022,7 @@ fn completed_date(c: &campaigns::Campaign) -> Value {
 async fn find_campaign(
     db: &Db,
     scope: &PracticeScope,
-    id: i64,
+    id: CampaignId,
 ) -> ApiResult<(campaigns::Campaign, i64, Option<i64>)> {
     let c = campaigns::find(db, scope, id)
         .await?
@@ -1139,7 +1144,11 @@ async fn results_and_timeline(
     Ok((results, timeline))
 }
 
-async fn campaign_json(state: &AppState, scope: &PracticeScope, id: i64) -> ApiResult<Value> {
+async fn campaign_json(
+    state: &AppState,
+    scope: &PracticeScope,
+    id: CampaignId,
+) -> ApiResult<Value> {
     let (c, created_at, page_id) = find_campaign(&state.db, scope, id).await?;
     let now = state.clock.now();
     let template = match templates::find(&state.db, scope, c.template_id).await? {
@@ -1181,8 +1190,8 @@ async fn campaign_json(state: &AppState, scope: &PracticeScope, id: i64) -> ApiR
     }))
 }
 
-async fn campaign_ids(db: &Db, scope: &PracticeScope) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM campaigns WHERE practice_id = $1 ORDER BY id")
+async fn campaign_ids(db: &Db, scope: &PracticeScope) -> Result<Vec<CampaignId>, sqlx::Error> {
+    let rows: Vec<(CampaignId,)> = with_db!(db, p => sqlx::query_as("SELECT id FROM campaigns WHERE practice_id = $1 ORDER BY id")
         .bind(scope.practice_id()).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -1199,7 +1208,7 @@ pub async fn campaigns(State(state): State<AppState>, scope: ApiScope) -> ApiRes
 pub async fn campaign(
     State(state): State<AppState>,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     campaigns::complete_due(&state.db, state.clock.now()).await?;
     Ok(Json(campaign_json(&state, &scope, id).await?).into_response())
@@ -1219,7 +1228,7 @@ pub async fn campaign_summaries(State(state): State<AppState>, scope: ApiScope) 
 pub async fn campaign_summary(
     State(state): State<AppState>,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     let now = state.clock.now();
     campaigns::complete_due(&state.db, now).await?;
@@ -1230,7 +1239,7 @@ pub async fn campaign_summary(
 pub async fn campaign_results(
     State(state): State<AppState>,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     campaigns::complete_due(&state.db, state.clock.now()).await?;
     let (c, created_at, _) = find_campaign(&state.db, &scope, id).await?;
@@ -1250,28 +1259,29 @@ pub async fn complete_campaign(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ApiScope,
-    Path(id): Path<i64>,
+    Path(id): Path<CampaignId>,
 ) -> ApiResult {
     let (c, ..) = find_campaign(&state.db, &scope, id).await?;
     let now = state.clock.now();
-    with_db!(&state.db, p => {
-        let mut tx = p.begin().await?;
+    let mut tx = state.db.begin().await?;
+    with_tx!(tx, c => {
         sqlx::query("UPDATE campaign_recipients SET send_status = 'cancelled' WHERE campaign_id = $1 AND send_status = 'queued'")
-            .bind(id).execute(&mut *tx).await?;
+            .bind(id).execute(&mut *c).await?;
         sqlx::query("UPDATE campaigns SET status = 'completed', ends_at = CASE WHEN ends_at > $1 THEN $1 ELSE ends_at END \
                      WHERE id = $2 AND practice_id = $3 AND status IN ('scheduled', 'sending', 'paused')")
-            .bind(now).bind(id).bind(scope.practice_id()).execute(&mut *tx).await?;
-        tx.commit().await?;
+            .bind(now).bind(id).bind(scope.practice_id()).execute(&mut *c).await?;
     });
-    state.tracking_cache.clear();
-    audit(
-        &state,
-        &scope,
-        &ip,
+    audit::record(
+        &mut tx,
+        Some(scope.practice_id()),
+        &Actor::user(scope.user(), &ip),
         Action::CampaignChanged,
-        format!("completed \"{}\"", c.name),
+        &format!("completed \"{}\"{VIA_API}", c.name),
+        now,
     )
-    .await;
+    .await?;
+    tx.publish_after_commit(Change::Campaign(id));
+    tx.commit().await?;
     Ok(ok("Campaign completed successfully!"))
 }
 
@@ -1390,21 +1400,23 @@ pub async fn create_campaign(
         // GoPhish campaigns run until completed; ours finish by themselves after 90 days.
         ends_at: send_by + 90 * 86_400,
         business_hours: false,
-        created_by: scope.user.user_id,
+        created_by: scope.user().user_id,
     };
     let n = targets.len();
-    let id = campaigns::insert(db, &scope, &spec, &mut targets, now).await?;
-    with_db!(db, p => sqlx::query("UPDATE campaigns SET page_id = $1 WHERE id = $2 AND practice_id = $3")
-        .bind(page_id).bind(id).bind(practice_id).execute(p).await.map(|_| ()))?;
-    audit(
-        &state,
-        &scope,
-        &ip,
+    let mut tx = db.begin().await?;
+    let id = campaigns::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
+    with_tx!(tx, c => sqlx::query("UPDATE campaigns SET page_id = $1 WHERE id = $2 AND practice_id = $3")
+        .bind(page_id).bind(id).bind(practice_id).execute(&mut *c).await.map(|_| ()))?;
+    audit::record(
+        &mut tx,
+        Some(practice_id),
+        &Actor::user(scope.user(), &ip),
         Action::CampaignChanged,
-        format!("launched \"{name}\" to {n} people"),
+        &format!("launched \"{name}\" to {n} people{VIA_API}"),
+        now,
     )
-    .await;
-    state.sim_wake.notify_one();
+    .await?;
+    tx.commit().await?;
     Ok(created(campaign_json(&state, &scope, id).await?))
 }
 
@@ -1505,10 +1517,10 @@ pub async fn import_json(
         })?;
     }
     let summary = format!("{t} templates, {p} landing pages and {g} groups");
-    let _ = audit::record(
+    let _ = audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, ip),
+        &Actor::user(scope.user(), ip),
         Action::TemplateChanged,
         &format!("imported from GoPhish: {summary}"),
         now,

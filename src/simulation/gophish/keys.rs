@@ -7,83 +7,19 @@
 //! only while that person is still an active manager of the practice.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use rand::Rng;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::api;
-use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
-use crate::auth::session::Stage;
-use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
+use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
+use crate::shared::AppState;
+use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
 
-const PREFIX: &str = "snk_";
-
-fn hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
-}
-
-/// Makes a key for a practice manager; returns the key itself (shown once).
-pub async fn create_key(
-    db: &Db,
-    practice_id: i64,
-    user_id: i64,
-    name: &str,
-    now: i64,
-) -> Result<String, sqlx::Error> {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let mut rng = rand::rngs::OsRng;
-    let body: String = (0..32)
-        .map(|_| ALPHABET[rng.gen_range(0..32)] as char)
-        .collect();
-    let key = format!("{PREFIX}{body}");
-    let hint = format!("{}…", &key[..PREFIX.len() + 6]);
-    with_db!(db, p => sqlx::query(
-        "INSERT INTO api_keys (practice_id, user_id, name, key_hash, key_hint, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(practice_id).bind(user_id).bind(name).bind(hash(&key)).bind(&hint).bind(now)
-        .execute(p).await.map(|_| ()))?;
-    Ok(key)
-}
-
-/// The practice scope a key gives, if it is a live key of an active manager.
-pub async fn authenticate(
-    db: &Db,
-    key: &str,
-    now: i64,
-) -> Result<Option<(i64, PracticeScope)>, sqlx::Error> {
-    if !key.starts_with(PREFIX) || key.len() > 100 {
-        return Ok(None);
-    }
-    type Row = (i64, i64, i64, String, String, Option<i64>, Option<i64>);
-    let row: Option<Row> = with_db!(db, p => sqlx::query_as(
-        "SELECT k.id, k.practice_id, u.id, u.email, u.full_name, u.staff_id, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.active AND u.role = 'manager' AND u.practice_id = k.practice_id")
-        .bind(hash(key)).fetch_optional(p).await)?;
-    let Some((key_id, practice_id, user_id, email, full_name, staff_id, last_used)) = row else {
-        return Ok(None);
-    };
-    if last_used.is_none_or(|t| now - t >= 60) {
-        with_db!(db, p => sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
-            .bind(now).bind(key_id).execute(p).await.map(|_| ()))?;
-    }
-    let user = SessionUser {
-        user_id,
-        email,
-        full_name,
-        role: Role::Manager,
-        practice_id: Some(practice_id),
-        staff_id,
-        mfa_enabled: true,
-        stage: Stage::Full,
-        session_hash: String::new(),
-    };
-    Ok(Some((key_id, PracticeScope::for_system(practice_id, user))))
-}
+pub use crate::auth::api_keys::{authenticate, create_key};
 
 pub struct KeyRow {
     pub id: i64,
@@ -136,7 +72,7 @@ async fn show(
     notice: Option<String>,
 ) -> Result<Html<String>, AppError> {
     render(ApiPage {
-        page: Page::for_user("GoPhish-compatible API", &scope.user).with_notice(notice),
+        page: Page::for_user("GoPhish-compatible API", scope.user()).with_notice(notice),
         base_url: format!("{}/", state.public_url()),
         keys: keys(&state.db, scope).await?,
         new_key,
@@ -206,15 +142,15 @@ pub async fn create(
     let key = create_key(
         &state.db,
         scope.practice_id(),
-        scope.user.user_id,
+        scope.user().user_id,
         &name,
         now,
     )
     .await?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::ApiKeyChanged,
         &format!("created API key \"{name}\""),
         now,
@@ -244,10 +180,10 @@ pub async fn revoke(
         "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND practice_id = $3 AND revoked_at IS NULL RETURNING name")
         .bind(now).bind(key_id).bind(scope.practice_id()).fetch_optional(p).await)?;
     let (name,) = name.ok_or(AppError::NotFound)?;
-    audit::record(
+    audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
-        &Actor::user(&scope.user, &ip),
+        &Actor::user(scope.user(), &ip),
         Action::ApiKeyChanged,
         &format!("revoked API key \"{name}\""),
         now,

@@ -27,8 +27,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::app::{Access, AppState, Routes};
 use crate::auth::PracticeScope;
+use crate::shared::AppState;
+use crate::web::routes::{Access, Routes};
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
@@ -151,6 +152,25 @@ impl IntoResponse for ApiError {
             Json(serde_json::json!({"message": message, "success": false, "data": null})),
         )
             .into_response()
+    }
+}
+
+/// The API's path extractor: a malformed id (`/api/groups/abc`) answers
+/// GoPhish's JSON "not found", as an id of another practice does, rather than
+/// axum's plain-text 400.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match crate::web::Path::<T>::from_request_parts(parts, state).await {
+            Ok(crate::web::Path(t)) => Ok(Self(t)),
+            Err(_) => Err(ApiError::NotFound("Not found")),
+        }
     }
 }
 

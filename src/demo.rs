@@ -1,11 +1,13 @@
 //! The demo practice, "Riverside Surgery", so a newcomer can sign in and try
 //! everything. Seeding is idempotent: running the demo again adds nothing.
+//! It fills in every capability, so it sits above them all.
 
-use super::csv_import::NewStaff;
-use super::domain::{EmailAddress, EmploymentType, JobRole, PersonName, StartDate};
-use super::{departments, practices};
-use crate::auth::{mfa, password, PracticeScope, Role, SessionUser};
+use crate::auth::{mfa, password, system_scope_for, Role};
 use crate::db::Db;
+use crate::people::csv_import::NewStaff;
+use crate::people::domain::{EmploymentType, JobRole, StartDate};
+use crate::people::{departments, practices};
+use crate::shared::{EmailAddress, PersonName, PracticeId, StaffId, UserId};
 use crate::web::AppError;
 use crate::with_db;
 
@@ -255,20 +257,7 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
         departments::create_defaults(db, practice_id, now).await?;
         let depts: Vec<(i64, String)> = with_db!(db, p => sqlx::query_as("SELECT id, name FROM departments WHERE practice_id = $1")
             .bind(practice_id).fetch_all(p).await)?;
-        let scope = PracticeScope::for_system(
-            practice_id,
-            SessionUser {
-                user_id: 0,
-                email: String::new(),
-                full_name: "Safety Net demo".into(),
-                role: Role::Manager,
-                practice_id: Some(practice_id),
-                staff_id: None,
-                mfa_enabled: true,
-                stage: crate::auth::session::Stage::Full,
-                session_hash: String::new(),
-            },
-        );
+        let scope = system_scope_for(practice_id, "seeding the demo practice");
         for (name, role, dept, kind, start, champion) in STAFF {
             let department_id = depts
                 .iter()
@@ -283,14 +272,14 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 start_date: Some(StartDate::parse(start).expect("demo date")),
                 employment_type: EmploymentType::parse(kind).expect("demo kind"),
             };
-            let id = super::staff::insert(db, &scope, &s, now)
+            let id = crate::people::staff::insert(db, &scope, &s, now)
                 .await?
                 .map_err(|e| anyhow::anyhow!("{:?}", e.0))?;
             if champion {
                 with_db!(db, p => sqlx::query("UPDATE staff SET is_champion = TRUE WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
             }
             if s.email.as_str() == MANAGER_EMAIL {
-                super::accounts::create_user(
+                crate::people::accounts::create_user(
                     db,
                     MANAGER_EMAIL,
                     name,
@@ -312,12 +301,12 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
     let password = format!("{}-{}-{}-{}", word(), word(), word(), word());
     debug_assert!(password::check(&password, &[]).is_ok());
     let hash = password::hash(password.clone()).await?;
-    let (user_id, secret): (i64, Option<String>) = with_db!(db, p => sqlx::query_as("SELECT id, totp_secret FROM users WHERE email = $1").bind(MANAGER_EMAIL).fetch_one(p).await)?;
+    let (user_id, secret): (UserId, Option<String>) = with_db!(db, p => sqlx::query_as("SELECT id, totp_secret FROM users WHERE email = $1").bind(MANAGER_EMAIL).fetch_one(p).await)?;
     let secret = secret.unwrap_or_else(mfa::new_secret);
     with_db!(db, p => sqlx::query("UPDATE users SET password_hash = $1, totp_secret = $2, active = TRUE WHERE id = $3")
         .bind(&hash).bind(&secret).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
     let recovery_codes = mfa::regenerate_recovery_codes(db, user_id).await?;
-    let (practice_id,): (i64,) = with_db!(db, p => sqlx::query_as("SELECT practice_id FROM users WHERE id = $1").bind(user_id).fetch_one(p).await)?;
+    let (practice_id,): (PracticeId,) = with_db!(db, p => sqlx::query_as("SELECT practice_id FROM users WHERE id = $1").bind(user_id).fetch_one(p).await)?;
     with_db!(db, p => sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND name = $3 AND revoked_at IS NULL")
         .bind(now).bind(user_id).bind(DEMO_KEY_NAME).execute(p).await.map(|r| r.rows_affected()))?;
     let api_key =
@@ -346,7 +335,7 @@ fn word() -> &'static str {
 
 /// A verified domain, a sending profile for a mail server on this computer,
 /// and a few ready-made emails, so a phishing exercise can be tried at once.
-async fn seed_simulation(db: &Db, practice_id: i64, now: i64) -> Result<(), AppError> {
+async fn seed_simulation(db: &Db, practice_id: PracticeId, now: i64) -> Result<(), AppError> {
     crate::simulation::domains::add(db, practice_id, DOMAIN, Some("demo"), now)
         .await?
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -368,9 +357,9 @@ async fn seed_simulation(db: &Db, practice_id: i64, now: i64) -> Result<(), AppE
 
 /// Some training history: about half the team finished their modules a few
 /// months ago; everyone else has their role's modules to do within a month.
-async fn seed_training(db: &Db, practice_id: i64, now: i64) -> Result<(), AppError> {
+async fn seed_training(db: &Db, practice_id: PracticeId, now: i64) -> Result<(), AppError> {
     use crate::training::assignments::{self, Kind};
-    let staff: Vec<(i64, String, String)> = with_db!(db, p => sqlx::query_as(
+    let staff: Vec<(StaffId, String, String)> = with_db!(db, p => sqlx::query_as(
         "SELECT id, job_role, employment_type FROM staff WHERE practice_id = $1 ORDER BY id")
         .bind(practice_id).fetch_all(p).await)?;
     let due =

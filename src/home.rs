@@ -1,12 +1,13 @@
-//! The practice home page: what matters to the person signed in.
+//! The practice home page: what matters to the person signed in. It draws on
+//! several capabilities (people, training, …), so it sits above them all.
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::departments::{self, Department};
-use crate::app::AppState;
-use crate::auth::{PracticeScope, Role, SignedIn};
+use crate::auth::{PracticeScope, Role};
+use crate::people::departments::{self, Department};
+use crate::shared::AppState;
 use crate::web::{render, AppError, Page};
 use crate::with_db;
 
@@ -36,14 +37,14 @@ struct HomePage {
 
 pub async fn page(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    scope: Option<PracticeScope>,
 ) -> Result<Response, AppError> {
-    let Some(practice_id) = user.practice_id else {
+    let Some(scope) = scope else {
         return Ok(Redirect::to("/operator").into_response());
     };
-    let scope = PracticeScope::for_system(practice_id, user.clone());
+    let (practice_id, user) = (scope.practice_id(), scope.user());
     let departments = departments::all(&state.db, &scope).await?;
-    let practice_name = super::accounts::practice_name(&state.db, practice_id).await?;
+    let practice_name = crate::people::accounts::practice_name(&state.db, practice_id).await?;
     let manager = if user.role == Role::Manager {
         let (active_staff, accounts, invited, mfa_accounts): (i64, i64, i64, i64) = with_db!(&state.db, p => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM staff WHERE practice_id = $1 AND active), \
@@ -93,7 +94,7 @@ pub async fn page(
         .unwrap_or("")
         .to_string();
     Ok(render(HomePage {
-        page: Page::for_user(practice_name.clone(), &user),
+        page: Page::for_user(practice_name.clone(), user),
         practice_name,
         first_name,
         departments,

@@ -4,31 +4,19 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 
-use super::{compliance, content::catalogue, learning};
-use crate::app::{AppState, Clock};
-use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
+use crate::auth::scope::bench_scope_as;
+use crate::auth::{system_scope_for, ManagerScope, Role};
 use crate::config::Settings;
 use crate::db::Db;
+use crate::shared::{AppState, Clock, PracticeId, StaffId};
+use crate::training::{compliance, content::catalogue, learning};
+use crate::web::Path;
 use crate::with_db;
 
 const PRACTICES: i64 = 1_000;
 const STAFF_PER_PRACTICE: i64 = 30;
-
-fn user(practice_id: i64, staff_id: Option<i64>, role: Role) -> SessionUser {
-    SessionUser {
-        user_id: 0,
-        email: "bench@bench.example".into(),
-        full_name: "Bench Manager".into(),
-        role,
-        practice_id: Some(practice_id),
-        staff_id,
-        mfa_enabled: true,
-        stage: crate::auth::session::Stage::Full,
-        session_hash: String::new(),
-    }
-}
 
 fn median(mut times: Vec<Duration>) -> f64 {
     times.sort();
@@ -150,7 +138,7 @@ async fn seed(db: &Db, now: i64) -> anyhow::Result<()> {
         })?;
     }
     // Keep identity sequences ahead of the ids written above.
-    if let Db::Postgres(p) = db {
+    if let crate::db::Pool::Postgres(p) = db.pool() {
         for table in ["practices", "departments", "staff", "quiz_attempts"] {
             sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
                 .execute(p)
@@ -187,7 +175,11 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
     // A lesson page for a member of staff (content is parsed once, at first use).
     let practice = 500;
     let staff_id = practice * 100 + 1;
-    let scope = PracticeScope::for_system(practice, user(practice, Some(staff_id), Role::Staff));
+    let scope = bench_scope_as(
+        PracticeId::new(practice),
+        Some(StaffId::new(staff_id)),
+        Role::Staff,
+    );
     let module = catalogue().module("phishing").expect("module");
     let mut times = Vec::new();
     for i in 0..200 {
@@ -209,10 +201,8 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
     );
 
     // The manager's compliance view for one practice among the thousand.
-    let manager = ManagerScope(PracticeScope::for_system(
-        practice,
-        user(practice, None, Role::Manager),
-    ));
+    let manager = ManagerScope::of(system_scope_for(PracticeId::new(practice), "benchmark"))
+        .expect("the system acts as the manager");
     let mut times = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();

@@ -2,6 +2,9 @@
 //! machine against a real SMTP server on loopback (the Python aiosmtpd sink
 //! from tests/support, or any server given with --smtp).
 
+mod resilience;
+mod training;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,10 +15,11 @@ use anyhow::Context;
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{AppState, Application, Clock};
-use crate::auth::{ManagerScope, PracticeScope, Role, SessionUser};
+use crate::app::Application;
+use crate::auth::{system_scope_for, ManagerScope, PracticeScope, Role};
 use crate::config::{Settings, SmtpSecurity};
 use crate::db::Db;
+use crate::shared::{AppState, CampaignId, Clock};
 use crate::simulation::campaigns::{self, Launch, Target};
 use crate::simulation::library::Landing;
 use crate::with_db;
@@ -113,22 +117,13 @@ fn start_sink(args: &BenchArgs) -> anyhow::Result<Sink> {
     })
 }
 
-pub fn system_user(practice_id: i64) -> SessionUser {
-    SessionUser {
-        user_id: 0,
-        email: "bench@bench.example".into(),
-        full_name: "Bench".into(),
-        role: Role::Manager,
-        practice_id: Some(practice_id),
-        staff_id: None,
-        mfa_enabled: true,
-        stage: crate::auth::session::Stage::Full,
-        session_hash: String::new(),
-    }
-}
-
 /// A practice with `n` staff, a verified domain, a template and a profile for the sink; returns a launched campaign.
-async fn setup(db: &Db, n: usize, sink: &Sink, now: i64) -> anyhow::Result<(PracticeScope, i64)> {
+async fn setup(
+    db: &Db,
+    n: usize,
+    sink: &Sink,
+    now: i64,
+) -> anyhow::Result<(PracticeScope, CampaignId)> {
     let practice_id = crate::people::practices::create_practice(db, "Bench Surgery", None, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -182,9 +177,7 @@ async fn setup(db: &Db, n: usize, sink: &Sink, now: i64) -> anyhow::Result<(Prac
             job_role: "Receptionist".into(),
         })
         .collect();
-    let mut user = system_user(practice_id);
-    user.user_id = manager;
-    let scope = PracticeScope::for_system(practice_id, user);
+    let scope = system_scope_for(practice_id, "benchmark");
     let spec = Launch {
         name: format!("Bench {n}"),
         template_id,
@@ -196,9 +189,9 @@ async fn setup(db: &Db, n: usize, sink: &Sink, now: i64) -> anyhow::Result<(Prac
         business_hours: false,
         created_by: manager,
     };
-    let id = campaigns::insert(db, &scope, &spec, &mut targets, now)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = db.begin().await?;
+    let id = campaigns::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
+    tx.commit().await?;
     Ok((scope, id))
 }
 
@@ -223,10 +216,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if wants("resilience") {
         println!();
-        crate::resilience::bench::run(&args).await?;
+        resilience::run(&args).await?;
     }
     if wants("training") {
-        crate::training::bench::run(args.postgres_url.as_deref()).await?;
+        training::run(args.postgres_url.as_deref()).await?;
     }
     Ok(())
 }
@@ -328,7 +321,7 @@ async fn drain(
     db: &Db,
     settings: Settings,
     clock: Clock,
-    id: i64,
+    id: CampaignId,
 ) -> anyhow::Result<(f64, i64, i64)> {
     let sender = crate::simulation::sender::Sender::new(AppState::new(db.clone(), settings, clock));
     let start = Instant::now();
@@ -570,7 +563,11 @@ fn with_wrk(
 }
 
 /// Tops the campaign up to 100,000 events and times its results page.
-async fn results_page(state: &AppState, scope: PracticeScope, id: i64) -> anyhow::Result<()> {
+async fn results_page(
+    state: &AppState,
+    scope: PracticeScope,
+    id: CampaignId,
+) -> anyhow::Result<()> {
     let (have,): (i64,) = with_db!(&state.db, p => sqlx::query_as("SELECT COUNT(*) FROM sim_events WHERE campaign_id = $1").bind(id).fetch_one(p).await)?;
     let recipients: Vec<(i64,)> = with_db!(&state.db, p => sqlx::query_as("SELECT id FROM campaign_recipients WHERE campaign_id = $1").bind(id).fetch_all(p).await)?;
     let missing = (100_000 - have).max(0) as usize;
@@ -591,8 +588,8 @@ async fn results_page(state: &AppState, scope: PracticeScope, id: i64) -> anyhow
         let start = Instant::now();
         let page = campaigns::show(
             axum::extract::State(state.clone()),
-            ManagerScope(scope.clone()),
-            axum::extract::Path(id),
+            ManagerScope::of(scope.clone()).context("the system acts as the manager")?,
+            crate::web::Path(id),
             axum::extract::Query(Default::default()),
         )
         .await

@@ -9,18 +9,19 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
 
-use super::assets::{self, ListQuery};
-use super::ViewScope;
-use crate::app::{AppState, Application, Clock};
-use crate::auth::PracticeScope;
-use crate::bench::{fresh_state, system_user, BenchArgs};
+use super::{fresh_state, BenchArgs};
+use crate::app::Application;
+use crate::auth::system_scope_for;
 use crate::db::Db;
+use crate::resilience::assets::{self, ListQuery};
+use crate::resilience::ViewScope;
+use crate::shared::{AppState, Clock, PracticeId};
 use crate::with_db;
 
 const DEVICES_PER_PRACTICE: usize = 50;
 
 /// `practices` practices with 50 devices each; returns (practice id, token) pairs.
-async fn seed(db: &Db, practices: usize, now: i64) -> anyhow::Result<Vec<(i64, String)>> {
+async fn seed(db: &Db, practices: usize, now: i64) -> anyhow::Result<Vec<(PracticeId, String)>> {
     let mut out = Vec::with_capacity(practices);
     let oses = [
         "Windows 11 Pro 24H2",
@@ -34,7 +35,7 @@ async fn seed(db: &Db, practices: usize, now: i64) -> anyhow::Result<Vec<(i64, S
             crate::people::practices::create_practice(db, &format!("Bench Surgery {i}"), None, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let token = super::checkin::set_token(db, pid, "bench", now).await?;
+        let token = crate::resilience::checkin::set_token(db, pid, "bench", now).await?;
         let devices: Vec<usize> = (0..DEVICES_PER_PRACTICE).collect();
         with_db!(db, p => {
             let mut qb = sqlx::QueryBuilder::new(
@@ -77,7 +78,11 @@ async fn checkins(args: &BenchArgs) -> anyhow::Result<()> {
     let practices = 200;
     let tokens = Arc::new(seed(&db, practices, clock.now()).await?);
     let app = Application::build(settings, db.clone(), clock).await?;
-    let base = format!("http://{}{}", app.app_addr(), super::checkin::API_PATH);
+    let base = format!(
+        "http://{}{}",
+        app.app_addr(),
+        crate::resilience::checkin::API_PATH
+    );
     let stop = CancellationToken::new();
     let server = tokio::spawn(app.run_until_stopped(stop.clone(), false));
     let connections = args.connections.min(64);
@@ -184,10 +189,10 @@ async fn register_pages(args: &BenchArgs) -> anyhow::Result<()> {
         let mut first = Vec::new();
         let mut next = Vec::new();
         let mut attention = Vec::new();
-        let page = |pid: i64, show: &'static str, after: String| {
+        let page = |pid: PracticeId, show: &'static str, after: String| {
             let state = state.clone();
             async move {
-                let scope = ViewScope(PracticeScope::for_system(pid, system_user(pid)));
+                let scope = ViewScope::of(system_scope_for(pid, "benchmark")).expect("the system may view");
                 let t = Instant::now();
                 let page = assets::list(
                     axum::extract::State(state),
