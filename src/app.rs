@@ -18,13 +18,13 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::config::Settings;
 use crate::db::Db;
 use crate::mail::smtp::Mailer;
 use crate::mail::worker::Worker;
+use crate::web::serve::{serve, ServeOptions};
 
 /// The time, in whole seconds since the Unix epoch. Tests move it forward to
 /// check time-outs and expiry without waiting.
@@ -59,12 +59,18 @@ pub struct AppState {
     pub checkin_limiter: Arc<crate::resilience::checkin::RateLimiter>,
     /// Recently looked-up tracking tokens (see `simulation::tracking::HitCache`).
     pub tracking_cache: Arc<crate::simulation::hits::HitCache>,
+    /// Bounds the password hashing that runs at once (see `auth::password::HashGate`).
+    pub hashing: Arc<crate::auth::password::HashGate>,
 }
 
 impl AppState {
     /// Starts the event writer, so it must run inside the Tokio runtime.
     pub fn new(db: Db, settings: Settings, clock: Clock) -> Self {
         let events = crate::simulation::events::EventWriter::start(db.clone());
+        let hashing = Arc::new(crate::auth::password::HashGate::new(
+            settings.sign_in.concurrent_hashes,
+            std::time::Duration::from_secs(settings.sign_in.hash_queue_seconds),
+        ));
         Self {
             db,
             settings: Arc::new(settings),
@@ -74,6 +80,7 @@ impl AppState {
             events,
             checkin_limiter: Arc::default(),
             tracking_cache: Arc::default(),
+            hashing,
         }
     }
 
@@ -233,12 +240,9 @@ pub fn app_router(state: AppState) -> Router {
         .route("/assets/{*path}", get(crate::web::assets::serve_nhsuk_asset))
         .fallback(|| async { crate::web::AppError::NotFound })
         .layer(DefaultBodyLimit::max(FORM_BODY))
-        // The device check-in API is authenticated by its bearer token alone (no
-        // cookies), so a cross-site request gains nothing there; every other
-        // route keeps the browser checks.
-        .layer(CsrfLayer::new().with_insecure_bypass(|method, uri| {
-            method == axum::http::Method::POST && uri.path() == crate::resilience::checkin::API_PATH
-        }))
+        // Cross-site form posts are refused (see `web::csrf`; the device check-in API,
+        // authenticated by its bearer token alone, is exempt).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::csrf::protect))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -260,7 +264,18 @@ pub fn app_router(state: AppState) -> Router {
 }
 
 pub fn sim_router(state: AppState) -> Router {
-    crate::simulation::router().with_state(state)
+    let mut router = crate::simulation::router().layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ));
+    // Recipients reach the simulation site by its own address, which may be https when the app's is not.
+    if state.settings.sim_public_url.starts_with("https://") {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
+    }
+    router.with_state(state)
 }
 
 /// A running Safety Net: both listeners bound, not yet serving.
@@ -330,10 +345,16 @@ impl Application {
         with_worker: bool,
     ) -> anyhow::Result<()> {
         let worker = self.worker();
-        let app =
-            app_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let sim =
-            sim_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        // Timeouts and connection caps on both listeners (see `web::serve`).
+        let fd_share = crate::web::serve::raise_fd_limit();
+        let settings = &self.state.settings;
+        let app_opts = ServeOptions::from_limits(&settings.limits, fd_share, None);
+        // Behind a proxy every connection comes from the proxy, so no per-address cap there.
+        let per_address = (!settings.trust_forwarded_for)
+            .then_some(settings.limits.sim_max_connections_per_address);
+        let sim_opts = ServeOptions::from_limits(&settings.limits, fd_share, per_address);
+        let app = app_router(self.state.clone());
+        let sim = sim_router(self.state.clone());
         let worker_task = with_worker.then(|| tokio::spawn(worker.run_until_stopped(stop.clone())));
         let sender_task = with_worker.then(|| {
             tokio::spawn(
@@ -361,10 +382,8 @@ impl Application {
         });
         self.state.db.start_checkpoints(stop.clone());
         crate::simulation::hits::warm_running(&self.state).await;
-        let app_srv = axum::serve(self.app_listener, app)
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
-        let sim_srv = axum::serve(self.sim_listener, sim)
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let app_srv = serve(self.app_listener, app, app_opts, stop.clone());
+        let sim_srv = serve(self.sim_listener, sim, sim_opts, stop.clone());
         let result = tokio::try_join!(app_srv, sim_srv);
         stop.cancel();
         for t in [

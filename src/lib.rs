@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod mail;
+pub mod net;
 pub mod pdf;
 pub mod people;
 pub mod resilience;

@@ -1,6 +1,7 @@
 //! Accounts, sign-in, sessions, two-step verification (TOTP), roles, the
 //! audit log, and the scopes that every practice query must be given.
 
+pub mod attempts;
 pub mod audit;
 pub mod mfa;
 pub mod password;

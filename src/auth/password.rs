@@ -2,7 +2,11 @@
 //! no expiry, and no password that criminals try first.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -60,46 +64,119 @@ pub fn is_denied(password: &str) -> bool {
     DENIED.contains(password.to_lowercase().as_str())
 }
 
-/// argon2id with the crate's defaults (19 MiB, 2 passes), off the async threads.
+/// argon2id with the crate's defaults (19 MiB, 2 passes), off the async
+/// threads. Ungated: for the command line, the demo and tests; requests go
+/// through [`HashGate`].
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!(e))?
-    .map_err(AppError::from)
+    tokio::task::spawn_blocking(move || hash_now(&password))
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?
+        .map_err(AppError::from)
+}
+
+fn hash_now(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))
 }
 
 /// Checks a password against a stored hash. With no hash (unknown account or
 /// no password yet) it still does the same work, so timing reveals nothing.
+/// Ungated, like [`hash`].
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    static DUMMY: LazyLock<String> = LazyLock::new(|| {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(b"not a real password", &salt)
-            .expect("hashing works")
-            .to_string()
-    });
-    tokio::task::spawn_blocking(move || {
-        let (hash, real) = match &stored {
-            Some(h) => (h.as_str(), true),
-            None => (DUMMY.as_str(), false),
-        };
-        let Ok(parsed) = PasswordHash::new(hash) else {
-            return false;
-        };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-            && real
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_now(&password, stored.as_deref()))
+        .await
+        .unwrap_or(false)
 }
+
+fn verify_now(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: LazyLock<String> =
+        LazyLock::new(|| hash_now("not a real password").expect("hashing works"));
+    let (hash, real) = match stored {
+        Some(h) => (h, true),
+        None => (DUMMY.as_str(), false),
+    };
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+        && real
+}
+
+/// Bounds how many passwords are hashed at once. Each hash takes about
+/// 19 MiB for its moment, so a burst of sign-ins (real or an attacker's made-up
+/// accounts) would otherwise take memory without limit. Requests wait their
+/// turn briefly, then are asked to try again in a moment. One per node: it
+/// guards this process's memory and cores, not a shared limit.
+pub struct HashGate {
+    permits: Semaphore,
+    wait: Duration,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl HashGate {
+    /// `size` 0 means one hash per CPU core.
+    pub fn new(size: usize, wait: Duration) -> Self {
+        let size = if size == 0 {
+            std::thread::available_parallelism().map_or(2, |n| n.get())
+        } else {
+            size
+        };
+        Self {
+            permits: Semaphore::new(size),
+            wait,
+            in_flight: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// The most hashes that have run at the same moment.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
+
+    async fn run<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let permit = match tokio::time::timeout(self.wait, self.permits.acquire()).await {
+            Ok(Ok(p)) => p,
+            _ => return Err(AppError::Busy(BUSY.into())),
+        };
+        let gate = self.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            let now = gate.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            gate.peak.fetch_max(now, Ordering::SeqCst);
+            let out = work();
+            gate.in_flight.fetch_sub(1, Ordering::SeqCst);
+            out
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+        drop(permit);
+        Ok(out)
+    }
+
+    pub async fn hash(self: &Arc<Self>, password: String) -> Result<String, AppError> {
+        self.run(move || hash_now(&password)).await?.map_err(AppError::from)
+    }
+
+    /// As [`verify`]; `Err` only when too busy to check now.
+    pub async fn verify(
+        self: &Arc<Self>,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, AppError> {
+        self.run(move || verify_now(&password, stored.as_deref())).await
+    }
+}
+
+const BUSY: &str = "Safety Net is busy checking other sign-ins. Wait a moment, then try again. Nothing you did caused this.";
 
 #[cfg(test)]
 mod tests {

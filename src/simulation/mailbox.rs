@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::net::outbound::Policy;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;
 
@@ -138,7 +139,7 @@ pub async fn poll_all(state: &AppState) -> Result<(), AppError> {
             continue;
         };
         let now = state.clock.now();
-        let (error, found) = match report_mailbox::poll_once(&settings).await {
+        let (error, found) = match report_mailbox::poll_once(&Policy::from_settings(&state.settings), &settings).await {
             Ok(reports) => (None, record(state, practice_id, &reports).await? as i64),
             Err(e) => (Some(e.to_string()), 0),
         };
@@ -205,7 +206,11 @@ impl MailboxForm {
     }
 
     /// `old` keeps the saved password or token when the box is left empty.
-    fn parse(&self, old: Option<&MailboxSettings>) -> Result<MailboxSettings, FieldErrors> {
+    fn parse(
+        &self,
+        policy: &Policy,
+        old: Option<&MailboxSettings>,
+    ) -> Result<MailboxSettings, FieldErrors> {
         let mut e = FieldErrors::default();
         let host = self.host.trim();
         if host.is_empty() || host.contains(char::is_whitespace) {
@@ -213,6 +218,8 @@ impl MailboxForm {
                 "host",
                 "Enter the mail server's name, like outlook.office365.com or imap.example.org",
             );
+        } else if let Err(why) = policy.check_host(host) {
+            e.add("host", why);
         }
         let security = if self.security == "starttls" {
             MailboxSecurity::Starttls
@@ -351,7 +358,8 @@ pub async fn save(
         .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
     let action: MailboxAction = serde_urlencoded::from_bytes(&raw).unwrap_or_default();
     let old = load(&state.db, scope.practice_id()).await?;
-    let settings = match form.parse(old.as_ref().map(|m| &m.settings)) {
+    let policy = Policy::from_settings(&state.settings);
+    let settings = match form.parse(&policy, old.as_ref().map(|m| &m.settings)) {
         Ok(s) => s,
         Err(errors) => {
             return Ok(show(&state, &scope, Some(form), errors, None)
@@ -360,7 +368,7 @@ pub async fn save(
         }
     };
     if action.action == "test" {
-        let result = match report_mailbox::test_connection(&settings).await {
+        let result = match report_mailbox::test_connection(&policy, &settings).await {
             Ok(()) => (
                 true,
                 format!(
@@ -368,7 +376,7 @@ pub async fn save(
                     settings.host, settings.folder
                 ),
             ),
-            Err(e) => (false, e.to_string()),
+            Err(e) => (false, format!("{}. {e}", e.kind().label())),
         };
         return Ok(show(
             &state,

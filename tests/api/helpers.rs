@@ -101,7 +101,11 @@ pub struct TestApp {
     pub smtp: Option<SmtpSink>,
     pub dir: Arc<tempfile::TempDir>,
     stop: Arc<StopOnDrop>,
+    configure: Configure,
 }
+
+/// Changes a test makes to the settings, kept for restarts.
+pub type Configure = Arc<dyn Fn(&mut Settings) + Send + Sync>;
 
 /// Stops the spawned app when the test ends.
 pub struct StopOnDrop(CancellationToken);
@@ -129,7 +133,28 @@ impl TestApp {
         .await
     }
 
+    /// Spawns with settings changed by `configure` (after the test defaults).
+    pub async fn spawn_configured(
+        backend: Backend,
+        smtp: bool,
+        configure: impl Fn(&mut Settings) + Send + Sync + 'static,
+    ) -> Self {
+        Self::spawn_inner(
+            backend,
+            Options {
+                smtp,
+                smtp_reply_code: None,
+            },
+            Arc::new(configure),
+        )
+        .await
+    }
+
     pub async fn spawn_with(backend: Backend, opts: Options) -> Self {
+        Self::spawn_inner(backend, opts, Arc::new(|_: &mut Settings| {})).await
+    }
+
+    async fn spawn_inner(backend: Backend, opts: Options, configure: Configure) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db_url, db) = match backend {
             Backend::Sqlite => {
@@ -147,7 +172,16 @@ impl TestApp {
         } else {
             None
         };
-        Self::start(backend, Arc::new(dir), db_url, db, smtp, Clock::default()).await
+        Self::start(
+            backend,
+            Arc::new(dir),
+            db_url,
+            db,
+            smtp,
+            Clock::default(),
+            configure,
+        )
+        .await
     }
 
     async fn start(
@@ -157,6 +191,7 @@ impl TestApp {
         db: Db,
         smtp: Option<SmtpSink>,
         clock: Clock,
+        configure: Configure,
     ) -> Self {
         let mut settings = Settings {
             database_url: db_url.clone(),
@@ -171,6 +206,9 @@ impl TestApp {
             settings.smtp.security = SmtpSecurity::None;
             settings.smtp.from = "Safety Net <safety-net@test.example>".into();
         }
+        // The mail servers, mailboxes and webhook receivers of tests run on loopback.
+        settings.outbound.allow_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
+        configure(&mut settings);
         let app = Application::build(settings, db.clone(), clock.clone())
             .await
             .expect("build app");
@@ -193,6 +231,7 @@ impl TestApp {
             smtp,
             dir,
             stop: Arc::new(StopOnDrop(stop)),
+            configure,
         }
     }
 
@@ -212,10 +251,11 @@ impl TestApp {
             db,
             smtp,
             clock,
+            configure,
             ..
         } = self;
         tokio::time::sleep(Duration::from_millis(50)).await;
-        Self::start(backend, dir, db_url, db, smtp, clock).await
+        Self::start(backend, dir, db_url, db, smtp, clock, configure).await
     }
 
     /// Restarts pointing at another SMTP server.

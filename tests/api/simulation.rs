@@ -990,7 +990,7 @@ storage_test!(
         assert_eq!(stored(&app).await, None);
         // A web page that runs a script is refused too.
         let r = attach(&app, template_id, "letter.html", b"<script>x()</script>").await;
-        assert!(unescape(&r.text().await.unwrap()).contains("without scripts"));
+        assert!(unescape(&r.text().await.unwrap()).contains("never sends anything that can run"));
 
         // A web page letter with each person's tracked link.
         let letter = "<html><body><p>Dear {{ first_name }},</p><p>My complaint is in full below.</p>\
