@@ -37,11 +37,11 @@ pub struct BenchArgs {
     /// Events a second for the paced tracking load (latency at a steady load).
     #[arg(long, default_value_t = 10_000.0)]
     pub rate: f64,
-    /// Which benchmarks to run: sending, tracking, resilience, training.
+    /// Which benchmarks to run: sending, tracking, resilience, training, sign-in.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sending,tracking,resilience,training"
+        default_value = "sending,tracking,resilience,training,sign-in"
     )]
     pub only: Vec<String>,
     /// PostgreSQL server for the asset-register and training-compliance benchmarks (a fresh
@@ -213,6 +213,8 @@ pub async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)
     settings.listen = "127.0.0.1:0".parse()?;
     settings.sim_listen = "127.0.0.1:0".parse()?;
     settings.smtp.security = SmtpSecurity::None;
+    // The benchmark's mail server runs on this computer.
+    settings.outbound.allow_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
     Ok((settings, db))
 }
 
@@ -227,6 +229,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if wants("training") {
         crate::training::bench::run(args.postgres_url.as_deref()).await?;
+    }
+    if wants("sign-in") {
+        crate::auth::bench::run(200).await?;
     }
     Ok(())
 }

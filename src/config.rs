@@ -248,7 +248,9 @@ impl Settings {
         );
         let l = &s.limits;
         anyhow::ensure!(
-            l.header_timeout_seconds >= 1 && l.body_timeout_seconds >= 1 && l.write_timeout_seconds >= 1,
+            l.header_timeout_seconds >= 1
+                && l.body_timeout_seconds >= 1
+                && l.write_timeout_seconds >= 1,
             "limits: the timeouts must be at least 1 second"
         );
         anyhow::ensure!(

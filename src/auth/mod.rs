@@ -3,6 +3,7 @@
 
 pub mod attempts;
 pub mod audit;
+pub mod bench;
 pub mod mfa;
 pub mod password;
 pub mod routes;

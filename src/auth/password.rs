@@ -163,7 +163,9 @@ impl HashGate {
     }
 
     pub async fn hash(self: &Arc<Self>, password: String) -> Result<String, AppError> {
-        self.run(move || hash_now(&password)).await?.map_err(AppError::from)
+        self.run(move || hash_now(&password))
+            .await?
+            .map_err(AppError::from)
     }
 
     /// As [`verify`]; `Err` only when too busy to check now.
@@ -172,7 +174,8 @@ impl HashGate {
         password: String,
         stored: Option<String>,
     ) -> Result<bool, AppError> {
-        self.run(move || verify_now(&password, stored.as_deref())).await
+        self.run(move || verify_now(&password, stored.as_deref()))
+            .await
     }
 }
 

@@ -15,7 +15,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::outbox::Outgoing;
 use crate::config::{SmtpSecurity, SmtpSettings};
-use crate::net::outbound::{connect_failure, FailureKind, OutboundError, Policy};
+use crate::net::outbound::{
+    connect_failure, io_failure_in, tls_failure_in, FailureKind, OutboundError, Policy,
+};
 
 #[derive(Debug)]
 pub enum SendError {
@@ -63,16 +65,8 @@ pub async fn practice_transport(
 /// The server's own words are never repeated (the "mail server" could be
 /// any service a manager points Safety Net at); its reply code is a number.
 pub fn failure(e: &lettre::transport::smtp::Error) -> (FailureKind, String) {
-    use std::error::Error as _;
-    let mut chain = e.source();
-    let (mut tls, mut io) = (false, None);
-    while let Some(c) = chain {
-        tls |= c.downcast_ref::<tokio_rustls::rustls::Error>().is_some();
-        if io.is_none() {
-            io = c.downcast_ref::<std::io::Error>().map(connect_failure);
-        }
-        chain = c.source();
-    }
+    let tls = tls_failure_in(e);
+    let io = io_failure_in(e).map(connect_failure);
     if let Some(code) = e.status() {
         return (
             FailureKind::ServerSaidNo,
@@ -80,7 +74,10 @@ pub fn failure(e: &lettre::transport::smtp::Error) -> (FailureKind, String) {
         );
     }
     if e.is_timeout() {
-        return (FailureKind::TimedOut, "the mail server did not answer in time".into());
+        return (
+            FailureKind::TimedOut,
+            "the mail server did not answer in time".into(),
+        );
     }
     if tls || e.is_tls() {
         return (
@@ -124,8 +121,7 @@ fn transport_via(
         }
         b.build_rustls().context("setting up TLS for SMTP")
     };
-    let mut builder =
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server).port(s.port);
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server).port(s.port);
     builder = match s.security {
         SmtpSecurity::None => builder.tls(Tls::None),
         SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),

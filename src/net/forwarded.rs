@@ -26,7 +26,11 @@ fn entry(s: &str) -> Option<IpAddr> {
 /// the entry the trusted proxies added. A request that did not come through
 /// all of them (too few entries, or one that is not an address) is judged by
 /// the connection's own address.
-pub fn client_ip(settings: &Settings, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+pub fn client_ip(
+    settings: &Settings,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+) -> Option<IpAddr> {
     let peer_ip = peer.map(|p| p.ip().to_canonical());
     if !settings.trust_forwarded_for {
         return peer_ip;
@@ -62,15 +66,35 @@ mod tests {
         let peer = Some("10.0.0.5:4444".parse().unwrap());
         let mut s = Settings::default();
         let forged = headers(&["6.6.6.6, 7.7.7.7", "203.0.113.9"]);
-        assert_eq!(client_ip(&s, &forged, peer), Some("10.0.0.5".parse().unwrap()), "not trusted: the connection");
+        assert_eq!(
+            client_ip(&s, &forged, peer),
+            Some("10.0.0.5".parse().unwrap()),
+            "not trusted: the connection"
+        );
         s.trust_forwarded_for = true;
-        assert_eq!(client_ip(&s, &forged, peer), Some("203.0.113.9".parse().unwrap()));
+        assert_eq!(
+            client_ip(&s, &forged, peer),
+            Some("203.0.113.9".parse().unwrap())
+        );
         s.forwarded_hops = 2;
-        assert_eq!(client_ip(&s, &forged, peer), Some("7.7.7.7".parse().unwrap()));
+        assert_eq!(
+            client_ip(&s, &forged, peer),
+            Some("7.7.7.7".parse().unwrap())
+        );
         s.forwarded_hops = 4;
-        assert_eq!(client_ip(&s, &forged, peer), Some("10.0.0.5".parse().unwrap()), "too few entries");
+        assert_eq!(
+            client_ip(&s, &forged, peer),
+            Some("10.0.0.5".parse().unwrap()),
+            "too few entries"
+        );
         s.forwarded_hops = 1;
-        assert_eq!(client_ip(&s, &headers(&["[2001:db8::1]:80"]), peer), Some("2001:db8::1".parse().unwrap()));
-        assert_eq!(client_ip(&s, &headers(&["junk"]), peer), Some("10.0.0.5".parse().unwrap()));
+        assert_eq!(
+            client_ip(&s, &headers(&["[2001:db8::1]:80"]), peer),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip(&s, &headers(&["junk"]), peer),
+            Some("10.0.0.5".parse().unwrap())
+        );
     }
 }

@@ -45,9 +45,15 @@ impl Category {
             Category::Unspecified => "not the address of a single computer",
             Category::Loopback => "this server itself (a loopback address)",
             Category::Private => "a private address inside a local network",
-            Category::LinkLocal => "a link-local address, which only reaches the local network segment",
-            Category::SharedAddressSpace => "an address inside a provider's own network (100.64.0.0/10)",
-            Category::Metadata => "a cloud server's private settings service, where its passwords are kept",
+            Category::LinkLocal => {
+                "a link-local address, which only reaches the local network segment"
+            }
+            Category::SharedAddressSpace => {
+                "an address inside a provider's own network (100.64.0.0/10)"
+            }
+            Category::Metadata => {
+                "a cloud server's private settings service, where its passwords are kept"
+            }
             Category::UniqueLocal => "a private IPv6 address inside a local network",
             Category::Multicast => "a multicast address, not a single computer",
             Category::Broadcast => "a broadcast address, not a single computer",
@@ -66,12 +72,20 @@ impl Category {
 }
 
 fn v4_in(ip: Ipv4Addr, net: [u8; 4], bits: u8) -> bool {
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     u32::from(ip) & mask == u32::from(Ipv4Addr::from(net)) & mask
 }
 
 fn v6_in(ip: Ipv6Addr, net: Ipv6Addr, bits: u8) -> bool {
-    let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u128::MAX << (128 - bits)
+    };
     u128::from(ip) & mask == u128::from(net) & mask
 }
 
@@ -147,17 +161,57 @@ fn classify_v6(ip: Ipv6Addr) -> Option<Category> {
         return classify_v4(v4);
     }
     let table: [(Ipv6Addr, u8, Category); 10] = [
-        (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10, Category::LinkLocal),
-        (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10, Category::Private),
-        (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7, Category::UniqueLocal),
-        (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8, Category::Multicast),
-        (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32, Category::Documentation),
-        (Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20, Category::Documentation),
-        (Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64, Category::Reserved),
+        (
+            Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0),
+            10,
+            Category::LinkLocal,
+        ),
+        (
+            Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0),
+            10,
+            Category::Private,
+        ),
+        (
+            Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0),
+            7,
+            Category::UniqueLocal,
+        ),
+        (
+            Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0),
+            8,
+            Category::Multicast,
+        ),
+        (
+            Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0),
+            32,
+            Category::Documentation,
+        ),
+        (
+            Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0),
+            20,
+            Category::Documentation,
+        ),
+        (
+            Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0),
+            64,
+            Category::Reserved,
+        ),
         // Teredo tunnels hide the address they reach.
-        (Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 32, Category::Reserved),
-        (Ipv6Addr::new(0x2001, 0x10, 0, 0, 0, 0, 0, 0), 28, Category::Reserved),
-        (Ipv6Addr::new(0x2001, 0x20, 0, 0, 0, 0, 0, 0), 28, Category::Reserved),
+        (
+            Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0),
+            32,
+            Category::Reserved,
+        ),
+        (
+            Ipv6Addr::new(0x2001, 0x10, 0, 0, 0, 0, 0, 0),
+            28,
+            Category::Reserved,
+        ),
+        (
+            Ipv6Addr::new(0x2001, 0x20, 0, 0, 0, 0, 0, 0),
+            28,
+            Category::Reserved,
+        ),
     ];
     table
         .iter()
@@ -178,7 +232,11 @@ pub fn classify(ip: IpAddr) -> Option<Category> {
 /// `::ffff:127.0.0.1`. `None` for a name.
 pub fn literal(host: &str) -> Option<IpAddr> {
     let host = host.trim().trim_end_matches('.');
-    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+    if let Ok(ip) = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
         return Some(ip);
     }
     // The URL standard's host parser reads the shortened, decimal, octal and hex forms.
@@ -203,7 +261,9 @@ pub enum OutboundError {
         port: u16,
         why: &'static str,
     },
-    #[error("{host}:{port} did not answer in time. Check the server name and port, or try again later.")]
+    #[error(
+        "{host}:{port} did not answer in time. Check the server name and port, or try again later."
+    )]
     TimedOut { host: String, port: u16 },
 }
 
@@ -248,14 +308,47 @@ impl OutboundError {
 pub fn connect_failure(e: &std::io::Error) -> &'static str {
     use std::io::ErrorKind as K;
     match e.kind() {
-        K::ConnectionRefused => "nothing is accepting connections on that port (connection refused)",
-        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof => {
-            "it closed the connection"
+        K::ConnectionRefused => {
+            "nothing is accepting connections on that port (connection refused)"
         }
+        K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof => "it closed the connection",
         K::TimedOut => "it did not answer",
         K::HostUnreachable | K::NetworkUnreachable => "that address cannot be reached from here",
         _ => "the network connection failed",
     }
+}
+
+/// Whether a TLS failure is among an error's causes (rustls errors often
+/// sit inside an `io::Error`, whose `source` skips them).
+pub fn tls_failure_in(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<tokio_rustls::rustls::Error>() {
+            return true;
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            if tls_failure_in(inner) {
+                return true;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// The first `io::Error` among an error's causes.
+pub fn io_failure_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cur = err.source();
+    }
+    None
 }
 
 /// The outbound policy for one Safety Net: the built-in rules plus the
@@ -335,15 +428,16 @@ impl Policy {
             Some(ip) => vec![ip],
             None => {
                 let name = host.trim_end_matches('.');
-                let found = tokio::time::timeout(self.timeout, tokio::net::lookup_host((name, port)))
-                    .await
-                    .map_err(|_| OutboundError::TimedOut {
-                        host: host.to_string(),
-                        port,
-                    })?
-                    .map_err(|_| OutboundError::NotFound {
-                        host: host.to_string(),
-                    })?;
+                let found =
+                    tokio::time::timeout(self.timeout, tokio::net::lookup_host((name, port)))
+                        .await
+                        .map_err(|_| OutboundError::TimedOut {
+                            host: host.to_string(),
+                            port,
+                        })?
+                        .map_err(|_| OutboundError::NotFound {
+                            host: host.to_string(),
+                        })?;
                 found.map(|a| a.ip()).collect()
             }
         };
@@ -353,10 +447,12 @@ impl Policy {
             });
         }
         for ip in &ips {
-            self.check(*ip)
-                .map_err(|c| Self::refused(host, *ip, c))?;
+            self.check(*ip).map_err(|c| Self::refused(host, *ip, c))?;
         }
-        Ok(ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
+        Ok(ips
+            .into_iter()
+            .map(|ip| SocketAddr::new(ip, port))
+            .collect())
     }
 
     /// A TCP connection to `host:port`, made only to an allowed address.
@@ -453,7 +549,12 @@ mod tests {
         ] {
             assert_eq!(classify(ip(a)), Some(c), "{a}");
         }
-        for a in ["93.184.216.34", "2606:4700::1111", "64:ff9b::5db8:d822", "172.32.0.1"] {
+        for a in [
+            "93.184.216.34",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+            "172.32.0.1",
+        ] {
             assert_eq!(classify(ip(a)), None, "{a} is public");
         }
     }
@@ -486,7 +587,10 @@ mod tests {
         assert_eq!(p.check(ip("10.0.0.1")), Err(Category::Private));
         assert_eq!(p.check(ip("169.254.169.254")), Err(Category::Metadata));
         let none = Policy::new(&[], Duration::from_secs(1));
-        assert!(none.check_host("2130706433").unwrap_err().contains("loopback"));
+        assert!(none
+            .check_host("2130706433")
+            .unwrap_err()
+            .contains("loopback"));
         assert!(none.check_host("smtp.example.org").is_ok());
     }
 }

@@ -626,7 +626,10 @@ mod tests {
             "<iframe src=\"x\"></iframe>",
         ] {
             let e = Attachment::check("a.html", bad.as_bytes().to_vec(), PRACTICE).unwrap_err();
-            assert!(e.contains("never sends anything that can run"), "{bad}: {e}");
+            assert!(
+                e.contains("never sends anything that can run"),
+                "{bad}: {e}"
+            );
         }
         assert!(
             Attachment::check("a.html", b"<p>Online consultations</p>".to_vec(), PRACTICE).is_ok()

@@ -139,10 +139,13 @@ pub async fn poll_all(state: &AppState) -> Result<(), AppError> {
             continue;
         };
         let now = state.clock.now();
-        let (error, found) = match report_mailbox::poll_once(&Policy::from_settings(&state.settings), &settings).await {
-            Ok(reports) => (None, record(state, practice_id, &reports).await? as i64),
-            Err(e) => (Some(e.to_string()), 0),
-        };
+        let (error, found) =
+            match report_mailbox::poll_once(&Policy::from_settings(&state.settings), &settings)
+                .await
+            {
+                Ok(reports) => (None, record(state, practice_id, &reports).await? as i64),
+                Err(e) => (Some(e.to_string()), 0),
+            };
         with_db!(&state.db, p => sqlx::query(
             "UPDATE report_mailboxes SET last_polled_at = $1, last_error = $2, reports_found = reports_found + $3 WHERE practice_id = $4")
             .bind(now).bind(error).bind(found).bind(practice_id).execute(p).await.map(|_| ()))?;

@@ -143,7 +143,11 @@ impl ProfileForm {
     }
 
     /// `existing_password` keeps the saved password when the box is left empty.
-    fn parse(&self, policy: &Policy, existing_password: Option<&str>) -> Result<Profile, FieldErrors> {
+    fn parse(
+        &self,
+        policy: &Policy,
+        existing_password: Option<&str>,
+    ) -> Result<Profile, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() {
@@ -430,9 +434,13 @@ async fn send_test_message(
     let transport = crate::mail::smtp::practice_transport(policy, &p.smtp())
         .await
         .map_err(|e| (e.kind(), e.to_string().trim_end_matches('.').to_string()))?;
-    transport
-        .send(msg)
-        .await
-        .map(|_| ())
-        .map_err(|e| crate::mail::smtp::failure(&e))
+    // lettre bounds only the connection itself; the whole test send is bounded here.
+    // (Per-command limits for the sender belong with its rework, issue 12 item 5.)
+    match tokio::time::timeout(policy.timeout() * 2, transport.send(msg)).await {
+        Ok(sent) => sent.map(|_| ()).map_err(|e| crate::mail::smtp::failure(&e)),
+        Err(_) => Err((
+            FailureKind::TimedOut,
+            "the mail server did not answer in time".into(),
+        )),
+    }
 }

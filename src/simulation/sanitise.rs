@@ -42,20 +42,90 @@ pub struct Links<'a> {
 
 /// Elements dropped with everything inside them.
 const DROPPED: [&str; 38] = [
-    "script", "noscript", "iframe", "frame", "frameset", "noframes", "object",
-    "embed", "applet", "param", "form", "input", "button", "select", "textarea", "option",
-    "optgroup", "datalist", "output", "keygen", "meta", "base", "link", "svg", "math",
-    "template", "audio", "video", "source", "track", "picture", "canvas", "portal", "bgsound",
-    "xmp", "plaintext", "noembed", "dialog",
+    "script",
+    "noscript",
+    "iframe",
+    "frame",
+    "frameset",
+    "noframes",
+    "object",
+    "embed",
+    "applet",
+    "param",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "option",
+    "optgroup",
+    "datalist",
+    "output",
+    "keygen",
+    "meta",
+    "base",
+    "link",
+    "svg",
+    "math",
+    "template",
+    "audio",
+    "video",
+    "source",
+    "track",
+    "picture",
+    "canvas",
+    "portal",
+    "bgsound",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "dialog",
 ];
 
 /// Attributes kept on any element (besides `aria-*`); all others go.
 const KEPT_ATTRIBUTES: [&str; 42] = [
-    "abbr", "align", "alt", "axis", "bgcolor", "border", "cellpadding", "cellspacing", "char",
-    "charoff", "class", "clear", "color", "colspan", "compact", "coords", "datetime", "dir",
-    "face", "frame", "headers", "height", "hspace", "id", "lang", "name", "noshade", "nowrap",
-    "role", "rowspan", "rules", "scope", "shape", "size", "span", "start", "summary", "tabindex",
-    "title", "type", "valign", "width",
+    "abbr",
+    "align",
+    "alt",
+    "axis",
+    "bgcolor",
+    "border",
+    "cellpadding",
+    "cellspacing",
+    "char",
+    "charoff",
+    "class",
+    "clear",
+    "color",
+    "colspan",
+    "compact",
+    "coords",
+    "datetime",
+    "dir",
+    "face",
+    "frame",
+    "headers",
+    "height",
+    "hspace",
+    "id",
+    "lang",
+    "name",
+    "noshade",
+    "nowrap",
+    "role",
+    "rowspan",
+    "rules",
+    "scope",
+    "shape",
+    "size",
+    "span",
+    "start",
+    "summary",
+    "tabindex",
+    "title",
+    "type",
+    "valign",
+    "width",
 ];
 
 /// Attributes kept on particular elements.
@@ -87,63 +157,63 @@ pub fn sanitise(html: &str, links: &Links<'_>) -> Result<String, String> {
     let settings = RewriteStrSettings::new()
         .with_enable_esi_tags(false)
         .append_element_content_handler(element!("*", |el| {
-                let tag = el.tag_name();
-                if DROPPED.contains(&tag.as_str()) {
+            let tag = el.tag_name();
+            if DROPPED.contains(&tag.as_str()) {
+                el.remove();
+                return Ok(());
+            }
+            if tag == "img" || tag == "image" {
+                let own = el
+                    .get_attribute("src")
+                    .is_some_and(|src| listed(&src, links.images));
+                if !own {
                     el.remove();
                     return Ok(());
                 }
-                if tag == "img" || tag == "image" {
-                    let own = el
-                        .get_attribute("src")
-                        .is_some_and(|src| listed(&src, links.images));
-                    if !own {
-                        el.remove();
-                        return Ok(());
-                    }
-                }
-                let names: Vec<String> = el.attributes().iter().map(|a| a.name()).collect();
-                for name in names {
-                    let keep = match name.as_str() {
-                        "href" if tag == "a" || tag == "area" => {
-                            let own = el
-                                .get_attribute("href")
-                                .is_some_and(|h| listed(&h, links.keep) || listed(&h, &[links.click]));
-                            if !own {
-                                el.set_attribute("href", &click)?;
-                            }
-                            true
+            }
+            let names: Vec<String> = el.attributes().iter().map(|a| a.name()).collect();
+            for name in names {
+                let keep = match name.as_str() {
+                    "href" if tag == "a" || tag == "area" => {
+                        let own = el
+                            .get_attribute("href")
+                            .is_some_and(|h| listed(&h, links.keep) || listed(&h, &[links.click]));
+                        if !own {
+                            el.set_attribute("href", &click)?;
                         }
-                        "src" if tag == "img" || tag == "image" => true,
-                        "style" => {
-                            let value = el.get_attribute("style").unwrap_or_default();
-                            match clean_css(&value) {
-                                Some(clean) if !clean.trim().is_empty() => {
-                                    if clean != value {
-                                        el.set_attribute("style", &clean)?;
-                                    }
-                                    true
+                        true
+                    }
+                    "src" if tag == "img" || tag == "image" => true,
+                    "style" => {
+                        let value = el.get_attribute("style").unwrap_or_default();
+                        match clean_css(&value) {
+                            Some(clean) if !clean.trim().is_empty() => {
+                                if clean != value {
+                                    el.set_attribute("style", &clean)?;
                                 }
-                                _ => false,
+                                true
                             }
+                            _ => false,
                         }
-                        other => kept_here(&tag, other),
-                    };
-                    if !keep {
-                        el.remove_attribute(&name);
                     }
+                    other => kept_here(&tag, other),
+                };
+                if !keep {
+                    el.remove_attribute(&name);
                 }
-                Ok(())
+            }
+            Ok(())
         }))
         .append_element_content_handler(text!("style", |t| {
-                style_text.borrow_mut().push_str(t.as_str());
-                if t.last_in_text_node() {
-                    let whole = std::mem::take(&mut *style_text.borrow_mut());
-                    let clean = clean_css(&whole).unwrap_or_default().replace('<', "");
-                    t.replace(&clean, ContentType::Html);
-                } else {
-                    t.remove();
-                }
-                Ok(())
+            style_text.borrow_mut().push_str(t.as_str());
+            if t.last_in_text_node() {
+                let whole = std::mem::take(&mut *style_text.borrow_mut());
+                let clean = clean_css(&whole).unwrap_or_default().replace('<', "");
+                t.replace(&clean, ContentType::Html);
+            } else {
+                t.remove();
+            }
+            Ok(())
         }))
         .append_element_content_handler(comments!("*", |c| {
             c.remove();
@@ -203,13 +273,16 @@ pub fn clean_css(css: &str) -> Option<String> {
     while i < bytes.len() {
         let c = bytes[i];
         // An @import (or @namespace) rule: everything up to its semicolon goes.
-        if c == b'@' && (lower[i..].starts_with("@import") || lower[i..].starts_with("@namespace")) {
+        if c == b'@' && (lower[i..].starts_with("@import") || lower[i..].starts_with("@namespace"))
+        {
             i = lower[i..].find(';').map_or(bytes.len(), |j| i + j + 1);
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'-' || c == b'_' {
             let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b'_') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'-' || bytes[i] == b'_')
+            {
                 i += 1;
             }
             let word = &lower[start..i];
@@ -236,7 +309,9 @@ fn strip_comments(css: &str) -> String {
     while let Some(i) = rest.find("/*") {
         out.push_str(&rest[..i]);
         out.push(' ');
-        rest = rest[i + 2..].find("*/").map_or("", |j| &rest[i + 2 + j + 2..]);
+        rest = rest[i + 2..]
+            .find("*/")
+            .map_or("", |j| &rest[i + 2 + j + 2..]);
     }
     out.push_str(rest);
     out
@@ -286,11 +361,20 @@ mod tests {
             r#"<map><area href="https://evil.example" shape="rect"></map>"#,
         ] {
             let out = clean(a);
-            assert!(out.to_lowercase().contains(r#"href="{{ link }}""#), "{a} -> {out}");
-            assert!(!out.contains("evil") && !out.contains("javascript") && !out.contains("data:"), "{out}");
+            assert!(
+                out.to_lowercase().contains(r#"href="{{ link }}""#),
+                "{a} -> {out}"
+            );
+            assert!(
+                !out.contains("evil") && !out.contains("javascript") && !out.contains("data:"),
+                "{out}"
+            );
         }
         let own = clean(r#"<a href="{{report_link}}">Report</a> <a href="{{ link }}">Open</a>"#);
-        assert!(own.contains(r#"href="{{report_link}}""#) && own.contains(r#"href="{{ link }}""#), "{own}");
+        assert!(
+            own.contains(r#"href="{{report_link}}""#) && own.contains(r#"href="{{ link }}""#),
+            "{own}"
+        );
     }
 
     #[test]
@@ -303,10 +387,19 @@ mod tests {
 <table><tr><td style="x:expr\65ssion(alert(1))" background="https://evil.example/t.png">cell</td></tr></table></body></html>"#;
         let out = clean(html);
         assert!(!out.to_ascii_lowercase().contains("evil.example"), "{out}");
-        for gone in ["<script", "<form", "<input", "<iframe", "<object", "<svg", "<meta", "<base", "<link", "<img", "onload", "onclick", "<!--", "url(", "@import", "expr"] {
+        for gone in [
+            "<script", "<form", "<input", "<iframe", "<object", "<svg", "<meta", "<base", "<link",
+            "<img", "onload", "onclick", "<!--", "url(", "@import", "expr",
+        ] {
             assert!(!out.to_ascii_lowercase().contains(gone), "{gone} in {out}");
         }
-        assert!(out.contains("p{color:red}") && out.contains("color: blue") && out.contains("Hello") && out.contains("cell"), "{out}");
+        assert!(
+            out.contains("p{color:red}")
+                && out.contains("color: blue")
+                && out.contains("Hello")
+                && out.contains("cell"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -322,17 +415,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out.matches("https://sim.example/c/tok").count(), 2, "{out}");
-        assert!(out.contains(r#"<img src="https://sim.example/o/tok""#), "{out}");
-        assert!(out.contains("https://sim.example/r/tok") && !out.contains("evil"), "{out}");
+        assert!(
+            out.contains(r#"<img src="https://sim.example/o/tok""#),
+            "{out}"
+        );
+        assert!(
+            out.contains("https://sim.example/r/tok") && !out.contains("evil"),
+            "{out}"
+        );
     }
 
     #[test]
     fn css_loses_what_fetches_and_keeps_what_styles() {
-        assert_eq!(clean_css("color: red; background: url(x.png) no-repeat").unwrap(), "color: red; background: none no-repeat");
-        assert_eq!(clean_css("b: image-set('a.png' 1x); c: u/**/rl(x)").unwrap(), "b: none; c: u rl(x)");
+        assert_eq!(
+            clean_css("color: red; background: url(x.png) no-repeat").unwrap(),
+            "color: red; background: none no-repeat"
+        );
+        assert_eq!(
+            clean_css("b: image-set('a.png' 1x); c: u/**/rl(x)").unwrap(),
+            "b: none; c: u rl(x)"
+        );
         assert_eq!(clean_css("@import 'x.css'; p{}").unwrap(), " p{}");
         assert_eq!(clean_css(r"b: \75rl(x)"), None);
         assert_eq!(clean_css("b: u&#114;l(x)"), None);
-        assert!(clean_css("behavior: url(x.htc)").unwrap().starts_with("x-removed"));
+        assert!(clean_css("behavior: url(x.htc)")
+            .unwrap()
+            .starts_with("x-removed"));
     }
 }

@@ -56,8 +56,8 @@ struct Client {
 
 fn client(state: &AppState, headers: &HeaderMap, addr: SocketAddr) -> Client {
     // The trusted proxy's entry, never the client's own (see `net::forwarded`).
-    let ip = crate::net::forwarded::client_ip(&state.settings, headers, Some(addr))
-        .unwrap_or(addr.ip());
+    let ip =
+        crate::net::forwarded::client_ip(&state.settings, headers, Some(addr)).unwrap_or(addr.ip());
     Client {
         ip: ip.to_string(),
         ua: headers

@@ -356,7 +356,7 @@ fn explain(e: &reqwest::Error, url: &Url) -> String {
             TIMEOUT.as_secs()
         );
     }
-    if in_chain::<tokio_rustls::rustls::Error>(e).is_some() {
+    if crate::net::outbound::tls_failure_in(e) {
         return format!(
             "{}: check the address is right and its certificate is valid.",
             FailureKind::TlsFailed.label()

@@ -40,13 +40,9 @@ pub fn allowed(method: &Method, headers: &axum::http::HeaderMap, own: Option<&st
 }
 
 /// Refuses cross-site form posts; `exempt` paths (bearer-token APIs without cookies) are not checked.
-pub async fn protect(
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let exempt = req.method() == Method::POST
-        && req.uri().path() == crate::resilience::checkin::API_PATH;
+pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let exempt =
+        req.method() == Method::POST && req.uri().path() == crate::resilience::checkin::API_PATH;
     let own = own_origin(&state.settings.public_url);
     if exempt || allowed(req.method(), req.headers(), own.as_deref()) {
         return next.run(req).await;
@@ -75,13 +71,40 @@ mod tests {
         let own = own_origin("https://safetynet.example.nhs.uk/").unwrap();
         assert_eq!(own, "https://safetynet.example.nhs.uk");
         let post = Method::POST;
-        assert!(allowed(&post, &with(&[("origin", "https://safetynet.example.nhs.uk")]), Some(&own)));
-        assert!(!allowed(&post, &with(&[("origin", "http://safetynet.example.nhs.uk")]), Some(&own)));
-        assert!(!allowed(&post, &with(&[("origin", "https://safetynet.example.nhs.uk:8443")]), Some(&own)));
+        assert!(allowed(
+            &post,
+            &with(&[("origin", "https://safetynet.example.nhs.uk")]),
+            Some(&own)
+        ));
+        assert!(!allowed(
+            &post,
+            &with(&[("origin", "http://safetynet.example.nhs.uk")]),
+            Some(&own)
+        ));
+        assert!(!allowed(
+            &post,
+            &with(&[("origin", "https://safetynet.example.nhs.uk:8443")]),
+            Some(&own)
+        ));
         assert!(!allowed(&post, &with(&[("origin", "null")]), Some(&own)));
-        assert!(!allowed(&post, &with(&[("sec-fetch-site", "same-site")]), Some(&own)));
-        assert!(allowed(&post, &with(&[("sec-fetch-site", "same-origin")]), Some(&own)));
-        assert!(allowed(&post, &HeaderMap::new(), Some(&own)), "not a browser");
-        assert!(allowed(&Method::GET, &with(&[("sec-fetch-site", "cross-site")]), Some(&own)));
+        assert!(!allowed(
+            &post,
+            &with(&[("sec-fetch-site", "same-site")]),
+            Some(&own)
+        ));
+        assert!(allowed(
+            &post,
+            &with(&[("sec-fetch-site", "same-origin")]),
+            Some(&own)
+        ));
+        assert!(
+            allowed(&post, &HeaderMap::new(), Some(&own)),
+            "not a browser"
+        );
+        assert!(allowed(
+            &Method::GET,
+            &with(&[("sec-fetch-site", "cross-site")]),
+            Some(&own)
+        ));
     }
 }

@@ -65,8 +65,14 @@ fn decode_references(s: &str) -> String {
         out.push_str(&rest[..i]);
         rest = &rest[i + 1..];
         let digits_end = |r: &str, hex: bool| {
-            r.find(|c: char| !(if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() }))
-                .unwrap_or(r.len())
+            r.find(|c: char| {
+                !(if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                })
+            })
+            .unwrap_or(r.len())
         };
         if let Some(r) = rest.strip_prefix('#') {
             let (hex, r) = match r.strip_prefix(['x', 'X']) {
@@ -107,7 +113,10 @@ fn live_address(value: &str) -> Option<&'static str> {
         .collect::<String>()
         .trim_start_matches(|c: char| c <= ' ')
         .to_ascii_lowercase();
-    if squeezed.contains("javascript:") || squeezed.contains("vbscript:") || squeezed.contains("livescript:") {
+    if squeezed.contains("javascript:")
+        || squeezed.contains("vbscript:")
+        || squeezed.contains("livescript:")
+    {
         return Some("a javascript: address, which runs a script");
     }
     if squeezed.starts_with("data:") {
@@ -124,10 +133,31 @@ fn live_address(value: &str) -> Option<&'static str> {
 fn holds_address(name: &str) -> bool {
     matches!(
         name,
-        "href" | "src" | "action" | "formaction" | "data" | "background" | "poster" | "srcset"
-            | "lowsrc" | "dynsrc" | "cite" | "longdesc" | "ping" | "manifest" | "codebase"
-            | "archive" | "classid" | "profile" | "usemap" | "xlink:href" | "to" | "from"
-            | "values" | "by" | "content"
+        "href"
+            | "src"
+            | "action"
+            | "formaction"
+            | "data"
+            | "background"
+            | "poster"
+            | "srcset"
+            | "lowsrc"
+            | "dynsrc"
+            | "cite"
+            | "longdesc"
+            | "ping"
+            | "manifest"
+            | "codebase"
+            | "archive"
+            | "classid"
+            | "profile"
+            | "usemap"
+            | "xlink:href"
+            | "to"
+            | "from"
+            | "values"
+            | "by"
+            | "content"
     ) || name.ends_with(":href")
 }
 
@@ -189,7 +219,10 @@ const PDF_LIVE_NAMES: [(&str, &str); 11] = [
     ("Launch", "an action that starts a program"),
     ("EmbeddedFile", "a file embedded inside it"),
     ("EmbeddedFiles", "files embedded inside it"),
-    ("RichMedia", "embedded media (Flash or video) that can run code"),
+    (
+        "RichMedia",
+        "embedded media (Flash or video) that can run code",
+    ),
     ("XFA", "an XFA form, which can run scripts"),
     ("SubmitForm", "a form that sends what is typed elsewhere"),
     ("ImportData", "an action that loads data from another file"),
@@ -236,8 +269,18 @@ fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 
 /// Filters Safety Net cannot undo; an object stream using one cannot be checked.
 const OPAQUE_FILTERS: [&str; 12] = [
-    "ASCIIHexDecode", "AHx", "ASCII85Decode", "A85", "LZWDecode", "LZW", "RunLengthDecode",
-    "RL", "Crypt", "CCITTFaxDecode", "JBIG2Decode", "DCTDecode",
+    "ASCIIHexDecode",
+    "AHx",
+    "ASCII85Decode",
+    "A85",
+    "LZWDecode",
+    "LZW",
+    "RunLengthDecode",
+    "RL",
+    "Crypt",
+    "CCITTFaxDecode",
+    "JBIG2Decode",
+    "DCTDecode",
 ];
 
 /// Refuses a PDF that runs or opens anything.
@@ -312,9 +355,15 @@ pub fn pdf(data: &[u8]) -> Result<(), String> {
 const OFFICE_LIVE: [(&str, &str); 5] = [
     ("vbaproject", "macros (a VBA project)"),
     ("macroenabled", "macros"),
-    ("oleobject", "an embedded OLE object (another program's file)"),
+    (
+        "oleobject",
+        "an embedded OLE object (another program's file)",
+    ),
     ("activex", "an ActiveX control"),
-    ("vnd.ms-excel.sheet.binary", "a binary workbook part that can carry macros"),
+    (
+        "vnd.ms-excel.sheet.binary",
+        "a binary workbook part that can carry macros",
+    ),
 ];
 
 fn office_live(text: &str) -> Option<&'static str> {
@@ -432,15 +481,27 @@ mod tests {
         ] {
             assert!(live_address(v).is_some(), "{v}");
         }
-        for v in ["https://example.org/a?b=1&c=2", "{{ link }}", "mailto:x@example.org", "#top"] {
+        for v in [
+            "https://example.org/a?b=1&c=2",
+            "{{ link }}",
+            "mailto:x@example.org",
+            "#top",
+        ] {
             assert_eq!(live_address(v), None, "{v}");
         }
     }
 
     #[test]
     fn pdf_names_are_read_with_their_escapes() {
-        assert_eq!(pdf_names(b"<</S/J#61vaScript /JS (x)>>"), ["S", "JavaScript", "JS"]);
+        assert_eq!(
+            pdf_names(b"<</S/J#61vaScript /JS (x)>>"),
+            ["S", "JavaScript", "JS"]
+        );
         assert!(pdf(b"%PDF-1.4\n1 0 obj <</Type/Catalog/OpenAction 2 0 R>> endobj\n2 0 obj <</S/GoTo/D[3 0 R/Fit]>> endobj").is_ok());
-        assert!(pdf(b"%PDF-1.4\n1 0 obj <</OpenAction<</S/L#61unch/F(cmd.exe)>>>> endobj").unwrap_err().contains("starts a program"));
+        assert!(
+            pdf(b"%PDF-1.4\n1 0 obj <</OpenAction<</S/L#61unch/F(cmd.exe)>>>> endobj")
+                .unwrap_err()
+                .contains("starts a program")
+        );
     }
 }

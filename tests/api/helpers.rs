@@ -28,6 +28,38 @@ pub enum Backend {
 /// skipped with a notice, except in CI where it must run.
 #[macro_export]
 macro_rules! storage_test {
+    // With settings changed for the test (after the test defaults).
+    ($name:ident, configured: $configure:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn_configured(
+                    $crate::helpers::Backend::Sqlite,
+                    false,
+                    $configure,
+                )
+                .await;
+                let _alive = app.keep_alive();
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::helpers::postgres_available() {
+                    return;
+                }
+                let app = $crate::helpers::TestApp::spawn_configured(
+                    $crate::helpers::Backend::Postgres,
+                    false,
+                    $configure,
+                )
+                .await;
+                let _alive = app.keep_alive();
+                ($body)(app).await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]

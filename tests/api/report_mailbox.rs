@@ -656,7 +656,7 @@ async fn a_named_folder_is_read_and_a_missing_one_is_explained() {
     settings.folder = "Phishing reports".into();
     let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
     assert!(
-        err.starts_with("There is no folder called \"Phishing reports\""),
+        err.starts_with("The mail server refused to open a folder called \"Phishing reports\""),
         "{err}"
     );
     assert!(poll_once(&loopback(), &settings).await.is_err());

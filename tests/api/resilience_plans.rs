@@ -238,7 +238,11 @@ storage_test!(
             "last printed recorded: {view}"
         );
         let pdf = app.post(&format!("{plan}/plan.pdf"), &[]).await;
-        assert_eq!(pdf.headers()["content-type"], "application/pdf", "the PDF to print, recorded");
+        assert_eq!(
+            pdf.headers()["content-type"],
+            "application/pdf",
+            "the PDF to print, recorded"
+        );
         let actions = app.audit_actions(p.id).await;
         assert!(
             actions

@@ -913,7 +913,12 @@ storage_test!(
     }
 );
 
-async fn attach(app: &TestApp, template_id: i64, name: &str, bytes: &[u8]) -> reqwest::Response {
+pub(crate) async fn attach(
+    app: &TestApp,
+    template_id: i64,
+    name: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
     app.client
         .post(app.url(&format!("/simulation/templates/{template_id}/attachment")))
