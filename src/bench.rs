@@ -44,6 +44,9 @@ pub struct BenchArgs {
         default_value = "sending,tracking,resilience,training,sign-in"
     )]
     pub only: Vec<String>,
+    /// Sign-ins sent at once for the sign-in memory benchmark.
+    #[arg(long, default_value_t = 200)]
+    pub sign_ins: usize,
     /// PostgreSQL server for the asset-register and training-compliance benchmarks (a fresh
     /// database is made and dropped there). Default: SAFETYNET_TEST_POSTGRES_URL, as
     /// `bash .ci/run` sets it; without one the training figures use SQLite.
@@ -231,7 +234,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         crate::training::bench::run(args.postgres_url.as_deref()).await?;
     }
     if wants("sign-in") {
-        crate::auth::bench::run(200).await?;
+        crate::auth::bench::run(args.sign_ins).await?;
     }
     Ok(())
 }
