@@ -169,7 +169,7 @@ impl Default for Settings {
             forwarded_hops: 1,
             limits: ConnectionLimits {
                 header_timeout_seconds: 10,
-                body_timeout_seconds: 30,
+                body_timeout_seconds: 60,
                 write_timeout_seconds: 60,
                 max_connections: 10_000,
                 sim_max_connections_per_address: 64,
