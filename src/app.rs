@@ -15,7 +15,6 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::csrf::CsrfLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -26,6 +25,7 @@ use crate::mail::worker::Worker;
 use crate::shared::{AppState, Clock};
 use crate::simulation::site::SimState;
 use crate::web::routes::{Access, RouteInfo, Routes};
+use crate::web::serve::{serve, ServeOptions};
 
 /// Every app route, from every module.
 fn app_routes() -> Routes {
@@ -83,12 +83,9 @@ pub fn app_router(state: AppState) -> Router {
         .fallback(|| async { crate::web::AppError::NotFound });
     let mut router = traced(router)
         .layer(DefaultBodyLimit::max(FORM_BODY))
-        // The device check-in API is authenticated by its bearer token alone (no
-        // cookies), so a cross-site request gains nothing there; every other
-        // route keeps the browser checks.
-        .layer(CsrfLayer::new().with_insecure_bypass(|method, uri| {
-            method == axum::http::Method::POST && uri.path() == crate::resilience::checkin::API_PATH
-        }))
+        // Cross-site form posts are refused (see `web::csrf`; the device check-in API,
+        // authenticated by its bearer token alone, is exempt).
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::csrf::protect))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
@@ -110,7 +107,19 @@ pub fn app_router(state: AppState) -> Router {
 }
 
 pub fn sim_router(state: SimState) -> Router {
-    traced(crate::simulation::site::router()).with_state(state)
+    let mut router =
+        traced(crate::simulation::site::router()).layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ));
+    // Recipients reach the simulation site by its own address, which may be https when the app's is not.
+    if state.app.settings.sim_public_url.starts_with("https://") {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ));
+    }
+    router.with_state(state)
 }
 
 /// A running Safety Net: both listeners bound, not yet serving.
@@ -183,9 +192,16 @@ impl Application {
         with_worker: bool,
     ) -> anyhow::Result<()> {
         let worker = self.worker();
-        let app =
-            app_router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let sim = sim_router(self.sim.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        // Timeouts and connection caps on both listeners (see `web::serve`).
+        let fd_share = crate::web::serve::raise_fd_limit();
+        let settings = &self.state.settings;
+        let app_opts = ServeOptions::from_limits(&settings.limits, fd_share, None);
+        // Behind a proxy every connection comes from the proxy, so no per-address cap there.
+        let per_address = (!settings.trust_forwarded_for)
+            .then_some(settings.limits.sim_max_connections_per_address);
+        let sim_opts = ServeOptions::from_limits(&settings.limits, fd_share, per_address);
+        let app = app_router(self.state.clone());
+        let sim = sim_router(self.sim.clone());
         let worker_task = with_worker.then(|| tokio::spawn(worker.run_until_stopped(stop.clone())));
         let sender_task = with_worker.then(|| {
             tokio::spawn(
@@ -213,10 +229,8 @@ impl Application {
         });
         self.state.db.start_checkpoints(stop.clone());
         crate::simulation::hits::warm_running(&self.sim).await;
-        let app_srv = axum::serve(self.app_listener, app)
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
-        let sim_srv = axum::serve(self.sim_listener, sim)
-            .with_graceful_shutdown(stop.clone().cancelled_owned());
+        let app_srv = serve(self.app_listener, app, app_opts, stop.clone());
+        let sim_srv = serve(self.sim_listener, sim, sim_opts, stop.clone());
         let result = tokio::try_join!(app_srv, sim_srv);
         stop.cancel();
         for t in [

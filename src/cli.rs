@@ -241,6 +241,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             args.apply(&mut settings);
+            // The demo's sending profile is a mail server on this computer (127.0.0.1:2525).
+            if settings.outbound.allow_networks.is_empty() {
+                settings.outbound.allow_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
+            }
             let db = open(&settings).await?;
             let login = crate::demo::seed(&db, Clock::default().now()).await?;
             serve(settings, db, Some(login)).await

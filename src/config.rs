@@ -28,6 +28,12 @@ pub struct Settings {
     pub sim_public_url: String,
     /// Trust the `X-Forwarded-For` header for the client address (only behind a reverse proxy you run).
     pub trust_forwarded_for: bool,
+    /// With `trust_forwarded_for`: how many proxies you run in front of Safety Net. The client's
+    /// address is the entry this many places from the right of `X-Forwarded-For` (each proxy
+    /// appends the address it was reached from; entries further left are written by the client).
+    pub forwarded_hops: usize,
+    pub limits: ConnectionLimits,
+    pub outbound: OutboundSettings,
     pub session: SessionSettings,
     pub simulation: SimulationSettings,
     pub sign_in: SignInSettings,
@@ -52,6 +58,41 @@ pub struct SignInSettings {
     /// practice often shares one address, so this is higher.
     pub max_failures_per_ip: i64,
     pub window_minutes: i64,
+    /// Passwords checked at once (each check takes about 19 MiB for a moment). 0: one per CPU core.
+    pub concurrent_hashes: usize,
+    /// How long a sign-in waits for a free slot before being asked to try again in a moment.
+    pub hash_queue_seconds: u64,
+}
+
+/// Time limits and connection caps for both listeners, so slow or idle
+/// connections cannot use up the server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionLimits {
+    /// A request's headers must arrive within this; a kept-alive connection waiting for its
+    /// next request is also closed after this long.
+    pub header_timeout_seconds: u64,
+    /// A request's whole body must arrive within this.
+    pub body_timeout_seconds: u64,
+    /// A connection whose client stops reading the answer is closed after this long.
+    pub write_timeout_seconds: u64,
+    /// Open connections per listener; beyond this new ones wait to be accepted.
+    pub max_connections: usize,
+    /// Open connections from one network address to the simulation site (not applied with
+    /// `trust_forwarded_for`, where every connection comes from the proxy).
+    pub sim_max_connections_per_address: usize,
+}
+
+/// Where Safety Net may connect on a practice's behalf (sending profiles, the reporting
+/// mailbox, webhooks). Public addresses only, unless a network is listed here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundSettings {
+    /// Private networks (CIDR, like 10.20.0.0/16 or 127.0.0.0/8) that practices' mail servers
+    /// and webhook receivers may be on. Cloud metadata addresses are never allowed.
+    pub allow_networks: Vec<String>,
+    /// How long a mail server may take to answer each step (connecting, each SMTP command).
+    pub timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -125,6 +166,18 @@ impl Default for Settings {
             public_url: String::new(),
             sim_public_url: String::new(),
             trust_forwarded_for: false,
+            forwarded_hops: 1,
+            limits: ConnectionLimits {
+                header_timeout_seconds: 10,
+                body_timeout_seconds: 60,
+                write_timeout_seconds: 60,
+                max_connections: 10_000,
+                sim_max_connections_per_address: 64,
+            },
+            outbound: OutboundSettings {
+                allow_networks: Vec::new(),
+                timeout_seconds: 30,
+            },
             simulation: SimulationSettings {
                 min_group_size: 5,
                 too_soon_seconds: 10,
@@ -140,6 +193,8 @@ impl Default for Settings {
                 max_failures_per_account: 10,
                 max_failures_per_ip: 50,
                 window_minutes: 5,
+                concurrent_hashes: 0,
+                hash_queue_seconds: 5,
             },
             smtp: SmtpSettings {
                 host: String::new(),
@@ -182,6 +237,26 @@ impl Settings {
                 )
             })?;
         }
+        for n in &s.outbound.allow_networks {
+            n.parse::<ipnet::IpNet>().map_err(|_| {
+                anyhow::anyhow!("outbound.allow_networks: {n:?} is not a network like 10.20.0.0/16")
+            })?;
+        }
+        anyhow::ensure!(
+            s.forwarded_hops >= 1,
+            "forwarded_hops must be 1 or more (the number of proxies in front of Safety Net)"
+        );
+        let l = &s.limits;
+        anyhow::ensure!(
+            l.header_timeout_seconds >= 1
+                && l.body_timeout_seconds >= 1
+                && l.write_timeout_seconds >= 1,
+            "limits: the timeouts must be at least 1 second"
+        );
+        anyhow::ensure!(
+            l.max_connections >= 16 && l.sim_max_connections_per_address >= 1,
+            "limits: max_connections must be at least 16 and sim_max_connections_per_address at least 1"
+        );
         anyhow::ensure!(
             (3..=3600).contains(&s.simulation.send_lease_seconds),
             "simulation.send_lease_seconds must be from 3 to 3600 (it is {})",

@@ -27,6 +27,7 @@ pub mod demo;
 pub mod dspt;
 pub mod home;
 pub mod mail;
+pub mod net;
 pub mod pdf;
 pub mod people;
 pub mod resilience;

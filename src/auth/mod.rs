@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod attempts;
 pub mod audit;
 pub mod mfa;
 pub mod password;

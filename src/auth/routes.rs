@@ -10,7 +10,7 @@ use super::audit::{self, Action, Actor};
 use super::scope::{MaybeSession, SignedIn, SignedInForEnrolment};
 use super::session::{self, Stage};
 use super::tokens::{self, Purpose};
-use super::{mfa, password, Role};
+use super::{attempts, mfa, password, Role};
 use crate::mail::outbox;
 use crate::shared::{AppState, EmailAddress, PracticeId, UserId};
 use crate::web::routes::Routes;
@@ -147,55 +147,6 @@ struct SignInForm {
     password: String,
 }
 
-/// How many failed guesses in the window, for this account and this address.
-async fn recent_failures(state: &AppState, email: &str, ip: &str) -> Result<(i64, i64), AppError> {
-    let since = state.clock.now() - state.settings.sign_in.window_minutes * 60;
-    let (by_email, by_ip): (i64, i64) = with_db!(&state.db, p => sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM sign_in_attempts WHERE email = $1 AND at > $3 AND NOT succeeded), \
-                (SELECT COUNT(*) FROM sign_in_attempts WHERE ip = $2 AND at > $3 AND NOT succeeded)")
-        .bind(email).bind(ip).bind(since).fetch_one(p).await)?;
-    Ok((by_email, by_ip))
-}
-
-async fn record_attempt(state: &AppState, email: &str, ip: &str, ok: bool) -> Result<(), AppError> {
-    with_db!(&state.db, p => sqlx::query("INSERT INTO sign_in_attempts (email, ip, at, succeeded) VALUES ($1, $2, $3, $4)")
-        .bind(email).bind(ip).bind(state.clock.now()).bind(ok).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
-}
-
-/// Refuses to check any more guesses once the limit is reached (Cyber
-/// Essentials: no more than 10 guesses in 5 minutes).
-async fn enforce_rate_limit(
-    state: &AppState,
-    email: &str,
-    ip: &str,
-    practice_id: Option<PracticeId>,
-) -> Result<(), AppError> {
-    let (by_email, by_ip) = recent_failures(state, email, ip).await?;
-    let limits = &state.settings.sign_in;
-    if by_email >= limits.max_failures_per_account || by_ip >= limits.max_failures_per_ip {
-        let actor = Actor {
-            user_id: None,
-            email: Some(email.to_string()),
-            ip: Some(ip.to_string()),
-        };
-        audit::record_alone(
-            &state.db,
-            practice_id,
-            &actor,
-            Action::SignInBlocked,
-            "too many failed attempts",
-            state.clock.now(),
-        )
-        .await?;
-        return Err(AppError::TooManyRequests(format!(
-            "There have been too many attempts to sign in. For your security, wait {} minutes and try again. If you have forgotten your password, use \"Forgotten your password?\" on the sign-in page.",
-            limits.window_minutes
-        )));
-    }
-    Ok(())
-}
-
 async fn sign_in(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -220,17 +171,19 @@ async fn sign_in(
     }
     let account = account_by_email(&state, &email_raw).await?;
     let practice_id = account.as_ref().and_then(|a| a.practice_id);
-    enforce_rate_limit(&state, &email_raw, &ip, practice_id).await?;
-    let ok = password::verify(
+    // Counted before it is checked, so a burst of guesses cannot outrun the limit.
+    let reserved = attempts::reserve(&state, &email_raw, &ip, practice_id).await?;
+    let (ok, reserved) = attempts::verify_password(
+        &state,
+        reserved,
         form.password,
         account.as_ref().and_then(|a| a.password_hash.clone()),
     )
-    .await;
+    .await?;
     let now = state.clock.now();
     let account = match account {
         Some(a) if ok && a.active => a,
         _ => {
-            record_attempt(&state, &email_raw, &ip, false).await?;
             let actor = Actor {
                 user_id: None,
                 email: Some(email_raw.clone()),
@@ -257,7 +210,7 @@ async fn sign_in(
             .into_response());
         }
     };
-    record_attempt(&state, &email_raw, &ip, true).await?;
+    attempts::succeeded(&state, reserved).await?;
     // A new session id at every sign-in, so a planted cookie is worthless.
     if let Some(old) = jar.get(session::COOKIE) {
         session::end(&state.db, old.value()).await?;
@@ -328,16 +281,20 @@ async fn mfa_submit(
     let account = account_by_id(&state, user.user_id)
         .await?
         .ok_or(AppError::SignInRequired)?;
-    enforce_rate_limit(&state, &account.email, &ip, account.practice_id).await?;
+    let reserved = attempts::reserve(&state, &account.email, &ip, account.practice_id).await?;
     let now = state.clock.now();
     let actor = Actor::user(&user, &ip);
     let code = form.code.trim();
     let mut method = None;
     if let Some(secret) = &account.totp_secret {
         if let Some(step) = mfa::verify(secret, code, now, account.totp_last_step) {
-            with_db!(&state.db, p => sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2")
+            // Claims the code's time step: of several sessions sending the same code at once, one wins.
+            let claimed = with_db!(&state.db, p => sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
                 .bind(step).bind(account.id).execute(p).await.map(|r| r.rows_affected()))?;
-            method = Some("authenticator code");
+            if claimed == 1 {
+                method = Some("authenticator code");
+            }
         }
     }
     if method.is_none()
@@ -356,7 +313,6 @@ async fn mfa_submit(
         method = Some("recovery code");
     }
     let Some(method) = method else {
-        record_attempt(&state, &account.email, &ip, false).await?;
         audit::record_alone(
             &state.db,
             account.practice_id,
@@ -377,7 +333,7 @@ async fn mfa_submit(
         })?
         .into_response());
     };
-    record_attempt(&state, &account.email, &ip, true).await?;
+    attempts::succeeded(&state, reserved).await?;
     // Rotate again: the fully signed-in session gets a new id.
     with_db!(&state.db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&user.session_hash).execute(p).await.map(|r| r.rows_affected()))?;
     let secret = session::start(&state.db, account.id, Stage::Full, now).await?;
@@ -465,8 +421,7 @@ async fn forgot_submit(
         }
     };
     // Requests count towards the sign-in limit, so the form cannot be used to flood a mailbox.
-    enforce_rate_limit(&state, email.as_str(), &ip, None).await?;
-    record_attempt(&state, email.as_str(), &ip, false).await?;
+    attempts::reserve(&state, email.as_str(), &ip, None).await?;
     let now = state.clock.now();
     if let Some(account) = account_by_email(&state, email.as_str())
         .await?
@@ -631,7 +586,7 @@ async fn reset_submit(
 }
 
 async fn set_password(state: &AppState, user_id: UserId, password: String) -> Result<(), AppError> {
-    let hash = password::hash(password).await?;
+    let hash = password::hash_gated(&state.hashing, password).await?;
     with_db!(&state.db, p => sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(&hash).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
     Ok(())
@@ -765,11 +720,19 @@ async fn change_password(
     let account = account_by_id(&state, user.user_id)
         .await?
         .ok_or(AppError::SignInRequired)?;
-    enforce_rate_limit(&state, &account.email, &ip, account.practice_id).await?;
+    let reserved = attempts::reserve(&state, &account.email, &ip, account.practice_id).await?;
     let words = personal_words(&account);
     let mut errors = FieldErrors::default();
-    if !password::verify(form.current.clone(), account.password_hash.clone()).await {
-        record_attempt(&state, &account.email, &ip, false).await?;
+    let (ok, reserved) = attempts::verify_password(
+        &state,
+        reserved,
+        form.current.clone(),
+        account.password_hash.clone(),
+    )
+    .await?;
+    if ok {
+        attempts::succeeded(&state, reserved).await?;
+    } else {
         errors.add("current", "Your current password is not right.");
     }
     let nf = NewPasswordForm {
@@ -949,9 +912,12 @@ async fn mfa_disable(
     let account = account_by_id(&state, user.user_id)
         .await?
         .ok_or(AppError::SignInRequired)?;
-    enforce_rate_limit(&state, &account.email, &ip, account.practice_id).await?;
-    if !password::verify(form.current, account.password_hash).await {
-        record_attempt(&state, &account.email, &ip, false).await?;
+    let reserved = attempts::reserve(&state, &account.email, &ip, account.practice_id).await?;
+    let (ok, reserved) =
+        attempts::verify_password(&state, reserved, form.current, account.password_hash).await?;
+    if ok {
+        attempts::succeeded(&state, reserved).await?;
+    } else {
         return Err(AppError::BadRequest(
             "Your password was not right, so two-step verification is still on.".into(),
         ));

@@ -3,6 +3,7 @@
 //! from tests/support, or any server given with --smtp).
 
 mod resilience;
+mod sign_in;
 mod training;
 
 use std::path::PathBuf;
@@ -41,13 +42,16 @@ pub struct BenchArgs {
     /// Events a second for the paced tracking load (latency at a steady load).
     #[arg(long, default_value_t = 10_000.0)]
     pub rate: f64,
-    /// Which benchmarks to run: sending, tracking, resilience, training.
+    /// Which benchmarks to run: sending, tracking, resilience, training, sign-in.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sending,tracking,resilience,training"
+        default_value = "sending,tracking,resilience,training,sign-in"
     )]
     pub only: Vec<String>,
+    /// Sign-ins sent at once for the sign-in memory benchmark.
+    #[arg(long, default_value_t = 200)]
+    pub sign_ins: usize,
     /// PostgreSQL server for the asset-register and training-compliance benchmarks (a fresh
     /// database is made and dropped there). Default: SAFETYNET_TEST_POSTGRES_URL, as
     /// `bash .ci/run` sets it; without one the training figures use SQLite.
@@ -206,6 +210,8 @@ pub async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)
     settings.listen = "127.0.0.1:0".parse()?;
     settings.sim_listen = "127.0.0.1:0".parse()?;
     settings.smtp.security = SmtpSecurity::None;
+    // The benchmark's mail server runs on this computer.
+    settings.outbound.allow_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
     Ok((settings, db))
 }
 
@@ -220,6 +226,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if wants("training") {
         training::run(args.postgres_url.as_deref()).await?;
+    }
+    if wants("sign-in") {
+        sign_in::run(args.sign_ins).await?;
     }
     Ok(())
 }

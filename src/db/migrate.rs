@@ -31,6 +31,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (8, "0008_plans_incidents_exercises"),
     (9, "0009_recipient_honeypot"),
     (10, "0010_template_attachments"),
+    (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
@@ -44,6 +45,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (8, "0008_plans_incidents_exercises"),
     (9, "0009_recipient_honeypot"),
     (10, "0010_template_attachments"),
+    (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
 );
 

@@ -4,6 +4,7 @@
 //! a new install can still follow invitation links.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use lettre::message::header::ContentType;
@@ -14,6 +15,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::outbox::Outgoing;
 use crate::config::{SmtpSecurity, SmtpSettings};
+use crate::net::outbound::{
+    connect_failure, io_failure_in, tls_failure_in, FailureKind, OutboundError, Policy,
+};
 
 #[derive(Debug)]
 pub enum SendError {
@@ -37,6 +41,75 @@ pub enum Mailer {
 
 /// A pooled SMTP client for these settings (STARTTLS or implicit TLS, optional login).
 pub fn transport(s: &SmtpSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    transport_via(s, &s.host, Duration::from_secs(30))
+}
+
+/// A client for a practice's own mail server (a sending profile): it
+/// connects only to an address the outbound policy allowed after looking the
+/// name up, so the name cannot lead elsewhere by the time it connects, and
+/// TLS still checks the certificate against the server's name.
+pub async fn practice_transport(
+    policy: &Policy,
+    s: &SmtpSettings,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, OutboundError> {
+    let addrs = policy.resolve(&s.host, s.port).await?;
+    let ip = addrs[0].ip().to_string();
+    transport_via(s, &ip, policy.timeout()).map_err(|_| OutboundError::CouldNotConnect {
+        host: s.host.clone(),
+        port: s.port,
+        why: "secure connections could not be set up",
+    })
+}
+
+/// What kind of failure an SMTP error was, and a plain description of it.
+/// The server's own words are never repeated (the "mail server" could be
+/// any service a manager points Safety Net at); its reply code is a number.
+pub fn failure(e: &lettre::transport::smtp::Error) -> (FailureKind, String) {
+    let tls = tls_failure_in(e);
+    let io = io_failure_in(e).map(connect_failure);
+    if let Some(code) = e.status() {
+        return (
+            FailureKind::ServerSaidNo,
+            format!("the mail server refused it (reply code {code})"),
+        );
+    }
+    if e.is_timeout() {
+        return (
+            FailureKind::TimedOut,
+            "the mail server did not answer in time".into(),
+        );
+    }
+    if tls || e.is_tls() {
+        return (
+            FailureKind::TlsFailed,
+            "check the security setting (TLS is usually port 465, STARTTLS port 587) and that the server's certificate is valid for its name".into(),
+        );
+    }
+    if e.is_client() {
+        return (
+            FailureKind::ServerSaidNo,
+            "the mail server does not offer what this profile needs (STARTTLS, or a login method Safety Net can use)".into(),
+        );
+    }
+    if e.is_response() {
+        return (
+            FailureKind::UnexpectedAnswer,
+            "it did not answer as a mail server does: check the port".into(),
+        );
+    }
+    match io {
+        Some(why) => (FailureKind::CouldNotConnect, why.to_string()),
+        None => (FailureKind::CouldNotConnect, "the connection failed".into()),
+    }
+}
+
+/// As [`transport`], connecting to `server` (an address already checked) and
+/// waiting at most `timeout` for each step.
+fn transport_via(
+    s: &SmtpSettings,
+    server: &str,
+    timeout: Duration,
+) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let tls = || -> anyhow::Result<TlsParameters> {
         let mut b = TlsParameters::builder(s.host.clone());
         if let Some(ca) = &s.ca_file {
@@ -48,8 +121,7 @@ pub fn transport(s: &SmtpSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Ex
         }
         b.build_rustls().context("setting up TLS for SMTP")
     };
-    let mut builder =
-        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(s.host.clone()).port(s.port);
+    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server).port(s.port);
     builder = match s.security {
         SmtpSecurity::None => builder.tls(Tls::None),
         SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
@@ -58,9 +130,7 @@ pub fn transport(s: &SmtpSettings) -> anyhow::Result<AsyncSmtpTransport<Tokio1Ex
     if !s.username.is_empty() {
         builder = builder.credentials(Credentials::new(s.username.clone(), s.password.clone()));
     }
-    Ok(builder
-        .timeout(Some(std::time::Duration::from_secs(30)))
-        .build())
+    Ok(builder.timeout(Some(timeout)).build())
 }
 
 /// Sorts an SMTP failure into "try again later" or "refused for good".

@@ -168,10 +168,20 @@ fn plan_routes(r: Routes) -> Routes {
             PracticeMember,
             plans::print,
         )
+        .post(
+            "/resilience/plans/{plan_id}/print",
+            PracticeMember,
+            plans::record_print,
+        )
         .get(
             "/resilience/plans/{plan_id}/plan.pdf",
             PracticeMember,
             plans::pdf,
+        )
+        .post(
+            "/resilience/plans/{plan_id}/plan.pdf",
+            PracticeMember,
+            plans::pdf_to_print,
         )
         .get(
             "/resilience/plans/{plan_id}/edit",

@@ -4,7 +4,7 @@
 //! (DSPT 7.3.2 asks when the contact list was last updated and printed).
 
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 
@@ -410,25 +410,47 @@ async fn mark_printed(state: &AppState, scope: &PracticeScope, id: i64) -> Resul
     Ok(())
 }
 
-/// A page laid out for paper; opening it counts as printing it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PrintQuery {
+    printed: Option<String>,
+}
+
+/// A page laid out for paper. Opening it changes nothing (a link from
+/// anywhere could open it); pressing "Print this plan" records the print.
 pub async fn print(
     State(state): State<AppState>,
     scope: PracticeScope,
     Path(plan_id): Path<i64>,
+    Query(q): Query<PrintQuery>,
 ) -> Result<Html<String>, AppError> {
     let plan = find(&state.db, scope.practice_id(), plan_id).await?;
-    mark_printed(&state, &scope, plan.id).await?;
     let practice = practice_name(&state.db, scope.practice_id()).await?;
     let mut page = Page::bare(plan.body.title.clone());
     page.scripts.push("/static/js/print.js");
+    let recorded = q.printed.is_some();
     render(PlanPage {
-        page,
+        page: page.with_notice(recorded.then(|| {
+            "Recorded as printed. If the print window did not open, use your browser's Print command."
+                .to_string()
+        })),
         notes: Vec::new(),
         plan,
         is_manager: false,
         print: true,
         practice,
     })
+}
+
+/// "Print this plan": records who printed it and when, then shows the page to print.
+pub async fn record_print(
+    State(state): State<AppState>,
+    scope: PracticeScope,
+    Path(plan_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let plan = find(&state.db, scope.practice_id(), plan_id).await?;
+    mark_printed(&state, &scope, plan.id).await?;
+    Ok(Redirect::to(&format!("/resilience/plans/{}/print?printed=1", plan.id)).into_response())
 }
 
 pub fn plan_pdf(plan: &PlanRow, practice: &str, printed_by: &str, now: i64) -> Vec<u8> {
@@ -541,7 +563,20 @@ pub fn plan_pdf(plan: &PlanRow, practice: &str, printed_by: &str, now: i64) -> V
     doc.finish()
 }
 
+/// The PDF to look at (a link); changes nothing.
 pub async fn pdf(
+    State(state): State<AppState>,
+    scope: PracticeScope,
+    Path(plan_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let plan = find(&state.db, scope.practice_id(), plan_id).await?;
+    let practice = practice_name(&state.db, scope.practice_id()).await?;
+    let bytes = plan_pdf(&plan, &practice, &scope.user().full_name, state.clock.now());
+    Ok(pdf_response(bytes, &format!("{}-plan.pdf", plan.template)))
+}
+
+/// "Download the PDF to print": records the print, then gives the PDF.
+pub async fn pdf_to_print(
     State(state): State<AppState>,
     scope: PracticeScope,
     Path(plan_id): Path<i64>,

@@ -6,6 +6,7 @@
 //! A capability that needs state of its own keeps it itself and holds an
 //! `AppState` beside it (the simulation site's `SimState` does).
 
+pub mod gate;
 pub mod ids;
 pub mod limiter;
 pub mod values;
@@ -46,15 +47,26 @@ pub struct AppState {
     pub clock: Clock,
     /// Rate limits kept in this process (see [`limiter`]).
     pub limits: Arc<limiter::Limits>,
+    /// Bounds the password hashing that runs at once (see `auth::password`).
+    pub hashing: Arc<gate::WorkGate<Vec<argon2::Block>>>,
 }
 
 impl AppState {
     pub fn new(db: Db, settings: Settings, clock: Clock) -> Self {
+        let (settings_hashes, settings_wait) = (
+            settings.sign_in.concurrent_hashes,
+            settings.sign_in.hash_queue_seconds,
+        );
         Self {
             db,
             settings: Arc::new(settings),
             clock,
             limits: Arc::default(),
+            hashing: Arc::new(gate::WorkGate::new(
+                settings_hashes,
+                std::time::Duration::from_secs(settings_wait),
+                "password-hash",
+            )),
         }
     }
 

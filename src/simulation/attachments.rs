@@ -21,7 +21,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
 use crate::shared::{AppState, PracticeId};
-use crate::web::{AppError, ClientIp, Path};
+use crate::web::{filecheck, AppError, ClientIp, Path};
 use crate::with_db;
 
 /// Large enough for any letter, invoice or form; an exercise's file only has to look real.
@@ -207,10 +207,6 @@ pub fn clean_file_name(raw: &str) -> String {
     cleaned.trim().trim_end_matches('.').trim().to_string()
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 impl Attachment {
     /// Checks an uploaded file: name, kind, size and contents. Text kinds must
     /// render for a sample person, so a broken `{{ … }}` is caught now, not
@@ -236,13 +232,21 @@ impl Attachment {
                 kind.label().to_lowercase()
             )
         };
+        // The contents are inspected, not just the name (see `web::filecheck`).
         let looks_right = match kind {
-            FileKind::Pdf => data.starts_with(b"%PDF-"),
-            FileKind::Word | FileKind::Excel | FileKind::PowerPoint => {
-                if data.starts_with(b"PK\x03\x04") && contains(&data, b"vbaProject.bin") {
-                    return Err("This Office file contains macros (small programs), so Safety Net will not send it. Save a copy without macros, or as a PDF.".into());
+            FileKind::Pdf => {
+                let is_pdf = data.starts_with(b"%PDF-");
+                if is_pdf {
+                    filecheck::pdf(&data)?;
                 }
-                data.starts_with(b"PK\x03\x04")
+                is_pdf
+            }
+            FileKind::Word | FileKind::Excel | FileKind::PowerPoint => {
+                let is_zip = data.starts_with(b"PK\x03\x04");
+                if is_zip {
+                    filecheck::ooxml(&data)?;
+                }
+                is_zip
             }
             FileKind::Png => data.starts_with(b"\x89PNG\r\n\x1a\n"),
             FileKind::Jpeg => data.starts_with(b"\xff\xd8\xff"),
@@ -256,7 +260,7 @@ impl Attachment {
                     return Err(not_really());
                 }
                 if kind == FileKind::WebPage {
-                    check_web_page(text)?;
+                    filecheck::html(text)?;
                 }
                 let mut vars = Vars::sample(practice_name);
                 vars.tracker_url = "https://sim.example/o/sample".into();
@@ -288,31 +292,6 @@ impl Attachment {
         std::str::from_utf8(&self.data)
             .ok()
             .map(|t| t.trim_start_matches('\u{feff}'))
-    }
-}
-
-/// A web page attachment is opened from the person's computer, so it must not
-/// run anything: no scripts, event handlers or embedded objects.
-fn check_web_page(html: &str) -> Result<(), String> {
-    let lower = html.to_ascii_lowercase();
-    let handler = regex_lite::Regex::new(r"[\s/]on[a-z]+\s*=").expect("valid pattern");
-    let found = [
-        "<script",
-        "javascript:",
-        "<iframe",
-        "<object",
-        "<embed",
-        "<applet",
-    ]
-    .into_iter()
-    .find(|p| lower.contains(p))
-    .map(str::to_string)
-    .or_else(|| handler.find(&lower).map(|m| m.as_str().trim().to_string()));
-    match found {
-        Some(what) => Err(format!(
-            "The web page contains {what:?}, which runs code when the page is opened. Safety Net sends web pages without scripts: take it out and use a plain link to {{{{ link }}}} instead."
-        )),
-        None => Ok(()),
     }
 }
 
@@ -606,9 +585,21 @@ mod tests {
             let e = Attachment::check(name, data, PRACTICE).unwrap_err();
             assert!(e.contains(says), "{name}: {e}");
         }
-        let with_macros = b"PK\x03\x04 word/vbaProject.bin".to_vec();
+        let mut with_macros = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, body) in [
+            ("[Content_Types].xml", "<Types/>"),
+            ("word/vbaProject.bin", "macro"),
+        ] {
+            with_macros.start_file(name, stored).unwrap();
+            std::io::Write::write_all(&mut with_macros, body.as_bytes()).unwrap();
+        }
+        let with_macros = with_macros.finish().unwrap().into_inner();
         let e = Attachment::check("renamed.docx", with_macros, PRACTICE).unwrap_err();
         assert!(e.contains("contains macros"), "{e}");
+        let e = Attachment::check("fake.docx", zip, PRACTICE).unwrap_err();
+        assert!(e.contains("could not be opened to check it"), "{e}");
     }
 
     #[test]
@@ -635,7 +626,10 @@ mod tests {
             "<iframe src=\"x\"></iframe>",
         ] {
             let e = Attachment::check("a.html", bad.as_bytes().to_vec(), PRACTICE).unwrap_err();
-            assert!(e.contains("without scripts"), "{bad}: {e}");
+            assert!(
+                e.contains("never sends anything that can run"),
+                "{bad}: {e}"
+            );
         }
         assert!(
             Attachment::check("a.html", b"<p>Online consultations</p>".to_vec(), PRACTICE).is_ok()

@@ -16,6 +16,7 @@ use super::report_mailbox::{self, FoundReport, MailboxAuth, MailboxSecurity, Mai
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::db::Db;
+use crate::net::outbound::Policy;
 use crate::shared::{AppState, PracticeId};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page};
 use crate::with_db;
@@ -137,10 +138,13 @@ pub async fn poll_all(state: &AppState) -> Result<(), AppError> {
             continue;
         };
         let now = state.clock.now();
-        let (error, found) = match report_mailbox::poll_once(&settings).await {
-            Ok(reports) => (None, record(state, practice_id, &reports).await? as i64),
-            Err(e) => (Some(e.to_string()), 0),
-        };
+        let (error, found) =
+            match report_mailbox::poll_once(&Policy::from_settings(&state.settings), &settings)
+                .await
+            {
+                Ok(reports) => (None, record(state, practice_id, &reports).await? as i64),
+                Err(e) => (Some(e.to_string()), 0),
+            };
         with_db!(&state.db, p => sqlx::query(
             "UPDATE report_mailboxes SET last_polled_at = $1, last_error = $2, reports_found = reports_found + $3 WHERE practice_id = $4")
             .bind(now).bind(error).bind(found).bind(practice_id).execute(p).await.map(|_| ()))?;
@@ -204,7 +208,11 @@ impl MailboxForm {
     }
 
     /// `old` keeps the saved password or token when the box is left empty.
-    fn parse(&self, old: Option<&MailboxSettings>) -> Result<MailboxSettings, FieldErrors> {
+    fn parse(
+        &self,
+        policy: &Policy,
+        old: Option<&MailboxSettings>,
+    ) -> Result<MailboxSettings, FieldErrors> {
         let mut e = FieldErrors::default();
         let host = self.host.trim();
         if host.is_empty() || host.contains(char::is_whitespace) {
@@ -212,6 +220,8 @@ impl MailboxForm {
                 "host",
                 "Enter the mail server's name, like outlook.office365.com or imap.example.org",
             );
+        } else if let Err(why) = policy.check_host(host) {
+            e.add("host", why);
         }
         let security = if self.security == "starttls" {
             MailboxSecurity::Starttls
@@ -350,7 +360,8 @@ pub async fn save(
         .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
     let action: MailboxAction = serde_urlencoded::from_bytes(&raw).unwrap_or_default();
     let old = load(&state.db, scope.practice_id()).await?;
-    let settings = match form.parse(old.as_ref().map(|m| &m.settings)) {
+    let policy = Policy::from_settings(&state.settings);
+    let settings = match form.parse(&policy, old.as_ref().map(|m| &m.settings)) {
         Ok(s) => s,
         Err(errors) => {
             return Ok(show(&state, &scope, Some(form), errors, None)
@@ -359,7 +370,7 @@ pub async fn save(
         }
     };
     if action.action == "test" {
-        let result = match report_mailbox::test_connection(&settings).await {
+        let result = match report_mailbox::test_connection(&policy, &settings).await {
             Ok(()) => (
                 true,
                 format!(
@@ -367,7 +378,7 @@ pub async fn save(
                     settings.host, settings.folder
                 ),
             ),
-            Err(e) => (false, e.to_string()),
+            Err(e) => (false, format!("{}. {e}", e.kind().label())),
         };
         return Ok(show(
             &state,

@@ -18,6 +18,7 @@ pub mod overrides;
 pub mod profiles;
 pub mod render;
 pub mod report_mailbox;
+pub mod sanitise;
 pub mod sender;
 pub mod site;
 pub mod templates;
@@ -61,9 +62,10 @@ pub fn routes(r: Routes) -> Routes {
             PracticeManager,
             templates::new_page,
         )
-        .post(
+        .post_upload(
             "/simulation/templates/new",
             PracticeManager,
+            templates::FORM_LIMIT,
             templates::create,
         )
         .get(
@@ -71,9 +73,10 @@ pub fn routes(r: Routes) -> Routes {
             PracticeManager,
             templates::edit_page,
         )
-        .post(
+        .post_upload(
             "/simulation/templates/{template_id}",
             PracticeManager,
+            templates::FORM_LIMIT,
             templates::update,
         )
         .post_upload(
@@ -141,9 +144,10 @@ pub fn routes(r: Routes) -> Routes {
             PracticeManager,
             templates::import_page,
         )
-        .post(
+        .post_upload(
             "/simulation/templates/import",
             PracticeManager,
+            templates::FORM_LIMIT,
             templates::import,
         )
         .post(

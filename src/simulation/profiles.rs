@@ -12,6 +12,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::config::{SmtpSecurity, SmtpSettings};
 use crate::db::Db;
+use crate::net::outbound::{FailureKind, Policy};
 use crate::shared::{AppState, EmailAddress};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
@@ -141,7 +142,11 @@ impl ProfileForm {
     }
 
     /// `existing_password` keeps the saved password when the box is left empty.
-    fn parse(&self, existing_password: Option<&str>) -> Result<Profile, FieldErrors> {
+    fn parse(
+        &self,
+        policy: &Policy,
+        existing_password: Option<&str>,
+    ) -> Result<Profile, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() {
@@ -156,6 +161,8 @@ impl ProfileForm {
                 "host",
                 "Enter the mail server's name, like smtp.example.org",
             );
+        } else if let Err(why) = policy.check_host(host) {
+            e.add("host", why);
         }
         let port = match self.port.trim().parse::<u16>() {
             Ok(p) if p > 0 => p,
@@ -288,7 +295,7 @@ pub async fn create(
     scope: ManagerScope,
     ValidForm(form): ValidForm<ProfileForm>,
 ) -> Result<Response, AppError> {
-    let p = match form.parse(None) {
+    let p = match form.parse(&Policy::from_settings(&state.settings), None) {
         Ok(p) => p,
         Err(errors) => return Ok(render(form_page(&scope, None, form, errors))?.into_response()),
     };
@@ -343,7 +350,7 @@ pub async fn update(
     let old = find(&state.db, &scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let p = match form.parse(Some(&old.password)) {
+    let p = match form.parse(&Policy::from_settings(&state.settings), Some(&old.password)) {
         Ok(p) => p,
         Err(errors) => {
             return Ok(render(form_page(&scope, Some(id), form, errors))?.into_response())
@@ -396,24 +403,43 @@ pub async fn send_test(
             false,
             format!("{to} is not in one of the practice's verified email domains. Send the test to yourself or to a verified domain."),
         ),
-        Ok(to) => match send_test_message(&p, to.as_str()).await {
+        Ok(to) => match send_test_message(&Policy::from_settings(&state.settings), &p, to.as_str()).await {
             Ok(()) => (true, format!("The mail server accepted a test message to {to}.")),
-            Err(e) => (false, format!("The mail server did not accept the test message: {e}")),
+            Err((kind, why)) => (false, format!("{}. The test message was not sent: {why}.", kind.label())),
         },
     };
     page.test_result = Some(result);
     render(page)
 }
 
-async fn send_test_message(p: &Profile, to: &str) -> anyhow::Result<()> {
-    let transport = crate::mail::smtp::transport(&p.smtp())?;
+/// Sends the test message; on failure, which kind it was and why in plain words.
+async fn send_test_message(
+    policy: &Policy,
+    p: &Profile,
+    to: &str,
+) -> Result<(), (FailureKind, String)> {
+    let unusable = |what: &str| (FailureKind::ServerSaidNo, format!("{what} cannot be used"));
     let msg = lettre::Message::builder()
-        .from(p.envelope_from.parse::<Mailbox>()?)
-        .to(to.parse::<Mailbox>()?)
+        .from(p.envelope_from.parse::<Mailbox>().map_err(|_| unusable("the envelope sender"))?)
+        .to(to.parse::<Mailbox>().map_err(|_| unusable("the address"))?)
         .subject("Test message from your phishing-exercise sending profile")
-        .raw_header(super::sender::simulation_header(&p.header_name, "test")?)
+        .raw_header(
+            super::sender::simulation_header(&p.header_name, "test")
+                .map_err(|_| unusable("the header name"))?,
+        )
         .header(ContentType::TEXT_PLAIN)
-        .body("This is a test of a sending profile. If you can read it, simulated emails can be delivered.\n".to_string())?;
-    transport.send(msg).await?;
-    Ok(())
+        .body("This is a test of a sending profile. If you can read it, simulated emails can be delivered.\n".to_string())
+        .map_err(|_| unusable("the message"))?;
+    let transport = crate::mail::smtp::practice_transport(policy, &p.smtp())
+        .await
+        .map_err(|e| (e.kind(), e.to_string().trim_end_matches('.').to_string()))?;
+    // lettre bounds only the connection itself; the whole test send is bounded here.
+    // (Per-command limits for the sender belong with its rework, issue 12 item 5.)
+    match tokio::time::timeout(policy.timeout() * 2, transport.send(msg)).await {
+        Ok(sent) => sent.map(|_| ()).map_err(|e| crate::mail::smtp::failure(&e)),
+        Err(_) => Err((
+            FailureKind::TimedOut,
+            "the mail server did not answer in time".into(),
+        )),
+    }
 }

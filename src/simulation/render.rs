@@ -242,6 +242,19 @@ impl Prepared {
                 None => format!("{html}{trap}"),
             };
         }
+        // Whatever the template's code produced, nothing live leaves in the email (see `sanitise`).
+        let html = super::sanitise::sanitise(
+            &html,
+            &super::sanitise::Links {
+                click: &v.link,
+                keep: &[&v.report_link, &v.honeypot_url],
+                images: &[&v.tracker_url],
+            },
+        )
+        .map_err(|message| RenderError {
+            field: "html",
+            message,
+        })?;
         Ok(Rendered {
             from_name: part(0)?,
             subject: part(1)?,

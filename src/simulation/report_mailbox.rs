@@ -22,6 +22,8 @@ use futures_util::TryStreamExt as _;
 use mail_parser::{Message, MessageParser, MimeHeaders as _, PartType};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
+
+use crate::net::outbound::{FailureKind, OutboundError, Policy};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
@@ -100,8 +102,14 @@ pub struct FoundReport {
     pub uid: u32,
 }
 
+/// What went wrong, in words for the practice manager. The mail server's
+/// own words are never shown: a "mail server" can be anything a manager
+/// points Safety Net at, and its answer could be another service's secrets.
 #[derive(Debug, thiserror::Error)]
 pub enum MailboxError {
+    /// Refused by the outbound policy, not found, or could not connect.
+    #[error(transparent)]
+    Outbound(#[from] OutboundError),
     #[error("Could not connect to {host}:{port}: {reason}. Check the server name and port, and that this server is allowed to reach it.")]
     Connect {
         host: String,
@@ -129,22 +137,12 @@ pub enum MailboxError {
     NoStarttls { host: String, port: u16 },
     #[error("The extra CA certificate in the settings is not usable: {0}. Paste the whole PEM text, including the BEGIN CERTIFICATE and END CERTIFICATE lines.")]
     BadCaCertificate(String),
-    #[error("The mail server refused the password for {username}. Check the username and password. Microsoft 365 and NHSmail usually switch passwords off for IMAP; use OAuth2 sign-in there. (The server said: {server_said})")]
-    PasswordRefused {
-        username: String,
-        server_said: String,
-    },
-    #[error("The mail server refused the access token for {username}. Sign in to the mail provider again to get a fresh token, and check that it allows IMAP access to this mailbox. (The server said: {server_said})")]
-    TokenRefused {
-        username: String,
-        server_said: String,
-    },
-    #[error("There is no folder called \"{folder}\" in the mailbox of {username}. Check the spelling, or use INBOX. (The server said: {server_said})")]
-    NoSuchFolder {
-        folder: String,
-        username: String,
-        server_said: String,
-    },
+    #[error("The mail server refused the password for {username}. Check the username and password. Microsoft 365 and NHSmail usually switch passwords off for IMAP; use OAuth2 sign-in there.")]
+    PasswordRefused { username: String },
+    #[error("The mail server refused the access token for {username}. Sign in to the mail provider again to get a fresh token, and check that it allows IMAP access to this mailbox.")]
+    TokenRefused { username: String },
+    #[error("The mail server refused to open a folder called \"{folder}\" in the mailbox of {username}. Check the spelling, or use INBOX.")]
+    NoSuchFolder { folder: String, username: String },
     #[error("The mail server {host}:{port} gave an unexpected answer while {doing}: {detail}")]
     Protocol {
         host: String,
@@ -152,6 +150,27 @@ pub enum MailboxError {
         doing: &'static str,
         detail: String,
     },
+}
+
+impl MailboxError {
+    /// Which kind of failure, for the test button's answer.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            MailboxError::Outbound(e) => e.kind(),
+            MailboxError::Connect { .. } => FailureKind::CouldNotConnect,
+            MailboxError::Timeout { .. } | MailboxError::SilentServer { .. } => {
+                FailureKind::TimedOut
+            }
+            MailboxError::UntrustedCertificate { .. }
+            | MailboxError::NotTls { .. }
+            | MailboxError::NoStarttls { .. }
+            | MailboxError::BadCaCertificate(_) => FailureKind::TlsFailed,
+            MailboxError::PasswordRefused { .. }
+            | MailboxError::TokenRefused { .. }
+            | MailboxError::NoSuchFolder { .. } => FailureKind::ServerSaidNo,
+            MailboxError::Protocol { .. } => FailureKind::UnexpectedAnswer,
+        }
+    }
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -165,8 +184,11 @@ type ImapStream = TlsStream<TcpStream>;
 
 /// Checks the settings work (connect, log in, open the folder), for a
 /// "Test connection" button.
-pub async fn test_connection(settings: &MailboxSettings) -> Result<(), MailboxError> {
-    let mut session = open(settings).await?;
+pub async fn test_connection(
+    policy: &Policy,
+    settings: &MailboxSettings,
+) -> Result<(), MailboxError> {
+    let mut session = open(policy, settings).await?;
     logout(&mut session).await;
     Ok(())
 }
@@ -179,8 +201,11 @@ pub async fn test_connection(settings: &MailboxSettings) -> Result<(), MailboxEr
 /// Messages are marked seen only after all of them were read, just before
 /// this returns; if marking fails, nothing is returned and the next poll
 /// sees the same messages again.
-pub async fn poll_once(settings: &MailboxSettings) -> Result<Vec<FoundReport>, MailboxError> {
-    let mut session = open(settings).await?;
+pub async fn poll_once(
+    policy: &Policy,
+    settings: &MailboxSettings,
+) -> Result<Vec<FoundReport>, MailboxError> {
+    let mut session = open(policy, settings).await?;
     let result = read_unseen(&mut session, settings).await;
     logout(&mut session).await;
     result
@@ -268,8 +293,8 @@ async fn read_unseen(
 
 // ---------- connecting and logging in ----------
 
-async fn open(s: &MailboxSettings) -> Result<Session<ImapStream>, MailboxError> {
-    let client = connect(s).await?;
+async fn open(policy: &Policy, s: &MailboxSettings) -> Result<Session<ImapStream>, MailboxError> {
+    let client = connect(policy, s).await?;
     let mut session = log_in(client, s).await?;
     let selected = within(
         s,
@@ -279,19 +304,18 @@ async fn open(s: &MailboxSettings) -> Result<Session<ImapStream>, MailboxError> 
     .await?;
     match selected {
         Ok(_) => Ok(session),
-        Err(async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m)) => {
+        Err(async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_)) => {
             logout(&mut session).await;
             Err(MailboxError::NoSuchFolder {
                 folder: s.folder.clone(),
                 username: s.username.clone(),
-                server_said: server_said(&m),
             })
         }
         Err(e) => Err(imap_failure(s, "opening the folder", e)),
     }
 }
 
-async fn connect(s: &MailboxSettings) -> Result<Client<ImapStream>, MailboxError> {
+async fn connect(policy: &Policy, s: &MailboxSettings) -> Result<Client<ImapStream>, MailboxError> {
     let host = s.host.trim();
     let connector = tls_connector(s.ca_pem.as_deref())?;
     let server_name =
@@ -300,13 +324,8 @@ async fn connect(s: &MailboxSettings) -> Result<Client<ImapStream>, MailboxError
             port: s.port,
             reason: "that is not a valid server name".to_string(),
         })?;
-    let tcp = within(s, "connecting", TcpStream::connect((host, s.port)))
-        .await?
-        .map_err(|e| MailboxError::Connect {
-            host: host.to_string(),
-            port: s.port,
-            reason: describe_io_error(&e),
-        })?;
+    // Only to an address the outbound policy allows, checked after the name lookup.
+    let tcp = within(s, "connecting", policy.connect(host, s.port)).await??;
 
     match s.security {
         MailboxSecurity::Tls => {
@@ -364,14 +383,11 @@ where
         Ok(Some(r)) => match r.parsed() {
             Response::Data {
                 status: Status::Bye,
-                outcome,
+                ..
             } => Err(protocol(
                 s,
                 "waiting for the greeting",
-                format!(
-                    "it closed the connection at once ({})",
-                    outcome.information.as_deref().unwrap_or("no reason given")
-                ),
+                "it closed the connection at once".to_string(),
             )),
             _ => Ok(()),
         },
@@ -380,14 +396,16 @@ where
             "waiting for the greeting",
             "it closed the connection at once".to_string(),
         )),
-        Err(e) if s.security == MailboxSecurity::Starttls => Err(protocol(
+        Err(_) if s.security == MailboxSecurity::Starttls => Err(protocol(
             s,
             "waiting for the greeting",
-            format!(
-                "{e}; if this port expects TLS from the start, choose TLS rather than STARTTLS"
-            ),
+            "it did not greet as a mail server does; if this port expects TLS from the start, choose TLS rather than STARTTLS".to_string(),
         )),
-        Err(e) => Err(protocol(s, "waiting for the greeting", e.to_string())),
+        Err(_) => Err(protocol(
+            s,
+            "waiting for the greeting",
+            "it did not greet as a mail server does".to_string(),
+        )),
     }
 }
 
@@ -443,22 +461,15 @@ async fn log_in(
     };
     match attempt {
         Ok(session) => Ok(session),
-        Err((async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m), _)) => {
-            let (username, server_said) = (user.to_string(), server_said(&m));
+        Err((async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_), _)) => {
+            let username = user.to_string();
             Err(match s.auth {
-                MailboxAuth::Password(_) => MailboxError::PasswordRefused {
-                    username,
-                    server_said,
-                },
-                MailboxAuth::OAuth2 { .. } => MailboxError::TokenRefused {
-                    username,
-                    server_said,
-                },
+                MailboxAuth::Password(_) => MailboxError::PasswordRefused { username },
+                MailboxAuth::OAuth2 { .. } => MailboxError::TokenRefused { username },
             })
         }
         Err((async_imap::error::Error::Validate(_), _)) => Err(MailboxError::PasswordRefused {
             username: user.to_string(),
-            server_said: "(not sent: the username or password contains a line break)".to_string(),
         }),
         Err((e, _)) => Err(imap_failure(s, "logging in", e)),
     }
@@ -526,10 +537,12 @@ fn imap_failure(
     e: async_imap::error::Error,
 ) -> MailboxError {
     let detail = match e {
-        async_imap::error::Error::No(m) | async_imap::error::Error::Bad(m) => server_said(&m),
+        async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+            "the server said no".to_string()
+        }
         async_imap::error::Error::Io(e) => describe_io_error(&e),
         async_imap::error::Error::ConnectionLost => "it closed the connection".to_string(),
-        other => other.to_string(),
+        _ => "it answered in a way Safety Net did not understand".to_string(),
     };
     protocol(s, doing, detail)
 }
@@ -587,43 +600,7 @@ fn describe_certificate_error(e: &rustls::CertificateError) -> String {
 }
 
 fn describe_io_error(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => "nothing is listening on that port".to_string(),
-        std::io::ErrorKind::UnexpectedEof => "it closed the connection".to_string(),
-        _ => e.to_string(),
-    }
-}
-
-/// The server's own words from async-imap's error text, which reads
-/// `code: .., info: Some("...")` or `outcome: Outcome { .., information: Some("...") }`.
-fn server_said(m: &str) -> String {
-    let quoted = ["information: Some(\"", "info: Some(\""]
-        .iter()
-        .find_map(|marker| m.find(marker).map(|i| &m[i + marker.len()..]))
-        .map(|rest| {
-            rest.rfind("\")")
-                .map_or(rest, |end| &rest[..end])
-                .replace("\\\"", "\"")
-                .replace("\\\\", "\\")
-        });
-    let mut text = quoted.unwrap_or_else(|| m.to_string()).trim().to_string();
-    // Dovecot appends its timings, "(0.001 + 0.000 secs).", which mean nothing to a practice.
-    if let Some(i) = text
-        .rfind(" (")
-        .filter(|_| text.ends_with("secs).") || text.ends_with("secs)"))
-    {
-        text.truncate(i);
-        text.push('.');
-    }
-    let mut short: String = text.chars().take(200).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    if short.is_empty() {
-        "nothing".to_string()
-    } else {
-        short
-    }
+    crate::net::outbound::connect_failure(e).to_string()
 }
 
 /// IMAP's modified UTF-7 for folder names (RFC 3501 section 5.1.3), so a
@@ -1629,19 +1606,6 @@ mod tests {
         let back: MailboxSettings =
             serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
         assert_eq!(back, s);
-    }
-
-    #[test]
-    fn server_words_are_pulled_out_of_async_imap_errors() {
-        assert_eq!(
-            server_said("code: Some(AuthenticationFailed), info: Some(\"Authentication failed.\")"),
-            "Authentication failed."
-        );
-        assert_eq!(
-            server_said("outcome: Outcome { code: None, information: Some(\"Mailbox doesn't exist: Phishing reports (0.001 + 0.000 secs).\") }"),
-            "Mailbox doesn't exist: Phishing reports."
-        );
-        assert_eq!(server_said("plain"), "plain");
     }
 
     mod fuzz {

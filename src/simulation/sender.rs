@@ -95,12 +95,13 @@ impl Sender {
     }
 
     async fn transport(&self, p: &Profile) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
-        let mut map = self.transports.lock().await;
-        if let Some(t) = map.get(&p.id) {
+        if let Some(t) = self.transports.lock().await.get(&p.id) {
             return Ok(t.clone());
         }
-        let t = crate::mail::smtp::transport(&p.smtp())?;
-        map.insert(p.id, t.clone());
+        // Looked up without holding the map: one profile's slow name lookup must not hold up the others.
+        let policy = crate::net::outbound::Policy::from_settings(&self.state.settings);
+        let t = crate::mail::smtp::practice_transport(&policy, &p.smtp()).await?;
+        self.transports.lock().await.insert(p.id, t.clone());
         Ok(t)
     }
 

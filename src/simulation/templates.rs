@@ -482,6 +482,14 @@ impl TemplateForm {
                 ),
             }
         }
+        // Saved without anything live in it, whoever wrote or pasted it.
+        let html = match super::sanitise::template_source(&self.html) {
+            Ok(h) => h,
+            Err(why) => {
+                e.add("html", why);
+                String::new()
+            }
+        };
         let t = SimTemplate {
             id: 0,
             name: self.name.trim().into(),
@@ -490,7 +498,7 @@ impl TemplateForm {
                 from_name: self.from_name.trim().into(),
                 from_address: self.from_address.trim().into(),
                 subject: self.subject.trim().into(),
-                html: self.html.clone(),
+                html,
                 text: self.text.clone(),
             },
             landing: landing_from(&self.landing),
@@ -815,9 +823,11 @@ fn import_raw_email(raw: &[u8]) -> Option<TemplateForm> {
     // are added, then written back as text (see `braces_as_text`).
     let protect = |s: &str| s.replace(BRACE, "").replace('{', &BRACE.to_string());
     let restore = |s: String| braces_as_text(&s);
-    let mut html = href
+    let html = href
         .replace_all(&protect(&html), "href=\"{{ link }}\"")
         .into_owned();
+    // The attacker's live content goes: pixels, scripts, forms, frames, stylesheets, url()s.
+    let mut html = super::sanitise::template_source(&html).ok()?;
     let footer = "{{ tracker }}<p style=\"font-size:12px;color:#666\">Not expecting this email? <a href=\"{{ report_link }}\">Report it</a></p>";
     html = match html.to_ascii_lowercase().rfind("</body>") {
         Some(i) => format!("{}{footer}{}", &html[..i], &html[i..]),
@@ -868,12 +878,29 @@ pub struct ImportForm {
     raw: String,
 }
 
+/// The largest email that can be imported (real phishing emails with their
+/// styling and pictures are often several hundred kilobytes).
+pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024;
+/// The import form and the template form that follows it: a form-encoded
+/// email can be three times its size.
+pub const FORM_LIMIT: usize = 3 * MAX_IMPORT_BYTES + 64 * 1024;
+
 /// Shows the imported email in the template form, not yet saved, so the
 /// manager can add its red flags first.
 pub async fn import(
     scope: ManagerScope,
     ValidForm(form): ValidForm<ImportForm>,
 ) -> Result<Html<String>, AppError> {
+    if form.raw.len() > MAX_IMPORT_BYTES {
+        return page_render(ImportPage {
+            page: Page::for_user("Import an email", scope.user()),
+            raw: String::new(),
+            error: Some(format!(
+                "That email is larger than {} MB. Save it without its attachments and paste it again.",
+                MAX_IMPORT_BYTES / (1024 * 1024)
+            )),
+        });
+    }
     match from_raw_email(form.raw.as_bytes()).filter(|_| !form.raw.trim().is_empty()) {
         Some(t) => {
             let mut errors = FieldErrors::default();

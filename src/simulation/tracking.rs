@@ -8,8 +8,7 @@
 #![allow(clippy::disallowed_types)]
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, FromRequest, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -60,20 +59,11 @@ struct Client {
 }
 
 fn client(state: &SimState, headers: &HeaderMap, addr: SocketAddr) -> Client {
-    let forwarded = state
-        .app
-        .settings
-        .trust_forwarded_for
-        .then(|| {
-            headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .map(|s| s.trim().to_string())
-        })
-        .flatten();
+    // The trusted proxy's entry, never the client's own (see `net::forwarded`).
+    let ip = crate::net::forwarded::client_ip(&state.app.settings, headers, Some(addr))
+        .unwrap_or(addr.ip());
     Client {
-        ip: forwarded.unwrap_or_else(|| addr.ip().to_string()),
+        ip: ip.to_string(),
         ua: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -350,29 +340,22 @@ async fn click(
 }
 
 /// A form on a landing page was submitted. Only the fact and the field
-/// names are kept: the values are never read into anything that is stored,
-/// whatever the page's HTML asked for.
+/// names are kept, and names only from what a browser's form sends
+/// (form-encoded or multipart): the values are never read into anything
+/// that is stored, and any other body (JSON, text) gives no names at all,
+/// since a script can put anything it likes in them.
 async fn submit(
     State(state): State<SimState>,
     headers: HeaderMap,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
-    body: Bytes,
+    req: Request,
 ) -> Response {
     let hit = match found(&state, &token).await {
         Ok(hit) => hit,
         Err(answer) => return answer,
     };
-    let mut fields: Vec<String> = url::form_urlencoded::parse(&body)
-        .map(|(k, _)| {
-            k.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-                .take(40)
-                .collect::<String>()
-        })
-        .filter(|k| !k.is_empty())
-        .collect();
-    drop(body);
+    let mut fields = form_field_names(&state, &headers, req).await;
     fields.sort();
     fields.dedup();
     fields.truncate(20);
@@ -393,6 +376,54 @@ async fn submit(
     }
     teachable_moment(&state, &hit, &t, &token, true).await
 }
+
+/// The names of a browser form's fields, cleaned; nothing for any other body.
+async fn form_field_names(state: &SimState, headers: &HeaderMap, req: Request) -> Vec<String> {
+    let clean = |k: &str| -> Option<String> {
+        let k: String = k
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .take(40)
+            .collect();
+        (!k.is_empty()).then_some(k)
+    };
+    let kind = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match kind.as_str() {
+        "application/x-www-form-urlencoded" => {
+            let Ok(body) = axum::body::to_bytes(req.into_body(), SUBMIT_BODY).await else {
+                return Vec::new();
+            };
+            url::form_urlencoded::parse(&body)
+                .filter_map(|(k, _)| clean(&k))
+                .collect()
+        }
+        "multipart/form-data" => {
+            let Ok(mut parts) = Multipart::from_request(req, state).await else {
+                return Vec::new();
+            };
+            let mut names = Vec::new();
+            // Each part's contents are skipped unread.
+            while let Ok(Some(part)) = parts.next_field().await {
+                if let Some(n) = part.name().and_then(clean) {
+                    names.push(n);
+                }
+                if names.len() >= 40 {
+                    break;
+                }
+            }
+            names
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Landing-page forms are small; anything bigger is cut off, not read.
+const SUBMIT_BODY: usize = 16 * 1024;
 
 /// The landing page's script ran, so a real browser is here: count the click.
 async fn beacon(

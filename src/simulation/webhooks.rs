@@ -34,16 +34,17 @@
 //! retries the same event for as long as it stays switched on; the manager
 //! sees the last problem and how many events are waiting, and can skip them.
 //!
-//! Safety Net never sends to link-local addresses (169.254.0.0/16, fe80::/10),
-//! where cloud servers publish their metadata and credentials: the host is
-//! checked when the address is saved, before each delivery, and again inside
-//! the HTTP client's own name lookup, so a name that later changes to such an
-//! address is still refused. Redirects are not followed and no proxy is used,
-//! for the same reason. Loopback is allowed: some practices run the receiver
-//! on the same computer.
+//! Safety Net sends only where the outbound policy allows (`net::outbound`:
+//! public addresses, plus any network the operator allows), never to a cloud
+//! metadata address: the host is checked when the address is saved, before
+//! each delivery, and again inside the HTTP client's own name lookup, so a
+//! name that later changes to such an address is still refused. Redirects are
+//! not followed and no proxy is used, for the same reason. A receiver's answer
+//! is shown by its status only, never its words: the address could be any
+//! service inside the network.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -60,6 +61,7 @@ use url::{Host, Url};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{Backend, Db};
+use crate::net::outbound::{FailureKind, Policy, Refusal, Resolver};
 use crate::shared::{AppState, PracticeId};
 use crate::web::routes::{Access, Routes};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
@@ -74,8 +76,6 @@ const WEBHOOKS_PER_STEP: usize = 16;
 /// Renewed after every delivered event, so it only runs out if the deliverer died.
 const LEASE_SECS: i64 = 120;
 const TIMEOUT: Duration = Duration::from_secs(10);
-/// How much of a receiver's answer is kept to show the manager.
-const ANSWER_BYTES: usize = 1024;
 /// On PostgreSQL, an event is sent only once every event with a lower id has
 /// had this long to commit. Event ids are handed out before their transaction
 /// commits, so with several writers (more than one app node) a lower id can
@@ -180,77 +180,23 @@ const LATEST_EVENT: &str = "(SELECT COALESCE(MAX(id), 0) FROM sim_events WHERE p
 
 // ---------- checking addresses ----------
 
-/// Why Safety Net must never send to this address, if it must not.
-fn forbidden(ip: IpAddr) -> Option<&'static str> {
-    let aws_metadata_v6 = Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254);
-    // An IPv4 address written as IPv6 (::ffff:169.254.169.254) is judged as IPv4.
-    match ip.to_canonical() {
-        IpAddr::V4(v4) if v4.is_link_local() => {
-            Some("a link-local address, where cloud servers publish their private settings and passwords")
-        }
-        IpAddr::V6(v6) if v6.is_unicast_link_local() => {
-            Some("a link-local address, which only reaches the local network segment")
-        }
-        IpAddr::V6(v6) if v6 == aws_metadata_v6 => {
-            Some("a cloud server's private settings service")
-        }
-        ip if ip.is_unspecified() || ip.is_multicast() => {
-            Some("not the address of a single computer")
-        }
-        IpAddr::V4(v4) if v4.is_broadcast() => Some("not the address of a single computer"),
-        _ => None,
-    }
-}
-
-fn check_ips(host: &str, ips: &[IpAddr]) -> Result<(), String> {
-    for ip in ips {
-        if let Some(why) = forbidden(*ip) {
-            return Err(if *host == ip.to_string() {
-                format!("Safety Net will not send to {ip}: it is {why}.")
-            } else {
-                format!("Safety Net will not send to {host}: it leads to {ip}, {why}.")
-            });
-        }
-    }
-    Ok(())
-}
-
-async fn lookup(name: &str) -> Result<Vec<IpAddr>, String> {
-    match tokio::time::timeout(TIMEOUT, tokio::net::lookup_host((name, 0))).await {
-        Ok(Ok(addrs)) => {
-            let ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
-            if ips.is_empty() {
-                Err(format!(
-                    "Safety Net could not find {name}. Check the address."
-                ))
-            } else {
-                Ok(ips)
-            }
-        }
-        Ok(Err(_)) => Err(format!(
-            "Safety Net could not find {name}: no computer has that name. Check the address."
-        )),
-        Err(_) => Err(format!(
-            "Looking up {name} took too long. Check the address, or try again later."
-        )),
-    }
-}
-
-/// Every address the URL's host stands for, or why Safety Net will not send there.
-async fn allowed_addresses(url: &Url) -> Result<Vec<IpAddr>, String> {
-    let (label, ips) = match url.host() {
-        Some(Host::Ipv4(ip)) => (ip.to_string(), vec![IpAddr::V4(ip)]),
-        Some(Host::Ipv6(ip)) => (ip.to_string(), vec![IpAddr::V6(ip)]),
-        Some(Host::Domain(name)) => (name.to_string(), lookup(name).await?),
+/// Every address the URL's host stands for, each allowed by the policy, or why Safety Net will not send there.
+async fn allowed_addresses(policy: &Policy, url: &Url) -> Result<Vec<SocketAddr>, String> {
+    let host = match url.host() {
+        Some(Host::Ipv4(ip)) => ip.to_string(),
+        Some(Host::Ipv6(ip)) => ip.to_string(),
+        Some(Host::Domain(name)) => name.to_string(),
         None => return Err("The address has no computer name in it.".into()),
     };
-    check_ips(&label, &ips)?;
-    Ok(ips)
+    policy
+        .resolve(&host, url.port_or_known_default().unwrap_or(443))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Checks an address a manager typed: http or https, a host, no password in
-/// it, and not leading to a link-local or cloud-metadata address.
-pub async fn check_url(raw: &str) -> Result<Url, String> {
+/// it, and leading only where the outbound policy allows.
+pub async fn check_url(policy: &Policy, raw: &str) -> Result<Url, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err("Enter the web address of the receiving system, like https://dashboard.example.org/safety-net".into());
@@ -266,48 +212,19 @@ pub async fn check_url(raw: &str) -> Result<Url, String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err("Take the user name and password out of the web address: the signature shows the receiver that the message came from Safety Net".into());
     }
-    allowed_addresses(&url).await?;
+    allowed_addresses(policy, &url).await?;
     Ok(url)
 }
 
-/// A refusal from the name lookup inside the HTTP client.
-#[derive(Debug)]
-struct Refused(String);
-
-impl std::fmt::Display for Refused {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Refused {}
-
-/// Checks every address at connection time, so a name that changed to a
-/// link-local address after the check before sending is still refused.
-struct GuardedResolver;
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let name = name.as_str().to_string();
-        Box::pin(async move {
-            let ips = lookup(&name).await.map_err(Refused)?;
-            check_ips(&name, &ips).map_err(Refused)?;
-            // Port 0 is replaced by the URL's port.
-            let addrs: reqwest::dns::Addrs =
-                Box::new(ips.into_iter().map(|ip| SocketAddr::new(ip, 0)));
-            Ok(addrs)
-        })
-    }
-}
-
 /// A client per deliverer (or test button press): reqwest's pooled
-/// connections belong to the runtime that opened them.
-fn http_client() -> reqwest::Client {
+/// connections belong to the runtime that opened them. Every connection it
+/// makes goes through the policy's name lookup.
+fn http_client(policy: &Policy) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .dns_resolver(Arc::new(GuardedResolver))
+        .dns_resolver(Arc::new(Resolver(policy.clone())))
         .user_agent(concat!("Safety-Net-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("the webhook HTTP client has a fixed, valid configuration")
@@ -350,7 +267,6 @@ fn rfc3339(unix: i64) -> String {
 struct Answer {
     status: reqwest::StatusCode,
     location: Option<String>,
-    body: String,
 }
 
 impl Answer {
@@ -358,9 +274,17 @@ impl Answer {
         self.status.is_success()
     }
 
-    /// Plain English, with the start of what the receiver sent back.
+    /// Plain English, by the status alone: what the receiver sent back is never shown.
     fn describe(&self) -> String {
-        let mut s = format!("The receiver answered {}", self.status);
+        let mut s = if self.accepted() {
+            format!("The receiver answered {}", self.status)
+        } else {
+            format!(
+                "{}: the receiver answered {}",
+                FailureKind::ServerSaidNo.label(),
+                self.status
+            )
+        };
         if self.status.is_redirection() {
             s.push_str(&format!(
                 ", a redirect{}. Safety Net does not follow redirects: enter the final address",
@@ -370,13 +294,7 @@ impl Answer {
                     .unwrap_or_default()
             ));
         }
-        let body = self.body.trim();
-        if body.is_empty() {
-            s.push('.');
-        } else {
-            s.push_str(": ");
-            s.push_str(body);
-        }
+        s.push('.');
         s
     }
 }
@@ -390,7 +308,7 @@ async fn post(
     body: Vec<u8>,
 ) -> Result<Answer, String> {
     let signature = sign(secret, &body);
-    let mut resp = client
+    let resp = client
         .post(url.clone())
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header(SIGNATURE_HEADER, signature)
@@ -404,27 +322,8 @@ async fn post(
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    // Only the start of the answer: a receiver must not be able to fill memory.
-    let mut bytes = Vec::new();
-    while bytes.len() < ANSWER_BYTES {
-        match resp.chunk().await {
-            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
-            _ => break,
-        }
-    }
-    let whole = bytes.len() <= ANSWER_BYTES;
-    bytes.truncate(ANSWER_BYTES);
-    let text = String::from_utf8_lossy(&bytes);
-    let text = text.trim();
-    let mut body: String = text.chars().take(300).collect();
-    if !whole || body.len() < text.len() {
-        body.push('…');
-    }
-    Ok(Answer {
-        status,
-        location,
-        body,
-    })
+    // Its words are not read: only the status is shown.
+    Ok(Answer { status, location })
 }
 
 fn in_chain<'a, T: std::error::Error + 'static>(
@@ -440,42 +339,50 @@ fn in_chain<'a, T: std::error::Error + 'static>(
     None
 }
 
-/// Why a request got no answer, in words a practice manager can act on.
+/// Why a request got no answer, in words a practice manager can act on
+/// (which kind of failure it was; nothing the far side sent).
 fn explain(e: &reqwest::Error, url: &Url) -> String {
     let place = match (url.host_str(), url.port_or_known_default()) {
         (Some(h), Some(p)) => format!("{h}:{p}"),
         (Some(h), None) => h.to_string(),
         _ => url.to_string(),
     };
-    if let Some(r) = in_chain::<Refused>(e) {
-        return r.0.clone();
+    if let Some(r) = in_chain::<Refusal>(e) {
+        return r.0.to_string();
     }
     if e.is_timeout() {
         return format!(
-            "{place} did not answer within {} seconds.",
+            "{}: {place} did not answer within {} seconds.",
+            FailureKind::TimedOut.label(),
             TIMEOUT.as_secs()
         );
     }
-    if let Some(io) = in_chain::<std::io::Error>(e) {
-        match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => {
-                return format!("Could not connect to {place}: nothing is accepting connections there (connection refused). Is the receiving system running?")
-            }
-            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
-                return format!("{place} closed the connection without answering.")
-            }
-            _ => {}
-        }
-    }
-    let mut root: &(dyn std::error::Error + 'static) = e;
-    while let Some(next) = root.source() {
-        root = next;
+    if crate::net::outbound::tls_failure_in(e) {
+        return format!(
+            "{}: check the address is right and its certificate is valid.",
+            FailureKind::TlsFailed.label()
+        );
     }
     if e.is_connect() {
-        format!("Could not connect to {place}: {root}.")
-    } else {
-        format!("Sending to {place} failed: {root}.")
+        let why = in_chain::<std::io::Error>(e)
+            .map(crate::net::outbound::connect_failure)
+            .unwrap_or("the network connection failed");
+        return format!(
+            "{}: {place}: {why}. Is the receiving system running?",
+            FailureKind::CouldNotConnect.label()
+        );
     }
+    if let Some(io) = in_chain::<std::io::Error>(e) {
+        return format!(
+            "{}: {place}: {}.",
+            FailureKind::CouldNotConnect.label(),
+            crate::net::outbound::connect_failure(io)
+        );
+    }
+    format!(
+        "{}: {place} did not answer as a web server does.",
+        FailureKind::UnexpectedAnswer.label()
+    )
 }
 
 // ---------- the deliverer ----------
@@ -519,10 +426,11 @@ struct Inner {
 
 impl Deliverer {
     pub fn new(state: AppState) -> Self {
+        let client = http_client(&Policy::from_settings(&state.settings));
         Self {
             inner: Arc::new(Inner {
                 state,
-                client: http_client(),
+                client,
                 samples: Mutex::new((VecDeque::new(), 0)),
             }),
         }
@@ -671,7 +579,8 @@ impl Inner {
                 return Ok(0);
             }
         };
-        if let Err(problem) = allowed_addresses(&url).await {
+        let policy = Policy::from_settings(&self.state.settings);
+        if let Err(problem) = allowed_addresses(&policy, &url).await {
             self.failed(&c, 0, events[0].0, &problem).await?;
             return Ok(0);
         }
@@ -860,7 +769,11 @@ impl WebhookForm {
 
     /// `existing_secret` keeps the saved secret when the box is left empty;
     /// a new webhook gets a random one.
-    async fn parse(&self, existing_secret: Option<&str>) -> Result<Parsed, FieldErrors> {
+    async fn parse(
+        &self,
+        policy: &Policy,
+        existing_secret: Option<&str>,
+    ) -> Result<Parsed, FieldErrors> {
         let mut e = FieldErrors::default();
         let name = self.name.trim();
         if name.is_empty() {
@@ -871,7 +784,7 @@ impl WebhookForm {
         } else if name.chars().count() > 100 {
             e.add("name", "The name must be 100 characters or fewer");
         }
-        let url = match check_url(&self.url).await {
+        let url = match check_url(policy, &self.url).await {
             Ok(u) => Some(u),
             Err(msg) => {
                 e.add("url", msg);
@@ -972,7 +885,10 @@ pub async fn create(
     scope: ManagerScope,
     ValidForm(form): ValidForm<WebhookForm>,
 ) -> Result<Response, AppError> {
-    let w = match form.parse(None).await {
+    let w = match form
+        .parse(&Policy::from_settings(&state.settings), None)
+        .await
+    {
         Ok(w) => w,
         Err(errors) => return Ok(render(form_page(&scope, None, form, errors))?.into_response()),
     };
@@ -1041,7 +957,13 @@ pub async fn update(
     ValidForm(form): ValidForm<WebhookForm>,
 ) -> Result<Response, AppError> {
     let old = existing(&state, &scope, id).await?;
-    let w = match form.parse(Some(&old.hook.secret)).await {
+    let w = match form
+        .parse(
+            &Policy::from_settings(&state.settings),
+            Some(&old.hook.secret),
+        )
+        .await
+    {
         Ok(w) => w,
         Err(errors) => {
             return Ok(render(form_page(&scope, Some(old), form, errors))?.into_response())
@@ -1118,9 +1040,10 @@ pub async fn send_test(
         event_id: 0,
     })
     .map_err(|e| AppError::Unexpected(e.into()))?;
-    let result = match check_url(&l.hook.url).await {
+    let policy = Policy::from_settings(&state.settings);
+    let result = match check_url(&policy, &l.hook.url).await {
         Err(reason) => (false, reason),
-        Ok(url) => match post(&http_client(), &url, &l.hook.secret, body).await {
+        Ok(url) => match post(&http_client(&policy), &url, &l.hook.secret, body).await {
             Ok(answer) => (answer.accepted(), answer.describe()),
             Err(reason) => (false, reason),
         },
@@ -1134,35 +1057,6 @@ pub async fn send_test(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn link_local_and_metadata_addresses_are_forbidden_and_loopback_is_not() {
-        for bad in [
-            "169.254.169.254",
-            "169.254.0.1",
-            "fe80::1",
-            "febf::1",
-            "::ffff:169.254.169.254",
-            "fd00:ec2::254",
-            "0.0.0.0",
-            "::",
-            "224.0.0.1",
-            "255.255.255.255",
-        ] {
-            assert!(forbidden(bad.parse().unwrap()).is_some(), "{bad}");
-        }
-        for good in [
-            "127.0.0.1",
-            "::1",
-            "10.0.0.5",
-            "192.168.1.20",
-            "203.0.113.9",
-            "2001:db8::1",
-            "fec0::1",
-        ] {
-            assert!(forbidden(good.parse().unwrap()).is_none(), "{good}");
-        }
-    }
 
     #[test]
     fn the_signature_is_the_hmac_of_the_exact_body() {

@@ -24,6 +24,9 @@ pub enum AppError {
     TooLarge(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// The server is too busy for this now (503); the message says to try again shortly.
+    #[error("{0}")]
+    Busy(String),
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -56,6 +59,7 @@ impl IntoResponse for AppError {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "Something was wrong with what was sent", m),
             Self::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "That is too large", m),
             Self::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "Please wait and try again", m),
+            Self::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "Please try again in a moment", m),
             Self::Unexpected(e) => {
                 tracing::error!(error = ?e, "request failed");
                 (

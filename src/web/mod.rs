@@ -1,11 +1,14 @@
 //! What every page shares: errors, the layout, static files, security headers.
 
 pub mod assets;
+pub mod csrf;
 pub mod error;
+pub mod filecheck;
 pub mod form;
 pub mod page;
 pub mod path;
 pub mod routes;
+pub mod serve;
 pub mod spreadsheet;
 pub mod upload;
 
@@ -14,7 +17,7 @@ pub use form::{FieldErrors, ValidForm};
 pub use page::{render, Nav, Page};
 pub use path::Path;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -34,21 +37,12 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
-        if app.settings.trust_forwarded_for {
-            let forwarded = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse::<IpAddr>().ok());
-            if let Some(ip) = forwarded {
-                return Ok(Self(ip.to_string()));
-            }
-        }
-        let ip = parts
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
+            .map(|c| c.0);
+        let ip = crate::net::forwarded::client_ip(&app.settings, &parts.headers, peer)
+            .map(|ip| ip.to_string())
             .unwrap_or_else(|| "unknown".into());
         Ok(Self(ip))
     }

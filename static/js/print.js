@@ -1,6 +1,6 @@
-// The print-friendly plan: a button that opens the browser's print dialog.
+// The print-friendly plan: once "Print this plan" has recorded the print
+// (the page comes back with ?printed=1), open the browser's print dialog.
 (function () {
   'use strict';
-  var b = document.getElementById('print-now');
-  if (b) { b.addEventListener('click', function () { window.print(); }); }
+  if (/[?&]printed=1(&|$)/.test(window.location.search)) { window.print(); }
 })();

@@ -52,6 +52,11 @@ impl Served {
             .env("SAFETYNET_SIM_LISTEN", format!("127.0.0.1:{s}"))
             // Emails claimed by a killed process are sent by the next one after this.
             .env("SAFETYNET_SIMULATION__SEND_LEASE_SECONDS", "3")
+            // The tests' mail server is on loopback.
+            .env(
+                "SAFETYNET_OUTBOUND__ALLOW_NETWORKS",
+                r#"["127.0.0.0/8", "::1/128"]"#,
+            )
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -30,6 +30,38 @@ pub enum Backend {
 /// skipped with a notice, except in CI where it must run.
 #[macro_export]
 macro_rules! storage_test {
+    // With settings changed for the test (after the test defaults).
+    ($name:ident, configured: $configure:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::helpers::TestApp::spawn_configured(
+                    $crate::helpers::Backend::Sqlite,
+                    false,
+                    $configure,
+                )
+                .await;
+                let _alive = app.keep_alive();
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if !$crate::helpers::postgres_available() {
+                    return;
+                }
+                let app = $crate::helpers::TestApp::spawn_configured(
+                    $crate::helpers::Backend::Postgres,
+                    false,
+                    $configure,
+                )
+                .await;
+                let _alive = app.keep_alive();
+                ($body)(app).await;
+            }
+        }
+    };
     ($name:ident, $body:expr) => {
         mod $name {
             #[allow(unused_imports)]
@@ -103,7 +135,11 @@ pub struct TestApp {
     pub smtp: Option<SmtpSink>,
     pub dir: Arc<tempfile::TempDir>,
     stop: Arc<StopOnDrop>,
+    configure: Configure,
 }
+
+/// Changes a test makes to the settings, kept for restarts.
+pub type Configure = Arc<dyn Fn(&mut Settings) + Send + Sync>;
 
 /// Stops the spawned app when the test ends.
 pub struct StopOnDrop(CancellationToken);
@@ -131,7 +167,28 @@ impl TestApp {
         .await
     }
 
+    /// Spawns with settings changed by `configure` (after the test defaults).
+    pub async fn spawn_configured(
+        backend: Backend,
+        smtp: bool,
+        configure: impl Fn(&mut Settings) + Send + Sync + 'static,
+    ) -> Self {
+        Self::spawn_inner(
+            backend,
+            Options {
+                smtp,
+                smtp_reply_code: None,
+            },
+            Arc::new(configure),
+        )
+        .await
+    }
+
     pub async fn spawn_with(backend: Backend, opts: Options) -> Self {
+        Self::spawn_inner(backend, opts, Arc::new(|_: &mut Settings| {})).await
+    }
+
+    async fn spawn_inner(backend: Backend, opts: Options, configure: Configure) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db_url, db) = match backend {
             Backend::Sqlite => {
@@ -149,7 +206,16 @@ impl TestApp {
         } else {
             None
         };
-        Self::start(backend, Arc::new(dir), db_url, db, smtp, Clock::default()).await
+        Self::start(
+            backend,
+            Arc::new(dir),
+            db_url,
+            db,
+            smtp,
+            Clock::default(),
+            configure,
+        )
+        .await
     }
 
     async fn start(
@@ -159,6 +225,7 @@ impl TestApp {
         db: Db,
         smtp: Option<SmtpSink>,
         clock: Clock,
+        configure: Configure,
     ) -> Self {
         let mut settings = Settings {
             database_url: db_url.clone(),
@@ -173,6 +240,9 @@ impl TestApp {
             settings.smtp.security = SmtpSecurity::None;
             settings.smtp.from = "Safety Net <safety-net@test.example>".into();
         }
+        // The mail servers, mailboxes and webhook receivers of tests run on loopback.
+        settings.outbound.allow_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
+        configure(&mut settings);
         let app = Application::build(settings, db.clone(), clock.clone())
             .await
             .expect("build app");
@@ -195,6 +265,7 @@ impl TestApp {
             smtp,
             dir,
             stop: Arc::new(StopOnDrop(stop)),
+            configure,
         }
     }
 
@@ -214,10 +285,11 @@ impl TestApp {
             db,
             smtp,
             clock,
+            configure,
             ..
         } = self;
         tokio::time::sleep(Duration::from_millis(50)).await;
-        Self::start(backend, dir, db_url, db, smtp, clock).await
+        Self::start(backend, dir, db_url, db, smtp, clock, configure).await
     }
 
     /// Restarts pointing at another SMTP server.

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod crash_safety;
 mod gophish;
+mod hardening;
 mod import;
 mod outbox;
 mod people;

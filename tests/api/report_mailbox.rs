@@ -506,6 +506,14 @@ fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
+/// The outbound policy as the tests' Safety Net has it: the test servers are on loopback.
+fn loopback() -> safetynet::net::outbound::Policy {
+    safetynet::net::outbound::Policy::new(
+        &["127.0.0.0/8".into(), "::1/128".into()],
+        std::time::Duration::from_secs(20),
+    )
+}
+
 fn error_text(e: MailboxError) -> String {
     e.to_string()
 }
@@ -530,7 +538,7 @@ async fn forwarded_reports_are_found_over_starttls_then_marked_seen() {
         .await;
     let settings = dovecot.settings(MailboxSecurity::Starttls);
 
-    let reports = poll_once(&settings)
+    let reports = poll_once(&loopback(), &settings)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", logs(dovecot.dir.path())));
     assert_eq!(reports.len(), 3, "{reports:#?}");
@@ -559,14 +567,14 @@ async fn forwarded_reports_are_found_over_starttls_then_marked_seen() {
     }
 
     // They were marked seen: nothing new the second time.
-    assert_eq!(poll_once(&settings).await.unwrap(), vec![]);
+    assert_eq!(poll_once(&loopback(), &settings).await.unwrap(), vec![]);
 
     // Only what arrives later is reported next.
     let late = RecipientToken::generate();
     dovecot
         .deliver("INBOX", &[inline_forward(&late, "dave@practice.test")])
         .await;
-    let reports = poll_once(&settings).await.unwrap();
+    let reports = poll_once(&loopback(), &settings).await.unwrap();
     assert_eq!(reports.len(), 1, "{reports:#?}");
     assert_eq!(reports[0].tokens, vec![late]);
     assert_eq!(reports[0].reporter.as_deref(), Some("dave@practice.test"));
@@ -583,8 +591,8 @@ async fn implicit_tls_works() {
         .deliver("INBOX", &[attachment_forward(&t, "erin@practice.test")])
         .await;
     let settings = dovecot.settings(MailboxSecurity::Tls);
-    test_connection(&settings).await.unwrap();
-    let reports = poll_once(&settings).await.unwrap();
+    test_connection(&loopback(), &settings).await.unwrap();
+    let reports = poll_once(&loopback(), &settings).await.unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].tokens, vec![t]);
     assert_eq!(reports[0].reporter.as_deref(), Some("erin@practice.test"));
@@ -603,7 +611,7 @@ async fn xoauth2_sign_in_works_and_a_bad_token_is_explained() {
     settings.auth = MailboxAuth::OAuth2 {
         access_token: ACCESS_TOKEN.into(),
     };
-    let reports = poll_once(&settings)
+    let reports = poll_once(&loopback(), &settings)
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", logs(dovecot.dir.path())));
     assert_eq!(reports.len(), 1);
@@ -612,7 +620,7 @@ async fn xoauth2_sign_in_works_and_a_bad_token_is_explained() {
     settings.auth = MailboxAuth::OAuth2 {
         access_token: "ya29.expired".into(),
     };
-    let err = error_text(test_connection(&settings).await.unwrap_err());
+    let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
     assert!(
         err.starts_with(&format!(
             "The mail server refused the access token for {USER}"
@@ -641,17 +649,17 @@ async fn a_named_folder_is_read_and_a_missing_one_is_explained() {
 
     let mut settings = dovecot.settings(MailboxSecurity::Starttls);
     settings.folder = folder.into();
-    let reports = poll_once(&settings).await.unwrap();
+    let reports = poll_once(&loopback(), &settings).await.unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].tokens, vec![t]);
 
     settings.folder = "Phishing reports".into();
-    let err = error_text(test_connection(&settings).await.unwrap_err());
+    let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
     assert!(
-        err.starts_with("There is no folder called \"Phishing reports\""),
+        err.starts_with("The mail server refused to open a folder called \"Phishing reports\""),
         "{err}"
     );
-    assert!(poll_once(&settings).await.is_err());
+    assert!(poll_once(&loopback(), &settings).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -662,7 +670,7 @@ async fn a_wrong_password_is_explained() {
     for security in [MailboxSecurity::Starttls, MailboxSecurity::Tls] {
         let mut settings = dovecot.settings(security);
         settings.auth = MailboxAuth::Password("Tr0ub4dor&3".into());
-        let err = error_text(test_connection(&settings).await.unwrap_err());
+        let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
         assert!(
             err.starts_with(&format!("The mail server refused the password for {USER}")),
             "{err}"
@@ -682,7 +690,7 @@ async fn an_untrusted_certificate_is_explained() {
     for security in [MailboxSecurity::Starttls, MailboxSecurity::Tls] {
         let mut settings = dovecot.settings(security);
         settings.ca_pem = None;
-        let err = error_text(test_connection(&settings).await.unwrap_err());
+        let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
         assert!(
             err.starts_with("The certificate of 127.0.0.1 is not trusted"),
             "{err}"
@@ -691,7 +699,7 @@ async fn an_untrusted_certificate_is_explained() {
     // Garbage in the CA setting is reported as such, before any connection.
     let mut settings = dovecot.settings(MailboxSecurity::Tls);
     settings.ca_pem = Some("not a certificate".into());
-    let err = error_text(test_connection(&settings).await.unwrap_err());
+    let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
     assert!(
         err.starts_with("The extra CA certificate in the settings is not usable"),
         "{err}"
@@ -706,7 +714,7 @@ async fn the_wrong_port_or_security_is_explained() {
     // Nothing listening.
     let mut settings = dovecot.settings(MailboxSecurity::Tls);
     settings.port = free_port();
-    let err = error_text(test_connection(&settings).await.unwrap_err());
+    let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
     assert!(
         err.starts_with(&format!("Could not connect to 127.0.0.1:{}", settings.port)),
         "{err}"
@@ -715,12 +723,12 @@ async fn the_wrong_port_or_security_is_explained() {
     // TLS spoken to the plain (STARTTLS) port.
     let mut settings = dovecot.settings(MailboxSecurity::Tls);
     settings.port = dovecot.imap_port;
-    let err = error_text(test_connection(&settings).await.unwrap_err());
+    let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
     assert!(err.contains("did not answer with TLS"), "{err}");
 
     // STARTTLS spoken to the TLS port: the server waits for a TLS hello and says nothing.
     let mut settings = dovecot.settings(MailboxSecurity::Starttls);
     settings.port = dovecot.imaps_port;
-    let err = error_text(test_connection(&settings).await.unwrap_err());
+    let err = error_text(test_connection(&loopback(), &settings).await.unwrap_err());
     assert!(err.contains("choose TLS rather than STARTTLS"), "{err}");
 }

@@ -223,10 +223,25 @@ storage_test!(
         }
         let print = unescape(&app.get_text(&format!("{plan}/print")).await);
         assert!(print.contains("Print this plan"));
+        // Opening the PDF or the print page is safe to repeat and records nothing: a
+        // link from another site must not be able to put "printed" on the record.
+        assert!(
+            unescape(&app.get_text(&plan).await).contains("Last printed never"),
+            "looking is not printing"
+        );
+        let printed = app.post(&format!("{plan}/print"), &[]).await;
+        assert_eq!(printed.status(), 303);
+        assert_eq!(location(&printed), format!("{plan}/print?printed=1"));
         let view = unescape(&app.get_text(&plan).await);
         assert!(
             view.contains("by Tom Bennett"),
             "last printed recorded: {view}"
+        );
+        let pdf = app.post(&format!("{plan}/plan.pdf"), &[]).await;
+        assert_eq!(
+            pdf.headers()["content-type"],
+            "application/pdf",
+            "the PDF to print, recorded"
         );
         let actions = app.audit_actions(p.id).await;
         assert!(

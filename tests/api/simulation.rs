@@ -945,7 +945,12 @@ storage_test!(
     }
 );
 
-async fn attach(app: &TestApp, template_id: i64, name: &str, bytes: &[u8]) -> reqwest::Response {
+pub(crate) async fn attach(
+    app: &TestApp,
+    template_id: i64,
+    name: &str,
+    bytes: &[u8],
+) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string());
     app.client
         .post(app.url(&format!("/simulation/templates/{template_id}/attachment")))
@@ -1022,7 +1027,7 @@ storage_test!(
         assert_eq!(stored(&app).await, None);
         // A web page that runs a script is refused too.
         let r = attach(&app, template_id, "letter.html", b"<script>x()</script>").await;
-        assert!(unescape(&r.text().await.unwrap()).contains("without scripts"));
+        assert!(unescape(&r.text().await.unwrap()).contains("never sends anything that can run"));
 
         // A web page letter with each person's tracked link.
         let letter = "<html><body><p>Dear {{ first_name }},</p><p>My complaint is in full below.</p>\

@@ -21,6 +21,7 @@ use crate::auth::PracticeScope;
 use crate::config::SmtpSecurity;
 use crate::db::Change;
 use crate::db::Db;
+use crate::net::outbound::Policy;
 use crate::shared::{AppState, CampaignId, EmailAddress};
 use crate::simulation::attachments::{self, Attachment};
 use crate::simulation::campaigns::{self, Launch, Target};
@@ -439,7 +440,8 @@ fn template_from(
     } else {
         t.html.clone()
     };
-    let mut html = field("HTML", &html)?;
+    let mut html = crate::simulation::sanitise::template_source(&field("HTML", &html)?)
+        .map_err(|e| ApiError::Bad(format!("The HTML: {e}")))?;
     let mut text = text;
     // Reporting is what the exercise teaches first, so every email offers it
     // (GoPhish has no field for it), as imported emails do.
@@ -862,7 +864,7 @@ struct ProfileIn {
 
 /// GoPhish's `host:port`; the connection security follows the port (465:
 /// TLS, 587: STARTTLS, otherwise none), as can be changed on the profile's page.
-fn profile_from(s: &SmtpIn) -> ApiResult<ProfileIn> {
+fn profile_from(policy: &Policy, s: &SmtpIn) -> ApiResult<ProfileIn> {
     let name = s.name.trim();
     if name.is_empty() {
         return Err(ApiError::Bad("SMTP name not specified".into()));
@@ -878,6 +880,7 @@ fn profile_from(s: &SmtpIn) -> ApiResult<ProfileIn> {
     if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
         return Err(ApiError::Bad("Host not specified".into()));
     }
+    policy.check_host(&host).map_err(ApiError::Bad)?;
     let (_, address) = parse_from(&s.from_address).ok_or_else(|| {
         ApiError::Bad(
             "Invalid SMTP From address: use an address, like IT Support <it@example.org>".into(),
@@ -910,7 +913,7 @@ pub async fn create_profile(
     scope: ApiScope,
     bytes: Bytes,
 ) -> ApiResult {
-    let p: ProfileIn = profile_from(&body(&bytes)?)?;
+    let p: ProfileIn = profile_from(&Policy::from_settings(&state.settings), &body(&bytes)?)?;
     let (id,): (i64,) = with_db!(&state.db, pool => sqlx::query_as(
         "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, from_address, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id")
@@ -938,7 +941,7 @@ pub async fn update_profile(
     bytes: Bytes,
 ) -> ApiResult {
     find_profile(&state.db, &scope, id).await?;
-    let p: ProfileIn = profile_from(&body(&bytes)?)?;
+    let p: ProfileIn = profile_from(&Policy::from_settings(&state.settings), &body(&bytes)?)?;
     // An empty password keeps the saved one (GoPhish clients read it back empty).
     with_db!(&state.db, pool => sqlx::query(
         "UPDATE sending_profiles SET name = $1, host = $2, port = $3, security = $4, username = $5, \
