@@ -12,7 +12,9 @@ use crate::auth::{system_scope_for, ManagerScope, Role};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::shared::{AppState, Clock, PracticeId, StaffId};
-use crate::training::{compliance, content::catalogue, learning};
+use crate::training::compliance::routes as compliance;
+use crate::training::content::{catalogue, KnownModule};
+use crate::training::my_training::routes as my_training;
 use crate::web::Path;
 use crate::with_db;
 
@@ -185,11 +187,11 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
     let mut times = Vec::new();
     for i in 0..200 {
         let t = Instant::now();
-        let page = learning::lesson(
+        let page = my_training::lesson(
             State(state.clone()),
             scope.clone(),
-            Path("phishing".to_string()),
-            Query(learning::PageQuery::page(1 + i % module.sections.len())),
+            Path(KnownModule(module)),
+            Query(my_training::PageQuery::page(1 + i % module.sections.len())),
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
