@@ -358,42 +358,36 @@ async fn seed_simulation(db: &Db, practice_id: PracticeId, now: i64) -> Result<(
 /// Some training history: about half the team finished their modules a few
 /// months ago; everyone else has their role's modules to do within a month.
 async fn seed_training(db: &Db, practice_id: PracticeId, now: i64) -> Result<(), AppError> {
-    use crate::training::assignments::{self, Kind};
+    use crate::training::{self, AssignmentKind, NewAssignment};
     let staff: Vec<(StaffId, String, String)> = with_db!(db, p => sqlx::query_as(
         "SELECT id, job_role, employment_type FROM staff WHERE practice_id = $1 ORDER BY id")
         .bind(practice_id).fetch_all(p).await)?;
     let due =
         crate::ukclock::end_of_day(crate::ukclock::local_date(now) + time::Duration::days(30));
+    let curricula = training::curricula::load(db, practice_id).await?;
+    let mut tx = db.begin().await?;
     for (i, (staff_id, job_role, employment)) in staff.iter().enumerate() {
-        let modules =
-            assignments::curriculum_for_staff(db, practice_id, job_role, employment).await?;
         let trained = i % 2 == 0;
-        for (k, module) in modules.iter().enumerate() {
+        for (k, module) in curricula.for_staff(job_role, employment).iter().enumerate() {
             if trained {
                 let at = now - (60 + 7 * (i as i64 + k as i64)) * 86_400;
-                let (attempt,): (i64,) = with_db!(db, p => sqlx::query_as(
-                    "INSERT INTO quiz_attempts (practice_id, staff_id, module, questions, started_at, submitted_at, answers, score, passed) \
-                     VALUES ($1, $2, $3, '', $4, $5, '', 6, TRUE) RETURNING id")
-                    .bind(practice_id).bind(staff_id).bind(module).bind(at - 300).bind(at).fetch_one(p).await)?;
-                with_db!(db, p => sqlx::query(
-                    "INSERT INTO training_completions (practice_id, staff_id, module, completed_at, seconds, score, total, attempt_id) \
-                     VALUES ($1, $2, $3, $4, $5, 6, 6, $6)")
-                    .bind(practice_id).bind(staff_id).bind(module).bind(at).bind(540 + 60 * (k as i64 % 4)).bind(attempt)
-                    .execute(p).await.map(|r| r.rows_affected()))?;
+                let seconds = 540 + 60 * (k as i64 % 4);
+                training::record_completed(&mut tx, practice_id, *staff_id, module, at, seconds)
+                    .await?;
             } else {
-                assignments::assign(
-                    db,
-                    practice_id,
-                    *staff_id,
+                let new = NewAssignment {
+                    staff_id: *staff_id,
                     module,
-                    Kind::Manager,
-                    "Assigned by the practice manager",
-                    now,
-                    Some(due),
-                )
-                .await?;
+                    kind: AssignmentKind::Manager,
+                    reason: "Assigned by the practice manager",
+                    campaign_id: None,
+                    assigned_at: now,
+                    due_at: Some(due),
+                };
+                training::assign(&mut tx, practice_id, &new).await?;
             }
         }
     }
+    tx.commit().await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `safetynet bench` figures for training: how fast a lesson page renders, and
 //! the compliance view of one practice in a deployment of 1,000 practices and
-//! 30,000 staff (PostgreSQL when given a server, else SQLite).
+//! 30,000 staff, and one pass of the training rules over all of them
+//! (PostgreSQL when given a server, else SQLite).
 
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,9 @@ use crate::auth::{system_scope_for, ManagerScope, Role};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::shared::{AppState, Clock, PracticeId, StaffId};
-use crate::training::{compliance, content::catalogue, learning};
+use crate::training::compliance::routes as compliance;
+use crate::training::content::{catalogue, KnownModule};
+use crate::training::my_training::routes as my_training;
 use crate::web::Path;
 use crate::with_db;
 
@@ -184,11 +187,11 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
     let mut times = Vec::new();
     for i in 0..200 {
         let t = Instant::now();
-        let page = learning::lesson(
+        let page = my_training::lesson(
             State(state.clone()),
             scope.clone(),
-            Path("phishing".to_string()),
-            Query(learning::PageQuery::page(1 + i % module.sections.len())),
+            Path(KnownModule(module)),
+            Query(my_training::PageQuery::page(1 + i % module.sections.len())),
         )
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -220,6 +223,24 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
         "  compliance view, 1 of {PRACTICES} practices ({STAFF_PER_PRACTICE} staff each) on {backend}: median {:.2} ms (20 renders)",
         median(times)
     );
+
+    // The training rules worker over every practice: every tenth person a new
+    // starter, so the first pass assigns induction and queues a reminder for
+    // each overdue module; the second finds nothing left to do.
+    let today = crate::ukclock::local_date(now).to_string();
+    with_db!(&db, p => sqlx::query("UPDATE staff SET start_date = $1 WHERE id % 10 = 1")
+        .bind(&today).execute(p).await.map(|_| ()))?;
+    for pass in ["first", "second"] {
+        let t = Instant::now();
+        let done = crate::training::assignments::run(&state).await?;
+        println!(
+            "  rules worker, {pass} pass over {PRACTICES} practices: {:.0} ms ({} induction, {} refreshers, {} reminders)",
+            t.elapsed().as_secs_f64() * 1000.0,
+            done.induction,
+            done.refreshers,
+            done.reminders
+        );
+    }
     db.close().await;
     if let Some((admin_url, name)) = created {
         let admin = Db::connect_without_migrating(&admin_url).await?;

@@ -1004,7 +1004,7 @@ pub fn problems(lib: &Library) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::learn::reading_grade;
+    use crate::training::patient_lessons::reading_grade;
 
     fn lib() -> Library {
         load().expect("culture content loads")

@@ -159,7 +159,7 @@ mod tests {
             "no raw HTML"
         );
         // Plain English: Flesch–Kincaid grade as content/learn/README.md defines it.
-        let grade = crate::training::learn::reading_grade(&a.markdown);
+        let grade = crate::training::patient_lessons::reading_grade(&a.markdown);
         assert!(grade <= 11.0, "reading grade {grade:.1}");
     }
 

@@ -14,7 +14,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{PracticeScope, Role};
 use crate::db::Db;
 use crate::shared::{AppState, PracticeId};
-use crate::training::assignments::{self, Kind};
+use crate::training::assignments::{self, Kind, NewAssignment};
 use crate::ukclock;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 use crate::with_db;
@@ -682,22 +682,22 @@ pub async fn lesson(
             let due = ukclock::end_of_day(ukclock::local_date(now) + time::Duration::days(28));
             let reason = format!("Lesson from the incident \"{}\"", i.title);
             let mut n = 0;
+            let mut tx = state.db.begin().await?;
             for (staff_id,) in staff {
-                if assignments::assign(
-                    &state.db,
-                    scope.practice_id(),
+                let new = NewAssignment {
                     staff_id,
-                    m.slug,
-                    Kind::Manager,
-                    &reason,
-                    now,
-                    Some(due),
-                )
-                .await?
-                {
+                    module: m.slug,
+                    kind: Kind::Manager,
+                    reason: &reason,
+                    campaign_id: None,
+                    assigned_at: now,
+                    due_at: Some(due),
+                };
+                if assignments::assign(&mut tx, scope.practice_id(), &new).await? {
                     n += 1;
                 }
             }
+            tx.commit().await?;
             format!("\"{}\" assigned to {n} people, due in 4 weeks", m.title)
         }
         "plan" => {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::{Change, Db};
-use crate::shared::{AppState, CampaignId};
+use crate::shared::{AppState, CampaignId, StaffId};
 use crate::training::assignments;
 use crate::web::{AppError, ClientIp, Path, ValidForm};
 use crate::{with_db, with_tx};
@@ -117,7 +117,7 @@ pub async fn set(
             assignments::assign_follow_up(
                 &mut tx,
                 practice_id,
-                staff_id,
+                StaffId::new(staff_id),
                 &module,
                 campaign,
                 &campaign_name,
@@ -126,7 +126,10 @@ pub async fn set(
             .await?
         }
         // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
-        -1 => assignments::withdraw_follow_up(&mut tx, practice_id, staff_id, campaign).await?,
+        -1 => {
+            assignments::withdraw_follow_up(&mut tx, practice_id, StaffId::new(staff_id), campaign)
+                .await?
+        }
         _ => {}
     }
     let detail = format!(

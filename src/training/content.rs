@@ -151,6 +151,22 @@ pub fn catalogue() -> &'static Catalogue {
     &CATALOGUE
 }
 
+/// A module named in a path (`/training/modules/{module}`): with
+/// `web::Path<KnownModule>`, a slug the catalogue does not have answers
+/// "Page not found" before the handler runs.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownModule(pub &'static Module);
+
+impl<'de> Deserialize<'de> for KnownModule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let slug = String::deserialize(d)?;
+        catalogue()
+            .module(&slug)
+            .map(KnownModule)
+            .ok_or_else(|| serde::de::Error::custom("no such module"))
+    }
+}
+
 pub fn module_title(slug: &str) -> &str {
     catalogue()
         .module(slug)

@@ -1,163 +1,176 @@
 //! Training and CPD: the built-in modules and quizzes, what each person has to
 //! do and by when, CPD evidence, the manager's compliance view, and the public
-//! lessons for patients.
+//! lessons for patients. Each part is a folder, its files by job: `routes`
+//! (handlers and their pages), `domain` (rules, no I/O, unit-tested), `repo`
+//! (the only place its SQL lives), `views` (documents laid out), `worker`.
+//!
+//! | Part | What |
+//! |---|---|
+//! | `content` | the staff modules, quiz banks and role curricula (`content/training`) |
+//! | `my_training` | a member of staff's own training: their page, lessons a page at a time, password practice |
+//! | `quiz` | attempts, scoring on the server, the completion a pass records |
+//! | `cpd` | certificates, CPD summaries by calendar or appraisal year, the log spreadsheet |
+//! | `assignments` | who has to do what by when; the rules worker (induction, refreshers, reminders, weekly round-up); the manager's "assign" page |
+//! | `compliance` | the manager's view: who is trained against the DSPT target; one person's record |
+//! | `curricula` | which modules each job role needs |
+//! | `needs_analysis` | the training needs analysis (DSPT 3.1.1) and its PDF |
+//! | `settings` | the practice's training rules |
+//! | `patient_lessons` | public lessons for patients under `/learn` (`content/learn`) |
+//!
+//! Other capabilities write training's tables only through the functions
+//! re-exported below, in their own transaction.
+
+#[macro_use]
+mod sql;
 
 pub mod assignments;
 pub mod compliance;
 pub mod content;
 pub mod cpd;
-pub mod learn;
-pub mod learning;
+pub mod curricula;
+pub mod my_training;
+pub mod needs_analysis;
+pub mod patient_lessons;
 pub mod quiz;
 pub mod settings;
 
-use askama::Template;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+/// Writing training from other capabilities, and asking where a person stands.
+pub use assignments::{
+    assign, assign_follow_up, open_for, withdraw_follow_up, Kind as AssignmentKind, NewAssignment,
+};
+pub use compliance::is_up_to_date;
+pub use quiz::record_completed;
 
-use crate::auth::PracticeScope;
 use crate::web::routes::{Access, Routes};
-use crate::web::{render, AppError, Page};
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.get("/training", PracticeMember, learning::mine)
+    r.get("/training", PracticeMember, my_training::routes::mine)
         .get(
             "/training/modules/{module}",
             PracticeMember,
-            learning::overview,
+            my_training::routes::overview,
         )
         .get(
             "/training/modules/{module}/lesson",
             PracticeMember,
-            learning::lesson,
+            my_training::routes::lesson,
         )
         .post(
             "/training/modules/{module}/lesson",
             PracticeMember,
-            learning::turn,
+            my_training::routes::turn,
         )
         .get(
             "/training/modules/{module}/quiz",
             PracticeMember,
-            quiz::start_page,
+            quiz::routes::start_page,
         )
         .post(
             "/training/modules/{module}/quiz",
             PracticeMember,
-            quiz::start,
+            quiz::routes::start,
         )
         .get(
             "/training/attempts/{attempt_id}",
             PracticeMember,
-            quiz::show,
+            quiz::routes::show,
         )
         .post(
             "/training/attempts/{attempt_id}",
             PracticeMember,
-            quiz::submit,
+            quiz::routes::submit,
         )
         .get(
             "/training/certificates/{completion_id}",
             PracticeMember,
-            cpd::certificate,
+            cpd::routes::certificate,
         )
         .get(
             "/training/people/{staff_id}/cpd/{year}",
             PracticeMember,
-            cpd::summary,
+            cpd::routes::summary,
         )
         .get(
             "/training/people/{staff_id}/cpd.csv",
             PracticeMember,
-            cpd::csv,
+            cpd::routes::csv,
         )
         .get(
             "/training/password-practice",
             PracticeMember,
-            password_practice,
+            my_training::routes::password_practice,
         )
         .get(
             "/training/password-practice/common-passwords.txt",
             PracticeMember,
-            common_passwords,
+            my_training::routes::common_passwords,
         )
-        .get("/training/manage", PracticeManager, compliance::manage)
+        .get(
+            "/training/manage",
+            PracticeManager,
+            compliance::routes::manage,
+        )
         .get(
             "/training/manage/people/{staff_id}",
             PracticeManager,
-            compliance::person,
+            compliance::routes::person,
         )
         .get(
             "/training/manage/assign",
             PracticeManager,
-            assignments::assign_page,
+            assignments::routes::show,
         )
         .post(
             "/training/manage/assign",
             PracticeManager,
-            assignments::assign_submit,
+            assignments::routes::submit,
         )
         .get(
             "/training/manage/curricula",
             PracticeManager,
-            compliance::curricula_page,
+            curricula::routes::show,
         )
         .post(
             "/training/manage/curricula",
             PracticeManager,
-            compliance::curricula_save,
+            curricula::routes::save,
         )
-        .get("/training/manage/settings", PracticeManager, settings::show)
+        .get(
+            "/training/manage/settings",
+            PracticeManager,
+            settings::routes::show,
+        )
         .post(
             "/training/manage/settings",
             PracticeManager,
-            settings::update,
+            settings::routes::update,
         )
         .get(
             "/training/manage/tna",
             PracticeManager,
-            compliance::tna_page,
+            needs_analysis::routes::show,
         )
         .post(
             "/training/manage/tna",
             PracticeManager,
-            compliance::tna_save,
+            needs_analysis::routes::save,
         )
         .get(
             "/training/manage/tna.pdf",
             PracticeManager,
-            compliance::tna_pdf,
+            needs_analysis::routes::pdf,
         )
-        .get("/learn", Public, learn::index)
-        .get("/learn/{lesson}", Public, learn::show)
-        .get("/learn/{lesson}/leaflet.pdf", Public, learn::leaflet)
-        .get("/learn/{lesson}/poster.pdf", Public, learn::poster)
-}
-
-#[derive(Template)]
-#[template(path = "training/password_practice.html")]
-struct PasswordPracticePage {
-    page: Page,
-}
-
-/// Try passwords against the same meter and deny-list the app uses; the
-/// password never leaves the device.
-pub async fn password_practice(scope: PracticeScope) -> Result<Html<String>, AppError> {
-    let mut page = Page::for_user("Password practice", scope.user());
-    page.scripts.push("/static/vendor/zxcvbn/zxcvbn.js");
-    page.scripts.push("/static/js/password-practice.js");
-    render(PasswordPracticePage { page })
-}
-
-/// The deny-list, for the practice tool to check in the browser.
-pub async fn common_passwords(_scope: PracticeScope) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-            (header::CACHE_CONTROL, "private, max-age=86400"),
-        ],
-        crate::auth::password::DENY_LIST,
-    )
-        .into_response()
+        .get("/learn", Public, patient_lessons::index)
+        .get("/learn/{lesson}", Public, patient_lessons::show)
+        .get(
+            "/learn/{lesson}/leaflet.pdf",
+            Public,
+            patient_lessons::leaflet,
+        )
+        .get(
+            "/learn/{lesson}/poster.pdf",
+            Public,
+            patient_lessons::poster,
+        )
 }

@@ -367,20 +367,22 @@ storage_test!(
         let now = app.clock.now();
         safetynet::with_db!(&app.db, pool => sqlx::query("DELETE FROM training_assignments WHERE practice_id = $1")
             .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+        let mut tx = app.db.begin().await.unwrap();
         for person in &people[..2] {
-            safetynet::training::assignments::assign(
-                &app.db,
-                p.id,
-                person.staff_id,
-                "phishing",
-                safetynet::training::assignments::Kind::Manager,
-                "Assigned by the practice manager",
-                now - 30 * 86_400,
-                Some(now - 86_400),
-            )
-            .await
-            .unwrap();
+            let overdue = safetynet::training::NewAssignment {
+                staff_id: person.staff_id,
+                module: "phishing",
+                kind: safetynet::training::AssignmentKind::Manager,
+                reason: "Assigned by the practice manager",
+                campaign_id: None,
+                assigned_at: now - 30 * 86_400,
+                due_at: Some(now - 86_400),
+            };
+            safetynet::training::assign(&mut tx, p.id, &overdue)
+                .await
+                .unwrap();
         }
+        tx.commit().await.unwrap();
         // An exercise this year: 20 emails, 5 reported, 2 clicked.
         let (campaign_id, _) = crate::simulation::launch(&app, template_id, profile_id, &[]).await;
         safetynet::with_db!(&app.db, pool => sqlx::query("UPDATE campaigns SET sent = 20, reported = 5, clicked = 2 WHERE id = $1")

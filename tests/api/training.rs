@@ -582,8 +582,8 @@ async fn patient_lessons_are_public_cookie_free_and_print_as_leaflets_and_poster
             "{audience} listed"
         );
     }
-    for slug in safetynet::training::learn::SLUGS {
-        let lesson = safetynet::training::learn::lessons()
+    for slug in safetynet::training::patient_lessons::SLUGS {
+        let lesson = safetynet::training::patient_lessons::lessons()
             .iter()
             .find(|l| l.slug == slug)
             .unwrap();
@@ -677,5 +677,75 @@ storage_test!(
         app.clock.advance(5 * 86_400);
         assignments::run(&app.state).await.unwrap();
         assert_eq!(digests(&app).await.len(), 2);
+    }
+);
+
+storage_test!(
+    whether_someone_is_up_to_date_is_what_the_compliance_view_counts,
+    |app: TestApp| async move {
+        use safetynet::training::{self, is_up_to_date, record_completed};
+        let p = app.practice("Riverside").await;
+        let tom = staff_member(&app, &p, "Tom Bennett").await;
+        let ann = staff_member(&app, &p, "Ann Lowe").await;
+        let eve = staff_member(&app, &p, "Eve Marsh").await;
+        let other = app.practice("Hillside").await;
+        let now = app.clock.now();
+        let curricula = training::curricula::load(&app.db, p.id).await.unwrap();
+        let modules = curricula.for_staff("Receptionist", "permanent").to_vec();
+        assert!(modules.len() > 1, "reception has several modules");
+        let recent = now - 5 * 86_400;
+        let mut tx = app.db.begin().await.unwrap();
+        for (k, m) in modules.iter().enumerate() {
+            // Tom has done them all this month; Eve did her first over a year
+            // ago; Ann has all but the last one.
+            record_completed(&mut tx, p.id, tom.staff_id, m, recent, 600)
+                .await
+                .unwrap();
+            let eve_at = if k == 0 { now - 400 * 86_400 } else { recent };
+            record_completed(&mut tx, p.id, eve.staff_id, m, eve_at, 600)
+                .await
+                .unwrap();
+            if k + 1 < modules.len() {
+                record_completed(&mut tx, p.id, ann.staff_id, m, recent, 600)
+                    .await
+                    .unwrap();
+            }
+        }
+        tx.commit().await.unwrap();
+
+        let s = training::settings::load(&app.db, p.id).await.unwrap();
+        let summary = training::compliance::summary(&app.db, p.id, &s, now)
+            .await
+            .unwrap();
+        let not_trained: Vec<StaffId> = summary.not_trained.iter().map(|l| l.staff_id).collect();
+        for person in [&tom, &ann, &eve] {
+            let up = is_up_to_date(&app.db, p.id, person.staff_id, now)
+                .await
+                .unwrap();
+            assert_eq!(
+                up,
+                !not_trained.contains(&person.staff_id),
+                "the compliance view and is_up_to_date agree"
+            );
+        }
+        assert!(is_up_to_date(&app.db, p.id, tom.staff_id, now)
+            .await
+            .unwrap());
+        assert!(!is_up_to_date(&app.db, p.id, ann.staff_id, now)
+            .await
+            .unwrap());
+        assert!(!is_up_to_date(&app.db, p.id, eve.staff_id, now)
+            .await
+            .unwrap());
+        // Another practice does not have Tom on its staff list.
+        assert!(!is_up_to_date(&app.db, other.id, tom.staff_id, now)
+            .await
+            .unwrap());
+        // A year on, this month's completions no longer count.
+        assert!(
+            !is_up_to_date(&app.db, p.id, tom.staff_id, now + 400 * 86_400)
+                .await
+                .unwrap()
+        );
     }
 );
