@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod error;
 pub mod form;
+pub mod notice;
 pub mod page;
 pub mod path;
 pub mod routes;
@@ -11,6 +12,7 @@ pub mod upload;
 
 pub use error::AppError;
 pub use form::{FieldErrors, ValidForm};
+pub use notice::Notice;
 pub use page::{render, Nav, Page};
 pub use path::Path;
 
