@@ -9,6 +9,17 @@
 //! incident. Other staff do not see the register: a list of which devices are
 //! unpatched or unencrypted is useful to an attacker and not to them. Plans
 //! and incidents are for everyone: anyone may need them on a bad day.
+//!
+//! Each area is a folder split by job: `domain` (its values and rules, no
+//! I/O), `repo` (the only SQL for its tables), `routes` (handlers) and
+//! `views` (pages): `assets`, `checkin`, `support_dates`, `alerts`,
+//! `backups`, `plans`, `incidents`, `exercises`. Beside them: `overview`
+//! (the first page), `rules` (the patch, alert, backup and review clocks),
+//! `dates`, `fields` (checking typed text), `scope` (who may read the
+//! registers; the audit entry of a change), `sql` (choices stored as their
+//! keys, rows read by name), `ids`, `staff` (people's staff, read only),
+//! `plan_content` (our plan templates and exercise scenarios), `own_backup`
+//! (`safetynet backup`/`restore`), and `import` (the spreadsheet import).
 
 pub mod alerts;
 pub mod assets;
