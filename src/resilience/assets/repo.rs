@@ -103,7 +103,7 @@ pub async fn page(
 
 /// Another asset in use with the entry's serial number or, failing that,
 /// its computer name (`except` is the asset being changed). Asked inside the
-/// change, so two people adding the same device at once cannot both succeed.
+/// change that adds or saves the asset (on SQLite, under its write lock).
 pub async fn same_identity(
     tx: &mut Tx,
     scope: &PracticeScope,
@@ -288,26 +288,6 @@ pub struct CheckIn<'a> {
     pub last_update: Option<i64>,
 }
 
-/// The asset in use this device is: by serial number first, then by
-/// computer name.
-pub async fn matching(
-    tx: &mut Tx,
-    scope: &PracticeScope,
-    device: &CheckIn<'_>,
-) -> Result<Option<Matched>, sqlx::Error> {
-    if let Some(serial) = device.serial {
-        let found = with_tx!(tx, c => sqlx::query_as(
-            "SELECT id, name FROM assets WHERE practice_id = $1 AND serial = $2 AND active ORDER BY id LIMIT 1")
-            .bind(scope.practice_id()).bind(serial).fetch_optional(&mut *c).await)?;
-        if found.is_some() {
-            return Ok(found);
-        }
-    }
-    with_tx!(tx, c => sqlx::query_as(
-        "SELECT id, name FROM assets WHERE practice_id = $1 AND hostname = $2 AND active ORDER BY id LIMIT 1")
-        .bind(scope.practice_id()).bind(device.hostname).fetch_optional(&mut *c).await)
-}
-
 /// The asset a check-in matched.
 pub struct Matched {
     pub id: AssetId,
@@ -316,18 +296,23 @@ pub struct Matched {
 
 from_row!(Matched, r => Ok(Matched { id: r.try_get("id")?, name: r.try_get("name")? }));
 
-/// Brings a known asset up to date from its check-in: what it runs, its
+/// Brings the asset in use that this device is (by serial number first,
+/// then by computer name) up to date from its check-in: what it runs, its
 /// make, encryption, names it lacked, the newest update time, and when it
-/// last checked in. A changed operating system has its end-of-life date
-/// worked out again.
+/// last checked in; a changed operating system has its end-of-life date
+/// worked out again. None if the register has no such device.
+///
+/// One statement with nothing to commit beside it, so it runs on its own
+/// rather than in a `Tx`: this is the check-in's hot path, and on SQLite an
+/// open transaction holds the write lock across every await until it
+/// commits, which halved the check-ins accepted per second.
 pub async fn record_checkin(
-    tx: &mut Tx,
+    db: &Db,
     scope: &PracticeScope,
-    id: AssetId,
     device: &CheckIn<'_>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    with_tx!(tx, c => sqlx::query(
+) -> Result<Option<Matched>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
         "UPDATE assets SET \
             eol_stale = (eol_stale OR os <> $1), os = $1, os_build = $2, \
             make_model = CASE WHEN $3 = '' THEN make_model ELSE $3 END, \
@@ -335,11 +320,13 @@ pub async fn record_checkin(
             hostname = COALESCE(hostname, $5), serial = COALESCE(serial, $6), \
             last_updated_at = CASE WHEN last_updated_at IS NULL OR last_updated_at < $7 THEN $7 ELSE last_updated_at END, \
             last_checkin_at = $8, updated_at = $8 \
-         WHERE id = $9 AND practice_id = $10")
+         WHERE practice_id = $9 AND id = COALESCE( \
+            (SELECT id FROM assets WHERE practice_id = $9 AND serial = $6 AND active ORDER BY id LIMIT 1), \
+            (SELECT id FROM assets WHERE practice_id = $9 AND hostname = $5 AND active ORDER BY id LIMIT 1)) \
+         RETURNING id, name")
         .bind(device.os).bind(device.os_build).bind(device.make_model).bind(device.encryption)
-        .bind(device.hostname).bind(device.serial).bind(device.last_update).bind(now).bind(id).bind(scope.practice_id())
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
-    Ok(())
+        .bind(device.hostname).bind(device.serial).bind(device.last_update).bind(now).bind(scope.practice_id())
+        .fetch_optional(p).await)
 }
 
 /// Adds a device the register did not have, from its first check-in.

@@ -94,12 +94,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
     // The token stands for the practice, as an API key does.
     let scope = system_scope_for(practice_id, "device check-in");
     let device = device.as_checkin();
-    // Matching and writing in one transaction: two first check-ins of the
-    // same device at once add it once.
-    let mut tx = state.db.begin().await?;
-    if let Some(found) = assets::matching(&mut tx, &scope, &device).await? {
-        assets::record_checkin(&mut tx, &scope, found.id, &device, now).await?;
-        tx.commit().await?;
+    if let Some(found) = assets::record_checkin(&state.db, &scope, &device, now).await? {
         return Ok(json(
             StatusCode::OK,
             &format!(
@@ -109,6 +104,8 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
             serde_json::json!({ "result": "updated", "asset_id": found.id }),
         ));
     }
+    // A device the register does not have: added with its audit entry.
+    let mut tx = state.db.begin().await?;
     let id = assets::insert_checked_in(&mut tx, &scope, &device, now).await?;
     audit::record(
         &mut tx,
