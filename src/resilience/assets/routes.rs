@@ -16,7 +16,7 @@ use crate::resilience::ids::AssetId;
 use crate::resilience::scope::{audit, ViewScope};
 use crate::resilience::{dates, rules, support_dates};
 use crate::shared::AppState;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Notice, Path, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Notice, Page, Path, ValidForm};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -40,19 +40,21 @@ pub async fn list(
     let after = q.after.trim().parse::<AssetId>().ok();
     let (assets, next) = repo::page(&state.db, &scope, show, after, now).await?;
     let review = review_status(&state, &scope, now).await?;
-    render(ListPage::new(
-        &scope,
-        notice
-            .say(LIST_NOTICES)
-            .or_else(|| imported_notice(notice.word())),
-        assets,
-        show,
+    render(ListPage {
+        page: Page::for_user("Asset register", scope.user()).with_notice(
+            notice
+                .say(LIST_NOTICES)
+                .or_else(|| imported_notice(notice.word())),
+        ),
+        manager: scope.is_manager(),
+        rows: assets.into_iter().map(|a| Listed::new(a, now)).collect(),
+        show: show.as_str(),
         next,
-        after.is_none(),
+        first_page: after.is_none(),
         counts,
         review,
-        now,
-    ))
+        today_iso: dates::iso(dates::uk_date(now)),
+    })
 }
 
 /// Where the register's yearly review stands.

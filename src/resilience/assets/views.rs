@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use super::domain::{Asset, AssetForm, AssetKind, Counts, Encryption, ManagedBy, Show};
+use super::domain::{Asset, AssetForm, AssetKind, Counts, Encryption, ManagedBy};
 use crate::auth::{PracticeScope, Role};
 use crate::resilience::dates::{long_date, uk_date};
 use crate::resilience::ids::AssetId;
@@ -103,33 +103,6 @@ pub struct ListPage {
     pub counts: Counts,
     pub review: ReviewStatus,
     pub today_iso: String,
-}
-
-impl ListPage {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        scope: &PracticeScope,
-        notice: Option<String>,
-        assets: Vec<Asset>,
-        show: Show,
-        next: Option<AssetId>,
-        first_page: bool,
-        counts: Counts,
-        review: ReviewStatus,
-        now: i64,
-    ) -> Self {
-        Self {
-            page: Page::for_user("Asset register", scope.user()).with_notice(notice),
-            manager: scope.role() == Role::Manager,
-            rows: assets.into_iter().map(|a| Listed::new(a, now)).collect(),
-            show: show.as_str(),
-            next,
-            first_page,
-            counts,
-            review,
-            today_iso: crate::resilience::dates::iso(uk_date(now)),
-        }
-    }
 }
 
 #[derive(Template)]

@@ -23,6 +23,7 @@ const POWERSHELL: &str = include_str!("scripts/safetynet-checkin.ps1");
 
 // ---------- the API ----------
 
+/// The API's answer: JSON with a `message` (and `error` when refused).
 fn json(status: StatusCode, message: &str, extra: serde_json::Value) -> Response {
     let mut body = serde_json::json!({ "message": message });
     if let (Some(map), serde_json::Value::Object(more)) = (body.as_object_mut(), extra) {
@@ -132,7 +133,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
 
 // ---------- the page and the downloads ----------
 
-/// Who made a new token: the page's notice.
+/// What the page says after a new token is made.
 const NOTICES: &[(&str, &str)] = &[(
     "token",
     "A new enrolment token has been made. Scripts downloaded before now no longer work: download them again.",

@@ -2,6 +2,7 @@
 //! (on screen and laid out for paper), and the edit form.
 
 use askama::Template;
+use axum::response::Html;
 
 use super::domain::{Contact, Plan, PlanBody, PlanNote};
 use crate::auth::PracticeScope;
@@ -9,7 +10,6 @@ use crate::resilience::ids::PlanId;
 use crate::resilience::plan_content::PlanTemplate;
 use crate::ukclock;
 use crate::web::{render, AppError, FieldErrors, Page};
-use axum::response::Html;
 
 #[derive(Template)]
 #[template(path = "resilience/plans.html")]
