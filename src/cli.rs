@@ -363,9 +363,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "support-dates.toml".into());
-            match crate::resilience::support_dates::load(
+            match crate::resilience::support_dates::load_for_every_practice(
                 &database,
-                None,
                 &name,
                 &text,
                 "operator (command line)",
@@ -376,7 +375,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 Ok(t) => {
                     println!(
                         "Loaded the support-dates table checked on {} ({} products) for every practice.",
-                        crate::resilience::rules::long_date(t.updated),
+                        crate::resilience::dates::long_date(t.updated),
                         t.products.len()
                     );
                     Ok(())
@@ -389,26 +388,16 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         } => {
             db.apply(&mut settings);
             let database = open(&settings).await?;
-            let rows: Vec<(String,)> = crate::with_db!(&database, p => sqlx::query_as(
-                "SELECT toml FROM support_date_tables WHERE practice_id IS NULL ORDER BY id DESC LIMIT 1").fetch_all(p).await)?;
-            let mut table = crate::resilience::support_dates::shipped();
-            if let Some(t) = rows
-                .first()
-                .and_then(|r| crate::resilience::support_dates::parse(&r.0).ok())
-            {
-                if t.updated >= table.updated {
-                    table = std::sync::Arc::new(t);
-                }
-            }
+            let table = crate::resilience::support_dates::for_every_practice(&database).await?;
             println!(
                 "Support dates, last checked {}:",
-                crate::resilience::rules::long_date(table.updated)
+                crate::resilience::dates::long_date(table.updated)
             );
             for p in &table.products {
                 println!(
                     "  {:<40} {}  {}",
                     p.name,
-                    crate::resilience::rules::iso(p.ends),
+                    crate::resilience::dates::iso(p.ends),
                     p.source
                 );
             }

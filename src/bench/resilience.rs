@@ -16,6 +16,7 @@ use crate::db::Db;
 use crate::resilience::assets::{self, ListQuery};
 use crate::resilience::ViewScope;
 use crate::shared::{AppState, Clock, PracticeId};
+use crate::web::Notice;
 use crate::with_db;
 
 const DEVICES_PER_PRACTICE: usize = 50;
@@ -35,7 +36,10 @@ async fn seed(db: &Db, practices: usize, now: i64) -> anyhow::Result<Vec<(Practi
             crate::people::practices::create_practice(db, &format!("Bench Surgery {i}"), None, now)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let token = crate::resilience::checkin::set_token(db, pid, "bench", now).await?;
+        let scope = system_scope_for(pid, "benchmark");
+        let mut tx = db.begin().await?;
+        let token = crate::resilience::checkin::set_token(&mut tx, &scope, "bench", now).await?;
+        tx.commit().await?;
         let devices: Vec<usize> = (0..DEVICES_PER_PRACTICE).collect();
         with_db!(db, p => {
             let mut qb = sqlx::QueryBuilder::new(
@@ -194,14 +198,14 @@ async fn register_pages(args: &BenchArgs) -> anyhow::Result<()> {
             async move {
                 let scope = ViewScope::of(system_scope_for(pid, "benchmark")).expect("the system may view");
                 let t = Instant::now();
-                let page = assets::list(
+                let page = assets::routes::list(
                     axum::extract::State(state),
                     scope,
                     axum::extract::Query(ListQuery {
                         show: show.into(),
                         after,
-                        done: String::new(),
                     }),
+                    Notice::default(),
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -215,7 +219,8 @@ async fn register_pages(args: &BenchArgs) -> anyhow::Result<()> {
             // The first visit after a table change works out every end-of-life date once.
             cold.push(page(pid, "", String::new()).await?);
             first.push(page(pid, "", String::new()).await?);
-            let (_, n) = assets::page_of(&state.db, pid, "", None, state.clock.now()).await?;
+            let scope = system_scope_for(pid, "benchmark");
+            let (_, n) = assets::repo::page(&state.db, &scope, assets::domain::Show::InUse, None, state.clock.now()).await?;
             next.push(page(pid, "", n.map(|n| n.to_string()).unwrap_or_default()).await?);
             attention.push(page(pid, "attention", String::new()).await?);
         }

@@ -549,7 +549,7 @@ fn load() -> Result<Library, String> {
         "threats/threats.toml",
         &text::<ThreatFiles>("threats.toml")?,
     )?;
-    let threats_updated = crate::resilience::rules::parse_iso(&threats.updated.to_string())
+    let threats_updated = crate::resilience::dates::parse_iso(&threats.updated.to_string())
         .ok_or("threats/threats.toml: updated must be a date like 2026-12-04")?;
     if tips.tips.is_empty() || threats.threats.is_empty() {
         return Err("the tip and threat libraries must not be empty".into());

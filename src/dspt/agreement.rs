@@ -80,7 +80,7 @@ fn parse(file: &str, text: &str) -> Result<Agreement, String> {
     let (fm, body) =
         split_front_matter(text).ok_or_else(|| format!("{file}: no +++ front matter"))?;
     let fm: FrontMatter = toml::from_str(fm).map_err(|e| format!("{file}: {e}"))?;
-    let updated = crate::resilience::rules::parse_iso(&fm.updated.to_string())
+    let updated = crate::resilience::dates::parse_iso(&fm.updated.to_string())
         .ok_or_else(|| format!("{file}: updated must be a date like 2026-12-04"))?;
     Ok(Agreement {
         id: fm.id,

@@ -389,8 +389,8 @@ struct RawItem {
 
 fn toml_date(v: &toml::Value) -> Option<Date> {
     match v {
-        toml::Value::String(s) => crate::resilience::rules::parse_iso(s),
-        toml::Value::Datetime(d) => crate::resilience::rules::parse_iso(&d.to_string()),
+        toml::Value::String(s) => crate::resilience::dates::parse_iso(s),
+        toml::Value::Datetime(d) => crate::resilience::dates::parse_iso(&d.to_string()),
         _ => None,
     }
 }

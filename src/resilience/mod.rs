@@ -9,43 +9,74 @@
 //! incident. Other staff do not see the register: a list of which devices are
 //! unpatched or unencrypted is useful to an attacker and not to them. Plans
 //! and incidents are for everyone: anyone may need them on a bad day.
+//!
+//! Each area is a folder split by job: `domain` (its values and rules, no
+//! I/O), `repo` (the only SQL for its tables), `routes` (handlers) and
+//! `views` (pages): `assets`, `checkin`, `support_dates`, `alerts`,
+//! `backups`, `plans`, `incidents`, `exercises`. Beside them: `overview`
+//! (the first page), `rules` (the patch, alert, backup and review clocks),
+//! `dates`, `fields` (checking typed text), `scope` (who may read the
+//! registers; the audit entry of a change), `sql` (choices stored as their
+//! keys, rows read by name), `ids`, `staff` (people's staff, read only),
+//! `plan_content` (our plan templates and exercise scenarios), `own_backup`
+//! (`safetynet backup`/`restore`), and `import` (the spreadsheet import).
 
 pub mod alerts;
 pub mod assets;
 pub mod backups;
 pub mod checkin;
+pub mod dates;
 pub mod exercises;
-pub mod export;
+pub mod fields;
+pub mod ids;
 pub mod import;
 pub mod incidents;
+pub mod overview;
 pub mod own_backup;
 pub mod plan_content;
 pub mod plans;
 pub mod rules;
+pub mod scope;
+pub mod sql;
+pub mod staff;
 pub mod support_dates;
 
-use askama::Template;
-use axum::extract::{FromRef, FromRequestParts, State};
-use axum::http::request::Parts;
-use axum::response::Html;
+pub use scope::ViewScope;
 
-use crate::shared::AppState;
 use crate::web::routes::{Access, Routes};
 
 /// The asset register CSV upload: the file plus the form around it.
 const UPLOAD_BODY: usize = crate::people::csv_import::MAX_FILE_BYTES + 64 * 1024;
-use crate::auth::{PracticeScope, Role};
-use crate::web::{render, AppError, Page};
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     plan_routes(r)
-        .get("/resilience", ManagerOrChampion, overview)
-        .get("/resilience/assets", ManagerOrChampion, assets::list)
-        .get("/resilience/assets.csv", ManagerOrChampion, export::csv)
-        .get("/resilience/assets/new", PracticeManager, assets::new_page)
-        .post("/resilience/assets/new", PracticeManager, assets::create)
-        .post("/resilience/assets/review", PracticeManager, assets::review)
+        .get("/resilience", ManagerOrChampion, overview::overview)
+        .get(
+            "/resilience/assets",
+            ManagerOrChampion,
+            assets::routes::list,
+        )
+        .get(
+            "/resilience/assets.csv",
+            ManagerOrChampion,
+            assets::export::csv,
+        )
+        .get(
+            "/resilience/assets/new",
+            PracticeManager,
+            assets::routes::new_page,
+        )
+        .post(
+            "/resilience/assets/new",
+            PracticeManager,
+            assets::routes::create,
+        )
+        .post(
+            "/resilience/assets/review",
+            PracticeManager,
+            assets::routes::review,
+        )
         .get(
             "/resilience/assets/import",
             PracticeManager,
@@ -70,315 +101,230 @@ pub fn routes(r: Routes) -> Routes {
         .get(
             "/resilience/assets/{asset_id}",
             ManagerOrChampion,
-            assets::show,
+            assets::routes::show,
         )
         .post(
             "/resilience/assets/{asset_id}",
             PracticeManager,
-            assets::update,
+            assets::routes::update,
         )
         .post(
             "/resilience/assets/{asset_id}/updated",
             PracticeManager,
-            assets::mark_updated,
+            assets::routes::mark_updated,
         )
         .post(
             "/resilience/assets/{asset_id}/retire",
             PracticeManager,
-            assets::retire,
+            assets::routes::retire,
         )
         .get(
             "/resilience/support-dates",
             ManagerOrChampion,
-            support_dates::page,
+            support_dates::routes::page,
         )
         .post_upload(
             "/resilience/support-dates",
             PracticeManager,
-            support_dates::MAX_FILE_BYTES + 64 * 1024,
-            support_dates::upload,
+            support_dates::table::MAX_FILE_BYTES + 64 * 1024,
+            support_dates::routes::upload,
         )
-        .get("/resilience/checkin", PracticeManager, checkin::page)
+        .get(
+            "/resilience/checkin",
+            PracticeManager,
+            checkin::routes::page,
+        )
         .post(
             "/resilience/checkin/token",
             PracticeManager,
-            checkin::new_token,
+            checkin::routes::new_token,
         )
         .get(
             "/resilience/checkin/safetynet-checkin.ps1",
             PracticeManager,
-            checkin::powershell,
+            checkin::routes::powershell,
         )
         .get(
             "/resilience/checkin/safetynet-checkin.sh",
             PracticeManager,
-            checkin::shell,
+            checkin::routes::shell,
         )
-        .post(checkin::API_PATH, Public, checkin::api)
-        .get("/resilience/alerts", ManagerOrChampion, alerts::list)
-        .get("/resilience/alerts/new", PracticeManager, alerts::new_page)
-        .post("/resilience/alerts/new", PracticeManager, alerts::create)
+        .post(checkin::API_PATH, Public, checkin::routes::api)
+        .get(
+            "/resilience/alerts",
+            ManagerOrChampion,
+            alerts::routes::list,
+        )
+        .get(
+            "/resilience/alerts/new",
+            PracticeManager,
+            alerts::routes::new_page,
+        )
+        .post(
+            "/resilience/alerts/new",
+            PracticeManager,
+            alerts::routes::create,
+        )
         .get(
             "/resilience/alerts/{alert_id}",
             ManagerOrChampion,
-            alerts::show,
+            alerts::routes::show,
         )
         .post(
             "/resilience/alerts/{alert_id}",
             PracticeManager,
-            alerts::update,
+            alerts::routes::update,
         )
         .post(
             "/resilience/alerts/{alert_id}/acknowledge",
             PracticeManager,
-            alerts::acknowledge,
+            alerts::routes::acknowledge,
         )
-        .get("/resilience/backups", ManagerOrChampion, backups::list)
+        .get(
+            "/resilience/backups",
+            ManagerOrChampion,
+            backups::routes::list,
+        )
         .get(
             "/resilience/backups/new",
             PracticeManager,
-            backups::new_page,
+            backups::routes::new_page,
         )
-        .post("/resilience/backups/new", PracticeManager, backups::create)
+        .post(
+            "/resilience/backups/new",
+            PracticeManager,
+            backups::routes::create,
+        )
         .get(
             "/resilience/backups/{backup_id}",
             ManagerOrChampion,
-            backups::show,
+            backups::routes::show,
         )
         .post(
             "/resilience/backups/{backup_id}",
             PracticeManager,
-            backups::update,
+            backups::routes::update,
         )
         .post(
             "/resilience/backups/{backup_id}/record",
             PracticeManager,
-            backups::record,
+            backups::routes::record,
         )
 }
 
 /// Plans, incidents and tabletop exercises.
 fn plan_routes(r: Routes) -> Routes {
     use Access::*;
-    r.get("/resilience/plans", PracticeMember, plans::list)
-        .post("/resilience/plans", PracticeManager, plans::create)
-        .get("/resilience/plans/{plan_id}", PracticeMember, plans::show)
+    r.get("/resilience/plans", PracticeMember, plans::routes::list)
+        .post("/resilience/plans", PracticeManager, plans::routes::create)
+        .get(
+            "/resilience/plans/{plan_id}",
+            PracticeMember,
+            plans::routes::show,
+        )
         .get(
             "/resilience/plans/{plan_id}/print",
             PracticeMember,
-            plans::print,
+            plans::routes::print,
         )
         .post(
             "/resilience/plans/{plan_id}/print",
             PracticeMember,
-            plans::record_print,
+            plans::routes::record_print,
         )
         .get(
             "/resilience/plans/{plan_id}/plan.pdf",
             PracticeMember,
-            plans::pdf,
+            plans::routes::pdf,
         )
         .post(
             "/resilience/plans/{plan_id}/plan.pdf",
             PracticeMember,
-            plans::pdf_to_print,
+            plans::routes::pdf_to_print,
         )
         .get(
             "/resilience/plans/{plan_id}/edit",
             PracticeManager,
-            plans::edit,
+            plans::routes::edit,
         )
         .post(
             "/resilience/plans/{plan_id}/edit",
             PracticeManager,
-            plans::save,
+            plans::routes::save,
         )
         .post(
             "/resilience/plans/{plan_id}/approve",
             PracticeManager,
-            plans::approve,
+            plans::routes::approve,
         )
-        .get("/resilience/incidents", PracticeMember, incidents::list)
-        .post("/resilience/incidents", PracticeMember, incidents::declare)
+        .get(
+            "/resilience/incidents",
+            PracticeMember,
+            incidents::routes::list,
+        )
+        .post(
+            "/resilience/incidents",
+            PracticeMember,
+            incidents::routes::declare,
+        )
         .get(
             "/resilience/incidents/{incident_id}",
             PracticeMember,
-            incidents::show,
+            incidents::routes::show,
         )
         .post(
             "/resilience/incidents/{incident_id}/log",
             PracticeMember,
-            incidents::log,
+            incidents::routes::log,
         )
         .post(
             "/resilience/incidents/{incident_id}/check",
             PracticeMember,
-            incidents::check,
+            incidents::routes::check,
         )
         .post(
             "/resilience/incidents/{incident_id}/assess",
             PracticeMember,
-            incidents::assess,
+            incidents::routes::assess,
         )
         .post(
             "/resilience/incidents/{incident_id}/reported",
             PracticeMember,
-            incidents::reported,
+            incidents::routes::reported,
         )
         .post(
             "/resilience/incidents/{incident_id}/close",
             PracticeMember,
-            incidents::close,
+            incidents::routes::close,
         )
         .post(
             "/resilience/incidents/{incident_id}/lessons",
             PracticeMember,
-            incidents::lesson,
+            incidents::routes::lesson,
         )
-        .get("/resilience/exercises", PracticeManager, exercises::list)
-        .post("/resilience/exercises", PracticeManager, exercises::create)
+        .get(
+            "/resilience/exercises",
+            PracticeManager,
+            exercises::routes::list,
+        )
+        .post(
+            "/resilience/exercises",
+            PracticeManager,
+            exercises::routes::create,
+        )
         .get(
             "/resilience/exercises/{exercise_id}",
             PracticeManager,
-            exercises::show,
+            exercises::routes::show,
         )
         .post(
             "/resilience/exercises/{exercise_id}",
             PracticeManager,
-            exercises::save,
+            exercises::routes::save,
         )
         .get(
             "/resilience/exercises/{exercise_id}/report.pdf",
             PracticeManager,
-            exercises::report,
+            exercises::report::report,
         )
-}
-
-/// The practice manager or a cyber champion: may read the resilience pages.
-#[derive(Debug, Clone)]
-pub struct ViewScope(PracticeScope);
-
-impl std::ops::Deref for ViewScope {
-    type Target = PracticeScope;
-    fn deref(&self) -> &PracticeScope {
-        &self.0
-    }
-}
-
-impl ViewScope {
-    /// The scope, if its user is the manager or a champion.
-    pub fn of(scope: PracticeScope) -> Option<Self> {
-        matches!(scope.role(), Role::Manager | Role::Champion).then_some(Self(scope))
-    }
-
-    pub fn is_manager(&self) -> bool {
-        self.0.role() == Role::Manager
-    }
-}
-
-impl<S> FromRequestParts<S> for ViewScope
-where
-    AppState: FromRef<S>,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let scope = PracticeScope::from_request_parts(parts, state).await?;
-        if !matches!(scope.role(), Role::Manager | Role::Champion) {
-            return Err(AppError::Forbidden(
-                "Only the practice manager and cyber champions can see the practice's devices, alerts and backups.",
-            ));
-        }
-        Ok(Self(scope))
-    }
-}
-
-/// One line of the overview: what, how many, and where to look.
-pub struct Figure {
-    pub count: i64,
-    pub label: String,
-    pub href: &'static str,
-    pub bad: bool,
-}
-
-#[derive(Template)]
-#[template(path = "resilience/overview.html")]
-struct OverviewPage {
-    page: Page,
-    manager: bool,
-    figures: Vec<Figure>,
-    review: rules::ReviewStatus,
-    devices: i64,
-}
-
-pub async fn overview(
-    State(state): State<AppState>,
-    scope: ViewScope,
-) -> Result<Html<String>, AppError> {
-    let now = state.clock.now();
-    let a = assets::counts(&state.db, &scope, now).await?;
-    let (alerts_waiting, alerts_overdue, alert_actions) =
-        alerts::counts(&state.db, &scope, now).await?;
-    let (backups_overdue, restores_due) = backups::counts(&state.db, &scope, now).await?;
-    let review = assets::review_status(&state.db, &scope, now).await?;
-    let fig = |count: i64, label: &str, href: &'static str| Figure {
-        count,
-        label: label.to_string(),
-        href,
-        bad: count > 0,
-    };
-    let figures = vec![
-        fig(
-            a.unsupported,
-            "unsupported devices or software (no security updates)",
-            "/resilience/assets?show=attention",
-        ),
-        fig(
-            a.overdue,
-            "devices with updates overdue (over 14 days)",
-            "/resilience/assets?show=attention",
-        ),
-        fig(
-            a.unknown_updates,
-            "devices with no date for their last updates",
-            "/resilience/assets?show=attention",
-        ),
-        fig(
-            a.unencrypted,
-            "devices without disk encryption",
-            "/resilience/assets?show=attention",
-        ),
-        fig(
-            a.ending_soon,
-            "with support ending in the next 6 months",
-            "/resilience/assets",
-        ),
-        fig(
-            alerts_waiting,
-            &format!("cyber alerts to acknowledge ({alerts_overdue} past 48 hours)"),
-            "/resilience/alerts",
-        ),
-        fig(
-            alert_actions,
-            "cyber alerts that apply with actions still open",
-            "/resilience/alerts",
-        ),
-        fig(
-            backups_overdue,
-            "backups overdue or never recorded",
-            "/resilience/backups",
-        ),
-        fig(
-            restores_due,
-            "backups whose restore test is due, failed or never done",
-            "/resilience/backups",
-        ),
-    ];
-    render(OverviewPage {
-        page: Page::for_user("Resilience", scope.user()),
-        manager: scope.is_manager(),
-        figures,
-        review,
-        devices: a.total,
-    })
 }

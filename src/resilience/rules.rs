@@ -14,136 +14,17 @@
 //! Calendar rules work on UK dates (GMT in winter, BST in summer, see
 //! `ukclock`), so a deadline falls at the end of a UK day whatever the season.
 
-use time::{Date, Duration, Month, PrimitiveDateTime, Time, Weekday};
+use time::{Date, Duration, Month, Weekday};
+
+use super::backups::domain::RestoreResult;
+/// Also here for the asset import (`import.rs`), which names it so.
+pub use super::dates::uk_date;
+use super::dates::{days, duration_words, long_date, uk_midnight};
+use crate::ukclock::add_months;
 
 pub const PATCH_DAYS: i64 = 14;
 pub const ACK_HOURS: i64 = 48;
-pub const REVIEW_MONTHS: u8 = 12;
-
-/// The UK calendar date at a moment.
-pub fn uk_date(unix: i64) -> Date {
-    crate::ukclock::local(unix).date()
-}
-
-/// The moment a UK calendar day starts (00:00 GMT or BST).
-pub fn uk_midnight(date: Date) -> i64 {
-    let naive = PrimitiveDateTime::new(date, Time::MIDNIGHT);
-    // Clocks change at 01:00 UTC, never near midnight, so the offset at
-    // midnight UTC of the same date is the offset at local midnight.
-    let offset = crate::ukclock::offset_at(naive.assume_utc());
-    naive.assume_offset(offset).unix_timestamp()
-}
-
-/// The moment a UK calendar day ends (the next day's midnight).
-pub fn uk_end_of_day(date: Date) -> i64 {
-    uk_midnight(date.next_day().unwrap_or(date))
-}
-
-/// "14 October 2025": cannot be mistaken for a US date.
-pub fn long_date(d: Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
-}
-
-pub fn iso(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-pub fn parse_iso(s: &str) -> Option<Date> {
-    Date::parse(
-        s.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
-}
-
-/// A date as people type it: day/month/year (UK order; `/`, `-` or `.`
-/// between), or ISO year-month-day, with any time of day dropped. `Ok(None)`
-/// for an empty box.
-pub fn parse_date(raw: &str) -> Result<Option<Date>, String> {
-    let typed = raw.trim();
-    if typed.is_empty() {
-        return Ok(None);
-    }
-    let hint = "Enter the date as day/month/year, like 14/10/2025";
-    // "14/10/2025 00:00" (Excel) or "2025-10-14T09:00:00Z" (ISO).
-    let date_part = typed
-        .split(['T', ' '])
-        .next()
-        .unwrap_or(typed)
-        .trim_end_matches(',');
-    let parts: Vec<&str> = date_part.split(['/', '-', '.']).collect();
-    let numbers: Option<Vec<i32>> = parts
-        .iter()
-        .map(|p| {
-            (!p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
-                .then(|| p.parse().ok())
-                .flatten()
-        })
-        .collect();
-    let Some(n) = numbers.filter(|n| n.len() == 3) else {
-        return Err(format!("{hint} (you entered \"{}\")", short(typed)));
-    };
-    let (year, month, day) = if parts[0].len() == 4 {
-        (n[0], n[1], n[2])
-    } else if parts[2].len() == 4 {
-        (n[2], n[1], n[0])
-    } else if parts[2].len() == 2 {
-        (2000 + n[2], n[1], n[0])
-    } else {
-        return Err(format!("{hint} (you entered \"{}\")", short(typed)));
-    };
-    if !(1990..=2100).contains(&year) {
-        return Err(format!(
-            "Enter a year between 1990 and 2100 (you entered \"{}\")",
-            short(typed)
-        ));
-    }
-    let month = u8::try_from(month)
-        .ok()
-        .and_then(|m| Month::try_from(m).ok())
-        .ok_or_else(|| format!("{hint} (you entered \"{}\")", short(typed)))?;
-    let day = u8::try_from(day).unwrap_or(0);
-    Date::from_calendar_date(year, month, day)
-        .map(Some)
-        .map_err(|_| format!("There is no {day} {month} {year}. {hint}"))
-}
-
-fn short(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if s.chars().count() > 40 {
-        out.push('…');
-    }
-    out
-}
-
-/// "1 day", "3 days".
-pub fn days(n: i64) -> String {
-    if n == 1 {
-        "1 day".into()
-    } else {
-        format!("{n} days")
-    }
-}
-
-/// A length of time in the largest sensible units: "2 days 3 hours", "45 minutes".
-pub fn duration_words(secs: i64) -> String {
-    let secs = secs.max(0);
-    let (d, h, m) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
-    let unit = |n: i64, one: &str| {
-        if n == 1 {
-            format!("1 {one}")
-        } else {
-            format!("{n} {one}s")
-        }
-    };
-    match (d, h, m) {
-        (0, 0, m) => unit(m.max(1), "minute"),
-        (0, h, 0) => unit(h, "hour"),
-        (0, h, m) => format!("{} {}", unit(h, "hour"), unit(m, "minute")),
-        (d, 0, _) => unit(d, "day"),
-        (d, h, _) => format!("{} {}", unit(d, "day"), unit(h, "hour")),
-    }
-}
+pub const REVIEW_MONTHS: i64 = 12;
 
 // ---------- the patch clock ----------
 
@@ -506,24 +387,23 @@ impl RestoreStatus {
     }
 }
 
-/// `result` is "worked", "partly" or "failed".
 pub fn restore_status(
     last_test: Option<Date>,
-    result: Option<&str>,
+    result: Option<RestoreResult>,
     every_days: i64,
     today: Date,
 ) -> RestoreStatus {
     let Some(on) = last_test else {
         return RestoreStatus::NeverTested;
     };
-    if result == Some("failed") {
+    if result == Some(RestoreResult::Failed) {
         return RestoreStatus::Failed { on };
     }
     let due = on + Duration::days(every_days.max(1));
     if today <= due {
         RestoreStatus::Ok {
             next_due: due,
-            partly: result == Some("partly"),
+            partly: result == Some(RestoreResult::Partly),
         }
     } else {
         RestoreStatus::Due {
@@ -534,16 +414,6 @@ pub fn restore_status(
 }
 
 // ---------- register review ----------
-
-/// The same day a number of months later (the last day of the month where
-/// that day does not exist: 29 February → 28 February).
-pub fn add_months(d: Date, months: u8) -> Date {
-    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + i32::from(months);
-    let (y, m) = (total / 12, (total % 12) as u8 + 1);
-    let month = Month::try_from(m).expect("1..=12");
-    let day = d.day().min(month.length(y));
-    Date::from_calendar_date(y, month, day).expect("valid date")
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReviewStatus {
@@ -795,27 +665,6 @@ mod tests {
     }
 
     #[test]
-    fn uk_days_start_at_local_midnight() {
-        assert_eq!(
-            uk_midnight(date!(2026 - 07 - 01)),
-            at(datetime!(2026-06-30 23:00 UTC))
-        );
-        assert_eq!(
-            uk_midnight(date!(2026 - 12 - 01)),
-            at(datetime!(2026-12-01 00:00 UTC))
-        );
-        // The day the clocks go back is 25 hours long.
-        assert_eq!(
-            uk_end_of_day(date!(2026 - 10 - 25)) - uk_midnight(date!(2026 - 10 - 25)),
-            25 * 3600
-        );
-        assert_eq!(
-            uk_date(at(datetime!(2026-06-30 23:30 UTC))),
-            date!(2026 - 07 - 01)
-        );
-    }
-
-    #[test]
     fn backups_and_restore_tests() {
         let today = date!(2026 - 11 - 23);
         assert_eq!(
@@ -844,15 +693,30 @@ mod tests {
             RestoreStatus::NeverTested
         );
         assert!(matches!(
-            restore_status(Some(date!(2026 - 06 - 01)), Some("worked"), 365, today),
+            restore_status(
+                Some(date!(2026 - 06 - 01)),
+                Some(RestoreResult::Worked),
+                365,
+                today
+            ),
             RestoreStatus::Ok { partly: false, .. }
         ));
         assert!(matches!(
-            restore_status(Some(date!(2025 - 06 - 01)), Some("worked"), 365, today),
+            restore_status(
+                Some(date!(2025 - 06 - 01)),
+                Some(RestoreResult::Worked),
+                365,
+                today
+            ),
             RestoreStatus::Due { .. }
         ));
         assert!(matches!(
-            restore_status(Some(date!(2026 - 11 - 01)), Some("failed"), 365, today),
+            restore_status(
+                Some(date!(2026 - 11 - 01)),
+                Some(RestoreResult::Failed),
+                365,
+                today
+            ),
             RestoreStatus::Failed { .. }
         ));
     }
@@ -876,36 +740,5 @@ mod tests {
                 due: date!(2026 - 11 - 22)
             }
         );
-        assert_eq!(add_months(date!(2024 - 02 - 29), 12), date!(2025 - 02 - 28));
-    }
-
-    #[test]
-    fn typed_dates() {
-        assert_eq!(parse_date("14/10/2025"), Ok(Some(date!(2025 - 10 - 14))));
-        assert_eq!(parse_date("2025-10-14"), Ok(Some(date!(2025 - 10 - 14))));
-        assert_eq!(parse_date(" 14.10.25 "), Ok(Some(date!(2025 - 10 - 14))));
-        assert_eq!(
-            parse_date("14/10/2025 00:00"),
-            Ok(Some(date!(2025 - 10 - 14)))
-        );
-        assert_eq!(
-            parse_date("2025-10-14T09:00:00Z"),
-            Ok(Some(date!(2025 - 10 - 14)))
-        );
-        assert_eq!(parse_date(""), Ok(None));
-        assert!(parse_date("31/02/2025")
-            .unwrap_err()
-            .starts_with("There is no 31 February 2025"));
-        assert!(parse_date("next week").is_err());
-        assert!(parse_date("10/14/2025").is_err());
-    }
-
-    #[test]
-    fn durations_in_words() {
-        assert_eq!(duration_words(45 * 60), "45 minutes");
-        assert_eq!(duration_words(3600), "1 hour");
-        assert_eq!(duration_words(26 * 3600), "1 day 2 hours");
-        assert_eq!(duration_words(2 * 86_400 + 59), "2 days");
-        assert_eq!(duration_words(10), "1 minute");
     }
 }

@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod error;
 pub mod filecheck;
 pub mod form;
+pub mod notice;
 pub mod page;
 pub mod path;
 pub mod routes;
@@ -14,6 +15,7 @@ pub mod upload;
 
 pub use error::AppError;
 pub use form::{FieldErrors, ValidForm};
+pub use notice::Notice;
 pub use page::{render, Nav, Page};
 pub use path::Path;
 

@@ -24,7 +24,8 @@ pub struct Nav {
 pub struct Page {
     pub title: String,
     pub nav: Option<Nav>,
-    /// A confirmation shown at the top ("Staff member added").
+    /// A confirmation shown at the top in the NHS.UK success banner ("Staff
+    /// member added"); `web::Notice` gives the one a `?done=` word asks for.
     pub notice: Option<String>,
     /// Extra scripts this page needs, from /static.
     pub scripts: Vec<&'static str>,

@@ -596,6 +596,107 @@ async fn token(app: &TestApp, practice_id: PracticeId) -> String {
 }
 
 storage_test!(
+    a_check_in_finds_its_device_by_serial_then_by_name_and_adds_a_new_one_once,
+    |mut app: TestApp| async move {
+        set_now(&app, MONDAY_23_NOV_2026_NOON);
+        let p = manager(&mut app).await;
+        app.post("/resilience/checkin/token", &[]).await;
+        let t = token(&app, p.id).await;
+        for (name, hostname, serial) in [
+            ("Nurse laptop", "nurse-lt1", ""),
+            ("Spare PC", "spare-1", "SPARE1"),
+        ] {
+            let r = add_asset(
+                &app,
+                &[
+                    ("kind", "laptop"),
+                    ("name", name),
+                    ("hostname", hostname),
+                    ("serial", serial),
+                    ("encryption", "unknown"),
+                    ("managed_by", "practice"),
+                ],
+            )
+            .await;
+            assert_eq!(location(&r), "/resilience/assets?done=added");
+        }
+        let laptop = asset_id(&app, p.id, "Nurse laptop").await;
+        let spare = asset_id(&app, p.id, "Spare PC").await;
+        let answer = |body: &'static str| {
+            let (app, t) = (&app, t.clone());
+            async move {
+                let r = check_in(app, Some(&t), body, &[]).await;
+                let status = r.status().as_u16();
+                let v: serde_json::Value = r.json().await.unwrap();
+                (status, v["asset_id"].as_i64().unwrap())
+            }
+        };
+        // The serial number wins over the computer name…
+        assert_eq!(
+            answer(r#"{"hostname":"NURSE-LT1","serial":"spare1","os":"Windows 11 Pro"}"#).await,
+            (200, spare)
+        );
+        // …and without a known one, the name finds the device, which keeps the serial it lacked.
+        assert_eq!(
+            answer(r#"{"hostname":"NURSE-LT1","serial":"NEW1","os":"Windows 11 Pro"}"#).await,
+            (200, laptop)
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM assets WHERE id = $1 AND serial = 'NEW1'",
+                laptop
+            )
+            .await,
+            1
+        );
+        // A device no longer in use is not matched: its replacement is added, once, with its audit entry.
+        let r = app
+            .post(
+                &format!("/resilience/assets/{laptop}/retire"),
+                &[("action", "retire")],
+            )
+            .await;
+        assert_eq!(
+            location(&r),
+            format!("/resilience/assets/{laptop}?done=retired")
+        );
+        let (status, added) =
+            answer(r#"{"hostname":"NURSE-LT1","serial":"NEW1","os":"Windows 11 Pro"}"#).await;
+        assert_eq!(status, 201);
+        assert!(added != laptop && added != spare);
+        assert_eq!(
+            answer(r#"{"hostname":"NURSE-LT1","serial":"NEW1","os":"Windows 11 Pro"}"#).await,
+            (200, added)
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM assets WHERE practice_id = $1", p.id)
+                .await,
+            3
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM audit_log WHERE practice_id = $1 AND action = 'resilience.asset_changed' AND detail LIKE '%added by its first check-in'",
+                p.id
+            )
+            .await,
+            1
+        );
+        // The page it lands on says what happened, in the success banner; a word it does not know says nothing.
+        let page = app
+            .get_text(&format!("/resilience/assets/{laptop}?done=retired"))
+            .await;
+        assert!(
+            page.contains("nhsuk-notification-banner--success")
+                && page.contains("Marked as no longer in use.")
+        );
+        let page = app
+            .get_text(&format!("/resilience/assets/{laptop}?done=%3Cscript%3E"))
+            .await;
+        assert!(!page.contains("nhsuk-notification-banner"));
+    }
+);
+
+storage_test!(
     check_in_matches_devices_refuses_wrong_tokens_and_limits_each_token,
     |mut app: TestApp| async move {
         set_now(&app, MONDAY_23_NOV_2026_NOON);

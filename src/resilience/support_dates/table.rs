@@ -1,37 +1,18 @@
-//! End-of-life detection: a table of the dates vendors stop security updates
-//! for operating systems and software, each with its source.
-//!
-//! The table shipped in the binary is `content/resilience/support-dates.toml`
-//! (format in `content/resilience/README.md`). A practice manager can load a
-//! newer file for their practice (Resilience → Support dates), and an operator
-//! for every practice (`safetynet support-dates load FILE`). Whichever table
-//! was checked most recently (its `updated` date) is used, so a newer
-//! Safety Net release with a fresher table takes over from an old upload.
-//!
-//! Each asset keeps the end date it was last given (`eol_on`) so the register
-//! can count and filter in SQL; [`refresh`] works it out again for assets
-//! whose operating system changed, or for all of them when the table in use
-//! changes.
+//! A support-dates table, with no storage: reading the TOML file (and
+//! saying what is wrong with it in words a practice manager can pass on),
+//! finding the product an asset runs, and where an end-of-life date stands
+//! today. The format is in `content/resilience/README.md`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use askama::Template;
-use axum::extract::{Multipart, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use time::{Date, Duration};
 
-use super::rules::{iso, long_date, parse_iso};
-use crate::auth::audit::{self, Action, Actor};
-use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
-use crate::shared::{AppState, PracticeId};
-use crate::web::{render, AppError, ClientIp, Page};
-use crate::with_db;
+use crate::resilience::dates::{days, iso, long_date, parse_iso};
 
-pub const SHIPPED_TEXT: &str = include_str!("../../content/resilience/support-dates.toml");
+pub const SHIPPED_TEXT: &str = include_str!("../../../content/resilience/support-dates.toml");
 /// A table file larger than this is not a support-dates table.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// Support ending within this many days is flagged as ending soon.
@@ -318,7 +299,7 @@ impl EolStatus {
             Self::EndingSoon { until, days_left } => format!(
                 "Security updates end {} (in {}): plan to replace or upgrade it",
                 long_date(*until),
-                super::rules::days(*days_left)
+                days(*days_left)
             ),
             Self::Unsupported { since } => format!(
                 "No security updates since {}: replace or upgrade it, or agree the risk with your SIRO",
@@ -354,9 +335,9 @@ pub fn ending_soon_before(today: Date) -> String {
     iso(today + Duration::days(SOON_DAYS + 1))
 }
 
-// ---------- the table in use ----------
-
-fn cached(text: &str, origin: Origin) -> Option<Arc<SupportTable>> {
+/// A stored table's text as a table, parsed once per process (tables are
+/// kept by their text's hash, so a cached one is never out of date).
+pub fn cached(text: &str, origin: Origin) -> Option<Arc<SupportTable>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Arc<SupportTable>>>> = OnceLock::new();
     let key = hex::encode(Sha256::digest(text.as_bytes()));
     let cache = CACHE.get_or_init(Default::default);
@@ -386,41 +367,6 @@ fn cached(text: &str, origin: Origin) -> Option<Arc<SupportTable>> {
     }
 }
 
-/// The table a practice uses: the most recently checked of the shipped
-/// table, the operator's latest and the practice's latest.
-pub async fn effective(db: &Db, practice_id: PracticeId) -> Result<Arc<SupportTable>, sqlx::Error> {
-    let rows: Vec<(Option<i64>, String, String, i64)> = with_db!(db, p => sqlx::query_as(
-        "SELECT practice_id, toml, filename, loaded_at FROM support_date_tables WHERE id IN \
-         (SELECT MAX(id) FROM support_date_tables WHERE practice_id = $1 \
-          UNION SELECT MAX(id) FROM support_date_tables WHERE practice_id IS NULL)")
-        .bind(practice_id).fetch_all(p).await)?;
-    let mut best = shipped();
-    // Operator before practice, so a practice's table wins a tie.
-    let mut loaded: Vec<Arc<SupportTable>> = rows
-        .into_iter()
-        .filter_map(|(pid, text, filename, loaded_at)| {
-            let origin = match pid {
-                Some(_) => Origin::Practice {
-                    filename,
-                    loaded_at,
-                },
-                None => Origin::Operator {
-                    filename,
-                    loaded_at,
-                },
-            };
-            cached(&text, origin)
-        })
-        .collect();
-    loaded.sort_by_key(|t| matches!(t.origin, Origin::Practice { .. }));
-    for t in loaded {
-        if t.updated >= best.updated {
-            best = t;
-        }
-    }
-    Ok(best)
-}
-
 /// The end date for an asset and where it came from: the date the practice
 /// typed, or the table's.
 pub fn work_out(
@@ -436,247 +382,6 @@ pub fn work_out(
     match table.find(software, name, os) {
         Some(p) => (Some(iso(p.ends)), p.name.clone()),
         None => (None, String::new()),
-    }
-}
-
-/// Brings the practice's stored end-of-life dates up to date with the table
-/// in use: every asset when the table changed, otherwise those marked stale.
-pub async fn refresh(db: &Db, practice_id: PracticeId) -> Result<Arc<SupportTable>, sqlx::Error> {
-    let table = effective(db, practice_id).await?;
-    let stored: Option<(String,)> = with_db!(db, p => sqlx::query_as(
-        "SELECT eol_fingerprint FROM resilience_state WHERE practice_id = $1")
-        .bind(practice_id).fetch_optional(p).await)?;
-    let all = stored.map(|s| s.0) != Some(table.fingerprint.clone());
-    let sql = if all {
-        "SELECT id, kind, name, os, supported_until FROM assets WHERE practice_id = $1"
-    } else {
-        "SELECT id, kind, name, os, supported_until FROM assets WHERE practice_id = $1 AND eol_stale"
-    };
-    let rows: Vec<(i64, String, String, String, Option<String>)> =
-        with_db!(db, p => sqlx::query_as(sql).bind(practice_id).fetch_all(p).await)?;
-    if rows.is_empty() && !all {
-        return Ok(table);
-    }
-    // One UPDATE per distinct (operating system, typed date) rather than per
-    // asset: a practice's devices share a handful of operating systems.
-    let mut groups: HashMap<(bool, String, String, String), Vec<i64>> = HashMap::new();
-    for (id, kind, name, os, typed) in &rows {
-        let software = kind == "software";
-        let key_name = if software {
-            name.clone()
-        } else {
-            String::new()
-        };
-        groups
-            .entry((
-                software,
-                key_name,
-                os.clone(),
-                typed.clone().unwrap_or_default(),
-            ))
-            .or_default()
-            .push(*id);
-    }
-    with_db!(db, p => {
-        let mut tx = p.begin().await?;
-        for ((software, name, os, typed), ids) in &groups {
-            let (eol_on, source) = work_out(&table, *software, name, os, Some(typed.as_str()).filter(|t| !t.is_empty()));
-            for chunk in ids.chunks(500) {
-                // Only if nothing changed meanwhile; a newer change stays stale for next time.
-                let mut qb = sqlx::QueryBuilder::new("UPDATE assets SET eol_on = ");
-                qb.push_bind(eol_on.clone()).push(", eol_source = ").push_bind(source.clone())
-                    .push(", eol_stale = FALSE WHERE practice_id = ").push_bind(practice_id)
-                    .push(" AND os = ").push_bind(os.clone())
-                    .push(" AND COALESCE(supported_until, '') = ").push_bind(typed.clone());
-                if *software {
-                    qb.push(" AND name = ").push_bind(name.clone());
-                }
-                qb.push(" AND id IN (");
-                let mut list = qb.separated(", ");
-                for id in chunk {
-                    list.push_bind(*id);
-                }
-                qb.push(")");
-                qb.build().execute(&mut *tx).await?;
-            }
-        }
-        if all {
-            sqlx::query("INSERT INTO resilience_state (practice_id, eol_fingerprint) VALUES ($1, $2) \
-                         ON CONFLICT (practice_id) DO UPDATE SET eol_fingerprint = excluded.eol_fingerprint")
-                .bind(practice_id).bind(&table.fingerprint).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-    });
-    Ok(table)
-}
-
-/// Stores a table for a practice, or (with `None`) for every practice.
-/// Refuses a table older than the one in use, which would never be used.
-pub async fn load(
-    db: &Db,
-    practice_id: Option<PracticeId>,
-    filename: &str,
-    text: &str,
-    loaded_by: &str,
-    now: i64,
-) -> Result<Result<SupportTable, String>, sqlx::Error> {
-    if text.len() > MAX_FILE_BYTES {
-        return Ok(Err(
-            "The file is larger than 1 MB, so it is not a support-dates table.".into(),
-        ));
-    }
-    let table = match parse(text) {
-        Ok(t) => t,
-        Err(e) => return Ok(Err(e)),
-    };
-    let current = match practice_id {
-        Some(pid) => effective(db, pid).await?,
-        None => {
-            let rows: Vec<(String,)> = with_db!(db, p => sqlx::query_as(
-                "SELECT toml FROM support_date_tables WHERE practice_id IS NULL ORDER BY id DESC LIMIT 1")
-                .fetch_all(p).await)?;
-            let mut best = shipped();
-            if let Some(t) = rows.first().and_then(|r| parse(&r.0).ok()) {
-                if t.updated >= best.updated {
-                    best = Arc::new(t);
-                }
-            }
-            best
-        }
-    };
-    if table.updated < current.updated {
-        return Ok(Err(format!(
-            "This table was last checked on {}, before the one already in use ({}), so it would never be used. Nothing was loaded.",
-            long_date(table.updated),
-            long_date(current.updated)
-        )));
-    }
-    with_db!(db, p => sqlx::query(
-        "INSERT INTO support_date_tables (practice_id, updated, filename, toml, loaded_by, loaded_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(practice_id).bind(iso(table.updated)).bind(filename).bind(text).bind(loaded_by).bind(now)
-        .execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(Ok(table))
-}
-
-// ---------- the page ----------
-
-pub struct ProductRow {
-    pub name: String,
-    pub kind: &'static str,
-    pub ends: String,
-    pub ended: bool,
-    pub note: String,
-    pub source: String,
-}
-
-#[derive(Template)]
-#[template(path = "resilience/support_dates.html")]
-struct SupportDatesPage {
-    page: Page,
-    origin: String,
-    updated: String,
-    products: Vec<ProductRow>,
-    manager: bool,
-    error: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Done {
-    done: String,
-}
-
-async fn page_for(
-    state: &AppState,
-    scope: &PracticeScope,
-    error: Option<String>,
-    notice: Option<String>,
-) -> Result<Html<String>, AppError> {
-    let table = effective(&state.db, scope.practice_id()).await?;
-    let today = super::rules::uk_date(state.clock.now());
-    render(SupportDatesPage {
-        page: Page::for_user("Support dates", scope.user()).with_notice(notice),
-        origin: table.describe_origin(),
-        updated: table.updated_label(),
-        products: table
-            .products
-            .iter()
-            .map(|p| ProductRow {
-                name: p.name.clone(),
-                kind: p.kind.label(),
-                ends: long_date(p.ends),
-                ended: p.ends < today,
-                note: p.note.clone(),
-                source: p.source.clone(),
-            })
-            .collect(),
-        manager: scope.role() == crate::auth::Role::Manager,
-        error,
-    })
-}
-
-pub async fn page(
-    State(state): State<AppState>,
-    scope: super::ViewScope,
-    Query(q): Query<Done>,
-) -> Result<Html<String>, AppError> {
-    let notice = (q.done == "loaded").then(|| "The new support-dates table is in use.".to_string());
-    page_for(&state, &scope, None, notice).await
-}
-
-pub async fn upload(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ManagerScope,
-    multipart: Multipart,
-) -> Result<Response, AppError> {
-    let (filename, bytes) = match crate::web::upload::read_upload(
-        multipart,
-        "file",
-        MAX_FILE_BYTES,
-        "support-dates.toml",
-    )
-    .await?
-    {
-        Ok(f) => f,
-        Err(problem) => {
-            return Ok(page_for(&state, &scope, Some(problem), None)
-                .await?
-                .into_response())
-        }
-    };
-    let text = crate::people::csv_import::decode(&bytes);
-    let now = state.clock.now();
-    match load(
-        &state.db,
-        Some(scope.practice_id()),
-        &filename,
-        &text,
-        &scope.user().email,
-        now,
-    )
-    .await?
-    {
-        Err(problem) => Ok(page_for(&state, &scope, Some(problem), None)
-            .await?
-            .into_response()),
-        Ok(table) => {
-            audit::record_alone(
-                &state.db,
-                Some(scope.practice_id()),
-                &Actor::user(scope.user(), &ip),
-                Action::SupportDatesLoaded,
-                &format!(
-                    "loaded a support-dates table checked on {} ({} products) from {filename}",
-                    long_date(table.updated),
-                    table.products.len()
-                ),
-                now,
-            )
-            .await?;
-            refresh(&state.db, scope.practice_id()).await?;
-            Ok(Redirect::to("/resilience/support-dates?done=loaded").into_response())
-        }
     }
 }
 

@@ -5,20 +5,15 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use time::Date;
 
-use super::assets::{query_assets, Bind, Row, COLUMNS};
-use super::{import, rules, ViewScope};
+use super::repo;
+use super::views::Listed;
 use crate::auth::audit::{self, Action, Actor};
+use crate::resilience::dates::{numeric, parse_iso, uk_date};
+use crate::resilience::{import, ViewScope};
 use crate::shared::AppState;
 use crate::web::spreadsheet::Sheet;
 use crate::web::{AppError, ClientIp};
-
-/// Day/month/year, as a UK spreadsheet shows dates and the import reads them.
-fn uk(d: Option<Date>) -> String {
-    d.map(|d| format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()))
-        .unwrap_or_default()
-}
 
 /// Every device and program of the practice, in use first, then retired.
 pub async fn csv(
@@ -27,10 +22,7 @@ pub async fn csv(
     scope: ViewScope,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    let sql = format!(
-        "SELECT {COLUMNS} FROM assets WHERE practice_id = $1 ORDER BY active DESC, name, id"
-    );
-    let assets = query_assets(&state.db, &sql, &[Bind::I(scope.practice_id().get())]).await?;
+    let assets = repo::all(&state.db, &scope).await?;
     let mut header: Vec<&str> = import::EXAMPLE_HEADER.split(',').collect();
     header.extend([
         "Hostname",
@@ -43,13 +35,18 @@ pub async fn csv(
     ]);
     let mut sheet = Sheet::new(&header)?;
     let count = assets.len();
+    let date = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(parse_iso)
+            .map(numeric)
+            .unwrap_or_default()
+    };
     for asset in assets {
-        let row = Row::new(asset, now);
+        let row = Listed::new(asset, now);
         let a = &row.asset;
-        let date = |s: &Option<String>| uk(s.as_deref().and_then(rules::parse_iso));
         let in_use = match (&a.retired_on, a.active) {
             (_, true) => "Yes".to_string(),
-            (Some(on), false) => format!("No, since {}", date(&Some(on.clone()))),
+            (Some(_), false) => format!("No, since {}", date(&a.retired_on)),
             (None, false) => "No".to_string(),
         };
         sheet.row([
@@ -62,7 +59,9 @@ pub async fn csv(
             a.encryption.label().to_string(),
             a.managed_by.label().to_string(),
             date(&a.supported_until),
-            uk(a.last_updated_at.map(rules::uk_date)),
+            a.last_updated_at
+                .map(|t| numeric(uk_date(t)))
+                .unwrap_or_default(),
             a.serial.clone().unwrap_or_default(),
             a.hostname.clone().unwrap_or_default(),
             a.os_build.clone(),
@@ -75,6 +74,7 @@ pub async fn csv(
             in_use,
         ])?;
     }
+    // A download changes nothing else, so its entry stands alone.
     audit::record_alone(
         &state.db,
         Some(scope.practice_id()),
