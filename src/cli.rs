@@ -358,7 +358,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let database = open(&settings).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let text = crate::people::csv_import::decode(&bytes);
+            let text = crate::web::import::csv::decode(&bytes);
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -4,9 +4,8 @@
 
 use crate::auth::{mfa, password, system_scope_for, Role};
 use crate::db::Db;
-use crate::people::csv_import::NewStaff;
-use crate::people::domain::{EmploymentType, JobRole, StartDate};
-use crate::people::{departments, practices};
+use crate::people::domain::{EmploymentType, JobRole, NewStaff, StartDate};
+use crate::people::{departments, practices, staff};
 use crate::shared::{EmailAddress, PersonName, PracticeId, StaffId, UserId};
 use crate::web::AppError;
 use crate::with_db;
@@ -254,15 +253,14 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
         None => practices::create_practice(db, PRACTICE, Some("Y99999"), now).await?,
     };
     if created {
-        departments::create_defaults(db, practice_id, now).await?;
-        let depts: Vec<(i64, String)> = with_db!(db, p => sqlx::query_as("SELECT id, name FROM departments WHERE practice_id = $1")
-            .bind(practice_id).fetch_all(p).await)?;
         let scope = system_scope_for(practice_id, "seeding the demo practice");
+        let depts = departments::known(db, &scope).await?;
+        let mut tx = db.begin().await?;
         for (name, role, dept, kind, start, champion) in STAFF {
             let department_id = depts
                 .iter()
-                .find(|(_, n)| n == dept)
-                .map(|(id, _)| *id)
+                .find(|d| d.name == dept)
+                .map(|d| d.id)
                 .expect("default department");
             let s = NewStaff {
                 full_name: PersonName::parse(name).expect("demo name"),
@@ -272,19 +270,20 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 start_date: Some(StartDate::parse(start).expect("demo date")),
                 employment_type: EmploymentType::parse(kind).expect("demo kind"),
             };
-            let id = crate::people::staff::insert(db, &scope, &s, now)
+            let id = staff::insert(&mut tx, practice_id, &s, now)
                 .await?
-                .map_err(|e| anyhow::anyhow!("{:?}", e.0))?;
+                .ok_or_else(|| anyhow::anyhow!("{} is on the demo staff list twice", s.email))?;
             if champion {
-                with_db!(db, p => sqlx::query("UPDATE staff SET is_champion = TRUE WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+                staff::set_champion(&mut tx, &scope, id, true).await?;
             }
             if s.email.as_str() == MANAGER_EMAIL {
-                crate::people::accounts::create_user(
-                    db,
+                let p = Some(practice_id);
+                crate::people::accounts::open(
+                    &mut tx,
                     MANAGER_EMAIL,
                     name,
                     Role::Manager,
-                    Some(practice_id),
+                    p,
                     Some(id),
                     now,
                 )
@@ -292,6 +291,7 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 .map_err(|e| anyhow::anyhow!(e))?;
             }
         }
+        tx.commit().await?;
     }
     if created {
         seed_simulation(db, practice_id, now).await?;

@@ -645,7 +645,7 @@ pub async fn upload(
                 .into_response())
         }
     };
-    let text = crate::people::csv_import::decode(&bytes);
+    let text = crate::web::import::csv::decode(&bytes);
     let now = state.clock.now();
     match load(
         &state.db,
