@@ -4,7 +4,7 @@
 //! leaver's and opening it again. Each runs in the caller's transaction,
 //! beside the change that causes it.
 
-use super::repo::{self, NewAccount, StaffAccount};
+use super::repo::{self, Account, NewAccount, StaffAccount};
 use super::Role;
 use crate::db::{Db, Tx};
 use crate::shared::{PracticeId, StaffId, UserId};
@@ -116,12 +116,19 @@ pub async fn reopen_for_returner(
     repo::set_active_for_staff(tx, practice_id, staff_id, true).await
 }
 
-/// Sets an account's password to an argon2id hash (made with
-/// `auth::password`): the demo's manager, whose password is printed.
-pub async fn set_password_hash(
+/// The account with this address (addresses are stored lower-case).
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<Account>, sqlx::Error> {
+    repo::account_by_email(db, email).await
+}
+
+/// Gives an account a password (an argon2id hash made with `auth::password`)
+/// and an authenticator secret at once, and opens it: for the demo
+/// practice's manager, whose sign-in is printed rather than chosen.
+pub async fn set_sign_in(
     tx: &mut Tx,
     user_id: UserId,
-    hash: &str,
+    password_hash: &str,
+    totp_secret: &str,
 ) -> Result<(), sqlx::Error> {
-    repo::set_password_hash(tx, user_id, hash).await
+    repo::set_sign_in(tx, user_id, password_hash, totp_secret).await
 }

@@ -82,6 +82,19 @@ pub async fn revoke(
     repo::revoke_key(tx, scope.practice_id(), key_id, now).await
 }
 
+/// Revokes the account's live keys called `name` (the demo's, made again
+/// on every run).
+pub async fn revoke_named(
+    tx: &mut Tx,
+    user_id: UserId,
+    name: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    repo::revoke_keys_named(tx, user_id, name, now)
+        .await
+        .map(|_| ())
+}
+
 /// The practice scope a key gives, if it is a live key of an active manager.
 pub async fn authenticate(
     db: &Db,

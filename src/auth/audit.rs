@@ -4,6 +4,7 @@
 //! and filters it on the page in `auth::routes::audit_log`.
 
 use super::repo;
+use super::PracticeScope;
 use crate::db::{Db, Tx};
 use crate::shared::{PracticeId, UserId};
 
@@ -249,6 +250,20 @@ pub async fn record(
         ip: actor.ip.as_deref(),
     };
     repo::insert_entry(tx, &entry).await
+}
+
+/// [`record`] for what the signed-in member acting in `scope` did, from `ip`:
+/// the usual entry for a change made on a practice's pages.
+pub async fn record_by(
+    tx: &mut Tx,
+    scope: &PracticeScope,
+    ip: &str,
+    action: Action,
+    detail: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let actor = Actor::user(scope.user(), ip);
+    record(tx, Some(scope.practice_id()), &actor, action, detail, at).await
 }
 
 /// Writes an entry in a transaction of its own: for something that changes

@@ -80,6 +80,17 @@ pub async fn set_password_hash(tx: &mut Tx, user: UserId, hash: &str) -> Result<
         .bind(hash).bind(user).execute(&mut *c).await.map(|_| ()))
 }
 
+/// Sets the password and authenticator secret together and opens the account.
+pub async fn set_sign_in(
+    tx: &mut Tx,
+    user: UserId,
+    password_hash: &str,
+    totp_secret: &str,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("UPDATE users SET password_hash = $1, totp_secret = $2, active = TRUE WHERE id = $3")
+        .bind(password_hash).bind(totp_secret).bind(user).execute(&mut *c).await.map(|_| ()))
+}
+
 /// Claims a code's time step: of several sessions sending the same code at
 /// once, one wins (true); the rest, and any older step, lose.
 pub async fn claim_totp_step(tx: &mut Tx, user: UserId, step: i64) -> Result<bool, sqlx::Error> {
@@ -515,6 +526,18 @@ pub async fn revoke_key(
     with_tx!(tx, c => sqlx::query_scalar(
         "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND practice_id = $3 AND revoked_at IS NULL RETURNING name")
         .bind(now).bind(key_id).bind(practice).fetch_optional(&mut *c).await)
+}
+
+/// Revokes an account's live keys with this name; how many.
+pub async fn revoke_keys_named(
+    tx: &mut Tx,
+    user: UserId,
+    name: &str,
+    now: i64,
+) -> Result<u64, sqlx::Error> {
+    with_tx!(tx, c => sqlx::query(
+        "UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND name = $3 AND revoked_at IS NULL")
+        .bind(now).bind(user).bind(name).execute(&mut *c).await.map(|r| r.rows_affected()))
 }
 
 // ---------- audit log ----------

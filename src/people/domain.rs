@@ -297,6 +297,69 @@ pub struct NewStaff {
     pub employment_type: EmploymentType,
 }
 
+/// The fields of a member of staff as someone typed them (the staff form, a
+/// spreadsheet row). The email and department come already checked, since
+/// how depends on where they were typed (a form picks a department from a
+/// list; a spreadsheet's address must not repeat one above it).
+pub struct StaffFields<'a> {
+    pub full_name: &'a str,
+    pub email: Result<EmailAddress, FieldError>,
+    pub job_role: &'a str,
+    pub department_id: Result<i64, FieldError>,
+    pub start_date: &'a str,
+    pub employment_type: &'a str,
+}
+
+impl NewStaff {
+    /// Checks every field at once, so the person sees every problem in one
+    /// go, in the form's order. A blank start date is none; a blank
+    /// employment type is permanent.
+    pub fn check(f: StaffFields<'_>) -> Result<Self, Vec<FieldError>> {
+        fn keep<T>(problems: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+            r.map_err(|e| problems.push(e)).ok()
+        }
+        let mut problems = Vec::new();
+        let full_name = keep(&mut problems, PersonName::parse(f.full_name));
+        let email = keep(&mut problems, f.email);
+        let job_role = keep(&mut problems, JobRole::parse(f.job_role));
+        let department_id = keep(&mut problems, f.department_id);
+        let start_date = if f.start_date.trim().is_empty() {
+            Some(None)
+        } else {
+            keep(&mut problems, StartDate::parse(f.start_date)).map(Some)
+        };
+        let employment_type = keep(
+            &mut problems,
+            EmploymentType::parse_or_default(f.employment_type),
+        );
+        match (
+            full_name,
+            email,
+            job_role,
+            department_id,
+            start_date,
+            employment_type,
+        ) {
+            (
+                Some(full_name),
+                Some(email),
+                Some(job_role),
+                Some(department_id),
+                Some(start_date),
+                Some(employment_type),
+            ) => Ok(Self {
+                full_name,
+                email,
+                job_role,
+                department_id,
+                start_date,
+                employment_type,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
 /// A member of staff's account, as the staff list shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountStatus {

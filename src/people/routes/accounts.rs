@@ -5,10 +5,10 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::auth::audit::{self, Action, Actor};
+use super::staff::{current_member, member};
+use crate::auth::audit::{self, Action};
 use crate::auth::{ManagerScope, Role};
 use crate::people::accounts::{self, Invitation};
-use crate::people::staff;
 use crate::shared::{AppState, StaffId};
 use crate::web::{AppError, ClientIp, Path, ValidForm};
 
@@ -18,15 +18,7 @@ pub async fn invite(
     scope: ManagerScope,
     Path(id): Path<StaffId>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !m.active {
-        return Err(AppError::BadRequest(format!(
-            "{} has left the practice, so cannot be invited.",
-            m.full_name
-        )));
-    }
+    let m = current_member(&state, &scope, id, "be invited").await?;
     let practice = accounts::practice_name(&state.db, scope.practice_id()).await?;
     let now = state.clock.now();
     // The account (if new), the link, its email and the audit entry commit together.
@@ -56,15 +48,8 @@ pub async fn invite(
         inviter: &scope.user().full_name,
     };
     accounts::send_invitation(&mut tx, state.public_url(), &invitation, now).await?;
-    audit::record(
-        &mut tx,
-        Some(scope.practice_id()),
-        &Actor::user(scope.user(), &ip),
-        Action::InvitationSent,
-        &format!("{} <{}>", m.full_name, m.email),
-        now,
-    )
-    .await?;
+    let detail = format!("{} <{}>", m.full_name, m.email);
+    audit::record_by(&mut tx, &scope, &ip, Action::InvitationSent, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/{id}?invited=1")).into_response())
 }
@@ -82,9 +67,7 @@ pub async fn set_manager(
     Path(id): Path<StaffId>,
     ValidForm(form): ValidForm<ManagerForm>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let m = member(&state, &scope, id).await?;
     if !m.account.has_account() {
         return Err(AppError::BadRequest(format!(
             "Invite {} to Safety Net first.",
@@ -110,9 +93,8 @@ pub async fn set_manager(
     };
     crate::auth::accounts::set_role(&mut tx, scope.practice_id(), id, role).await?;
     let detail = format!("{} is now {}", m.full_name, role.label());
-    let (actor, now) = (Actor::user(scope.user(), &ip), state.clock.now());
-    let p = Some(scope.practice_id());
-    audit::record(&mut tx, p, &actor, Action::RoleChanged, &detail, now).await?;
+    let now = state.clock.now();
+    audit::record_by(&mut tx, &scope, &ip, Action::RoleChanged, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }

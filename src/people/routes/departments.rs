@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::auth::audit::{self, Action, Actor};
+use crate::auth::audit::{self, Action};
 use crate::auth::ManagerScope;
 use crate::db::Tx;
 use crate::people::departments;
@@ -34,9 +34,8 @@ async fn done(
     ip: &str,
     detail: &str,
 ) -> Result<Response, AppError> {
-    let (actor, now) = (Actor::user(scope.user(), ip), state.clock.now());
-    let p = Some(scope.practice_id());
-    audit::record(&mut tx, p, &actor, Action::DepartmentChanged, detail, now).await?;
+    let now = state.clock.now();
+    audit::record_by(&mut tx, scope, ip, Action::DepartmentChanged, detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to("/departments").into_response())
 }

@@ -8,10 +8,10 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::people::departments;
-use crate::people::domain::{EmploymentType, JobRole, NewStaff, Showing, StartDate};
+use crate::people::domain::{NewStaff, Showing, StaffFields, StartDate};
 use crate::people::staff::{self, Search, StaffMember};
 use crate::people::views::{StaffFormPage, StaffListPage};
-use crate::shared::{AppState, EmailAddress, PersonName, StaffId};
+use crate::shared::{AppState, EmailAddress, FieldError, StaffId};
 use crate::web::spreadsheet::Sheet;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 
@@ -119,51 +119,48 @@ impl StaffForm {
         db: &Db,
         scope: &PracticeScope,
     ) -> Result<Result<NewStaff, FieldErrors>, AppError> {
-        let mut errors = FieldErrors::default();
-        let full_name = errors.take(PersonName::parse(&self.full_name));
-        let email = errors.take(EmailAddress::parse(&self.email));
-        let job_role = errors.take(JobRole::parse(&self.job_role));
         let department_id = match self.department_id.parse::<i64>() {
-            Ok(id) if departments::name_of(db, scope, id).await?.is_some() => Some(id),
-            _ => {
-                errors.add("department_id", "Choose a department");
-                None
-            }
+            Ok(id) if departments::name_of(db, scope, id).await?.is_some() => Ok(id),
+            _ => Err(FieldError::new("department_id", "Choose a department")),
         };
-        let start_date = if self.start_date.trim().is_empty() {
-            Some(None)
-        } else {
-            errors.take(StartDate::parse(&self.start_date)).map(Some)
+        let fields = StaffFields {
+            full_name: &self.full_name,
+            email: EmailAddress::parse(&self.email),
+            job_role: &self.job_role,
+            department_id,
+            start_date: &self.start_date,
+            employment_type: &self.employment_type,
         };
-        let employment_type = errors.take(EmploymentType::parse_or_default(&self.employment_type));
-        Ok(
-            match (
-                full_name,
-                email,
-                job_role,
-                department_id,
-                start_date,
-                employment_type,
-            ) {
-                (
-                    Some(full_name),
-                    Some(email),
-                    Some(job_role),
-                    Some(department_id),
-                    Some(start_date),
-                    Some(employment_type),
-                ) => Ok(NewStaff {
-                    full_name,
-                    email,
-                    job_role,
-                    department_id,
-                    start_date,
-                    employment_type,
-                }),
-                _ => Err(errors),
-            },
-        )
+        Ok(NewStaff::check(fields).map_err(FieldErrors))
     }
+}
+
+/// The practice's member of staff with this id, or "Page not found".
+pub(super) async fn member(
+    state: &AppState,
+    scope: &PracticeScope,
+    id: StaffId,
+) -> Result<StaffMember, AppError> {
+    staff::find(&state.db, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// [`member`], who must still be at the practice to `what` ("be invited").
+pub(super) async fn current_member(
+    state: &AppState,
+    scope: &PracticeScope,
+    id: StaffId,
+    what: &str,
+) -> Result<StaffMember, AppError> {
+    let m = member(state, scope, id).await?;
+    if !m.active {
+        return Err(AppError::BadRequest(format!(
+            "{} has left the practice, so cannot {what}.",
+            m.full_name
+        )));
+    }
+    Ok(m)
 }
 
 fn email_taken(email: &EmailAddress) -> FieldErrors {
@@ -210,9 +207,7 @@ pub async fn create(
         return Ok(page.await?.into_response());
     }
     let detail = who(parsed.full_name.as_str(), parsed.email.as_str());
-    let actor = Actor::user(scope.user(), &ip);
-    let p = Some(scope.practice_id());
-    audit::record(&mut tx, p, &actor, Action::StaffAdded, &detail, now).await?;
+    audit::record_by(&mut tx, &scope, &ip, Action::StaffAdded, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to("/staff?done=added").into_response())
 }
@@ -222,9 +217,7 @@ pub async fn edit_page(
     scope: ManagerScope,
     Path(id): Path<StaffId>,
 ) -> Result<Html<String>, AppError> {
-    let m = staff::find(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let m = member(&state, &scope, id).await?;
     let form = StaffForm::from_member(&m);
     StaffFormPage::show(&state, &scope, Some(m), form, FieldErrors::default()).await
 }
@@ -236,9 +229,7 @@ pub async fn update(
     Path(id): Path<StaffId>,
     ValidForm(form): ValidForm<StaffForm>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let m = member(&state, &scope, id).await?;
     let parsed = match form.parse(&state.db, &scope).await? {
         Ok(s) => s,
         Err(errors) => {
@@ -256,17 +247,8 @@ pub async fn update(
     let (name, email) = (parsed.full_name.as_str(), parsed.email.as_str());
     crate::auth::accounts::follow_staff_details(&mut tx, scope.practice_id(), id, name, email)
         .await?;
-    let (actor, now) = (Actor::user(scope.user(), &ip), state.clock.now());
-    let p = Some(scope.practice_id());
-    audit::record(
-        &mut tx,
-        p,
-        &actor,
-        Action::StaffUpdated,
-        &who(name, email),
-        now,
-    )
-    .await?;
+    let (detail, now) = (who(name, email), state.clock.now());
+    audit::record_by(&mut tx, &scope, &ip, Action::StaffUpdated, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to("/staff?done=saved").into_response())
 }
@@ -277,9 +259,7 @@ pub async fn mark_left(
     scope: ManagerScope,
     Path(id): Path<StaffId>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let m = member(&state, &scope, id).await?;
     if m.account.is_manager() && scope.user().staff_id == Some(id) {
         return Err(AppError::BadRequest(
             "You cannot mark yourself as left. Ask another practice manager or your operator to do it.".into(),
@@ -290,10 +270,8 @@ pub async fn mark_left(
     let mut tx = state.db.begin().await?;
     staff::mark_left(&mut tx, &scope, id, &today).await?;
     crate::auth::accounts::close_for_leaver(&mut tx, scope.practice_id(), id).await?;
-    let (actor, now) = (Actor::user(scope.user(), &ip), state.clock.now());
-    let detail = who(&m.full_name, &m.email);
-    let p = Some(scope.practice_id());
-    audit::record(&mut tx, p, &actor, Action::StaffLeft, &detail, now).await?;
+    let (detail, now) = (who(&m.full_name, &m.email), state.clock.now());
+    audit::record_by(&mut tx, &scope, &ip, Action::StaffLeft, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to("/staff?done=left").into_response())
 }
@@ -304,16 +282,12 @@ pub async fn reinstate(
     scope: ManagerScope,
     Path(id): Path<StaffId>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let m = member(&state, &scope, id).await?;
     let mut tx = state.db.begin().await?;
     staff::reinstate(&mut tx, &scope, id).await?;
     crate::auth::accounts::reopen_for_returner(&mut tx, scope.practice_id(), id).await?;
-    let (actor, now) = (Actor::user(scope.user(), &ip), state.clock.now());
-    let detail = who(&m.full_name, &m.email);
-    let p = Some(scope.practice_id());
-    audit::record(&mut tx, p, &actor, Action::StaffReinstated, &detail, now).await?;
+    let (detail, now) = (who(&m.full_name, &m.email), state.clock.now());
+    audit::record_by(&mut tx, &scope, &ip, Action::StaffReinstated, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }
@@ -331,15 +305,7 @@ pub async fn set_champion(
     Path(id): Path<StaffId>,
     ValidForm(form): ValidForm<ChampionForm>,
 ) -> Result<Response, AppError> {
-    let m = staff::find(&state.db, &scope, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !m.active {
-        return Err(AppError::BadRequest(format!(
-            "{} has left the practice, so cannot be a champion.",
-            m.full_name
-        )));
-    }
+    let m = current_member(&state, &scope, id, "be a champion").await?;
     let on = form.champion == "yes";
     let mut tx = state.db.begin().await?;
     staff::set_champion(&mut tx, &scope, id, on).await?;
@@ -351,9 +317,8 @@ pub async fn set_champion(
         if on { "made" } else { "no longer" },
         m.department
     );
-    let (actor, now) = (Actor::user(scope.user(), &ip), state.clock.now());
-    let p = Some(scope.practice_id());
-    audit::record(&mut tx, p, &actor, Action::RoleChanged, &detail, now).await?;
+    let now = state.clock.now();
+    audit::record_by(&mut tx, &scope, &ip, Action::RoleChanged, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }

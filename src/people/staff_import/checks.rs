@@ -7,9 +7,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use super::{CheckedRow, KnownDepartment, RowCells};
-use crate::people::domain::{EmploymentType, JobRole, NewStaff, StartDate};
+use crate::people::domain::{NewStaff, StaffFields};
 use crate::shared::values::echo;
-use crate::shared::{EmailAddress, FieldError, PersonName};
+use crate::shared::{EmailAddress, FieldError};
 use crate::web::import::{Checked, Outcome};
 
 /// Checks every row. `existing_emails` holds the lower-cased addresses already on the
@@ -45,11 +45,6 @@ pub fn check_rows(
         .collect()
 }
 
-/// Notes a problem and carries on, so a row reports everything wrong with it at once.
-fn keep<T>(problems: &mut Vec<FieldError>, result: Result<T, FieldError>) -> Option<T> {
-    result.map_err(|e| problems.push(e)).ok()
-}
-
 fn check_row(
     cells: &RowCells,
     department_ids: &HashMap<String, i64>,
@@ -57,78 +52,41 @@ fn check_row(
     existing_emails: &HashSet<String>,
     first_line_of_email: &mut HashMap<String, usize>,
 ) -> Outcome<NewStaff> {
-    let mut problems = Vec::new();
-
-    let full_name = keep(&mut problems, PersonName::parse(&cells.full_name));
-    let email = keep(
-        &mut problems,
-        EmailAddress::parse(&cells.email).and_then(|email| {
-            // Recorded even when already on the staff list, so a second copy in the file
-            // points back to the first rather than repeating the same message.
-            let earlier = match first_line_of_email.entry(email.as_str().to_owned()) {
-                Entry::Occupied(first) => Some(*first.get()),
-                Entry::Vacant(slot) => {
-                    slot.insert(cells.line);
-                    None
-                }
-            };
-            if existing_emails.contains(email.as_str()) {
-                Err(FieldError::new(
-                    "email",
-                    format!("{email} is already on the staff list"),
-                ))
-            } else if let Some(first) = earlier {
-                Err(FieldError::new(
-                    "email",
-                    format!("This email address is also on line {first}"),
-                ))
-            } else {
-                Ok(email)
+    let email = EmailAddress::parse(&cells.email).and_then(|email| {
+        // Recorded even when already on the staff list, so a second copy in the file
+        // points back to the first rather than repeating the same message.
+        let earlier = match first_line_of_email.entry(email.as_str().to_owned()) {
+            Entry::Occupied(first) => Some(*first.get()),
+            Entry::Vacant(slot) => {
+                slot.insert(cells.line);
+                None
             }
-        }),
-    );
-    let job_role = keep(&mut problems, JobRole::parse(&cells.job_role));
-    let department_id = keep(
-        &mut problems,
-        find_department(&cells.department, department_ids, department_list),
-    );
-    let start_date = keep(
-        &mut problems,
-        if cells.start_date.trim().is_empty() {
-            Ok(None)
+        };
+        if existing_emails.contains(email.as_str()) {
+            Err(FieldError::new(
+                "email",
+                format!("{email} is already on the staff list"),
+            ))
+        } else if let Some(first) = earlier {
+            Err(FieldError::new(
+                "email",
+                format!("This email address is also on line {first}"),
+            ))
         } else {
-            StartDate::parse(&cells.start_date).map(Some)
-        },
-    );
-    let employment_type = keep(
-        &mut problems,
-        EmploymentType::parse_or_default(&cells.employment_type),
-    );
-
-    match (
-        full_name,
+            Ok(email)
+        }
+    });
+    let fields = StaffFields {
+        full_name: &cells.full_name,
         email,
-        job_role,
-        department_id,
-        start_date,
-        employment_type,
-    ) {
-        (
-            Some(full_name),
-            Some(email),
-            Some(job_role),
-            Some(department_id),
-            Some(start_date),
-            Some(employment_type),
-        ) => Outcome::Ready(NewStaff {
-            full_name,
-            email,
-            job_role,
-            department_id,
-            start_date,
-            employment_type,
-        }),
-        _ => Outcome::Rejected(problems),
+        job_role: &cells.job_role,
+        department_id: find_department(&cells.department, department_ids, department_list),
+        start_date: &cells.start_date,
+        employment_type: &cells.employment_type,
+    };
+    match NewStaff::check(fields) {
+        Ok(staff) => Outcome::Ready(staff),
+        Err(problems) => Outcome::Rejected(problems),
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::repo::{self, Status};
 use super::views::{PreviewPage, UploadPage};
 use super::{csv, refusal, Checked, Choice, CsvImport, Outcome, UPLOAD_BODY};
-use crate::auth::audit::{self, Actor};
+use crate::auth::audit;
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::shared::AppState;
@@ -171,16 +171,7 @@ pub async fn confirm<I: CsvImport>(
         "{} imported, {rejected} skipped, from {filename}",
         ready.len()
     );
-    let actor = Actor::user(scope.user(), &ip);
-    audit::record(
-        &mut tx,
-        Some(scope.practice_id()),
-        &actor,
-        I::AUDIT,
-        &detail,
-        now,
-    )
-    .await?;
+    audit::record_by(&mut tx, &scope, &ip, I::AUDIT, &detail, now).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("{}?done=imported-{}", I::LIST, ready.len())).into_response())
 }
