@@ -93,16 +93,18 @@ pub async fn cancel(state: &AppState, r: Reservation) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Checks a guess with the password gate, giving the reservation back if
-/// the server was too busy to check it.
+/// Checks a guess with the password gate: the reservation back if it was
+/// right (for [`succeeded`], in the change it allows), None if wrong (the
+/// reservation stays a failure). Given back if the server was too busy to
+/// check it.
 pub async fn verify_password(
     state: &AppState,
     r: Reservation,
     password: String,
     stored: Option<String>,
-) -> Result<(bool, Reservation), AppError> {
+) -> Result<Option<Reservation>, AppError> {
     match password::verify_gated(&state.hashing, password, stored).await {
-        Ok(ok) => Ok((ok, r)),
+        Ok(right) => Ok(right.then_some(r)),
         Err(e) => {
             cancel(state, r).await?;
             Err(e)

@@ -13,6 +13,7 @@ use crate::shared::{PracticeId, StaffId, UserId};
 use crate::{with_db, with_tx};
 
 use super::domain::{Role, Stage};
+use super::tokens::Purpose;
 
 // ---------- accounts (`users`) ----------
 
@@ -312,7 +313,7 @@ pub async fn replace_link(
     tx: &mut Tx,
     hash: &str,
     user: UserId,
-    purpose: &str,
+    purpose: Purpose,
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
@@ -329,7 +330,7 @@ pub async fn replace_link(
 pub async fn live_link(
     db: &Db,
     hash: &str,
-    purpose: &str,
+    purpose: Purpose,
     now: i64,
 ) -> Result<Option<UserId>, sqlx::Error> {
     with_db!(db, p => sqlx::query_scalar(
@@ -341,7 +342,7 @@ pub async fn live_link(
 pub async fn use_link(
     tx: &mut Tx,
     hash: &str,
-    purpose: &str,
+    purpose: Purpose,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let n = with_tx!(tx, c => sqlx::query(

@@ -7,6 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::repo;
+use crate::db::row::text_state;
 use crate::db::{Db, Tx};
 use crate::shared::UserId;
 
@@ -36,6 +37,11 @@ impl Purpose {
             Self::Reset => "reset",
         }
     }
+    pub fn from_sql(s: &str) -> Option<Self> {
+        [Self::Invite, Self::Reset]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
     /// Invitations wait a week for a busy clinician; a reset link is short-lived.
     pub fn lifetime_secs(self) -> i64 {
         match self {
@@ -44,6 +50,8 @@ impl Purpose {
         }
     }
 }
+
+text_state!(Purpose);
 
 /// Creates a link token for a user and returns the secret to put in the link.
 /// In the caller's transaction, with the email that carries the link.
@@ -55,15 +63,7 @@ pub async fn issue(
 ) -> Result<String, sqlx::Error> {
     let secret = new_secret();
     let expires = now + purpose.lifetime_secs();
-    repo::replace_link(
-        tx,
-        &digest(&secret),
-        user_id,
-        purpose.as_str(),
-        now,
-        expires,
-    )
-    .await?;
+    repo::replace_link(tx, &digest(&secret), user_id, purpose, now, expires).await?;
     Ok(secret)
 }
 
@@ -74,7 +74,7 @@ pub async fn lookup(
     purpose: Purpose,
     now: i64,
 ) -> Result<Option<UserId>, sqlx::Error> {
-    repo::live_link(db, &digest(secret), purpose.as_str(), now).await
+    repo::live_link(db, &digest(secret), purpose, now).await
 }
 
 /// Marks a link used, in the transaction of what it is used for; false if
@@ -85,5 +85,5 @@ pub async fn consume(
     purpose: Purpose,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    repo::use_link(tx, &digest(secret), purpose.as_str(), now).await
+    repo::use_link(tx, &digest(secret), purpose, now).await
 }

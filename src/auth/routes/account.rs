@@ -51,9 +51,9 @@ pub async fn change_password(
         .ok_or(AppError::SignInRequired)?;
     let reserved = attempts::reserve(&state, &account.email, &ip, account.practice_id).await?;
     let stored = account.password_hash.clone();
-    let (ok, reserved) = attempts::verify_password(&state, reserved, form.current, stored).await?;
+    let right = attempts::verify_password(&state, reserved, form.current, stored).await?;
     let mut errors = FieldErrors::default();
-    if !ok {
+    if right.is_none() {
         errors.add("current", "Your current password is not right.");
     }
     let new = NewPasswordForm {
@@ -63,15 +63,18 @@ pub async fn change_password(
     errors
         .0
         .extend(new.check(&account.full_name, &account.email).0);
-    if !errors.is_empty() {
-        if ok {
-            // The current password was right, so this was no failed guess.
-            let mut tx = state.db.begin().await?;
-            attempts::succeeded(&mut tx, reserved).await?;
-            tx.commit().await?;
+    let reserved = match right {
+        Some(reserved) if errors.is_empty() => reserved,
+        right => {
+            if let Some(reserved) = right {
+                // The current password was right, so this was no failed guess.
+                let mut tx = state.db.begin().await?;
+                attempts::succeeded(&mut tx, reserved).await?;
+                tx.commit().await?;
+            }
+            return Ok(ChangePasswordPage::show(&user, errors)?.into_response());
         }
-        return Ok(ChangePasswordPage::show(&user, errors)?.into_response());
-    }
+    };
     let hash = password::hash_gated(&state.hashing, new.password).await?;
     let mut tx = state.db.begin().await?;
     attempts::succeeded(&mut tx, reserved).await?;

@@ -107,13 +107,13 @@ pub async fn disable(
         .await?
         .ok_or(AppError::SignInRequired)?;
     let reserved = attempts::reserve(&state, &account.email, &ip, account.practice_id).await?;
-    let (ok, reserved) =
-        attempts::verify_password(&state, reserved, form.current, account.password_hash).await?;
-    if !ok {
+    let stored = account.password_hash;
+    let Some(reserved) = attempts::verify_password(&state, reserved, form.current, stored).await?
+    else {
         return Err(AppError::BadRequest(
             "Your password was not right, so two-step verification is still on.".into(),
         ));
-    }
+    };
     let mut tx = state.db.begin().await?;
     attempts::succeeded(&mut tx, reserved).await?;
     repo::disable_totp(&mut tx, user.user_id).await?;

@@ -83,10 +83,10 @@ pub async fn submit(
     // Counted before it is checked, so a burst of guesses cannot outrun the limit.
     let reserved = attempts::reserve(&state, &email_raw, &ip, practice_id).await?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
-    let (ok, reserved) = attempts::verify_password(&state, reserved, form.password, stored).await?;
+    let right = attempts::verify_password(&state, reserved, form.password, stored).await?;
     let now = state.clock.now();
-    let account = match account {
-        Some(a) if ok && a.active => a,
+    let (account, reserved) = match (account, right) {
+        (Some(a), Some(r)) if a.active => (a, r),
         _ => {
             let actor = Actor {
                 user_id: None,

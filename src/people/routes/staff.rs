@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::people::departments;
 use crate::people::domain::{NewStaff, Showing, StaffFields, StartDate};
 use crate::people::staff::{self, Search, StaffMember};
@@ -174,6 +174,22 @@ fn who(full_name: &str, email: &str) -> String {
     format!("{full_name} <{email}>")
 }
 
+/// Records `action` about the member (by name and address) in the change's
+/// `tx`, and commits.
+async fn commit_about(
+    mut tx: Tx,
+    state: &AppState,
+    scope: &ManagerScope,
+    ip: &str,
+    action: Action,
+    m: &StaffMember,
+) -> Result<(), AppError> {
+    let (detail, now) = (who(&m.full_name, &m.email), state.clock.now());
+    audit::record_by(&mut tx, scope, ip, action, &detail, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub async fn new_page(
     State(state): State<AppState>,
     scope: ManagerScope,
@@ -270,9 +286,7 @@ pub async fn mark_left(
     let mut tx = state.db.begin().await?;
     staff::mark_left(&mut tx, &scope, id, &today).await?;
     crate::auth::accounts::close_for_leaver(&mut tx, scope.practice_id(), id).await?;
-    let (detail, now) = (who(&m.full_name, &m.email), state.clock.now());
-    audit::record_by(&mut tx, &scope, &ip, Action::StaffLeft, &detail, now).await?;
-    tx.commit().await?;
+    commit_about(tx, &state, &scope, &ip, Action::StaffLeft, &m).await?;
     Ok(Redirect::to("/staff?done=left").into_response())
 }
 
@@ -286,9 +300,7 @@ pub async fn reinstate(
     let mut tx = state.db.begin().await?;
     staff::reinstate(&mut tx, &scope, id).await?;
     crate::auth::accounts::reopen_for_returner(&mut tx, scope.practice_id(), id).await?;
-    let (detail, now) = (who(&m.full_name, &m.email), state.clock.now());
-    audit::record_by(&mut tx, &scope, &ip, Action::StaffReinstated, &detail, now).await?;
-    tx.commit().await?;
+    commit_about(tx, &state, &scope, &ip, Action::StaffReinstated, &m).await?;
     Ok(Redirect::to(&format!("/staff/{id}")).into_response())
 }
 
