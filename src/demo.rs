@@ -2,6 +2,7 @@
 //! everything. Seeding is idempotent: running the demo again adds nothing.
 //! It fills in every capability, so it sits above them all.
 
+use crate::auth::accounts::NewAccount;
 use crate::auth::{mfa, password, system_scope_for, Role};
 use crate::db::Db;
 use crate::people::domain::{EmploymentType, JobRole, NewStaff, StartDate};
@@ -277,18 +278,16 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 staff::set_champion(&mut tx, &scope, id, true).await?;
             }
             if s.email.as_str() == MANAGER_EMAIL {
-                let p = Some(practice_id);
-                crate::people::accounts::open(
-                    &mut tx,
-                    MANAGER_EMAIL,
-                    name,
-                    Role::Manager,
-                    p,
-                    Some(id),
-                    now,
-                )
-                .await?
-                .map_err(|e| anyhow::anyhow!(e))?;
+                let manager = NewAccount {
+                    email: MANAGER_EMAIL,
+                    full_name: name,
+                    role: Role::Manager,
+                    practice_id: Some(practice_id),
+                    staff_id: Some(id),
+                };
+                crate::people::accounts::open(&mut tx, &manager, now)
+                    .await?
+                    .map_err(|e| anyhow::anyhow!(e))?;
             }
         }
         tx.commit().await?;

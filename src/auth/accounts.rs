@@ -4,33 +4,22 @@
 //! leaver's and opening it again. Each runs in the caller's transaction,
 //! beside the change that causes it.
 
-use super::repo::{self, Account, NewAccount, StaffAccount};
+use super::repo::{self, Account, StaffAccount};
 use super::Role;
 use crate::db::{Db, Tx};
 use crate::shared::{PracticeId, StaffId, UserId};
 
-pub use repo::Manager;
+pub use repo::{Manager, NewAccount};
 
 /// Opens an account with no password yet (they choose it from the
 /// invitation); None if the address already has an account, here or at
 /// another practice.
 pub async fn create(
     tx: &mut Tx,
-    email: &str,
-    full_name: &str,
-    role: Role,
-    practice_id: Option<PracticeId>,
-    staff_id: Option<StaffId>,
+    new: &NewAccount<'_>,
     now: i64,
 ) -> Result<Option<UserId>, sqlx::Error> {
-    let new = NewAccount {
-        email,
-        full_name,
-        role,
-        practice_id,
-        staff_id,
-    };
-    repo::insert_account(tx, &new, now).await
+    repo::insert_account(tx, new, now).await
 }
 
 /// The account of a member of staff, if they have one, and whether they

@@ -1,6 +1,7 @@
 //! Accounts for staff: opening one (through `auth::accounts`, which owns
 //! `users`) and inviting its owner by email to choose a password.
 
+use crate::auth::accounts::NewAccount;
 use crate::auth::tokens::{self, Purpose};
 use crate::auth::Role;
 use crate::db::{Db, Tx};
@@ -21,16 +22,11 @@ pub fn address_taken(email: &str) -> String {
 /// invitation); `Err` says why not (the address has an account already).
 pub async fn open(
     tx: &mut Tx,
-    email: &str,
-    full_name: &str,
-    role: Role,
-    practice_id: Option<PracticeId>,
-    staff_id: Option<StaffId>,
+    new: &NewAccount<'_>,
     now: i64,
 ) -> Result<Result<UserId, String>, sqlx::Error> {
-    let id = crate::auth::accounts::create(tx, email, full_name, role, practice_id, staff_id, now)
-        .await?;
-    Ok(id.ok_or_else(|| address_taken(email)))
+    let id = crate::auth::accounts::create(tx, new, now).await?;
+    Ok(id.ok_or_else(|| address_taken(new.email)))
 }
 
 /// [`open`] in a transaction of its own: for the command line, seeding and
@@ -44,8 +40,15 @@ pub async fn create_user(
     staff_id: Option<StaffId>,
     now: i64,
 ) -> Result<Result<UserId, String>, AppError> {
+    let new = NewAccount {
+        email,
+        full_name,
+        role,
+        practice_id,
+        staff_id,
+    };
     let mut tx = db.begin().await?;
-    let opened = open(&mut tx, email, full_name, role, practice_id, staff_id, now).await?;
+    let opened = open(&mut tx, &new, now).await?;
     if opened.is_ok() {
         tx.commit().await?;
     }

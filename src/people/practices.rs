@@ -6,6 +6,7 @@
 use super::accounts;
 use super::domain::{EmploymentType, JobRole, NewStaff};
 use super::repo::{departments, practices, staff};
+use crate::auth::accounts::NewAccount;
 use crate::auth::Role;
 use crate::db::{Db, Tx};
 use crate::shared::{EmailAddress, PersonName, PracticeId, UserId};
@@ -71,17 +72,14 @@ pub async fn add_manager(
             .await?
             .ok_or(sqlx::Error::RowNotFound)?,
     };
-    let (email, name) = (email.as_str(), name.as_str());
-    accounts::open(
-        tx,
-        email,
-        name,
-        Role::Manager,
-        Some(practice_id),
-        Some(staff_id),
-        now,
-    )
-    .await
+    let manager = NewAccount {
+        email: email.as_str(),
+        full_name: name.as_str(),
+        role: Role::Manager,
+        practice_id: Some(practice_id),
+        staff_id: Some(staff_id),
+    };
+    accounts::open(tx, &manager, now).await
 }
 
 /// [`add_manager`] in a transaction of its own.

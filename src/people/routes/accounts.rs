@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::staff::{current_member, member};
+use crate::auth::accounts::NewAccount;
 use crate::auth::audit::{self, Action};
 use crate::auth::{ManagerScope, Role};
 use crate::people::accounts::{self, Invitation};
@@ -32,9 +33,14 @@ pub async fn invite(
         }
         Some(a) => a.id,
         None => {
-            let role = Role::for_staff(m.is_champion);
-            let p = Some(scope.practice_id());
-            accounts::open(&mut tx, &m.email, &m.full_name, role, p, Some(id), now)
+            let new = NewAccount {
+                email: &m.email,
+                full_name: &m.full_name,
+                role: Role::for_staff(m.is_champion),
+                practice_id: Some(scope.practice_id()),
+                staff_id: Some(id),
+            };
+            accounts::open(&mut tx, &new, now)
                 .await?
                 .map_err(AppError::BadRequest)?
         }
