@@ -278,9 +278,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         } => {
             db.apply(&mut settings);
             let db = open(&settings).await?;
-            let rows: Vec<(i64, String)> = crate::with_db!(&db, p => sqlx::query_as("SELECT id, name FROM practices ORDER BY id").fetch_all(p).await)?;
-            for (id, name) in rows {
-                println!("{id}\t{name}");
+            for p in crate::people::practices::all(&db).await? {
+                println!("{}\t{}", p.id, p.name);
             }
             Ok(())
         }
