@@ -37,8 +37,7 @@ fn app_routes() -> Routes {
     let r = crate::simulation::webhooks::routes(r);
     let r = crate::training::routes(r);
     let r = crate::resilience::routes(r);
-    let r = crate::simulation::gophish::routes(r);
-    r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
+    crate::simulation::gophish::routes(r)
 }
 
 /// The route table, for tests and `safetynet routes`.
