@@ -297,7 +297,7 @@ struct FormPage {
     employment_types: [EmploymentType; 6],
     member: Option<StaffMember>,
     /// This person's phishing-exercise record (manager only).
-    history: Vec<crate::simulation::history::Entry>,
+    history: Vec<crate::simulation::reporting::history::Entry>,
 }
 
 async fn form_page(
@@ -312,7 +312,7 @@ async fn form_page(
         None => ("Add a staff member".to_string(), "/staff/new".to_string()),
     };
     let history = match &member {
-        Some(m) => crate::simulation::history::for_staff(&state.db, scope, m.id).await?,
+        Some(m) => crate::simulation::reporting::history::for_staff(&state.db, scope, m.id).await?,
         None => Vec::new(),
     };
     render(FormPage {

@@ -86,6 +86,8 @@ macro_rules! id_type {
         }
     };
 }
+/// For a capability's own ids (`resilience::ids`): the same type, in its module.
+pub(crate) use id_type;
 
 id_type!(
     /// A practice (a tenant): every practice-owned row carries one.
