@@ -16,7 +16,8 @@
 //! Shared by them: `library` (the built-in lures), `render` (an email for one
 //! person), `sanitise` (nothing live in a template), `token` (the recipient
 //! token in every tracked link), `states` (the states an exercise, an email
-//! and an event can be in), `ids` and `sql` (how rows and states are read).
+//! and an event can be in), `ids` and `sql` (how rows and states are read),
+//! `pages` (a change committed with its audit entry; a test button's result).
 
 pub mod authoring;
 pub mod domains;
@@ -25,6 +26,7 @@ pub(crate) mod fuzz;
 pub mod gophish;
 pub mod ids;
 pub mod library;
+pub mod pages;
 pub mod render;
 pub mod reporting;
 pub mod sanitise;
@@ -34,6 +36,8 @@ pub mod states;
 pub mod token;
 pub mod tracking;
 pub mod webhooks;
+
+pub use pages::{commit_audited, TestResult};
 
 use crate::web::routes::{Access, Routes};
 
@@ -58,27 +62,4 @@ pub fn routes(r: Routes) -> Routes {
         Access::Operator,
         domains::routes::verify,
     )
-}
-
-/// What a "Test" button found (a profile's test message, a webhook's test
-/// event, the reporting mailbox's connection), for the page to show.
-pub struct TestResult {
-    pub worked: bool,
-    pub message: String,
-}
-
-impl TestResult {
-    pub fn worked(message: String) -> Self {
-        Self {
-            worked: true,
-            message,
-        }
-    }
-
-    pub fn failed(message: String) -> Self {
-        Self {
-            worked: false,
-            message,
-        }
-    }
 }

@@ -13,10 +13,10 @@ use super::attachments::{self, Attachment};
 use super::templates::{SimTemplate, TemplateForm};
 use super::views::{edit_response, form_page, ImportPage, ListPage};
 use super::{email_import, repo};
-use crate::auth::audit::{self, Action, Actor};
+use crate::auth::audit::Action;
 use crate::auth::ManagerScope;
-use crate::db::Tx;
 use crate::shared::AppState;
+use crate::simulation::commit_audited;
 use crate::simulation::ids::TemplateId;
 use crate::simulation::library::{self, PracticeNames};
 use crate::simulation::render::{self, Vars};
@@ -38,27 +38,6 @@ async fn template(
     repo::find(&state.db, scope.practice_id(), id)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-/// Records the change's audit entry in its transaction, then commits both.
-async fn commit_audited(
-    mut tx: Tx,
-    state: &AppState,
-    scope: &ManagerScope,
-    ip: &str,
-    detail: &str,
-) -> Result<(), AppError> {
-    audit::record(
-        &mut tx,
-        Some(scope.practice_id()),
-        &Actor::user(scope.user(), ip),
-        Action::TemplateChanged,
-        detail,
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// The names form on the templates page, as typed.
@@ -144,6 +123,7 @@ pub async fn save_names(
         &state,
         &scope,
         &ip,
+        Action::TemplateChanged,
         "changed the partner and PCN names used in ready-made emails",
     )
     .await?;
@@ -173,6 +153,7 @@ pub async fn use_lure(
         &state,
         &scope,
         &ip,
+        Action::TemplateChanged,
         &format!("added {lure_id} from the library"),
     )
     .await?;
@@ -192,23 +173,51 @@ pub async fn new_page(scope: ManagerScope) -> Result<Html<String>, AppError> {
     page_render(form_page(&scope, None, form, FieldErrors::default(), None))
 }
 
+/// Saves the template form: a new template (`existing` None) or changes to
+/// one, which keeps its attachment (the red flags may point at its name).
+async fn save(
+    state: &AppState,
+    scope: &ManagerScope,
+    ip: &str,
+    existing: Option<SimTemplate>,
+    form: TemplateForm,
+) -> Result<Response, AppError> {
+    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
+    let (id, attachment) = match existing {
+        Some(t) => (Some(t.id), t.attachment),
+        None => (None, None),
+    };
+    let t = match form.parse(&practice, attachment.as_ref()) {
+        Ok(t) => t,
+        Err(errors) => {
+            let page = form_page(scope, id, form, errors, attachment);
+            return Ok(page_render(page)?.into_response());
+        }
+    };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let (id, verb) = match id {
+        Some(id) => {
+            repo::update(&mut tx, scope, id, &t, now).await?;
+            (id, "changed")
+        }
+        None => (
+            repo::insert(&mut tx, scope.practice_id(), &t, now).await?,
+            "created",
+        ),
+    };
+    let detail = format!("{verb} {}", t.name);
+    commit_audited(tx, state, scope, ip, Action::TemplateChanged, &detail).await?;
+    Ok(Redirect::to(&format!("/simulation/templates/{id}")).into_response())
+}
+
 pub async fn create(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
     ValidForm(form): ValidForm<TemplateForm>,
 ) -> Result<Response, AppError> {
-    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
-    let t = match form.parse(&practice, None) {
-        Ok(t) => t,
-        Err(errors) => {
-            return Ok(page_render(form_page(&scope, None, form, errors, None))?.into_response())
-        }
-    };
-    let mut tx = state.db.begin().await?;
-    let id = repo::insert(&mut tx, scope.practice_id(), &t, state.clock.now()).await?;
-    commit_audited(tx, &state, &scope, &ip, &format!("created {}", t.name)).await?;
-    Ok(Redirect::to(&format!("/simulation/templates/{id}")).into_response())
+    save(&state, &scope, &ip, None, form).await
 }
 
 pub async fn edit_page(
@@ -227,18 +236,7 @@ pub async fn update(
     ValidForm(form): ValidForm<TemplateForm>,
 ) -> Result<Response, AppError> {
     let existing = template(&state, &scope, id).await?;
-    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
-    let t = match form.parse(&practice, existing.attachment.as_ref()) {
-        Ok(t) => t,
-        Err(errors) => {
-            let page = form_page(&scope, Some(id), form, errors, existing.attachment);
-            return Ok(page_render(page)?.into_response());
-        }
-    };
-    let mut tx = state.db.begin().await?;
-    repo::update(&mut tx, &scope, id, &t, state.clock.now()).await?;
-    commit_audited(tx, &state, &scope, &ip, &format!("changed {}", t.name)).await?;
-    Ok(Redirect::to(&format!("/simulation/templates/{id}")).into_response())
+    save(&state, &scope, &ip, Some(existing), form).await
 }
 
 /// The email as a sample recipient would see it. Served with a CSP sandbox so
@@ -363,7 +361,7 @@ pub async fn upload_attachment(
     let mut tx = state.db.begin().await?;
     repo::store_attachment(&mut tx, scope.practice_id(), id, &a, state.clock.now()).await?;
     let detail = format!("attached {} to {}", a.meta.file_name, t.name);
-    commit_audited(tx, &state, &scope, &ip, &detail).await?;
+    commit_audited(tx, &state, &scope, &ip, Action::TemplateChanged, &detail).await?;
     Ok(attachment_anchor(id))
 }
 
@@ -389,7 +387,7 @@ pub async fn remove_attachment(
         "removed the attachment {} from {}",
         current.file_name, t.name
     );
-    commit_audited(tx, &state, &scope, &ip, &detail).await?;
+    commit_audited(tx, &state, &scope, &ip, Action::TemplateChanged, &detail).await?;
     Ok(attachment_anchor(id))
 }
 

@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::json::{body, commit_audited, date, ok, split_name, ApiResult, Saving};
+use super::json::{body, commit_audited, date, ok, split_name, ApiResult, Resource, Saving};
 use super::{repo, ApiError, ApiPath as Path, ApiScope};
 use crate::auth::audit::Action;
 use crate::auth::PracticeScope;
@@ -176,23 +176,21 @@ async fn save(
     Ok(saving.answer(group_json(&state.db, scope, id).await?))
 }
 
-pub async fn create_group(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::New, &bytes).await
-}
+/// POST and PUT (see `json::Resource`).
+pub struct Groups;
 
-pub async fn update_group(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    Path(id): Path<GroupId>,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::Existing(id), &bytes).await
+impl Resource for Groups {
+    type Id = GroupId;
+
+    fn save<'a>(
+        state: &'a AppState,
+        scope: &'a ApiScope,
+        ip: &'a str,
+        saving: Saving<GroupId>,
+        bytes: &'a Bytes,
+    ) -> impl std::future::Future<Output = ApiResult> + Send + 'a {
+        save(state, scope, ip, saving, bytes)
+    }
 }
 
 pub async fn delete_group(

@@ -2,7 +2,10 @@
 //! request bodies, the `{"message", "success", "data"}` answers, 201 for a
 //! new item, and the audit entry every change made by a script ends with.
 
+use std::future::Future;
+
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,10 +13,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 
-use super::{ApiError, ApiScope};
-use crate::auth::audit::{self, Action, Actor};
+use super::{ApiError, ApiPath, ApiScope};
+use crate::auth::audit::Action;
 use crate::db::Tx;
 use crate::shared::AppState;
+use crate::web::ClientIp;
 
 pub type ApiResult<T = Response> = Result<T, ApiError>;
 
@@ -96,26 +100,56 @@ impl<Id: Copy> Saving<Id> {
     }
 }
 
+/// A GoPhish resource (group, template, landing page, sending profile)
+/// whose create (POST) and update (PUT) are one save: [`create`] and
+/// [`update`] are the handlers for every resource.
+pub trait Resource {
+    type Id: DeserializeOwned + Copy + Send + Sync + 'static;
+
+    /// Checks the JSON body and stores it with its audit entry; answers with
+    /// the saved item (see [`Saving::answer`]).
+    fn save<'a>(
+        state: &'a AppState,
+        scope: &'a ApiScope,
+        ip: &'a str,
+        saving: Saving<Self::Id>,
+        bytes: &'a Bytes,
+    ) -> impl Future<Output = ApiResult> + Send + 'a;
+}
+
+/// POST /api/{resource}: a new item.
+pub async fn create<R: Resource>(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ApiScope,
+    bytes: Bytes,
+) -> ApiResult {
+    R::save(&state, &scope, &ip, Saving::New, &bytes).await
+}
+
+/// PUT /api/{resource}/{id}: replaces the item.
+pub async fn update<R: Resource>(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ApiScope,
+    ApiPath(id): ApiPath<R::Id>,
+    bytes: Bytes,
+) -> ApiResult {
+    R::save(&state, &scope, &ip, Saving::Existing(id), &bytes).await
+}
+
 /// Records the change's audit entry (as the key's owner, through the API)
 /// in its transaction, then commits both.
 pub async fn commit_audited(
-    mut tx: Tx,
+    tx: Tx,
     state: &AppState,
     scope: &ApiScope,
     ip: &str,
     action: Action,
     detail: &str,
 ) -> ApiResult<()> {
-    audit::record(
-        &mut tx,
-        Some(scope.practice_id()),
-        &Actor::user(scope.user(), ip),
-        action,
-        &format!("{detail}{VIA_API}"),
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
+    let detail = format!("{detail}{VIA_API}");
+    crate::simulation::commit_audited(tx, state, scope, ip, action, &detail).await?;
     Ok(())
 }
 

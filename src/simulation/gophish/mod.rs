@@ -91,11 +91,15 @@ pub fn routes(r: Routes) -> Routes {
     let r = r
         .get("/api/groups/", ApiKey, groups::groups)
         .get("/api/groups", ApiKey, groups::groups)
-        .post("/api/groups/", ApiKey, groups::create_group)
-        .post("/api/groups", ApiKey, groups::create_group)
+        .post("/api/groups/", ApiKey, json::create::<groups::Groups>)
+        .post("/api/groups", ApiKey, json::create::<groups::Groups>)
         .get("/api/groups/summary", ApiKey, groups::group_summaries)
         .get("/api/groups/{group_id}", ApiKey, groups::group)
-        .put("/api/groups/{group_id}", ApiKey, groups::update_group)
+        .put(
+            "/api/groups/{group_id}",
+            ApiKey,
+            json::update::<groups::Groups>,
+        )
         .delete("/api/groups/{group_id}", ApiKey, groups::delete_group)
         .get(
             "/api/groups/{group_id}/summary",
@@ -105,13 +109,21 @@ pub fn routes(r: Routes) -> Routes {
     let r = r
         .get("/api/templates/", ApiKey, templates::templates)
         .get("/api/templates", ApiKey, templates::templates)
-        .post("/api/templates/", ApiKey, templates::create_template)
-        .post("/api/templates", ApiKey, templates::create_template)
+        .post(
+            "/api/templates/",
+            ApiKey,
+            json::create::<templates::Templates>,
+        )
+        .post(
+            "/api/templates",
+            ApiKey,
+            json::create::<templates::Templates>,
+        )
         .get("/api/templates/{template_id}", ApiKey, templates::template)
         .put(
             "/api/templates/{template_id}",
             ApiKey,
-            templates::update_template,
+            json::update::<templates::Templates>,
         )
         .delete(
             "/api/templates/{template_id}",
@@ -121,17 +133,21 @@ pub fn routes(r: Routes) -> Routes {
     let r = r
         .get("/api/pages/", ApiKey, pages::pages)
         .get("/api/pages", ApiKey, pages::pages)
-        .post("/api/pages/", ApiKey, pages::create_page)
-        .post("/api/pages", ApiKey, pages::create_page)
+        .post("/api/pages/", ApiKey, json::create::<pages::Pages>)
+        .post("/api/pages", ApiKey, json::create::<pages::Pages>)
         .get("/api/pages/{page_id}", ApiKey, pages::page)
-        .put("/api/pages/{page_id}", ApiKey, pages::update_page)
+        .put("/api/pages/{page_id}", ApiKey, json::update::<pages::Pages>)
         .delete("/api/pages/{page_id}", ApiKey, pages::delete_page);
     r.get("/api/smtp/", ApiKey, profiles::profiles)
         .get("/api/smtp", ApiKey, profiles::profiles)
-        .post("/api/smtp/", ApiKey, profiles::create_profile)
-        .post("/api/smtp", ApiKey, profiles::create_profile)
+        .post("/api/smtp/", ApiKey, json::create::<profiles::Profiles>)
+        .post("/api/smtp", ApiKey, json::create::<profiles::Profiles>)
         .get("/api/smtp/{profile_id}", ApiKey, profiles::profile)
-        .put("/api/smtp/{profile_id}", ApiKey, profiles::update_profile)
+        .put(
+            "/api/smtp/{profile_id}",
+            ApiKey,
+            json::update::<profiles::Profiles>,
+        )
         .delete("/api/smtp/{profile_id}", ApiKey, profiles::delete_profile)
 }
 

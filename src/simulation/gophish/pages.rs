@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::json::{body, commit_audited, date, ok, ApiResult, Saving};
+use super::json::{body, commit_audited, date, ok, ApiResult, Resource, Saving};
 use super::repo::{self, NewPage, Page};
 use super::{ApiError, ApiPath as Path, ApiScope};
 use crate::auth::audit::Action;
@@ -129,23 +129,21 @@ async fn save(
     Ok(saving.answer(page_json(&find(&state.db, scope, id).await?)))
 }
 
-pub async fn create_page(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::New, &bytes).await
-}
+/// POST and PUT (see `json::Resource`).
+pub struct Pages;
 
-pub async fn update_page(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    Path(id): Path<PageId>,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::Existing(id), &bytes).await
+impl Resource for Pages {
+    type Id = PageId;
+
+    fn save<'a>(
+        state: &'a AppState,
+        scope: &'a ApiScope,
+        ip: &'a str,
+        saving: Saving<PageId>,
+        bytes: &'a Bytes,
+    ) -> impl std::future::Future<Output = ApiResult> + Send + 'a {
+        save(state, scope, ip, saving, bytes)
+    }
 }
 
 pub async fn delete_page(

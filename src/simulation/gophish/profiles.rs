@@ -9,7 +9,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::json::{body, commit_audited, date, ok, ApiResult, Saving};
+use super::json::{body, commit_audited, date, ok, ApiResult, Resource, Saving};
 use super::{ApiError, ApiPath as Path, ApiScope};
 use crate::auth::audit::Action;
 use crate::auth::PracticeScope;
@@ -145,23 +145,21 @@ async fn save(
     Ok(saving.answer(profile_json(&find(&state.db, scope, id).await?)))
 }
 
-pub async fn create_profile(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::New, &bytes).await
-}
+/// POST and PUT (see `json::Resource`).
+pub struct Profiles;
 
-pub async fn update_profile(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    Path(id): Path<ProfileId>,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::Existing(id), &bytes).await
+impl Resource for Profiles {
+    type Id = ProfileId;
+
+    fn save<'a>(
+        state: &'a AppState,
+        scope: &'a ApiScope,
+        ip: &'a str,
+        saving: Saving<ProfileId>,
+        bytes: &'a Bytes,
+    ) -> impl std::future::Future<Output = ApiResult> + Send + 'a {
+        save(state, scope, ip, saving, bytes)
+    }
 }
 
 pub async fn delete_profile(

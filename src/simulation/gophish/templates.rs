@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::convert;
-use super::json::{body, commit_audited, date, ok, ApiResult, Saving};
+use super::json::{body, commit_audited, date, ok, ApiResult, Resource, Saving};
 use super::{ApiError, ApiPath as Path, ApiScope};
 use crate::auth::audit::Action;
 use crate::auth::PracticeScope;
@@ -269,23 +269,21 @@ async fn save(
     Ok(saving.answer(template_json(&state.db, scope, &saved).await?))
 }
 
-pub async fn create_template(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::New, &bytes).await
-}
+/// POST and PUT (see `json::Resource`).
+pub struct Templates;
 
-pub async fn update_template(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    scope: ApiScope,
-    Path(id): Path<TemplateId>,
-    bytes: Bytes,
-) -> ApiResult {
-    save(&state, &scope, &ip, Saving::Existing(id), &bytes).await
+impl Resource for Templates {
+    type Id = TemplateId;
+
+    fn save<'a>(
+        state: &'a AppState,
+        scope: &'a ApiScope,
+        ip: &'a str,
+        saving: Saving<TemplateId>,
+        bytes: &'a Bytes,
+    ) -> impl std::future::Future<Output = ApiResult> + Send + 'a {
+        save(state, scope, ip, saving, bytes)
+    }
 }
 
 pub async fn delete_template(

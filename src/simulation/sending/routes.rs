@@ -10,39 +10,17 @@ use super::campaigns::{CampaignForm, Launch, StatusChange, Target};
 use super::profiles::{ProfileForm, DEFAULT_HEADER};
 use super::views::{profile_form, FormPage, ListPage, ProfileFormPage, ProfilesPage, StaffChoice};
 use super::{message, repo};
-use crate::auth::audit::{self, Action, Actor};
+use crate::auth::audit::Action;
 use crate::auth::ManagerScope;
-use crate::db::{Change, Tx, Wake};
+use crate::db::{Change, Wake};
 use crate::net::outbound::Policy;
 use crate::people::departments;
 use crate::shared::{AppState, CampaignId, EmailAddress};
 use crate::simulation::authoring::repo as authoring;
 use crate::simulation::domains;
 use crate::simulation::ids::{ProfileId, TemplateId};
-use crate::simulation::TestResult;
+use crate::simulation::{commit_audited, TestResult};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
-
-/// Records a change's audit entry in its transaction, then commits both.
-async fn commit_audited(
-    mut tx: Tx,
-    state: &AppState,
-    scope: &ManagerScope,
-    ip: &str,
-    action: Action,
-    detail: &str,
-) -> Result<(), AppError> {
-    audit::record(
-        &mut tx,
-        Some(scope.practice_id()),
-        &Actor::user(scope.user(), ip),
-        action,
-        detail,
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
 
 pub async fn list(
     State(state): State<AppState>,
@@ -254,29 +232,47 @@ pub async fn new_profile_page(scope: ManagerScope) -> Result<Html<String>, AppEr
     render(profile_form(&scope, None, form, FieldErrors::default()))
 }
 
+/// Saves the profile form: a new profile (`existing` None) or changes to
+/// one, which keeps its password when the box is left empty.
+async fn save_profile(
+    state: &AppState,
+    scope: &ManagerScope,
+    ip: &str,
+    existing: Option<super::Profile>,
+    form: ProfileForm,
+) -> Result<Response, AppError> {
+    let id = existing.as_ref().map(|p| p.id);
+    let old_password = existing.as_ref().map(|p| p.password.as_str());
+    let p = match form.parse(&Policy::from_settings(&state.settings), old_password) {
+        Ok(p) => p,
+        Err(errors) => return Ok(render(profile_form(scope, id, form, errors))?.into_response()),
+    };
+    let mut tx = state.db.begin().await?;
+    let (id, verb) = match id {
+        Some(id) => {
+            repo::update_profile(&mut tx, scope, id, &p).await?;
+            (id, "changed")
+        }
+        None => {
+            let now = state.clock.now();
+            (
+                repo::insert_profile(&mut tx, scope.practice_id(), &p, "", now).await?,
+                "added",
+            )
+        }
+    };
+    let detail = format!("{verb} {} ({}:{})", p.name, p.host, p.port);
+    commit_audited(tx, state, scope, ip, Action::SendingProfileChanged, &detail).await?;
+    Ok(Redirect::to(&format!("/simulation/profiles/{id}")).into_response())
+}
+
 pub async fn create_profile(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
     ValidForm(form): ValidForm<ProfileForm>,
 ) -> Result<Response, AppError> {
-    let p = match form.parse(&Policy::from_settings(&state.settings), None) {
-        Ok(p) => p,
-        Err(errors) => return Ok(render(profile_form(&scope, None, form, errors))?.into_response()),
-    };
-    let mut tx = state.db.begin().await?;
-    let id = repo::insert_profile(&mut tx, scope.practice_id(), &p, "", state.clock.now()).await?;
-    let detail = format!("added {} ({}:{})", p.name, p.host, p.port);
-    commit_audited(
-        tx,
-        &state,
-        &scope,
-        &ip,
-        Action::SendingProfileChanged,
-        &detail,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/simulation/profiles/{id}")).into_response())
+    save_profile(&state, &scope, &ip, None, form).await
 }
 
 pub async fn edit_profile_page(
@@ -300,26 +296,8 @@ pub async fn update_profile(
     Path(id): Path<ProfileId>,
     ValidForm(form): ValidForm<ProfileForm>,
 ) -> Result<Response, AppError> {
-    let old = profile(&state, &scope, id).await?;
-    let p = match form.parse(&Policy::from_settings(&state.settings), Some(&old.password)) {
-        Ok(p) => p,
-        Err(errors) => {
-            return Ok(render(profile_form(&scope, Some(id), form, errors))?.into_response())
-        }
-    };
-    let mut tx = state.db.begin().await?;
-    repo::update_profile(&mut tx, &scope, id, &p).await?;
-    let detail = format!("changed {} ({}:{})", p.name, p.host, p.port);
-    commit_audited(
-        tx,
-        &state,
-        &scope,
-        &ip,
-        Action::SendingProfileChanged,
-        &detail,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/simulation/profiles/{id}")).into_response())
+    let existing = profile(&state, &scope, id).await?;
+    save_profile(&state, &scope, &ip, Some(existing), form).await
 }
 
 #[derive(Deserialize, Default)]

@@ -11,11 +11,11 @@ use super::client::{self, Payload, Recipient};
 use super::repo::{self, Webhook};
 use super::signing;
 use super::views::{form_page, ListPage, Listed};
-use crate::auth::audit::{self, Action, Actor};
+use crate::auth::audit::Action;
 use crate::auth::ManagerScope;
-use crate::db::Tx;
 use crate::net::outbound::Policy;
 use crate::shared::AppState;
+use crate::simulation::commit_audited;
 use crate::simulation::ids::WebhookId;
 use crate::simulation::TestResult;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
@@ -107,27 +107,6 @@ fn host_of(url: &Url) -> String {
     url.host_str().unwrap_or("").to_string()
 }
 
-/// Records the change's audit entry in its transaction, then commits both.
-async fn commit_audited(
-    mut tx: Tx,
-    state: &AppState,
-    scope: &ManagerScope,
-    ip: &str,
-    detail: &str,
-) -> Result<(), AppError> {
-    audit::record(
-        &mut tx,
-        Some(scope.practice_id()),
-        &Actor::user(scope.user(), ip),
-        Action::WebhookChanged,
-        detail,
-        state.clock.now(),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// One of the practice's webhooks with what the manager sees about it, or "Page not found".
 async fn existing(
     state: &AppState,
@@ -192,7 +171,7 @@ pub async fn create(
         w.name,
         host_of(&w.url)
     );
-    commit_audited(tx, &state, &scope, &ip, &detail).await?;
+    commit_audited(tx, &state, &scope, &ip, Action::WebhookChanged, &detail).await?;
     Ok(Redirect::to(&format!("/simulation/webhooks/{id}?added=1")).into_response())
 }
 
@@ -275,7 +254,7 @@ pub async fn update(
             old.waiting_label()
         ));
     }
-    commit_audited(tx, &state, &scope, &ip, &detail).await?;
+    commit_audited(tx, &state, &scope, &ip, Action::WebhookChanged, &detail).await?;
     Ok(Redirect::to(&format!("/simulation/webhooks/{id}?saved=1")).into_response())
 }
 
