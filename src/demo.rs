@@ -340,22 +340,32 @@ fn word() -> &'static str {
 /// A verified domain, a sending profile for a mail server on this computer,
 /// and a few ready-made emails, so a phishing exercise can be tried at once.
 async fn seed_simulation(db: &Db, practice_id: PracticeId, now: i64) -> Result<(), AppError> {
-    crate::simulation::domains::add(db, practice_id, DOMAIN, Some("demo"), now)
+    use crate::simulation::{authoring, domains, sending};
+    domains::add_alone(db, practice_id, DOMAIN, Some("demo"), now)
         .await?
         .map_err(|e| anyhow::anyhow!(e))?;
-    with_db!(db, p => sqlx::query(
-        "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, created_at) \
-         VALUES ($1, 'Test mail server on this computer (127.0.0.1:2525)', '127.0.0.1', 2525, 'none', '', '', $2, $3, $4)")
-        .bind(practice_id).bind(format!("exercises@{DOMAIN}")).bind(crate::simulation::profiles::DEFAULT_HEADER).bind(now)
-        .execute(p).await.map(|_| ()))?;
+    let profile = sending::Profile {
+        id: crate::simulation::ids::ProfileId::new(0),
+        name: "Test mail server on this computer (127.0.0.1:2525)".into(),
+        host: "127.0.0.1".into(),
+        port: 2525,
+        security: crate::config::SmtpSecurity::None,
+        username: String::new(),
+        password: String::new(),
+        envelope_from: format!("exercises@{DOMAIN}"),
+        header_name: sending::DEFAULT_HEADER.into(),
+    };
+    let mut tx = db.begin().await?;
+    sending::repo::insert_profile(&mut tx, practice_id, &profile, "", now).await?;
+    tx.commit().await?;
     for lure in [
         "nhsmail-password-expiry",
         "shared-document-consultant",
         "urgent-request-from-partner",
     ] {
-        crate::simulation::templates::adopt(db, practice_id, lure, now).await?;
+        authoring::adopt_alone(db, practice_id, lure, now).await?;
     }
-    crate::simulation::attachments::add_example(db, practice_id, now).await?;
+    authoring::add_example(db, practice_id, now).await?;
     Ok(())
 }
 

@@ -35,7 +35,7 @@ pub struct StaffFormPage {
     pub employment_types: [EmploymentType; 6],
     pub member: Option<StaffMember>,
     /// This person's phishing-exercise record (manager only).
-    pub history: Vec<crate::simulation::history::Entry>,
+    pub history: Vec<crate::simulation::reporting::history::Entry>,
 }
 
 impl StaffFormPage {
@@ -52,7 +52,7 @@ impl StaffFormPage {
             None => ("Add a staff member".to_string(), "/staff/new".to_string()),
         };
         let history = match &member {
-            Some(m) => crate::simulation::history::for_staff(&state.db, scope, m.id).await?,
+            Some(m) => crate::simulation::reporting::history::for_staff(&state.db, scope, m.id).await?,
             None => Vec::new(),
         };
         render(Self {

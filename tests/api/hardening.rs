@@ -740,7 +740,7 @@ storage_test!(
         }
 
         // Sent: each imported email, as the SMTP server receives it.
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         for (name, id) in &template_ids {
             launch(&app, *id, profile_id, &[("name", name.as_str())]).await;
             assert!(sender.run_once().await.unwrap() >= 1);
@@ -844,10 +844,14 @@ storage_test!(
                 "{name}: {page}"
             );
         }
-        let kept = safetynet::simulation::attachments::load(&app.db, p.id, template_id)
-            .await
-            .unwrap()
-            .unwrap();
+        let kept = safetynet::simulation::authoring::repo::load_attachment(
+            &app.db,
+            p.id,
+            safetynet::simulation::ids::TemplateId::new(template_id),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert!(
             kept.meta.file_name.starts_with("clean-"),
             "only a clean file was ever kept"

@@ -5,6 +5,7 @@
 use crate::helpers::{location, unescape, Backend, Options, Practice, TestApp};
 use crate::storage_test;
 use safetynet::auth::Role;
+use safetynet::simulation::ids::TemplateId;
 use safetynet::with_db;
 
 const BROWSER: &str =
@@ -13,12 +14,12 @@ const BROWSER: &str =
 /// A practice ready to run an exercise: verified domain, a sending profile for the test SMTP server, one library email.
 pub(crate) async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
     let p = app.practice("Riverside Surgery").await;
-    safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+    safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
         .await
         .unwrap()
         .unwrap();
     let template_id =
-        safetynet::simulation::templates::adopt(&app.db, p.id, "nhsmail-password-expiry", 0)
+        safetynet::simulation::authoring::adopt_alone(&app.db, p.id, "nhsmail-password-expiry", 0)
             .await
             .unwrap()
             .unwrap();
@@ -40,7 +41,7 @@ pub(crate) async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
         .await;
     assert_eq!(r.status(), 303, "profile saved");
     let profile_id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
-    (p, template_id, profile_id)
+    (p, template_id.get(), profile_id)
 }
 
 pub(crate) async fn launch(
@@ -136,7 +137,7 @@ storage_test!(
         let (id, loc) = launch(&app, template_id, profile_id, &[]).await;
         assert!(loc.ends_with("left_out=1"));
         assert!(app.get_text(&loc).await.contains("1 staff were left out because their email address is not in one of the practice's verified domains"));
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(
             sender.run_once().await.unwrap(),
             7,
@@ -323,7 +324,7 @@ async fn a_click_seconds_after_delivery_waits_for_a_real_browser_to_confirm_it()
     let (p, template_id, profile_id) = ready(&mut app).await;
     app.staff(&p, "Emma Walsh", "Clinical", None).await;
     let (id, _) = launch(&app, template_id, profile_id, &[]).await;
-    safetynet::simulation::sender::Sender::new(app.state.clone())
+    safetynet::simulation::sending::Sender::new(app.state.clone())
         .run_once()
         .await
         .unwrap();
@@ -472,7 +473,7 @@ storage_test!(
             )
             .await;
         assert_eq!(r.status(), 303);
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(
             sender.run_once().await.unwrap(),
             0,
@@ -606,7 +607,7 @@ async fn forwarding_the_email_to_the_reporting_mailbox_counts_as_a_report_and_sa
         .staff(&p, "Fatima Begum", "Reception & care navigation", None)
         .await;
     let (id, _) = launch(&app, template_id, profile_id, &[]).await;
-    safetynet::simulation::sender::Sender::new(app.state.clone())
+    safetynet::simulation::sending::Sender::new(app.state.clone())
         .run_once()
         .await
         .unwrap();
@@ -626,9 +627,9 @@ async fn forwarding_the_email_to_the_reporting_mailbox_counts_as_a_report_and_sa
         fatima.email, original
     );
     dovecot.deliver("INBOX", &[forward.into_bytes()]).await;
-    let s = dovecot.settings(safetynet::simulation::report_mailbox::MailboxSecurity::Starttls);
+    let s = dovecot.settings(safetynet::simulation::reporting::imap::MailboxSecurity::Starttls);
     let password = match &s.auth {
-        safetynet::simulation::report_mailbox::MailboxAuth::Password(p) => p.clone(),
+        safetynet::simulation::reporting::imap::MailboxAuth::Password(p) => p.clone(),
         _ => unreachable!(),
     };
     let page = app
@@ -716,7 +717,7 @@ storage_test!(
             )
             .await;
         launch(&app, template_id, profile_id, &[]).await;
-        safetynet::simulation::sender::Sender::new(app.state.clone())
+        safetynet::simulation::sending::Sender::new(app.state.clone())
             .run_once()
             .await
             .unwrap();
@@ -892,7 +893,7 @@ storage_test!(
         app.staff(&p, "Karen Doyle", "Administration & secretaries", None)
             .await;
         let (id, _) = launch(&app, template_id, profile_id, &[]).await;
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(sender.run_once().await.unwrap(), 2);
         let msg = app.smtp.as_ref().unwrap().messages().pop().unwrap();
         let (_, open, report, _) = links(&msg, &app.sim_base);
@@ -967,10 +968,11 @@ async fn save_flags(
     template_id: i64,
     red_flags: &str,
 ) -> reqwest::Response {
-    let t = safetynet::simulation::templates::find_in_practice(&app.db, p.id, template_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let t =
+        safetynet::simulation::authoring::repo::find(&app.db, p.id, TemplateId::new(template_id))
+            .await
+            .unwrap()
+            .unwrap();
     app.post(
         &format!("/simulation/templates/{template_id}"),
         &[
@@ -1003,10 +1005,14 @@ storage_test!(
             let db = app.db.clone();
             let pid = p.id;
             async move {
-                safetynet::simulation::attachments::load(&db, pid, template_id)
-                    .await
-                    .unwrap()
-                    .map(|a| a.meta.file_name)
+                safetynet::simulation::authoring::repo::load_attachment(
+                    &db,
+                    pid,
+                    TemplateId::new(template_id),
+                )
+                .await
+                .unwrap()
+                .map(|a| a.meta.file_name)
             }
         };
 
@@ -1083,7 +1089,7 @@ storage_test!(
         assert_eq!(stored(&app).await.as_deref(), Some("Complaint letter.html"));
 
         launch(&app, template_id, profile_id, &[]).await;
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(sender.run_once().await.unwrap(), 2, "Tom and the manager");
         let msgs = app.smtp.as_ref().unwrap().messages();
         let tom = msgs
@@ -1195,7 +1201,7 @@ storage_test!(
             page.contains("Riverside North PCN"),
             "what was typed is kept"
         );
-        let names = safetynet::simulation::templates::practice_names(&app.db, p.id)
+        let names = safetynet::simulation::authoring::repo::practice_names(&app.db, p.id)
             .await
             .unwrap();
         assert_eq!(names.pcn, "", "nothing saved while a field is wrong");
