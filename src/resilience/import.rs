@@ -9,17 +9,16 @@ use std::collections::{HashMap, HashSet};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::assets::{AssetForm, AssetInput};
+use super::assets::domain::AddedBy;
+use super::assets::{self, AssetForm, AssetInput};
 use super::rules;
 use crate::auth::audit::Action;
 use crate::auth::PracticeScope;
-use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::FieldError;
 use crate::web::import::csv::{self as sheet, FileRules};
 use crate::web::import::{Checked, CsvImport, Outcome};
 use crate::web::AppError;
-use crate::{with_db, with_tx};
 
 pub const MAX_ROWS: usize = 20_000;
 pub const EXAMPLE_HEADER: &str =
@@ -385,7 +384,7 @@ impl CsvImport for AssetImport {
     async fn known(db: &Db, scope: &PracticeScope, now: i64) -> Result<KnownAssets, sqlx::Error> {
         let mut serials = HashMap::new();
         let mut hosts = HashMap::new();
-        for a in in_use(db, scope).await? {
+        for a in assets::repo::known(db, scope).await? {
             if let Some(s) = a.serial {
                 serials.insert(s, a.name.clone());
             }
@@ -410,7 +409,7 @@ impl CsvImport for AssetImport {
         ready: &[&AssetInput],
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        insert_many(tx, scope, ready, now).await
+        assets::repo::insert_many(tx, scope, ready, AddedBy::Import, now).await
     }
 
     async fn help(_db: &Db, _scope: &PracticeScope) -> Result<String, AppError> {
@@ -419,54 +418,6 @@ impl CsvImport for AssetImport {
         };
         Ok(help.render().map_err(anyhow::Error::from)?)
     }
-}
-
-// ---------- the register's rows the import reads and writes ----------
-// (`assets` is the asset register's table: these two move to its repo.)
-
-/// An asset in use, as the checks need it.
-struct InUse {
-    name: String,
-    serial: Option<String>,
-    hostname: Option<String>,
-}
-named_row!(InUse {
-    name,
-    serial,
-    hostname
-});
-
-async fn in_use(db: &Db, scope: &PracticeScope) -> Result<Vec<InUse>, sqlx::Error> {
-    with_db!(db, p => sqlx::query_as(
-        "SELECT name, serial, hostname FROM assets WHERE practice_id = $1 AND active")
-        .bind(scope.practice_id()).fetch_all(p).await)
-}
-
-/// Adds the good rows, 500 to a statement.
-async fn insert_many(
-    tx: &mut Tx,
-    scope: &PracticeScope,
-    ready: &[&AssetInput],
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let practice_id = scope.practice_id();
-    for chunk in ready.chunks(500) {
-        with_tx!(tx, c => {
-            let mut qb = sqlx::QueryBuilder::new(
-                "INSERT INTO assets (practice_id, kind, name, hostname, serial, make_model, os, owner, location, encryption, managed_by, \
-                                     supported_until, last_updated_at, notes, added_by, eol_stale, created_at, updated_at) ");
-            qb.push_values(chunk, |mut b, a| {
-                b.push_bind(practice_id).push_bind(a.kind.clone()).push_bind(a.name.clone()).push_bind(a.hostname.clone())
-                    .push_bind(a.serial.clone()).push_bind(a.make_model.clone()).push_bind(a.os.clone()).push_bind(a.owner.clone())
-                    .push_bind(a.location.clone()).push_bind(a.encryption.clone()).push_bind(a.managed_by.clone())
-                    .push_bind(a.supported_until.clone())
-                    .push_bind(super::assets::last_updated_at(a.last_updated.as_deref(), None))
-                    .push_bind(a.notes.clone()).push_bind("import").push_bind(true).push_bind(now).push_bind(now);
-            });
-            qb.build().execute(&mut *c).await.map(|_| ())
-        })?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::sql::text_state;
+use crate::db::row::text_state;
 use crate::training::content::Source;
 
 #[derive(rust_embed::RustEmbed)]

@@ -16,7 +16,7 @@
 //! Shared by them: `library` (the built-in lures), `render` (an email for one
 //! person), `sanitise` (nothing live in a template), `token` (the recipient
 //! token in every tracked link), `states` (the states an exercise, an email
-//! and an event can be in), `ids` and `sql` (how rows and states are read),
+//! and an event can be in), `ids` (typed ids; rows and states are read through `db::row`),
 //! `pages` (a change committed with its audit entry; a test button's result).
 
 pub mod authoring;
@@ -31,7 +31,6 @@ pub mod render;
 pub mod reporting;
 pub mod sanitise;
 pub mod sending;
-pub(crate) mod sql;
 pub mod states;
 pub mod token;
 pub mod tracking;

@@ -3,7 +3,7 @@
 //! recipient has done so far ([`Progress`]): the first times kept on their
 //! row, one [`Step`] each.
 
-use super::sql::text_state;
+use crate::db::row::text_state;
 
 /// Where an exercise is (`campaigns.status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,16 +1,17 @@
 //! Storage for what a practice writes its exercises with: `sim_templates`
-//! and `sim_template_attachments`, and the lure names kept on the practice's
-//! own row (`practices.lure_partner_name`, `lure_pcn_name`).
+//! and `sim_template_attachments`; the lure names kept on the practice's row
+//! are read and saved through `people::repo::practices`.
 
 use super::attachments::{Attachment, AttachmentMeta, FileKind};
 use super::templates::SimTemplate;
 use crate::auth::PracticeScope;
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
+use crate::people::repo::practices;
 use crate::shared::PracticeId;
 use crate::simulation::ids::TemplateId;
 use crate::simulation::library::{Landing, PracticeNames, PremiseAlignment};
 use crate::simulation::render::Content;
-use crate::simulation::sql::named_row;
 use crate::{with_db, with_tx};
 
 /// A template and its attachment's name, kind and size (never the file itself).
@@ -273,39 +274,28 @@ pub async fn delete_attachment(
         .bind(template_id).bind(practice_id).execute(&mut *c).await.map(|_| ()))
 }
 
-struct NamesRow {
-    lure_partner_name: String,
-    lure_pcn_name: String,
-}
-named_row!(NamesRow {
-    lure_partner_name,
-    lure_pcn_name
-});
-
-/// The names the practice gave for lures that mention its own GP partner or PCN.
+/// The names the practice gave for lures that mention its own GP partner or
+/// PCN (kept on the practice's row, which `people` owns).
 pub async fn practice_names(
     db: &Db,
     practice_id: PracticeId,
 ) -> Result<PracticeNames, sqlx::Error> {
-    let row: Option<NamesRow> = with_db!(db, p => sqlx::query_as(
-        "SELECT lure_partner_name, lure_pcn_name FROM practices WHERE id = $1")
-        .bind(practice_id).fetch_optional(p).await)?;
-    Ok(row
-        .map(|r| PracticeNames {
-            partner: r.lure_partner_name,
-            pcn: r.lure_pcn_name,
-        })
-        .unwrap_or_default())
+    let n = practices::lure_names(db, practice_id).await?;
+    Ok(PracticeNames {
+        partner: n.partner,
+        pcn: n.pcn,
+    })
 }
 
-/// Saves the practice's lure names (on its `practices` row, which `people`
-/// owns: these two columns are the simulation's alone).
+/// Saves the practice's lure names through `people`, in the caller's `tx`.
 pub async fn save_practice_names(
     tx: &mut Tx,
     scope: &PracticeScope,
     names: &PracticeNames,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, c => sqlx::query(
-        "UPDATE practices SET lure_partner_name = $1, lure_pcn_name = $2 WHERE id = $3")
-        .bind(&names.partner).bind(&names.pcn).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))
+    let names = practices::LureNames {
+        partner: names.partner.clone(),
+        pcn: names.pcn.clone(),
+    };
+    practices::set_lure_names(tx, scope, &names).await
 }

@@ -1,10 +1,10 @@
 //! Storage for `practice_domains`: the domains a practice asked for and
 //! whether an operator verified them.
 
+use crate::db::row::named_row;
 use crate::db::{is_unique_violation, Db, Tx};
 use crate::shared::PracticeId;
 use crate::simulation::ids::DomainId;
-use crate::simulation::sql::named_row;
 use crate::{with_db, with_tx};
 
 pub struct Domain {

@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{import, repo};
+use super::import;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
@@ -43,14 +43,14 @@ struct ApiPage {
 }
 
 async fn keys(db: &Db, scope: &PracticeScope) -> Result<Vec<KeyRow>, sqlx::Error> {
-    Ok(repo::live_keys(db, scope)
+    Ok(crate::auth::api_keys::live_keys(db, scope)
         .await?
         .into_iter()
         .map(|k| KeyRow {
             id: k.id,
             name: k.name,
             hint: k.key_hint,
-            owner: k.owner,
+            owner: k.made_by,
             created: crate::ukclock::format(k.created_at),
             last_used: k
                 .last_used_at
@@ -175,7 +175,7 @@ pub async fn revoke(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let name = repo::revoke_key(&mut tx, &scope, key_id, now)
+    let name = crate::auth::api_keys::revoke(&mut tx, &scope, key_id, now)
         .await?
         .ok_or(AppError::NotFound)?;
     audit::record(

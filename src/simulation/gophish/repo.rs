@@ -1,15 +1,15 @@
 //! Storage for what only the GoPhish API has: groups of staff
 //! (`sim_groups`, `sim_group_members`) and landing pages (`landing_pages`),
-//! results and events in GoPhish's shape, and, until `auth` offers them,
-//! listing and revoking the practice's API keys (`api_keys` is auth's).
+//! and results and events in GoPhish's shape. (API keys are `auth`'s:
+//! `auth::api_keys`.)
 
 use crate::auth::PracticeScope;
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::{CampaignId, StaffId};
 use crate::simulation::ids::{GroupId, PageId, RecipientId};
 use crate::simulation::library::Landing;
 use crate::simulation::sending::Target;
-use crate::simulation::sql::named_row;
 use crate::simulation::states::{Kind, SendStatus};
 use crate::{with_db, with_tx};
 
@@ -336,43 +336,4 @@ pub async fn counted_events(
         "SELECT e.kind, e.at, e.ip, e.user_agent, r.email FROM sim_events e JOIN campaign_recipients r ON r.id = e.recipient_id \
          WHERE e.campaign_id = $1 AND e.counted ORDER BY e.at, e.id")
         .bind(campaign_id).fetch_all(p).await)
-}
-
-// ---------- API keys (auth's table) ----------
-
-/// A live key as the keys page lists it.
-pub struct Key {
-    pub id: i64,
-    pub name: String,
-    pub key_hint: String,
-    pub owner: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
-}
-named_row!(Key {
-    id,
-    name,
-    key_hint,
-    owner,
-    created_at,
-    last_used_at
-});
-
-pub async fn live_keys(db: &Db, scope: &PracticeScope) -> Result<Vec<Key>, sqlx::Error> {
-    with_db!(db, p => sqlx::query_as(
-        "SELECT k.id, k.name, k.key_hint, u.full_name AS owner, k.created_at, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.practice_id = $1 AND k.revoked_at IS NULL ORDER BY k.id")
-        .bind(scope.practice_id()).fetch_all(p).await)
-}
-
-/// Revokes one of the practice's live keys; its name, or None if there is no such key.
-pub async fn revoke_key(
-    tx: &mut Tx,
-    scope: &PracticeScope,
-    id: i64,
-    now: i64,
-) -> Result<Option<String>, sqlx::Error> {
-    with_tx!(tx, c => sqlx::query_scalar(
-        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND practice_id = $3 AND revoked_at IS NULL RETURNING name")
-        .bind(now).bind(id).bind(scope.practice_id()).fetch_optional(&mut *c).await)
 }

@@ -4,10 +4,10 @@
 //! reporting mailbox (`report_mailboxes`).
 
 use crate::auth::PracticeScope;
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::{CampaignId, PracticeId, StaffId};
 use crate::simulation::ids::{EventId, RecipientId};
-use crate::simulation::sql::named_row;
 use crate::simulation::states::{Kind, SendStatus, Status};
 use crate::{with_db, with_tx};
 

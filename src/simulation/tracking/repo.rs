@@ -14,11 +14,11 @@ use std::sync::Arc;
 
 use super::hit::{CampaignFacts, Hit};
 use super::writer::{first_times, NewEvent};
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::{CampaignId, PracticeId, StaffId};
 use crate::simulation::ids::{RecipientId, TemplateId};
 use crate::simulation::library::Landing;
-use crate::simulation::sql::named_row;
 use crate::simulation::states::{Progress, Status, Step};
 use crate::training::assignments::{follow_up_reason, FOLLOW_UP_SECS};
 use crate::{with_db, with_tx};

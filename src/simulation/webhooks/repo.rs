@@ -3,10 +3,10 @@
 //! practice's events after a cursor.
 
 use crate::auth::PracticeScope;
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::{CampaignId, PracticeId};
 use crate::simulation::ids::{EventId, WebhookId};
-use crate::simulation::sql::named_row;
 use crate::simulation::states::Kind;
 use crate::{with_db, with_tx};
 
