@@ -883,6 +883,129 @@ storage_test!(
     }
 );
 
+/// A 1×1 PNG, as a manager would save a sender's logo.
+const LOGO_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\xfc\xff\x9f\xa1\x1e\x00\x07\x82\x02\x7f\x3d\xc8\x48\xef\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+storage_test!(
+    an_imported_emails_picture_is_kept_only_as_one_the_manager_uploads,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, _, profile_id) = ready(&mut app).await;
+        app.staff(&p, "Tom Bennett", "Reception & care navigation", None)
+            .await;
+        // A real-looking e-signature lure: the sender's logo and tracking pixel load from its server.
+        let raw = "From: \"DocuSign\" <dse@docusign-mail.example>\r\nSubject: Please review and sign\r\n\
+            MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+            <html><body><p><img src=\"https://tracker.evil.example/logo.png\" alt=\"DocuSign\" width=\"120\"></p>\
+            <p>A document is waiting. <a href=\"https://evil.example/sign\">Review document</a></p>\
+            <img src=\"https://tracker.evil.example/open.gif?u=42\" width=\"1\" height=\"1\"></body></html>\r\n";
+        let page = unescape(
+            &app.post("/simulation/templates/import", &[("raw", raw)])
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            page.contains("2 pictures were taken out")
+                && page.contains("attach the picture (.png, .jpg or .gif)"),
+            "the manager is told what went and how to keep the logo: {page}"
+        );
+        let textarea = |id: &str| {
+            regex_lite::Regex::new(&format!(
+                r#"(?s)<textarea[^>]*id="{id}"[^>]*>(.*?)</textarea>"#
+            ))
+            .unwrap()
+            .captures(&page)
+            .unwrap()[1]
+                .to_string()
+        };
+        let html = textarea("html");
+        assert!(
+            !html.contains("evil.example") && html.contains("{{ picture }}"),
+            "{html}"
+        );
+        let r = app
+            .post(
+                "/simulation/templates/new",
+                &[
+                    ("name", "E-signature"),
+                    ("from_name", "DocuSign"),
+                    ("from_address", "dse@docusign-mail.example"),
+                    ("subject", "Please review and sign"),
+                    ("html", &html),
+                    ("text", &textarea("text")),
+                    ("cues", "3"),
+                    ("premise", "medium"),
+                    ("landing", "document"),
+                    ("training_module", "phishing"),
+                    (
+                        "red_flags",
+                        "from | docusign-mail.example | Not DocuSign's own address.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let template_id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+        // Before a picture is attached the preview shows where it will go.
+        let preview = app
+            .get(&format!("/simulation/templates/{template_id}/preview"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            preview.contains("The picture attached to this template appears here"),
+            "{preview}"
+        );
+        let r = attach(&app, template_id, "logo.png", LOGO_PNG).await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let edit = unescape(
+            &app.get(&format!("/simulation/templates/{template_id}"))
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            edit.contains("To show this picture in the email itself"),
+            "{edit}"
+        );
+
+        launch(&app, template_id, profile_id, &[]).await;
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
+        assert_eq!(sender.run_once().await.unwrap(), 2, "Tom and the manager");
+        let msgs = app.smtp.as_ref().unwrap().messages();
+        let tom = msgs
+            .iter()
+            .find(|m| recipient_of(m).starts_with("tom.bennett"))
+            .unwrap();
+        assert!(
+            !tom.contains("evil.example"),
+            "nothing of the sender's server: {tom}"
+        );
+        assert!(
+            tom.to_ascii_lowercase().contains("multipart/related"),
+            "{tom}"
+        );
+        use mail_parser::MimeHeaders;
+        let parsed = mail_parser::MessageParser::default()
+            .parse(tom.as_bytes())
+            .unwrap();
+        let body = parsed.body_html(0).unwrap();
+        assert!(body.contains(r#"<img src="cid:picture" alt="">"#), "{body}");
+        let logo = parsed
+            .attachment(0)
+            .expect("the picture travels inside the email");
+        assert_eq!(logo.content_id(), Some("picture"));
+        assert_eq!(logo.content_type().unwrap().subtype(), Some("png"));
+        assert_eq!(logo.contents(), LOGO_PNG);
+    }
+);
+
 storage_test!(
     a_cancelled_exercise_stops_counting_opens_and_reports_at_once,
     |app: TestApp| async move {

@@ -66,6 +66,11 @@ impl FileKind {
         }
     }
 
+    /// A picture can be shown in the email's body with `{{ picture }}`.
+    pub fn is_picture(self) -> bool {
+        matches!(self, FileKind::Png | FileKind::Jpeg | FileKind::Gif)
+    }
+
     pub fn from_key(key: &str) -> Option<Self> {
         ALL_KINDS.into_iter().find(|k| k.key() == key)
     }

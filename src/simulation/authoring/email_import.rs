@@ -36,7 +36,7 @@ pub(crate) fn braces_as_text(s: &str) -> String {
 /// subject and bodies kept, every web link pointed at the tracked link, the
 /// open pixel and a report footer added. Braces in the original are kept as
 /// text, so nothing in a real email is run as template code.
-pub fn from_raw_email(raw: &[u8]) -> Option<TemplateForm> {
+pub fn from_raw_email(raw: &[u8]) -> Option<Imported> {
     // Whatever is pasted, a failure inside the MIME parser (it has debug
     // assertions that odd structures trip) means "not an email", not a crash.
     std::panic::catch_unwind(|| import_raw_email(raw))
@@ -44,7 +44,14 @@ pub fn from_raw_email(raw: &[u8]) -> Option<TemplateForm> {
         .flatten()
 }
 
-fn import_raw_email(raw: &[u8]) -> Option<TemplateForm> {
+/// An imported email as a template form, and how many of its pictures were
+/// taken out because they load from the sender's server.
+pub struct Imported {
+    pub form: TemplateForm,
+    pub pictures_removed: usize,
+}
+
+fn import_raw_email(raw: &[u8]) -> Option<Imported> {
     let msg = mail_parser::MessageParser::default().parse(raw)?;
     let (from_name, from_address) = msg
         .from()
@@ -78,6 +85,13 @@ fn import_raw_email(raw: &[u8]) -> Option<TemplateForm> {
     let html = href
         .replace_all(&protect(&html), "href=\"{{ link }}\"")
         .into_owned();
+    // A picture loaded from the sender's server would tell the sender who
+    // opened the email, so every one goes; the first (usually the logo)
+    // leaves `{{ picture }}` in its place, where a picture the manager
+    // attaches to the template is shown from inside the email.
+    let img = regex_lite::Regex::new(r"(?is)<img\b[^>]*>").expect("valid pattern");
+    let pictures_removed = img.find_iter(&html).count();
+    let html = img.replace(&html, "{{ picture }}").into_owned();
     // The attacker's live content goes: pixels, scripts, forms, frames, stylesheets, url()s.
     let mut html = sanitise::template_source(&html).ok()?;
     let footer = "{{ tracker }}<p style=\"font-size:12px;color:#666\">Not expecting this email? <a href=\"{{ report_link }}\">Report it</a></p>";
@@ -89,7 +103,7 @@ fn import_raw_email(raw: &[u8]) -> Option<TemplateForm> {
         "{}\n\nNot expecting this email? Report it: {{{{ report_link }}}}\n",
         url.replace_all(&protect(&text), "{{ link }}")
     );
-    Some(TemplateForm {
+    let form = TemplateForm {
         name: if subject.is_empty() {
             "Imported email".into()
         } else {
@@ -105,6 +119,10 @@ fn import_raw_email(raw: &[u8]) -> Option<TemplateForm> {
         cues: "0".into(),
         premise: "medium".into(),
         red_flags: String::new(),
+    };
+    Some(Imported {
+        form,
+        pictures_removed,
     })
 }
 
@@ -112,7 +130,7 @@ fn import_raw_email(raw: &[u8]) -> Option<TemplateForm> {
 mod tests {
     use super::*;
     use crate::simulation::fuzz;
-    use crate::simulation::render::{Content, Vars};
+    use crate::simulation::render::{Content, Picture, Vars};
     use proptest::prelude::*;
 
     fn content(f: &TemplateForm) -> Content {
@@ -125,6 +143,28 @@ mod tests {
         }
     }
 
+    /// The sender's pictures go; the first leaves `{{ picture }}`, which shows
+    /// an attached picture from inside the email and nothing otherwise.
+    #[test]
+    fn the_senders_pictures_go_and_the_first_can_be_kept() {
+        let raw = "From: DocuSign <dse@docusign.example>\r\nSubject: Please sign\r\nContent-Type: text/html\r\n\r\n\
+            <p><IMG SRC=\"https://evil.example/logo.png\" alt=\"DocuSign\"></p><p>Review <a href=\"https://evil.example/d\">the document</a></p>\
+            <img src=\"https://evil.example/pixel.gif\" width=\"1\">";
+        let imported = from_raw_email(raw.as_bytes()).unwrap();
+        assert_eq!(imported.pictures_removed, 2);
+        let f = imported.form;
+        assert!(!f.html.contains("evil.example"), "{}", f.html);
+        assert_eq!(f.html.matches("{{ picture }}").count(), 1, "{}", f.html);
+        let mut v = Vars::sample("X");
+        v.picture = Picture::Inline;
+        let sent = render::render(&content(&f), &v).unwrap().html;
+        assert!(sent.contains(r#"<img src="cid:picture" alt="">"#), "{sent}");
+        assert!(!sent.contains("evil.example"), "{sent}");
+        v.picture = Picture::None;
+        let plain = render::render(&content(&f), &v).unwrap().html;
+        assert!(!plain.contains("<img"), "{plain}");
+    }
+
     #[test]
     fn braces_next_to_the_added_parts_stay_text() {
         for body in ["{", "x{", "{{", "{%", "{#", "{ {{ }}", "a{\r\n"] {
@@ -132,7 +172,7 @@ mod tests {
                 let raw = format!(
                     "From: A <a@b.example>\r\nSubject: S{body}\r\nContent-Type: {ctype}\r\n\r\n{body}https://evil.example/x {body}"
                 );
-                let f = from_raw_email(raw.as_bytes()).unwrap();
+                let f = from_raw_email(raw.as_bytes()).unwrap().form;
                 let r = render::render(&content(&f), &Vars::sample("X"));
                 assert!(
                     r.is_ok(),
@@ -152,7 +192,7 @@ mod tests {
             Content-Transfer-Encoding: x-uuencode\r\n\r\n{{\r\n----\r\nContent-Type: message/rfc822\r\n\r\n\
             From: Original Sender <orig@example.org>\r\nSubject: Original\r\nContent-Type: text/plain; charset=utf-8\r\n\
             Content-Transfer-Encoding: 7bit\r\n\r\n\r\n------\r\n";
-        if let Some(f) = from_raw_email(raw) {
+        if let Some(f) = from_raw_email(raw).map(|i| i.form) {
             assert!(render::render(&content(&f), &Vars::sample("X")).is_ok());
         }
     }
@@ -167,7 +207,7 @@ mod tests {
             /// renders: nothing in it is run as template code.
             #[test]
             fn any_email_imports_to_a_template_that_renders(raw in fuzz::email()) {
-                if let Some(f) = from_raw_email(&raw) {
+                if let Some(f) = from_raw_email(&raw).map(|i| i.form) {
                     let r = render::render(&content(&f), &Vars::sample("Riverside Surgery"));
                     prop_assert!(r.is_ok(), "{:?}\nhtml: {}\ntext: {}", r.err(), f.html, f.text);
                 }
@@ -177,7 +217,7 @@ mod tests {
             #[test]
             fn imported_braces_render_as_themselves(body in "[a-zA-Z{}%# -]{1,60}") {
                 let raw = format!("From: A <a@b.example>\r\nSubject: {body}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n");
-                let f = from_raw_email(raw.as_bytes()).unwrap();
+                let f = from_raw_email(raw.as_bytes()).unwrap().form;
                 let r = render::render(&content(&f), &Vars::sample("X")).unwrap();
                 prop_assert_eq!(r.subject.trim(), body.trim());
                 prop_assert!(r.text.starts_with(body.trim_end()), "{:?} from {:?}", r.text, f.text);

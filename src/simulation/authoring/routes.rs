@@ -294,10 +294,21 @@ pub async fn import(
         });
     }
     match email_import::from_raw_email(form.raw.as_bytes()).filter(|_| !form.raw.trim().is_empty()) {
-        Some(t) => {
+        Some(imported) => {
             let mut errors = FieldErrors::default();
             errors.add("red_flags", "Add the red flags this email shows before saving: one per line, where | words | explanation");
-            page_render(form_page(&scope, None, t, errors, None))
+            let mut page = form_page(&scope, None, imported.form, errors, None);
+            if imported.pictures_removed > 0 {
+                let n = imported.pictures_removed;
+                page.import_note = Some(format!(
+                    "{n} {} taken out: {} from the sender's server, which would tell the sender who opened the email. \
+                     To keep the first (often a logo), save the template, then attach the picture (.png, .jpg or .gif) below: \
+                     it appears where {{{{ picture }}}} is in the email body.",
+                    if n == 1 { "picture was" } else { "pictures were" },
+                    if n == 1 { "it loads" } else { "they load" },
+                ));
+            }
+            page_render(page)
         }
         None => page_render(ImportPage {
             page: Page::for_user("Import an email", scope.user()),

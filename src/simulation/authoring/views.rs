@@ -36,6 +36,8 @@ pub struct ImportPage {
 #[template(path = "simulation/template_form.html")]
 pub struct FormPage {
     page: Page,
+    /// What an email import took out and how to keep a picture.
+    pub(super) import_note: Option<String>,
     action: String,
     form: TemplateForm,
     errors: FieldErrors,
@@ -76,6 +78,7 @@ pub fn form_page(
             },
             scope.user(),
         ),
+        import_note: None,
         action: existing
             .map(|id| format!("/simulation/templates/{id}"))
             .unwrap_or_else(|| "/simulation/templates/new".into()),

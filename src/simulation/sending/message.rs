@@ -5,7 +5,7 @@
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncTransport, Message};
 
 use super::profiles::Profile;
@@ -14,7 +14,7 @@ use crate::mail::smtp::SendError;
 use crate::net::outbound::{FailureKind, Policy};
 use crate::simulation::authoring::attachments::Attachment;
 use crate::simulation::authoring::SimTemplate;
-use crate::simulation::render::{self, Vars};
+use crate::simulation::render::{self, Picture, Vars};
 
 /// The header that marks a simulated email (its name comes from the sending profile).
 pub fn simulation_header(name: &str, value: &str) -> anyhow::Result<HeaderValue> {
@@ -51,6 +51,10 @@ pub fn for_recipient(r: &Claimed, parts: &CampaignParts, sim: &str) -> Result<Me
         tracker_url: format!("{sim}/o/{}", r.token),
         report_link: format!("{sim}/r/{}", r.token),
         honeypot_url: format!("{sim}/h/{}", r.token),
+        picture: match &parts.attachment {
+            Some(a) if a.meta.kind.is_picture() => Picture::Inline,
+            _ => Picture::None,
+        },
     };
     let t = &parts.template;
     let unrenderable = |e: render::RenderError| {
@@ -61,6 +65,9 @@ pub fn for_recipient(r: &Claimed, parts: &CampaignParts, sim: &str) -> Result<Me
         .as_ref()
         .map_err(|e| unrenderable(e.clone()))?;
     let rendered = prepared.render(&vars).map_err(unrenderable)?;
+    // A picture the body shows with `{{ picture }}` travels inside the email
+    // (multipart/related); any other file is an ordinary attachment.
+    let inline_picture = vars.picture == Picture::Inline && rendered.html.contains("cid:");
     let attachment = match &parts.attachment {
         None => None,
         Some(a) => {
@@ -70,7 +77,12 @@ pub fn for_recipient(r: &Claimed, parts: &CampaignParts, sim: &str) -> Result<Me
             };
             let kind = ContentType::parse(a.meta.kind.content_type())
                 .map_err(|e| SendError::Permanent(format!("the attachment's type: {e}")))?;
-            Some(lettre::message::Attachment::new(a.meta.file_name.clone()).body(bytes, kind))
+            let part = if inline_picture {
+                lettre::message::Attachment::new_inline(render::PICTURE_CID.to_string())
+            } else {
+                lettre::message::Attachment::new(a.meta.file_name.clone())
+            };
+            Some(part.body(bytes, kind))
         }
     };
     let from: Mailbox = format!(
@@ -102,10 +114,21 @@ pub fn for_recipient(r: &Claimed, parts: &CampaignParts, sim: &str) -> Result<Me
         .unwrap_or_else(|| "localhost".into());
     let header = simulation_header(&parts.profile.header_name, &r.token)
         .map_err(|e| SendError::Permanent(e.to_string()))?;
-    let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
     let body = match attachment {
-        None => body,
-        Some(file) => MultiPart::mixed().multipart(body).singlepart(file),
+        None => MultiPart::alternative_plain_html(rendered.text, rendered.html),
+        Some(picture) if inline_picture => MultiPart::alternative()
+            .singlepart(SinglePart::plain(rendered.text))
+            .multipart(
+                MultiPart::related()
+                    .singlepart(SinglePart::html(rendered.html))
+                    .singlepart(picture),
+            ),
+        Some(file) => MultiPart::mixed()
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
+            .singlepart(file),
     };
     Message::builder()
         .from(from)
