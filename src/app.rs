@@ -57,16 +57,25 @@ const FORM_BODY: usize = 64 * 1024;
 /// token or link secret reaches the log), so a failure logged while it is
 /// answered, or TraceLayer's own line for a 5xx answer, says where it
 /// happened.
-fn traced<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    router.layer(
-        TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or("(none)", MatchedPath::as_str);
-            tracing::info_span!("request", method = %req.method(), route)
-        }),
-    )
+///
+/// Every request is also counted and timed for `/metrics` (see `metrics::http`).
+fn traced<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    listener: &'static str,
+) -> Router<S> {
+    router
+        .layer(axum::middleware::from_fn(move |req, next| {
+            crate::metrics::http::observe(listener, req, next)
+        }))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or("(none)", MatchedPath::as_str);
+                tracing::info_span!("request", method = %req.method(), route)
+            }),
+        )
 }
 
 pub fn app_router(state: AppState) -> Router {
@@ -80,7 +89,7 @@ pub fn app_router(state: AppState) -> Router {
             get(crate::web::assets::serve_nhsuk_asset),
         )
         .fallback(|| async { crate::web::AppError::NotFound });
-    let mut router = traced(router)
+    let mut router = traced(router, "app")
         .layer(DefaultBodyLimit::max(FORM_BODY))
         // Cross-site form posts are refused (see `web::csrf`; the device check-in API,
         // authenticated by its bearer token alone, is exempt).
@@ -102,15 +111,23 @@ pub fn app_router(state: AppState) -> Router {
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ));
     }
-    router.with_state(state)
+    let metrics = crate::monitoring::on_app_listener(&state);
+    let router = router.with_state(state.clone());
+    if metrics {
+        // Outside the app's layers: a scraper has no session, cookie or CSRF token.
+        router.merge(crate::monitoring::router(state))
+    } else {
+        router
+    }
 }
 
 pub fn sim_router(state: SimState) -> Router {
-    let mut router =
-        traced(crate::simulation::tracking::router()).layer(SetResponseHeaderLayer::overriding(
+    let mut router = traced(crate::simulation::tracking::router(), "sim").layer(
+        SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
-        ));
+        ),
+    );
     // Recipients reach the simulation site by its own address, which may be https when the app's is not.
     if state.app.settings.sim_public_url.starts_with("https://") {
         router = router.layer(SetResponseHeaderLayer::overriding(
@@ -228,9 +245,27 @@ impl Application {
         });
         self.state.db.start_checkpoints(stop.clone());
         crate::simulation::tracking::warm_running(&self.sim).await;
-        let app_srv = serve(self.app_listener, app, app_opts, stop.clone());
+        let metrics_srv = async {
+            match settings.metrics.listen {
+                Some(addr) => {
+                    let listener = TcpListener::bind(addr)
+                        .await
+                        .with_context(|| format!("binding the metrics listener on {addr}"))?;
+                    let router = crate::monitoring::router(self.state.clone());
+                    serve(listener, router, app_opts.clone(), stop.clone())
+                        .await
+                        .context("serving metrics")
+                }
+                None => Ok(()),
+            }
+        };
+        let app_srv = serve(self.app_listener, app, app_opts.clone(), stop.clone());
         let sim_srv = serve(self.sim_listener, sim, sim_opts, stop.clone());
-        let result = tokio::try_join!(app_srv, sim_srv);
+        let result = tokio::try_join!(
+            async { app_srv.await.context("serving HTTP") },
+            async { sim_srv.await.context("serving HTTP") },
+            metrics_srv
+        );
         stop.cancel();
         for t in [
             worker_task,
@@ -244,7 +279,7 @@ impl Application {
         {
             let _ = t.await;
         }
-        result.context("serving HTTP")?;
+        result?;
         Ok(())
     }
 }

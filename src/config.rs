@@ -38,6 +38,35 @@ pub struct Settings {
     pub simulation: SimulationSettings,
     pub sign_in: SignInSettings,
     pub smtp: SmtpSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Where the operator's monitoring reads `/metrics` (see `metrics`). Off unless one is set.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// A listener of its own for `/metrics`, such as 127.0.0.1:9464 (keep it off the internet).
+    pub listen: Option<SocketAddr>,
+    /// A bearer token `/metrics` asks for (on the app's listener when `listen` is not set).
+    /// Better set from the environment: SAFETYNET_METRICS__TOKEN.
+    pub token: String,
+}
+
+impl std::fmt::Debug for MetricsSettings {
+    // The token must never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsSettings")
+            .field("listen", &self.listen)
+            .field(
+                "token",
+                &if self.token.is_empty() {
+                    ""
+                } else {
+                    "<redacted>"
+                },
+            )
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -205,6 +234,7 @@ impl Default for Settings {
                 from: "Safety Net <safety-net@localhost>".into(),
                 ca_file: None,
             },
+            metrics: MetricsSettings::default(),
         }
     }
 }

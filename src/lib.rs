@@ -27,6 +27,8 @@ pub mod demo;
 pub mod dspt;
 pub mod home;
 pub mod mail;
+pub mod metrics;
+pub mod monitoring;
 pub mod net;
 pub mod pdf;
 pub mod people;

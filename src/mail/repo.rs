@@ -2,9 +2,9 @@
 //! the caller's `&mut Tx`; rows come back as named structs.
 
 use crate::db::row::{named_row, text_state};
-use crate::db::Tx;
+use crate::db::{Db, Tx};
 use crate::shared::PracticeId;
-use crate::with_tx;
+use crate::{with_db, with_tx};
 
 /// Where a message is: waiting (perhaps for a retry), sent, or given up on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +66,12 @@ named_row!(Claimed {
     body_text,
     attempts
 });
+
+/// How many system emails wait to be sent (the metrics' queue depth).
+pub async fn waiting_count(db: &Db) -> Result<i64, sqlx::Error> {
+    with_db!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE status = $1")
+        .bind(Status::Pending).fetch_one(p).await)
+}
 
 /// Leases the next due message until `locked_until`, counting the attempt.
 pub async fn claim_next(

@@ -41,12 +41,14 @@ impl Worker {
         Ok(match result {
             Ok(()) => {
                 outbox::mark_sent(&self.state.db, msg.id, now).await?;
+                crate::metrics::emails(crate::metrics::EmailKind::System, 1, 0);
                 Outcome::Sent
             }
             Err(SendError::Temporary(e)) => {
                 tracing::warn!(id = msg.id, error = %e, "system email not sent yet; will retry");
                 outbox::retry_later(&self.state.db, &msg, &e, now).await?;
                 if msg.attempts >= outbox::MAX_ATTEMPTS {
+                    crate::metrics::emails(crate::metrics::EmailKind::System, 0, 1);
                     Outcome::Failed
                 } else {
                     Outcome::Retrying
@@ -55,6 +57,7 @@ impl Worker {
             Err(SendError::Permanent(e)) => {
                 tracing::error!(id = msg.id, error = %e, "system email refused by the mail server");
                 outbox::mark_failed(&self.state.db, msg.id, &e).await?;
+                crate::metrics::emails(crate::metrics::EmailKind::System, 0, 1);
                 Outcome::Failed
             }
         })
@@ -63,7 +66,9 @@ impl Worker {
     pub async fn run_until_stopped(self, stop: CancellationToken) {
         tracing::info!(mailer = %self.mailer.describe(), "system email worker started");
         loop {
-            let pause = match self.run_once().await {
+            let step = self.run_once().await;
+            crate::metrics::job("system_email", step.is_ok());
+            let pause = match step {
                 Ok(Outcome::Idle) => Duration::from_secs(5),
                 Ok(_) => Duration::ZERO,
                 Err(e) => {

@@ -101,7 +101,9 @@ pub async fn poll_all(state: &AppState) -> Result<(), AppError> {
 
 pub async fn run_until_stopped(state: AppState, stop: CancellationToken) {
     loop {
-        if let Err(e) = poll_all(&state).await {
+        let step = poll_all(&state).await;
+        crate::metrics::job("reporting_mailboxes", step.is_ok());
+        if let Err(e) = step {
             tracing::error!(error = ?e, "reporting mailbox poll failed");
         }
         tokio::select! {

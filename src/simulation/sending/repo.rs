@@ -320,6 +320,15 @@ pub async fn claim(
         .fetch_all(&mut *c).await)
 }
 
+/// How many exercise emails are due now and not yet sent (the metrics' queue depth).
+pub async fn due_count(db: &Db, now: i64) -> Result<i64, sqlx::Error> {
+    let [a, b] = Status::SENDING;
+    with_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id \
+         WHERE r.send_status = $1 AND r.send_at <= $2 AND c.status IN ($3, $4)")
+        .bind(SendStatus::Queued).bind(now).bind(a).bind(b).fetch_one(p).await)
+}
+
 /// Extends the lease on claimed emails whose outcome is not recorded yet
 /// (recording clears `locked_until`, and a sent or failed email is no longer queued).
 pub async fn renew(tx: &mut Tx, ids: &[RecipientId], until: i64) -> Result<(), sqlx::Error> {

@@ -30,6 +30,7 @@ use super::message::{self, CampaignParts};
 use super::profiles::Profile;
 use super::repo::{self, Claimed, Done, Outcome};
 use crate::mail::smtp::{classify, SendError};
+use crate::metrics::{self, EmailKind};
 use crate::shared::{AppState, CampaignId};
 use crate::simulation::authoring::attachments::FileKind;
 use crate::simulation::authoring::repo as authoring;
@@ -243,7 +244,18 @@ impl Sender {
                 self.record(&results).await
             };
             match outcome {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    let count = |sent: bool| {
+                        let n = results.iter().filter(|r| match &r.outcome {
+                            Outcome::Sent => sent,
+                            Outcome::Failed(_) => !sent,
+                            Outcome::Retry(_) => false,
+                        });
+                        n.count() as u64
+                    };
+                    metrics::emails(EmailKind::Exercise, count(true), count(false));
+                    return Ok(());
+                }
                 Err(e) if attempt < TRIES => {
                     tracing::warn!(error = ?e, attempt, "recording sent emails failed; trying again");
                     tokio::time::sleep(wait).await;
@@ -264,7 +276,9 @@ impl Sender {
 
     pub async fn run_until_stopped(self: Arc<Self>, stop: CancellationToken) {
         loop {
-            let pause = match self.run_once().await {
+            let step = self.run_once().await;
+            metrics::job("exercise_sender", step.is_ok());
+            let pause = match step {
                 Ok(0) => Duration::from_secs(5),
                 Ok(_) => Duration::ZERO,
                 Err(e) => {

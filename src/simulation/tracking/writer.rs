@@ -87,6 +87,7 @@ fn gather(first: Job, rx: &mut mpsc::Receiver<Job>, batch: &mut Vec<Job>) {
 }
 
 fn answer(batch: &mut Vec<Job>, stored: Result<(), String>) {
+    crate::metrics::events_written(batch.len(), stored.is_ok());
     if let Err(e) = &stored {
         tracing::error!(error = %e, n = batch.len(), "tracking events not stored");
     }

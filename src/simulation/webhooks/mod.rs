@@ -45,6 +45,8 @@
 
 mod client;
 mod repo;
+/// Deliveries still to make (the metrics' queue depth).
+pub use repo::waiting_count as backlog;
 pub mod routes;
 mod signing;
 mod views;

@@ -113,6 +113,15 @@ pub async fn newest_event(db: &Db) -> Result<Option<i64>, sqlx::Error> {
     with_db!(db, p => sqlx::query_scalar("SELECT MAX(id) FROM sim_events").fetch_one(p).await)
 }
 
+/// How many event deliveries the active webhooks have still to make (the
+/// metrics' queue depth).
+pub async fn waiting_count(db: &Db) -> Result<i64, sqlx::Error> {
+    with_db!(db, p => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM webhooks w JOIN sim_events e ON e.practice_id = w.practice_id AND e.id > w.cursor_event_id \
+         WHERE w.active")
+        .fetch_one(p).await)
+}
+
 /// A webhook leased for one delivery step.
 pub struct Claimed {
     pub id: WebhookId,

@@ -97,7 +97,9 @@ impl Deliverer {
     pub async fn run_until_stopped(self, stop: CancellationToken) {
         tracing::info!("webhook deliverer started");
         loop {
-            let pause = match self.run_once().await {
+            let step = self.run_once().await;
+            crate::metrics::job("webhooks", step.is_ok());
+            let pause = match step {
                 Ok(0) => Duration::from_secs(5),
                 Ok(_) => Duration::ZERO,
                 Err(e) => {

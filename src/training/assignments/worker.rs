@@ -51,7 +51,9 @@ pub async fn run_until_stopped(state: AppState, stop: tokio_util::sync::Cancella
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(RULES_INTERVAL) => {}
         }
-        match run(&state).await {
+        let step = run(&state).await;
+        crate::metrics::job("training_rules", step.is_ok());
+        match step {
             Ok(pass) if pass != Pass::default() => tracing::info!(?pass, "training rules applied"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "training rules failed; will try again"),
