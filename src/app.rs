@@ -38,6 +38,7 @@ fn app_routes() -> Routes {
     let r = crate::training::routes(r);
     let r = crate::resilience::routes(r);
     let r = crate::simulation::gophish::routes(r);
+    let r = crate::dspt::routes(r);
     r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
 }
 
@@ -227,6 +228,12 @@ impl Application {
                 stop.clone(),
             ))
         });
+        let dspt_task = with_worker.then(|| {
+            tokio::spawn(crate::dspt::worker::run_until_stopped(
+                self.state.clone(),
+                stop.clone(),
+            ))
+        });
         self.state.db.start_checkpoints(stop.clone());
         crate::simulation::hits::warm_running(&self.sim).await;
         let app_srv = serve(self.app_listener, app, app_opts, stop.clone());
@@ -239,6 +246,7 @@ impl Application {
             webhook_task,
             mailbox_task,
             training_task,
+            dspt_task,
         ]
         .into_iter()
         .flatten()

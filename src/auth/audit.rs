@@ -61,10 +61,14 @@ pub enum Action {
     CyberAlertChanged,
     BackupChanged,
     ApiKeyChanged,
+    DsptChanged,
+    AdminAccessChanged,
+    AgreementAccepted,
+    EvidencePackRequested,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 48] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -109,6 +113,10 @@ impl Action {
         Self::CyberAlertChanged,
         Self::BackupChanged,
         Self::ApiKeyChanged,
+        Self::DsptChanged,
+        Self::AdminAccessChanged,
+        Self::AgreementAccepted,
+        Self::EvidencePackRequested,
     ];
 
     pub fn key(self) -> &'static str {
@@ -157,6 +165,10 @@ impl Action {
             Self::CyberAlertChanged => "resilience.cyber_alert_changed",
             Self::BackupChanged => "resilience.backup_changed",
             Self::ApiKeyChanged => "simulation.api_key_changed",
+            Self::DsptChanged => "dspt.changed",
+            Self::AdminAccessChanged => "dspt.admin_access_changed",
+            Self::AgreementAccepted => "dspt.agreement_accepted",
+            Self::EvidencePackRequested => "dspt.pack_requested",
         }
     }
 
@@ -206,6 +218,10 @@ impl Action {
             Self::CyberAlertChanged => "Cyber alert changed",
             Self::BackupChanged => "Backup record changed",
             Self::ApiKeyChanged => "API key created or revoked",
+            Self::DsptChanged => "DSPT evidence changed",
+            Self::AdminAccessChanged => "Administrator register changed",
+            Self::AgreementAccepted => "Administrator agreement accepted",
+            Self::EvidencePackRequested => "DSPT evidence pack requested",
         }
     }
 
@@ -268,6 +284,17 @@ pub async fn record_alone(
     let mut tx = db.begin().await?;
     record(&mut tx, practice_id, actor, action, detail, at).await?;
     tx.commit().await
+}
+
+/// How much the practice's audit log recorded since `since`: (entries, the newest's time).
+pub async fn activity_since(
+    db: &Db,
+    practice_id: PracticeId,
+    since: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT COUNT(*), MAX(at) FROM audit_log WHERE practice_id = $1 AND at >= $2")
+        .bind(practice_id).bind(since).fetch_one(p).await)
 }
 
 #[derive(Debug, Deserialize, Default)]
