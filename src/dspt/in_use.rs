@@ -1,9 +1,9 @@
 //! The toolkit that applies: the newest of those shipped in the binary and
 //! those an operator loaded (`safetynet dspt load FILE`, or the upload on
 //! `/operator/dspt`). A loaded file is checked when it is loaded and stored
-//! whole; each node keeps the one it last read in memory, keyed by its row,
-//! and asks the database which row is newest on every use, so a file loaded
-//! on one node applies on every node at once.
+//! whole; each node keeps the one it last read in memory, keyed by the
+//! file's SHA-256, and asks the database which file is newest on every use,
+//! so a file loaded on one node applies on every node at once.
 
 use std::sync::{Arc, LazyLock, Mutex};
 
@@ -13,8 +13,8 @@ use crate::db::{Db, Tx};
 
 static BUILTIN: LazyLock<Arc<Toolkit>> = LazyLock::new(|| Arc::new(toolkit::current().clone()));
 
-/// The loaded toolkit this node last read: (row id, toolkit).
-static LOADED: Mutex<Option<(i64, Arc<Toolkit>)>> = Mutex::new(None);
+/// The loaded toolkit this node last read, by its file's SHA-256.
+static LOADED: Mutex<Option<(String, Arc<Toolkit>)>> = Mutex::new(None);
 
 /// The toolkit that applies now.
 pub async fn toolkit(db: &Db) -> Result<Arc<Toolkit>, sqlx::Error> {
@@ -26,7 +26,7 @@ pub async fn toolkit(db: &Db) -> Result<Arc<Toolkit>, sqlx::Error> {
         .lock()
         .expect("toolkit cache")
         .as_ref()
-        .filter(|(id, _)| *id == row.id)
+        .filter(|(fingerprint, _)| *fingerprint == row.fingerprint)
         .map(|(_, t)| t.clone());
     let loaded = match cached {
         Some(t) => t,
@@ -35,7 +35,8 @@ pub async fn toolkit(db: &Db) -> Result<Arc<Toolkit>, sqlx::Error> {
             match toolkit::load(text.as_bytes()) {
                 Ok(t) => {
                     let t = Arc::new(t);
-                    *LOADED.lock().expect("toolkit cache") = Some((row.id, t.clone()));
+                    *LOADED.lock().expect("toolkit cache") =
+                        Some((row.fingerprint.clone(), t.clone()));
                     t
                 }
                 Err(problem) => {

@@ -16,14 +16,14 @@ use super::status::Counts;
 /// The newest toolkit file an operator loaded, without its text.
 pub struct LoadedToolkit {
     pub id: i64,
-    pub published: String,
+    pub fingerprint: String,
 }
 
-from_row!(LoadedToolkit, r => Ok(LoadedToolkit { id: r.try_get("id")?, published: r.try_get("published")? }));
+from_row!(LoadedToolkit, r => Ok(LoadedToolkit { id: r.try_get("id")?, fingerprint: r.try_get("fingerprint")? }));
 
 pub async fn newest_loaded(db: &Db) -> Result<Option<LoadedToolkit>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT id, published FROM dspt_toolkits ORDER BY published DESC, id DESC LIMIT 1")
+        "SELECT id, fingerprint FROM dspt_toolkits ORDER BY published DESC, id DESC LIMIT 1")
         .fetch_optional(p).await)
 }
 

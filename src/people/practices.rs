@@ -185,6 +185,14 @@ pub async fn add_practice_manager(
 struct ListPage {
     page: Page,
     practices: Vec<PracticeSummary>,
+    /// Each practice's DSPT readiness figures, by practice id.
+    dspt: std::collections::HashMap<i64, crate::dspt::Readiness>,
+}
+
+impl ListPage {
+    fn dspt_for(&self, id: &i64) -> Option<&crate::dspt::Readiness> {
+        self.dspt.get(id)
+    }
 }
 
 pub async fn list(
@@ -200,6 +208,7 @@ pub async fn list(
     render(ListPage {
         page: Page::for_user("Practices", &user),
         practices: rows.into_iter().map(|r| summary(r, min_group)).collect(),
+        dspt: crate::dspt::operator::readiness_by_practice(&state.db).await?,
     })
 }
 

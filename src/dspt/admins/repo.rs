@@ -199,7 +199,8 @@ pub async fn due_reminders(
     with_db!(db, p => sqlx::query_as(
         "SELECT g.id, g.practice_id, g.access_id FROM admin_agreements g JOIN admin_access a ON a.id = g.access_id AND a.practice_id = g.practice_id \
          WHERE g.agreed_at < $1 AND g.reminded_at IS NULL AND a.ended_on IS NULL \
-           AND NOT EXISTS (SELECT 1 FROM admin_agreements n WHERE n.access_id = g.access_id AND n.agreed_at > g.agreed_at) \
+           AND NOT EXISTS (SELECT 1 FROM admin_agreements n WHERE n.access_id = g.access_id \
+                           AND (n.agreed_at > g.agreed_at OR (n.agreed_at = g.agreed_at AND n.id > g.id))) \
          ORDER BY g.agreed_at LIMIT $2")
         .bind(accepted_before).bind(limit).fetch_all(p).await)
 }
