@@ -197,6 +197,9 @@ storage_test!(
         );
 
         // The manager says an item does not apply, with a reason; without one nothing is saved.
+        // (A day idle ends the session, so the manager signs in again.)
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
         let r = app
             .post(
                 "/dspt/items/1.3.8",
@@ -651,7 +654,13 @@ async fn agreements(backend: Backend) {
     app.deliver_outbox().await;
     let sink = app.smtp.as_ref().unwrap();
     let link = sink.link_sent_to("dev.patel@gpit-support.example", "/agreement/");
-    let mail = sink.messages().pop().unwrap();
+    // Long header lines are folded onto the next line; unfold before reading the subject.
+    let mail = sink
+        .messages()
+        .pop()
+        .unwrap()
+        .replace("\r\n ", " ")
+        .replace("\n ", " ");
     assert!(
         mail.contains(
             "Subject: Riverside Surgery: please read and accept the IT administrator agreement"
