@@ -252,7 +252,7 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
     let manager = ManagerScope::of(system_scope_for(PracticeId::new(PRACTICE), "benchmark"))
         .expect("the system acts as the manager");
     let mut times = Vec::new();
-    for _ in 0..30 {
+    for _ in 0..31 {
         let t = Instant::now();
         let page = crate::dspt::routes::overview(State(state.clone()), manager.clone())
             .await
@@ -260,9 +260,12 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
         times.push(t.elapsed());
         anyhow::ensure!(page.0.contains("items have their evidence ready"));
     }
+    // The first render also reads the toolkit and warms the connections.
+    let first = times.remove(0);
     times.sort();
     println!(
-        "  DSPT page, 1 of {PRACTICES} practices (five years of records) on {backend}: median {:.1} ms, max {:.1} ms (30 renders; target under 100 ms)",
+        "  DSPT page, 1 of {PRACTICES} practices (five years of records) on {backend}: first {:.1} ms, then median {:.1} ms, max {:.1} ms (30 renders; target under 100 ms)",
+        ms(first),
         ms(times[times.len() / 2]),
         ms(times[times.len() - 1])
     );
@@ -270,7 +273,7 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
     // A full evidence pack, built as the background task builds it.
     let scope = system_scope_for(PracticeId::new(PRACTICE), "benchmark");
     let mut times = Vec::new();
-    let mut sizes = (0, 0);
+    let mut sizes = (0, 0, 0);
     for _ in 0..3 {
         let mut tx = db.begin().await?;
         let id = packs::start(
@@ -288,22 +291,26 @@ pub async fn run(postgres_admin_url: Option<&str>) -> anyhow::Result<()> {
         let pdf = packs::file(&db, &scope, id, packs::File::Pdf).await?;
         let zip = packs::file(&db, &scope, id, packs::File::Zip).await?;
         match (pdf, zip) {
-            (Some(pdf), Some(zip)) => sizes = (pdf.len(), zip.len()),
+            (Some(pdf), Some(zip)) => {
+                let files = zip::ZipArchive::new(std::io::Cursor::new(&zip))?.len();
+                sizes = (pdf.len(), zip.len(), files);
+            }
             _ => anyhow::bail!("the pack was not built"),
         }
     }
     times.sort();
     println!(
-        "  evidence pack, five years of records: median {:.2} s, max {:.2} s (3 builds; PDF {} KB, zip {} KB; target under 5 s)",
+        "  evidence pack, five years of records: median {:.2} s, max {:.2} s (3 builds; PDF {} KB, zip {} KB with {} files; target under 5 s)",
         times[1].as_secs_f64(),
         times[2].as_secs_f64(),
         sizes.0 / 1024,
-        sizes.1 / 1024
+        sizes.1 / 1024,
+        sizes.2
     );
     db.close().await;
     if let Some((admin_url, name)) = created {
         let admin = Db::connect_without_migrating(&admin_url).await?;
-        with_db!(&admin, p => sqlx::query(&format!("DROP DATABASE {name}")).execute(p).await.map(|_| ()))?;
+        with_db!(&admin, p => sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(p).await.map(|_| ()))?;
         admin.close().await;
     }
     Ok(())
