@@ -23,7 +23,7 @@ use crate::db::Db;
 use crate::mail::smtp::Mailer;
 use crate::mail::worker::Worker;
 use crate::shared::{AppState, Clock};
-use crate::simulation::site::SimState;
+use crate::simulation::tracking::SimState;
 use crate::web::routes::{Access, RouteInfo, Routes};
 use crate::web::serve::{serve, ServeOptions};
 
@@ -38,8 +38,7 @@ fn app_routes() -> Routes {
     let r = crate::training::routes(r);
     let r = crate::resilience::routes(r);
     let r = crate::simulation::gophish::routes(r);
-    let r = crate::dspt::routes(r);
-    r.get("/audit", Access::PracticeManager, crate::auth::audit::page)
+    crate::dspt::routes(r)
 }
 
 /// The route table, for tests and `safetynet routes`.
@@ -109,7 +108,7 @@ pub fn app_router(state: AppState) -> Router {
 
 pub fn sim_router(state: SimState) -> Router {
     let mut router =
-        traced(crate::simulation::site::router()).layer(SetResponseHeaderLayer::overriding(
+        traced(crate::simulation::tracking::router()).layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ));
@@ -206,7 +205,7 @@ impl Application {
         let worker_task = with_worker.then(|| tokio::spawn(worker.run_until_stopped(stop.clone())));
         let sender_task = with_worker.then(|| {
             tokio::spawn(
-                crate::simulation::sender::Sender::new(self.state.clone())
+                crate::simulation::sending::Sender::new(self.state.clone())
                     .run_until_stopped(stop.clone()),
             )
         });
@@ -217,7 +216,7 @@ impl Application {
             )
         });
         let mailbox_task = with_worker.then(|| {
-            tokio::spawn(crate::simulation::mailbox::run_until_stopped(
+            tokio::spawn(crate::simulation::reporting::worker::run_until_stopped(
                 self.state.clone(),
                 stop.clone(),
             ))
@@ -235,7 +234,7 @@ impl Application {
             ))
         });
         self.state.db.start_checkpoints(stop.clone());
-        crate::simulation::hits::warm_running(&self.sim).await;
+        crate::simulation::tracking::warm_running(&self.sim).await;
         let app_srv = serve(self.app_listener, app, app_opts, stop.clone());
         let sim_srv = serve(self.sim_listener, sim, sim_opts, stop.clone());
         let result = tokio::try_join!(app_srv, sim_srv);

@@ -300,9 +300,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         } => {
             db.apply(&mut settings);
             let db = open(&settings).await?;
-            let rows: Vec<(i64, String)> = crate::with_db!(&db, p => sqlx::query_as("SELECT id, name FROM practices ORDER BY id").fetch_all(p).await)?;
-            for (id, name) in rows {
-                println!("{id}\t{name}");
+            for p in crate::people::practices::all(&db).await? {
+                println!("{}\t{}", p.id, p.name);
             }
             Ok(())
         }
@@ -380,7 +379,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let database = open(&settings).await?;
             let bytes =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let text = crate::people::csv_import::decode(&bytes);
+            let text = crate::web::import::csv::decode(&bytes);
             let name = file
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -172,7 +172,7 @@ impl Default for Settings {
                 body_timeout_seconds: 60,
                 write_timeout_seconds: 60,
                 max_connections: 10_000,
-                sim_max_connections_per_address: 64,
+                sim_max_connections_per_address: 1024,
             },
             outbound: OutboundSettings {
                 allow_networks: Vec::new(),

@@ -2,12 +2,12 @@
 //! everything. Seeding is idempotent: running the demo again adds nothing.
 //! It fills in every capability, so it sits above them all.
 
+use crate::auth::accounts::NewAccount;
 use crate::auth::{mfa, password, system_scope_for, Role};
 use crate::db::Db;
-use crate::people::csv_import::NewStaff;
-use crate::people::domain::{EmploymentType, JobRole, StartDate};
-use crate::people::{departments, practices};
-use crate::shared::{EmailAddress, PersonName, PracticeId, StaffId, UserId};
+use crate::people::domain::{EmploymentType, JobRole, NewStaff, StartDate};
+use crate::people::{departments, practices, staff};
+use crate::shared::{EmailAddress, PersonName, PracticeId, StaffId};
 use crate::web::AppError;
 use crate::with_db;
 
@@ -254,15 +254,14 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
         None => practices::create_practice(db, PRACTICE, Some("Y99999"), now).await?,
     };
     if created {
-        departments::create_defaults(db, practice_id, now).await?;
-        let depts: Vec<(i64, String)> = with_db!(db, p => sqlx::query_as("SELECT id, name FROM departments WHERE practice_id = $1")
-            .bind(practice_id).fetch_all(p).await)?;
         let scope = system_scope_for(practice_id, "seeding the demo practice");
+        let depts = departments::known(db, &scope).await?;
+        let mut tx = db.begin().await?;
         for (name, role, dept, kind, start, champion) in STAFF {
             let department_id = depts
                 .iter()
-                .find(|(_, n)| n == dept)
-                .map(|(id, _)| *id)
+                .find(|d| d.name == dept)
+                .map(|d| d.id)
                 .expect("default department");
             let s = NewStaff {
                 full_name: PersonName::parse(name).expect("demo name"),
@@ -272,26 +271,26 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 start_date: Some(StartDate::parse(start).expect("demo date")),
                 employment_type: EmploymentType::parse(kind).expect("demo kind"),
             };
-            let id = crate::people::staff::insert(db, &scope, &s, now)
+            let id = staff::insert(&mut tx, practice_id, &s, now)
                 .await?
-                .map_err(|e| anyhow::anyhow!("{:?}", e.0))?;
+                .ok_or_else(|| anyhow::anyhow!("{} is on the demo staff list twice", s.email))?;
             if champion {
-                with_db!(db, p => sqlx::query("UPDATE staff SET is_champion = TRUE WHERE id = $1").bind(id).execute(p).await.map(|r| r.rows_affected()))?;
+                staff::set_champion(&mut tx, &scope, id, true).await?;
             }
             if s.email.as_str() == MANAGER_EMAIL {
-                crate::people::accounts::create_user(
-                    db,
-                    MANAGER_EMAIL,
-                    name,
-                    Role::Manager,
-                    Some(practice_id),
-                    Some(id),
-                    now,
-                )
-                .await?
-                .map_err(|e| anyhow::anyhow!(e))?;
+                let manager = NewAccount {
+                    email: MANAGER_EMAIL,
+                    full_name: name,
+                    role: Role::Manager,
+                    practice_id: Some(practice_id),
+                    staff_id: Some(id),
+                };
+                crate::people::accounts::open(&mut tx, &manager, now)
+                    .await?
+                    .map_err(|e| anyhow::anyhow!(e))?;
             }
         }
+        tx.commit().await?;
     }
     if created {
         seed_simulation(db, practice_id, now).await?;
@@ -301,17 +300,22 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
     let password = format!("{}-{}-{}-{}", word(), word(), word(), word());
     debug_assert!(password::check(&password, &[]).is_ok());
     let hash = password::hash(password.clone()).await?;
-    let (user_id, secret): (UserId, Option<String>) = with_db!(db, p => sqlx::query_as("SELECT id, totp_secret FROM users WHERE email = $1").bind(MANAGER_EMAIL).fetch_one(p).await)?;
-    let secret = secret.unwrap_or_else(mfa::new_secret);
-    with_db!(db, p => sqlx::query("UPDATE users SET password_hash = $1, totp_secret = $2, active = TRUE WHERE id = $3")
-        .bind(&hash).bind(&secret).bind(user_id).execute(p).await.map(|r| r.rows_affected()))?;
-    let recovery_codes = mfa::regenerate_recovery_codes(db, user_id).await?;
-    let (practice_id,): (PracticeId,) = with_db!(db, p => sqlx::query_as("SELECT practice_id FROM users WHERE id = $1").bind(user_id).fetch_one(p).await)?;
-    with_db!(db, p => sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE user_id = $2 AND name = $3 AND revoked_at IS NULL")
-        .bind(now).bind(user_id).bind(DEMO_KEY_NAME).execute(p).await.map(|r| r.rows_affected()))?;
+    let manager = crate::auth::accounts::find_by_email(db, MANAGER_EMAIL)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo practice has no manager's account"))?;
+    let practice_id = manager
+        .practice_id
+        .ok_or_else(|| anyhow::anyhow!("the demo manager belongs to no practice"))?;
+    let secret = manager.totp_secret.unwrap_or_else(mfa::new_secret);
+    // The new sign-in, its recovery codes and the API key (the last run's revoked) commit together.
+    let mut tx = db.begin().await?;
+    crate::auth::accounts::set_sign_in(&mut tx, manager.id, &hash, &secret).await?;
+    let recovery_codes = mfa::replace_recovery_codes(&mut tx, manager.id).await?;
+    crate::auth::api_keys::revoke_named(&mut tx, manager.id, DEMO_KEY_NAME, now).await?;
     let api_key =
-        crate::simulation::gophish::keys::create_key(db, practice_id, user_id, DEMO_KEY_NAME, now)
+        crate::auth::api_keys::issue_key(&mut tx, practice_id, manager.id, DEMO_KEY_NAME, now)
             .await?;
+    tx.commit().await?;
     Ok(DemoLogin {
         api_key,
         email: MANAGER_EMAIL.into(),
@@ -336,22 +340,32 @@ fn word() -> &'static str {
 /// A verified domain, a sending profile for a mail server on this computer,
 /// and a few ready-made emails, so a phishing exercise can be tried at once.
 async fn seed_simulation(db: &Db, practice_id: PracticeId, now: i64) -> Result<(), AppError> {
-    crate::simulation::domains::add(db, practice_id, DOMAIN, Some("demo"), now)
+    use crate::simulation::{authoring, domains, sending};
+    domains::add_alone(db, practice_id, DOMAIN, Some("demo"), now)
         .await?
         .map_err(|e| anyhow::anyhow!(e))?;
-    with_db!(db, p => sqlx::query(
-        "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, created_at) \
-         VALUES ($1, 'Test mail server on this computer (127.0.0.1:2525)', '127.0.0.1', 2525, 'none', '', '', $2, $3, $4)")
-        .bind(practice_id).bind(format!("exercises@{DOMAIN}")).bind(crate::simulation::profiles::DEFAULT_HEADER).bind(now)
-        .execute(p).await.map(|_| ()))?;
+    let profile = sending::Profile {
+        id: crate::simulation::ids::ProfileId::new(0),
+        name: "Test mail server on this computer (127.0.0.1:2525)".into(),
+        host: "127.0.0.1".into(),
+        port: 2525,
+        security: crate::config::SmtpSecurity::None,
+        username: String::new(),
+        password: String::new(),
+        envelope_from: format!("exercises@{DOMAIN}"),
+        header_name: sending::DEFAULT_HEADER.into(),
+    };
+    let mut tx = db.begin().await?;
+    sending::repo::insert_profile(&mut tx, practice_id, &profile, "", now).await?;
+    tx.commit().await?;
     for lure in [
         "nhsmail-password-expiry",
         "shared-document-consultant",
         "urgent-request-from-partner",
     ] {
-        crate::simulation::templates::adopt(db, practice_id, lure, now).await?;
+        authoring::adopt_alone(db, practice_id, lure, now).await?;
     }
-    crate::simulation::attachments::add_example(db, practice_id, now).await?;
+    authoring::add_example(db, practice_id, now).await?;
     Ok(())
 }
 

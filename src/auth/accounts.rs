@@ -1,12 +1,89 @@
-//! Changes other capabilities make to accounts, through `auth` (which owns
-//! `users` and `sessions`): closing a leaver's account and opening it again.
-//! Each runs in the caller's transaction, beside the change that causes it.
-//! (`people::accounts` still writes `users` itself; part 2 of issue 11 moves
-//! those writes here.)
+//! How other capabilities change accounts, through `auth` (which owns
+//! `users` and `sessions`): opening one for a member of staff or an
+//! operator, following the staff record's name, email and role, closing a
+//! leaver's and opening it again. Each runs in the caller's transaction,
+//! beside the change that causes it.
 
-use crate::db::Tx;
-use crate::shared::{PracticeId, StaffId};
-use crate::with_tx;
+use super::repo::{self, Account, StaffAccount};
+use super::Role;
+use crate::db::{Db, Tx};
+use crate::shared::{PracticeId, StaffId, UserId};
+
+pub use repo::{Manager, NewAccount};
+
+/// Opens an account with no password yet (they choose it from the
+/// invitation); None if the address already has an account, here or at
+/// another practice.
+pub async fn create(
+    tx: &mut Tx,
+    new: &NewAccount<'_>,
+    now: i64,
+) -> Result<Option<UserId>, sqlx::Error> {
+    repo::insert_account(tx, new, now).await
+}
+
+/// The account of a member of staff, if they have one, and whether they
+/// have chosen a password yet.
+pub async fn of_staff(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    staff_id: StaffId,
+) -> Result<Option<StaffAccount>, sqlx::Error> {
+    repo::account_of_staff(tx, practice_id, staff_id).await
+}
+
+/// How many active practice managers the practice has (it must keep one).
+pub async fn active_manager_count(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+) -> Result<i64, sqlx::Error> {
+    repo::count_active_managers(tx, practice_id).await
+}
+
+/// The practice's active managers, for an operator.
+pub async fn managers(db: &Db, practice_id: PracticeId) -> Result<Vec<Manager>, sqlx::Error> {
+    repo::active_managers(db, practice_id).await
+}
+
+/// Gives a member of staff's account a role (making or unmaking a manager).
+pub async fn set_role(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    staff_id: StaffId,
+    role: Role,
+) -> Result<(), sqlx::Error> {
+    repo::set_role_of_staff(tx, practice_id, staff_id, role, false).await
+}
+
+/// Follows the champion mark: the account becomes a champion's or plain
+/// staff's, unless it is a manager's, which stays.
+pub async fn follow_champion_mark(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    staff_id: StaffId,
+    is_champion: bool,
+) -> Result<(), sqlx::Error> {
+    repo::set_role_of_staff(
+        tx,
+        practice_id,
+        staff_id,
+        Role::for_staff(is_champion),
+        true,
+    )
+    .await
+}
+
+/// The account follows the staff record's name; its email (the sign-in
+/// name) changes too when no other account has that address.
+pub async fn follow_staff_details(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    staff_id: StaffId,
+    full_name: &str,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    repo::follow_staff_details(tx, practice_id, staff_id, full_name, email).await
+}
 
 /// Closes the account of a member of staff who has left, and ends any open
 /// session at once.
@@ -15,13 +92,8 @@ pub async fn close_for_leaver(
     practice_id: PracticeId,
     staff_id: StaffId,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, c => {
-        sqlx::query("UPDATE users SET active = FALSE WHERE staff_id = $1 AND practice_id = $2")
-            .bind(staff_id).bind(practice_id).execute(&mut *c).await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE staff_id = $1 AND practice_id = $2)")
-            .bind(staff_id).bind(practice_id).execute(&mut *c).await?;
-    });
-    Ok(())
+    repo::set_active_for_staff(tx, practice_id, staff_id, false).await?;
+    repo::delete_sessions_of_staff(tx, practice_id, staff_id).await
 }
 
 /// Opens the account again for someone who has come back.
@@ -30,6 +102,22 @@ pub async fn reopen_for_returner(
     practice_id: PracticeId,
     staff_id: StaffId,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, c => sqlx::query("UPDATE users SET active = TRUE WHERE staff_id = $1 AND practice_id = $2")
-        .bind(staff_id).bind(practice_id).execute(&mut *c).await.map(|_| ()))
+    repo::set_active_for_staff(tx, practice_id, staff_id, true).await
+}
+
+/// The account with this address (addresses are stored lower-case).
+pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<Account>, sqlx::Error> {
+    repo::account_by_email(db, email).await
+}
+
+/// Gives an account a password (an argon2id hash made with `auth::password`)
+/// and an authenticator secret at once, and opens it: for the demo
+/// practice's manager, whose sign-in is printed rather than chosen.
+pub async fn set_sign_in(
+    tx: &mut Tx,
+    user_id: UserId,
+    password_hash: &str,
+    totp_secret: &str,
+) -> Result<(), sqlx::Error> {
+    repo::set_sign_in(tx, user_id, password_hash, totp_secret).await
 }

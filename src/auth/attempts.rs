@@ -11,10 +11,10 @@
 use sha2::{Digest, Sha256};
 
 use super::audit::{self, Action, Actor};
-use super::password;
+use super::{password, repo};
+use crate::db::Tx;
 use crate::shared::{AppState, PracticeId};
 use crate::web::AppError;
-use crate::{with_db, with_tx};
 
 /// Buckets per kind (account, address); see the migration `0012_sign_in_gates`.
 const BUCKETS: u64 = 4096;
@@ -45,27 +45,16 @@ pub async fn reserve(
     let since = now - limits.window_minutes * 60;
     // Ascending bucket order (accounts' below addresses'), so two reservations never wait on each other in a circle.
     let gates = [bucket(0, email), bucket(1, ip)];
-    const LOCK: &str = "INSERT INTO sign_in_gates (bucket) VALUES ($1) ON CONFLICT (bucket) DO UPDATE SET bucket = excluded.bucket";
-    const COUNT: &str = "SELECT (SELECT COUNT(*) FROM sign_in_attempts WHERE email = $1 AND at > $3 AND NOT succeeded), \
-                (SELECT COUNT(*) FROM sign_in_attempts WHERE ip = $2 AND at > $3 AND NOT succeeded)";
-    const INSERT: &str = "INSERT INTO sign_in_attempts (email, ip, at, succeeded) VALUES ($1, $2, $3, $4) RETURNING id";
     let mut tx = state.db.begin().await?;
-    let reserved: Option<i64> = with_tx!(&mut tx, c => {
-        for g in gates {
-            sqlx::query(LOCK).bind(g).execute(&mut *c).await?;
-        }
-        let (by_email, by_ip): (i64, i64) = sqlx::query_as(COUNT)
-            .bind(email).bind(ip).bind(since).fetch_one(&mut *c).await?;
-        if by_email < limits.max_failures_per_account && by_ip < limits.max_failures_per_ip {
-            let (id,): (i64,) = sqlx::query_as(INSERT)
-                .bind(email).bind(ip).bind(now).bind(false).fetch_one(&mut *c).await?;
-            Ok::<_, sqlx::Error>(Some(id))
-        } else {
-            Ok(None)
-        }
-    })?;
-    tx.commit().await?;
-    if let Some(id) = reserved {
+    for g in gates {
+        repo::lock_gate(&mut tx, g).await?;
+    }
+    let failures = repo::failures_since(&mut tx, email, ip, since).await?;
+    if failures.by_email < limits.max_failures_per_account
+        && failures.by_ip < limits.max_failures_per_ip
+    {
+        let id = repo::insert_failed_attempt(&mut tx, email, ip, now).await?;
+        tx.commit().await?;
         return Ok(Reservation { id });
     }
     let actor = Actor {
@@ -73,45 +62,49 @@ pub async fn reserve(
         email: Some(email.to_string()),
         ip: Some(ip.to_string()),
     };
-    audit::record_alone(
-        &state.db,
+    let why = "too many failed attempts";
+    audit::record(
+        &mut tx,
         practice_id,
         &actor,
         Action::SignInBlocked,
-        "too many failed attempts",
+        why,
         now,
     )
     .await?;
+    tx.commit().await?;
     Err(AppError::TooManyRequests(format!(
         "There have been too many attempts to sign in. For your security, wait {} minutes and try again. If you have forgotten your password, use \"Forgotten your password?\" on the sign-in page.",
         limits.window_minutes
     )))
 }
 
-/// The guess was right: it no longer counts against the limit.
-pub async fn succeeded(state: &AppState, r: Reservation) -> Result<(), AppError> {
-    with_db!(&state.db, p => sqlx::query("UPDATE sign_in_attempts SET succeeded = $1 WHERE id = $2")
-        .bind(true).bind(r.id).execute(p).await.map(|_| ()))?;
-    Ok(())
+/// The guess was right: it no longer counts against the limit. In the
+/// transaction of what the right guess lets happen (the new session).
+pub async fn succeeded(tx: &mut Tx, r: Reservation) -> Result<(), sqlx::Error> {
+    repo::attempt_succeeded(tx, r.id).await
 }
 
 /// Nothing was checked (the server was too busy): the reservation is given back.
 pub async fn cancel(state: &AppState, r: Reservation) -> Result<(), AppError> {
-    with_db!(&state.db, p => sqlx::query("DELETE FROM sign_in_attempts WHERE id = $1")
-        .bind(r.id).execute(p).await.map(|_| ()))?;
+    let mut tx = state.db.begin().await?;
+    repo::delete_attempt(&mut tx, r.id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Checks a guess with the password gate, giving the reservation back if
-/// the server was too busy to check it.
+/// Checks a guess with the password gate: the reservation back if it was
+/// right (for [`succeeded`], in the change it allows), None if wrong (the
+/// reservation stays a failure). Given back if the server was too busy to
+/// check it.
 pub async fn verify_password(
     state: &AppState,
     r: Reservation,
     password: String,
     stored: Option<String>,
-) -> Result<(bool, Reservation), AppError> {
+) -> Result<Option<Reservation>, AppError> {
     match password::verify_gated(&state.hashing, password, stored).await {
-        Ok(ok) => Ok((ok, r)),
+        Ok(right) => Ok(right.then_some(r)),
         Err(e) => {
             cancel(state, r).await?;
             Err(e)

@@ -1,18 +1,12 @@
 //! The audit log: who did what security-relevant thing, when, from where.
 //! Only this module writes `audit_log`: the modules that act call [`record`]
 //! inside the transaction that makes the change. The practice manager reads
-//! and filters it.
+//! and filters it on the page in `auth::routes::audit_log`.
 
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::Html;
-use serde::Deserialize;
-
-use super::ManagerScope;
+use super::repo;
+use super::PracticeScope;
 use crate::db::{Db, Tx};
-use crate::shared::{AppState, PracticeId, UserId};
-use crate::web::{render, AppError, Page};
-use crate::{with_db, with_tx};
+use crate::shared::{PracticeId, UserId};
 
 /// Every kind of entry, so filters and labels cannot drift from what is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,17 +256,36 @@ pub async fn record(
     detail: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, c => sqlx::query(
-        "INSERT INTO audit_log (practice_id, at, actor_user_id, actor_email, action, detail, ip) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(practice_id).bind(at).bind(actor.user_id).bind(actor.email.as_deref())
-        .bind(action.key()).bind(detail).bind(actor.ip.as_deref()).execute(&mut *c).await.map(|_| ()))?;
-    Ok(())
+    let entry = repo::NewEntry {
+        practice_id,
+        at,
+        actor_user_id: actor.user_id,
+        actor_email: actor.email.as_deref(),
+        action: action.key(),
+        detail,
+        ip: actor.ip.as_deref(),
+    };
+    repo::insert_entry(tx, &entry).await
+}
+
+/// [`record`] for what the signed-in member acting in `scope` did, from `ip`:
+/// the usual entry for a change made on a practice's pages.
+pub async fn record_by(
+    tx: &mut Tx,
+    scope: &PracticeScope,
+    ip: &str,
+    action: Action,
+    detail: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let actor = Actor::user(scope.user(), ip);
+    record(tx, Some(scope.practice_id()), &actor, action, detail, at).await
 }
 
 /// Writes an entry in a transaction of its own: for something that changes
-/// nothing else (a failed sign-in, a download), and, until part 2 of issue 11
-/// moves them, for changes not yet made in a `Tx` (where a crash between the
-/// change and this entry loses the entry).
+/// nothing else (a failed sign-in, a download), and for code not yet
+/// converted to record in the change's transaction (where a crash between
+/// the change and this entry loses the entry).
 pub async fn record_alone(
     db: &Db,
     practice_id: Option<PracticeId>,
@@ -286,125 +299,13 @@ pub async fn record_alone(
     tx.commit().await
 }
 
-/// How much the practice's audit log recorded since `since`: (entries, the newest's time).
+/// How much the practice's audit log recorded since `since`: (entries, the
+/// newest's time). The DSPT reads it as evidence that administrator actions
+/// are logged (item 4.4.1).
 pub async fn activity_since(
     db: &Db,
     practice_id: PracticeId,
     since: i64,
 ) -> Result<(i64, Option<i64>), sqlx::Error> {
-    with_db!(db, p => sqlx::query_as(
-        "SELECT COUNT(*), MAX(at) FROM audit_log WHERE practice_id = $1 AND at >= $2")
-        .bind(practice_id).bind(since).fetch_one(p).await)
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(default)]
-pub struct AuditFilter {
-    pub action: String,
-    /// Matches the person's email or the detail text.
-    pub q: String,
-    /// ISO dates, inclusive.
-    pub from: String,
-    pub to: String,
-    pub page: Option<u32>,
-}
-
-pub struct Entry {
-    pub when: String,
-    pub who: String,
-    pub action: &'static str,
-    pub detail: String,
-    pub ip: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    page: Page,
-    entries: Vec<Entry>,
-    filter: AuditFilter,
-    actions: Vec<(&'static str, &'static str)>,
-    page_no: u32,
-    more: bool,
-    error: Option<String>,
-}
-
-const PER_PAGE: i64 = 50;
-
-/// at, actor email, action key, detail, ip
-type EntryRow = (i64, Option<String>, String, String, Option<String>);
-
-fn parse_day(s: &str) -> Option<time::Date> {
-    time::Date::parse(
-        s.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
-}
-
-pub async fn page(
-    State(state): State<AppState>,
-    scope: ManagerScope,
-    Query(filter): Query<AuditFilter>,
-) -> Result<Html<String>, AppError> {
-    let mut error = None;
-    let from = if filter.from.trim().is_empty() {
-        i64::MIN
-    } else {
-        match parse_day(&filter.from) {
-            Some(d) => d.midnight().assume_utc().unix_timestamp(),
-            None => {
-                error =
-                    Some("Enter the 'from' date as year-month-day, like 2026-01-31.".to_string());
-                i64::MIN
-            }
-        }
-    };
-    let to = if filter.to.trim().is_empty() {
-        i64::MAX
-    } else {
-        match parse_day(&filter.to) {
-            Some(d) => d.midnight().assume_utc().unix_timestamp() + 86_400,
-            None => {
-                error = Some("Enter the 'to' date as year-month-day, like 2026-01-31.".to_string());
-                i64::MAX
-            }
-        }
-    };
-    let action = Action::from_key(&filter.action)
-        .map(|a| a.key())
-        .unwrap_or("");
-    let q = format!("%{}%", filter.q.trim().to_lowercase());
-    let page_no = filter.page.unwrap_or(1).max(1);
-    let offset = (i64::from(page_no) - 1) * PER_PAGE;
-    let rows: Vec<EntryRow> = with_db!(&state.db, p => sqlx::query_as(
-        "SELECT at, actor_email, action, detail, ip FROM audit_log \
-         WHERE practice_id = $1 AND at >= $2 AND at < $3 AND ($4 = '' OR action = $4) \
-           AND (LOWER(COALESCE(actor_email, '')) LIKE $5 OR LOWER(detail) LIKE $5) \
-         ORDER BY at DESC, id DESC LIMIT $6 OFFSET $7")
-        .bind(scope.practice_id()).bind(from).bind(to).bind(action).bind(&q).bind(PER_PAGE + 1).bind(offset)
-        .fetch_all(p).await)?;
-    let more = rows.len() as i64 > PER_PAGE;
-    let entries = rows
-        .into_iter()
-        .take(PER_PAGE as usize)
-        .map(|(at, email, action, detail, ip)| Entry {
-            when: crate::ukclock::format(at),
-            who: email.unwrap_or_else(|| "Safety Net".into()),
-            action: Action::from_key(&action)
-                .map(|a| a.label())
-                .unwrap_or("Other"),
-            detail,
-            ip: ip.unwrap_or_default(),
-        })
-        .collect();
-    render(AuditPage {
-        page: Page::for_user("Audit log", scope.user()),
-        entries,
-        filter,
-        actions: Action::ALL.iter().map(|a| (a.key(), a.label())).collect(),
-        page_no,
-        more,
-        error,
-    })
+    repo::activity_since(db, practice_id, since).await
 }

@@ -4,10 +4,10 @@
 use rand::Rng;
 use totp_rs::{Algorithm, Secret, TOTP};
 
+use super::repo;
 use super::tokens::digest;
-use crate::db::Db;
+use crate::db::{Db, Tx};
 use crate::shared::UserId;
-use crate::with_db;
 
 pub const ISSUER: &str = "Safety Net";
 const STEP: u64 = 30;
@@ -80,35 +80,42 @@ pub fn verify(secret_b32: &str, code: &str, now: i64, last_step: Option<i64>) ->
     None
 }
 
-/// Ten fresh recovery codes like `k7dm-2xq9`, replacing any old ones. Only
-/// their digests are kept.
+/// Ten fresh recovery codes like `k7dm-2xq9`, replacing any old ones, in
+/// the caller's transaction. Only their digests are kept.
+pub async fn replace_recovery_codes(
+    tx: &mut Tx,
+    user_id: UserId,
+) -> Result<Vec<String>, sqlx::Error> {
+    let codes = fresh_codes();
+    let hashes: Vec<String> = codes.iter().map(|c| digest(&normalise(c))).collect();
+    repo::replace_recovery_codes(tx, user_id, &hashes).await?;
+    Ok(codes)
+}
+
+/// [`replace_recovery_codes`] in a transaction of its own, for the demo
+/// seeding, which changes nothing else with them.
 pub async fn regenerate_recovery_codes(
     db: &Db,
     user_id: UserId,
 ) -> Result<Vec<String>, sqlx::Error> {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let codes: Vec<String> = {
-        let mut rng = rand::thread_rng();
-        (0..RECOVERY_CODES)
-            .map(|_| {
-                let mut s: String = (0..8)
-                    .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-                    .collect();
-                s.insert(4, '-');
-                s
-            })
-            .collect()
-    };
-    with_db!(db, p => {
-        let mut tx = p.begin().await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-        for c in &codes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(user_id).bind(digest(&normalise(c))).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-    });
+    let mut tx = db.begin().await?;
+    let codes = replace_recovery_codes(&mut tx, user_id).await?;
+    tx.commit().await?;
     Ok(codes)
+}
+
+fn fresh_codes() -> Vec<String> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut rng = rand::thread_rng();
+    (0..RECOVERY_CODES)
+        .map(|_| {
+            let mut s: String = (0..8)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect();
+            s.insert(4, '-');
+            s
+        })
+        .collect()
 }
 
 fn normalise(code: &str) -> String {
@@ -120,23 +127,16 @@ fn normalise(code: &str) -> String {
 
 /// Uses up a recovery code; true if it was valid and unused.
 pub async fn use_recovery_code(
-    db: &Db,
+    tx: &mut Tx,
     user_id: UserId,
     code: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let hash = digest(&normalise(code));
-    let done = with_db!(db, p => sqlx::query(
-        "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
-        .bind(now).bind(user_id).bind(&hash).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    repo::use_recovery_code(tx, user_id, &digest(&normalise(code)), now).await
 }
 
 pub async fn unused_recovery_codes(db: &Db, user_id: UserId) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = with_db!(db, p => sqlx::query_as(
-        "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL")
-        .bind(user_id).fetch_one(p).await)?;
-    Ok(n)
+    repo::unused_recovery_codes(db, user_id).await
 }
 
 #[cfg(test)]

@@ -4,29 +4,15 @@
 
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
+use super::repo;
 use super::tokens;
 use super::Role;
-use crate::db::Db;
+use crate::db::Tx;
 use crate::shared::{AppState, PracticeId, StaffId, UserId};
-use crate::with_db;
+
+pub use super::domain::Stage;
 
 pub const COOKIE: &str = "sn_session";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Password checked, waiting for the authenticator code.
-    AwaitingMfa,
-    Full,
-}
-
-impl Stage {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::AwaitingMfa => "mfa",
-            Self::Full => "full",
-        }
-    }
-}
 
 /// The signed-in person, loaded once per request. Only `auth` can make one
 /// (from a session, an API key, or [`SessionUser::system`]), so holding one
@@ -73,99 +59,64 @@ impl SessionUser {
     }
 }
 
-type Row = (
-    UserId,
-    String,
-    String,
-    String,
-    Option<PracticeId>,
-    Option<StaffId>,
-    bool,
-    String,
-    i64,
-    i64,
-    bool,
-);
-
-/// Starts a new session (a new id every time: sign-in rotates the id).
+/// Starts a new session in `tx` (a new id every time: sign-in rotates the
+/// id); returns the secret for the cookie.
 pub async fn start(
-    db: &Db,
+    tx: &mut Tx,
     user_id: UserId,
     stage: Stage,
     now: i64,
 ) -> Result<String, sqlx::Error> {
     let secret = tokens::new_secret();
-    with_db!(db, p => sqlx::query("INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
-        .bind(tokens::digest(&secret)).bind(user_id).bind(stage.as_str()).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    repo::insert_session(tx, &tokens::digest(&secret), user_id, stage, now).await?;
     Ok(secret)
 }
 
-pub async fn end(db: &Db, secret: &str) -> Result<(), sqlx::Error> {
-    with_db!(db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(tokens::digest(secret)).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
+/// Ends the session whose cookie holds `secret`.
+pub async fn end(tx: &mut Tx, secret: &str) -> Result<(), sqlx::Error> {
+    repo::delete_session(tx, &tokens::digest(secret)).await
 }
 
-/// Signs a person out everywhere, except (optionally) the session they are using.
+/// Signs a person out everywhere, except (optionally) the session they are
+/// using, given by its digest.
 pub async fn end_all_for_user(
-    db: &Db,
+    tx: &mut Tx,
     user_id: UserId,
     keep_hash: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    with_db!(db, p => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-        .bind(user_id).bind(keep_hash.unwrap_or("")).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    repo::delete_sessions_of(tx, user_id, keep_hash.unwrap_or("")).await
 }
 
 /// Loads the session behind a cookie, enforcing idle and absolute time-outs.
 pub async fn load(state: &AppState, secret: &str) -> Result<Option<SessionUser>, sqlx::Error> {
     let now = state.clock.now();
     let hash = tokens::digest(secret);
-    let row: Option<Row> = with_db!(&state.db, p => sqlx::query_as(
-        "SELECT u.id, u.email, u.full_name, u.role, u.practice_id, u.staff_id, u.totp_secret IS NOT NULL, \
-                s.stage, s.created_at, s.last_seen_at, u.active \
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1")
-        .bind(&hash).fetch_optional(p).await)?;
-    let Some((
-        user_id,
-        email,
-        full_name,
-        role,
-        practice_id,
-        staff_id,
-        mfa_enabled,
-        stage,
-        created,
-        last_seen,
-        active,
-    )) = row
-    else {
+    let Some(row) = repo::session_by_hash(&state.db, &hash).await? else {
         return Ok(None);
     };
     let idle = state.settings.session.idle_minutes * 60;
     let absolute = state.settings.session.absolute_hours * 3600;
-    let role = Role::parse(&role);
-    if !active || now - last_seen > idle || now - created > absolute || role.is_none() {
-        with_db!(&state.db, p => sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(&hash).execute(p).await.map(|r| r.rows_affected()))?;
+    if !row.active || now - row.last_seen_at > idle || now - row.created_at > absolute {
+        let mut tx = state.db.begin().await?;
+        repo::delete_session(&mut tx, &hash).await?;
+        tx.commit().await?;
         return Ok(None);
     }
     // Writing on every request would make reads contend on SQLite; a minute's precision is plenty.
-    if now - last_seen >= 60 {
-        with_db!(&state.db, p => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-            .bind(now).bind(&hash).execute(p).await.map(|r| r.rows_affected()))?;
+    if now - row.last_seen_at >= 60 {
+        let mut tx = state.db.begin().await?;
+        repo::touch_session(&mut tx, &hash, now).await?;
+        tx.commit().await?;
     }
     Ok(Some(SessionUser {
-        user_id,
-        email,
-        full_name,
-        role: role.expect("checked above"),
-        practice_id,
-        staff_id,
-        mfa_enabled,
-        stage: if stage == "full" {
-            Stage::Full
-        } else {
-            Stage::AwaitingMfa
-        },
+        user_id: row.user_id,
+        email: row.email,
+        full_name: row.full_name,
+        role: row.role,
+        practice_id: row.practice_id,
+        staff_id: row.staff_id,
+        mfa_enabled: row.mfa_enabled,
+        stage: row.stage,
         session_hash: hash,
         _sealed: Sealed(()),
     }))

@@ -1,11 +1,15 @@
 //! Random secrets handed to people (session cookies, emailed links). Only
 //! their SHA-256 is stored, so a copy of the database cannot be replayed.
 
-use crate::shared::UserId;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+
+use super::repo;
+use crate::db::row::text_state;
+use crate::db::{Db, Tx};
+use crate::shared::UserId;
 
 /// A fresh 256-bit secret, URL-safe.
 pub fn new_secret() -> String {
@@ -26,11 +30,17 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// As stored in `auth_tokens.purpose`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Invite => "invite",
             Self::Reset => "reset",
         }
+    }
+    pub fn from_sql(s: &str) -> Option<Self> {
+        [Self::Invite, Self::Reset]
+            .into_iter()
+            .find(|p| p.as_str() == s)
     }
     /// Invitations wait a week for a busy clinician; a reset link is short-lived.
     pub fn lifetime_secs(self) -> i64 {
@@ -41,51 +51,39 @@ impl Purpose {
     }
 }
 
+text_state!(Purpose);
+
 /// Creates a link token for a user and returns the secret to put in the link.
 /// In the caller's transaction, with the email that carries the link.
 pub async fn issue(
-    tx: &mut crate::db::Tx,
+    tx: &mut Tx,
     user_id: UserId,
     purpose: Purpose,
     now: i64,
 ) -> Result<String, sqlx::Error> {
     let secret = new_secret();
-    let hash = digest(&secret);
-    crate::with_tx!(tx, c => {
-        // One live link per purpose: a new invitation or reset supersedes the old one.
-        sqlx::query("UPDATE auth_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = $3 AND used_at IS NULL")
-            .bind(now).bind(user_id).bind(purpose.as_str()).execute(&mut *c).await?;
-        sqlx::query("INSERT INTO auth_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&hash).bind(user_id).bind(purpose.as_str()).bind(now).bind(now + purpose.lifetime_secs())
-            .execute(&mut *c).await?;
-    });
+    let expires = now + purpose.lifetime_secs();
+    repo::replace_link(tx, &digest(&secret), user_id, purpose, now, expires).await?;
     Ok(secret)
 }
 
 /// The user a live (unused, unexpired) link belongs to.
 pub async fn lookup(
-    db: &crate::db::Db,
+    db: &Db,
     secret: &str,
     purpose: Purpose,
     now: i64,
-) -> Result<Option<crate::shared::UserId>, sqlx::Error> {
-    let hash = digest(secret);
-    let row: Option<(crate::shared::UserId,)> = crate::with_db!(db, p => sqlx::query_as(
-        "SELECT user_id FROM auth_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3")
-        .bind(&hash).bind(purpose.as_str()).bind(now).fetch_optional(p).await)?;
-    Ok(row.map(|r| r.0))
+) -> Result<Option<UserId>, sqlx::Error> {
+    repo::live_link(db, &digest(secret), purpose, now).await
 }
 
-/// Marks a link used; false if someone else used it first.
+/// Marks a link used, in the transaction of what it is used for; false if
+/// someone else used it first.
 pub async fn consume(
-    db: &crate::db::Db,
+    tx: &mut Tx,
     secret: &str,
     purpose: Purpose,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let hash = digest(secret);
-    let done = crate::with_db!(db, p => sqlx::query(
-        "UPDATE auth_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1")
-        .bind(now).bind(&hash).bind(purpose.as_str()).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+    repo::use_link(tx, &digest(secret), purpose, now).await
 }

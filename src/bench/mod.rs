@@ -22,8 +22,9 @@ use crate::auth::{system_scope_for, ManagerScope, PracticeScope, Role};
 use crate::config::{Settings, SmtpSecurity};
 use crate::db::Db;
 use crate::shared::{AppState, CampaignId, Clock};
-use crate::simulation::campaigns::{self, Launch, Target};
+use crate::simulation::ids::{ProfileId, TemplateId};
 use crate::simulation::library::Landing;
+use crate::simulation::sending::{self, Launch, Target};
 use crate::with_db;
 
 #[derive(clap::Args, Clone)]
@@ -132,7 +133,7 @@ async fn setup(
     let practice_id = crate::people::practices::create_practice(db, "Bench Surgery", None, now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    crate::simulation::domains::add(db, practice_id, "bench.example", Some("bench"), now)
+    crate::simulation::domains::add_alone(db, practice_id, "bench.example", Some("bench"), now)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .map_err(|e| anyhow::anyhow!(e))?;
@@ -149,11 +150,11 @@ async fn setup(
     .map_err(|e| anyhow::anyhow!("{e}"))?
     .map_err(|e| anyhow::anyhow!(e))?;
     let template_id =
-        crate::simulation::templates::adopt(db, practice_id, "nhsmail-password-expiry", now)
+        crate::simulation::authoring::adopt_alone(db, practice_id, "nhsmail-password-expiry", now)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .context("library lure")?;
-    let (profile_id,): (i64,) = with_db!(db, p => sqlx::query_as(
+    let (profile_id,): (ProfileId,) = with_db!(db, p => sqlx::query_as(
         "INSERT INTO sending_profiles (practice_id, name, host, port, security, username, password, envelope_from, header_name, created_at) \
          VALUES ($1, 'Sink', $2, $3, 'none', '', '', 'bench@bench.example', 'X-Safety-Net-Simulation', $4) RETURNING id")
         .bind(practice_id).bind(&sink.host).bind(i64::from(sink.port)).bind(now).fetch_one(p).await)?;
@@ -170,7 +171,7 @@ async fn setup(
             qb.build().execute(p).await?;
         });
     }
-    let rows: Vec<(i64, String, String)> = with_db!(db, p => sqlx::query_as("SELECT id, email, full_name FROM staff WHERE practice_id = $1")
+    let rows: Vec<(crate::shared::StaffId, String, String)> = with_db!(db, p => sqlx::query_as("SELECT id, email, full_name FROM staff WHERE practice_id = $1")
         .bind(practice_id).fetch_all(p).await)?;
     let mut targets: Vec<Target> = rows
         .into_iter()
@@ -195,7 +196,7 @@ async fn setup(
         created_by: manager,
     };
     let mut tx = db.begin().await?;
-    let id = campaigns::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
+    let id = sending::repo::insert(&mut tx, &scope, &spec, &mut targets, now).await?;
     tx.commit().await?;
     Ok((scope, id))
 }
@@ -211,6 +212,10 @@ pub async fn fresh_state(dir: &std::path::Path) -> anyhow::Result<(Settings, Db)
     settings.listen = "127.0.0.1:0".parse()?;
     settings.sim_listen = "127.0.0.1:0".parse()?;
     settings.smtp.security = SmtpSecurity::None;
+    // Every connection of the tracking load comes from 127.0.0.1: the cap on
+    // one address's connections (a guard against one client's slow
+    // connections) would turn most of them away, which is not what is measured.
+    settings.limits.sim_max_connections_per_address = settings.limits.max_connections;
     // The benchmark's mail server runs on this computer.
     settings.outbound.allow_networks = vec!["127.0.0.0/8".into(), "::1/128".into()];
     Ok((settings, db))
@@ -306,7 +311,7 @@ async fn plain_client(sink: &Sink, n: usize) -> anyhow::Result<()> {
                 .repeat(40),
         )?;
     let slots = Arc::new(tokio::sync::Semaphore::new(
-        crate::simulation::sender::IN_FLIGHT,
+        crate::simulation::sending::IN_FLIGHT,
     ));
     let mut sends = tokio::task::JoinSet::new();
     let start = Instant::now();
@@ -336,7 +341,8 @@ async fn drain(
     clock: Clock,
     id: CampaignId,
 ) -> anyhow::Result<(f64, i64, i64)> {
-    let sender = crate::simulation::sender::Sender::new(AppState::new(db.clone(), settings, clock));
+    let sender =
+        crate::simulation::sending::Sender::new(AppState::new(db.clone(), settings, clock));
     let start = Instant::now();
     while sender.run_once().await? > 0 {}
     let secs = start.elapsed().as_secs_f64();
@@ -352,20 +358,28 @@ async fn with_attachment(sink: &Sink, n: usize) -> anyhow::Result<()> {
     settings.sim_public_url = "http://127.0.0.1:9".into();
     let clock = Clock::default();
     let (scope, id) = setup(&db, n, sink, clock.now()).await?;
-    let (template_id,): (i64,) = with_db!(&db, p => sqlx::query_as("SELECT template_id FROM campaigns WHERE id = $1").bind(id).fetch_one(p).await)?;
+    let (template_id,): (TemplateId,) = with_db!(&db, p => sqlx::query_as("SELECT template_id FROM campaigns WHERE id = $1").bind(id).fetch_one(p).await)?;
     let paragraph = "<p>I am writing about the way my mother was treated when she phoned the surgery last Tuesday morning, and I expect a reply.</p>\n";
     let letter = format!(
         "<html><body><p>Dear {{{{ first_name }}}},</p>\n{}<p><a href=\"{{{{ link }}}}\">Sign in to read the rest</a></p>{{{{ tracker }}}}</body></html>",
         paragraph.repeat(40 * 1024 / paragraph.len())
     );
-    let a = crate::simulation::attachments::Attachment::check(
+    let a = crate::simulation::authoring::attachments::Attachment::check(
         "Complaint letter.html",
         letter.into_bytes(),
         "Bench Surgery",
     )
     .map_err(|e| anyhow::anyhow!(e))?;
-    crate::simulation::attachments::store(&db, scope.practice_id(), template_id, &a, clock.now())
-        .await?;
+    let mut tx = db.begin().await?;
+    crate::simulation::authoring::repo::store_attachment(
+        &mut tx,
+        scope.practice_id(),
+        template_id,
+        &a,
+        clock.now(),
+    )
+    .await?;
+    tx.commit().await?;
     let (secs, sent, errors) = drain(&db, settings, clock, id).await?;
     println!(
         "  {n:>6} recipients, each with a {} KB web page attachment: {secs:>6.2} s  {:>7.0} emails/s  ({sent} sent, {errors} errors)",
@@ -599,7 +613,7 @@ async fn results_page(
     let mut times = Vec::new();
     for _ in 0..5 {
         let start = Instant::now();
-        let page = campaigns::show(
+        let page = crate::simulation::reporting::routes::show(
             axum::extract::State(state.clone()),
             ManagerScope::of(scope.clone()).context("the system acts as the manager")?,
             crate::web::Path(id),

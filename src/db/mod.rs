@@ -11,6 +11,7 @@
 //! change needs (the audit entry and queued emails included) and commits.
 
 pub mod migrate;
+pub mod row;
 pub mod signals;
 #[doc(hidden)]
 pub mod tx;

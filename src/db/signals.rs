@@ -19,7 +19,7 @@ use crate::shared::CampaignId;
 pub enum Wake {
     /// The system-email worker (`mail::worker`): an email was queued.
     Outbox,
-    /// The simulated-email sender (`simulation::sender`): an exercise started or resumed.
+    /// The simulated-email sender (`simulation::sending::worker`): an exercise started or resumed.
     Sender,
 }
 

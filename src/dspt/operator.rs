@@ -53,11 +53,11 @@ pub struct PracticeLine {
 /// Every practice's readiness, keyed by practice, for the operator's lists.
 pub async fn readiness_by_practice(
     db: &crate::db::Db,
-) -> Result<std::collections::HashMap<i64, Readiness>, sqlx::Error> {
+) -> Result<std::collections::HashMap<PracticeId, Readiness>, sqlx::Error> {
     Ok(repo::all_readiness(db)
         .await?
         .into_iter()
-        .map(|r| (r.practice_id.get(), r))
+        .map(|r| (r.practice_id, r))
         .collect())
 }
 
@@ -116,7 +116,7 @@ async fn page(
         .await?
         .into_iter()
         .map(|(id, name)| PracticeLine {
-            readiness: readiness.remove(&id.get()),
+            readiness: readiness.remove(&id),
             id,
             name,
         })

@@ -3,5 +3,6 @@
 //! mail server never holds up a page and nothing is lost across a restart.
 
 pub mod outbox;
+pub mod repo;
 pub mod smtp;
 pub mod worker;

@@ -1,10 +1,15 @@
-//! The outbox table: enqueue, claim with a lease, and record the outcome.
-//! Only this module writes `outbox`: a capability that sends a system email
-//! calls [`enqueue`] inside the transaction of the change that causes it.
+//! The outbox: enqueue in the change's transaction, claim with a lease, and
+//! record the outcome. Only `mail` writes `outbox` (its statements are in
+//! `mail::repo`): a capability that sends a system email calls [`enqueue`]
+//! inside the transaction of the change that causes it. The worker's steps
+//! ([`claim_next`], [`mark_sent`], [`retry_later`], [`mark_failed`]) are
+//! whole changes, each committed on its own.
 
+use super::repo::{self, NewMessage};
 use crate::db::{Db, Tx, Wake};
 use crate::shared::PracticeId;
-use crate::{with_db, with_tx};
+
+pub use repo::{Status, StatusCount};
 
 /// A claimed message, ready to send.
 #[derive(Debug, Clone)]
@@ -26,11 +31,14 @@ pub async fn enqueue(
     body_text: &str,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = with_tx!(tx, c => sqlx::query_as(
-        "INSERT INTO outbox (practice_id, kind, to_addr, subject, body_text, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6) RETURNING id")
-        .bind(practice_id).bind(kind).bind(to).bind(subject).bind(body_text).bind(now)
-        .fetch_one(&mut *c).await)?;
+    let message = NewMessage {
+        practice_id,
+        kind,
+        to,
+        subject,
+        body_text,
+    };
+    let id = repo::insert(tx, &message, now).await?;
     tx.wake_after_commit(Wake::Outbox);
     Ok(id)
 }
@@ -42,27 +50,22 @@ pub async fn claim_next(
     now: i64,
     lease_secs: i64,
 ) -> Result<Option<Outgoing>, sqlx::Error> {
-    // The outer condition repeats the lease check, so two workers racing for
-    // the same row cannot both win (PostgreSQL re-checks it after the row lock).
-    const SQL: &str = "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 \
-        WHERE id = (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $2 \
-                      AND (locked_until IS NULL OR locked_until < $2) ORDER BY next_attempt_at, id LIMIT 1) \
-          AND (locked_until IS NULL OR locked_until < $2) \
-        RETURNING id, to_addr, subject, body_text, attempts";
-    let row: Option<(i64, String, String, String, i64)> = with_db!(db, p => sqlx::query_as(SQL).bind(now + lease_secs).bind(now).fetch_optional(p).await)?;
-    Ok(row.map(|(id, to, subject, body_text, attempts)| Outgoing {
-        id,
-        to,
-        subject,
-        body_text,
-        attempts,
+    let mut tx = db.begin().await?;
+    let claimed = repo::claim_next(&mut tx, now, now + lease_secs).await?;
+    tx.commit().await?;
+    Ok(claimed.map(|c| Outgoing {
+        id: c.id,
+        to: c.to_addr,
+        subject: c.subject,
+        body_text: c.body_text,
+        attempts: c.attempts,
     }))
 }
 
 pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    with_db!(db, p => sqlx::query("UPDATE outbox SET status = 'sent', sent_at = $1, locked_until = NULL, last_error = NULL WHERE id = $2")
-        .bind(now).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    let mut tx = db.begin().await?;
+    repo::mark_sent(&mut tx, id, now).await?;
+    tx.commit().await
 }
 
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -82,19 +85,19 @@ pub async fn retry_later(
     if msg.attempts >= MAX_ATTEMPTS {
         return mark_failed(db, msg.id, error).await;
     }
-    with_db!(db, p => sqlx::query("UPDATE outbox SET next_attempt_at = $1, locked_until = NULL, last_error = $2 WHERE id = $3")
-        .bind(now + backoff_secs(msg.attempts)).bind(error).bind(msg.id).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    let mut tx = db.begin().await?;
+    repo::retry_at(&mut tx, msg.id, now + backoff_secs(msg.attempts), error).await?;
+    tx.commit().await
 }
 
 /// A permanent failure (the server refused the message): keep it, with the reason.
 pub async fn mark_failed(db: &Db, id: i64, error: &str) -> Result<(), sqlx::Error> {
-    with_db!(db, p => sqlx::query("UPDATE outbox SET status = 'failed', locked_until = NULL, last_error = $1 WHERE id = $2")
-        .bind(error).bind(id).execute(p).await.map(|r| r.rows_affected()))?;
-    Ok(())
+    let mut tx = db.begin().await?;
+    repo::mark_failed(&mut tx, id, error).await?;
+    tx.commit().await
 }
 
 /// Counts by status, for the health of the mail queue.
-pub async fn status_counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    with_db!(db, p => sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status").fetch_all(p).await)
+pub async fn status_counts(db: &Db) -> Result<Vec<StatusCount>, sqlx::Error> {
+    repo::status_counts(db).await
 }

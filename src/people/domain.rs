@@ -1,10 +1,13 @@
-//! Validated values about people and departments.
+//! Validated values about people and departments, and the states a
+//! member of staff and their account can be in. No database or web here.
 //!
-//! Each type can only be built through `parse`, so code that holds one never needs to
-//! re-check it. Error messages are written for practice staff, not IT people: they say
+//! Each value type can only be built through `parse`, so code that holds one never needs
+//! to re-check it. Error messages are written for practice staff, not IT people: they say
 //! what is wrong and what to type instead.
 
+use crate::db::row::text_state;
 use crate::shared::values::{check_length, clean_text, echo, FieldError};
+use crate::shared::{EmailAddress, PersonName};
 use std::fmt;
 
 use time::{Date, Month};
@@ -181,7 +184,17 @@ impl EmploymentType {
     fn choices() -> String {
         Self::ALL.map(Self::label).join(", ")
     }
+
+    /// The stored key back; an older spelling still reads (as [`Self::parse`] would).
+    pub fn from_sql(s: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .or_else(|| Self::parse(s).ok())
+    }
 }
+
+text_state!(EmploymentType);
 
 impl fmt::Display for EmploymentType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -265,6 +278,214 @@ impl StartDate {
 impl fmt::Display for StartDate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A new member of staff, and the states of a member and their account
+// ---------------------------------------------------------------------------------------
+
+/// A member of staff ready to add: every value checked (from the form or a
+/// spreadsheet row), their department one of the practice's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewStaff {
+    pub full_name: PersonName,
+    pub email: EmailAddress,
+    pub job_role: JobRole,
+    pub department_id: i64,
+    pub start_date: Option<StartDate>,
+    pub employment_type: EmploymentType,
+}
+
+/// The fields of a member of staff as someone typed them (the staff form, a
+/// spreadsheet row). The email and department come already checked, since
+/// how depends on where they were typed (a form picks a department from a
+/// list; a spreadsheet's address must not repeat one above it).
+pub struct StaffFields<'a> {
+    pub full_name: &'a str,
+    pub email: Result<EmailAddress, FieldError>,
+    pub job_role: &'a str,
+    pub department_id: Result<i64, FieldError>,
+    pub start_date: &'a str,
+    pub employment_type: &'a str,
+}
+
+impl NewStaff {
+    /// Checks every field at once, so the person sees every problem in one
+    /// go, in the form's order. A blank start date is none; a blank
+    /// employment type is permanent.
+    pub fn check(f: StaffFields<'_>) -> Result<Self, Vec<FieldError>> {
+        fn keep<T>(problems: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+            r.map_err(|e| problems.push(e)).ok()
+        }
+        let mut problems = Vec::new();
+        let full_name = keep(&mut problems, PersonName::parse(f.full_name));
+        let email = keep(&mut problems, f.email);
+        let job_role = keep(&mut problems, JobRole::parse(f.job_role));
+        let department_id = keep(&mut problems, f.department_id);
+        let start_date = if f.start_date.trim().is_empty() {
+            Some(None)
+        } else {
+            keep(&mut problems, StartDate::parse(f.start_date)).map(Some)
+        };
+        let employment_type = keep(
+            &mut problems,
+            EmploymentType::parse_or_default(f.employment_type),
+        );
+        match (
+            full_name,
+            email,
+            job_role,
+            department_id,
+            start_date,
+            employment_type,
+        ) {
+            (
+                Some(full_name),
+                Some(email),
+                Some(job_role),
+                Some(department_id),
+                Some(start_date),
+                Some(employment_type),
+            ) => Ok(Self {
+                full_name,
+                email,
+                job_role,
+                department_id,
+                start_date,
+                employment_type,
+            }),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// A member of staff's account, as the staff list shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountStatus {
+    None,
+    /// Invited, no password chosen yet.
+    Invited,
+    Active {
+        manager: bool,
+        mfa: bool,
+    },
+    /// Closed (they have left).
+    Disabled,
+}
+
+impl AccountStatus {
+    /// From the account's columns (all None when there is no account).
+    pub fn from_columns(
+        is_manager: Option<bool>,
+        has_password: Option<bool>,
+        mfa: Option<bool>,
+        active: Option<bool>,
+    ) -> Self {
+        match (is_manager, has_password, active) {
+            (None, ..) => Self::None,
+            (Some(_), _, Some(false)) => Self::Disabled,
+            (Some(_), Some(false), _) => Self::Invited,
+            (Some(manager), ..) => Self::Active {
+                manager,
+                mfa: mfa.unwrap_or(false),
+            },
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::None => "No account",
+            Self::Invited => "Invited",
+            Self::Active { manager: true, .. } => "Practice manager",
+            Self::Active { .. } => "Active",
+            Self::Disabled => "Closed",
+        }
+    }
+    pub fn has_account(&self) -> bool {
+        !matches!(self, Self::None)
+    }
+    pub fn is_manager(&self) -> bool {
+        matches!(self, Self::Active { manager: true, .. })
+    }
+    pub fn mfa(&self) -> bool {
+        matches!(self, Self::Active { mfa: true, .. })
+    }
+}
+
+/// Which people the staff list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Showing {
+    Current,
+    Left,
+    Everyone,
+}
+
+impl Showing {
+    /// From the list's `status` choice ("active", "left", "all"); anything else is current staff.
+    pub fn from_query(s: &str) -> Self {
+        match s {
+            "left" => Self::Left,
+            "all" => Self::Everyone,
+            _ => Self::Current,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A practice's figures for its operator
+// ---------------------------------------------------------------------------------------
+
+/// How a practice is doing, in counts only: an operator sees this, never who
+/// did what.
+pub struct PracticeSummary {
+    pub id: crate::shared::PracticeId,
+    pub name: String,
+    pub ods_code: String,
+    pub active_staff: i64,
+    pub accounts: i64,
+    pub mfa_accounts: i64,
+    pub champions: i64,
+    /// Current staff with training past its due date.
+    pub overdue_staff: i64,
+    /// Phishing exercise emails sent in the last 12 months, and how many were reported and clicked.
+    pub emails_12m: i64,
+    pub reported_12m: i64,
+    pub clicked_12m: i64,
+    /// Below this many people a figure could point at someone, so it is not shown.
+    pub min_group: i64,
+}
+
+impl PracticeSummary {
+    pub fn mfa_percent(&self) -> i64 {
+        if self.accounts == 0 {
+            0
+        } else {
+            self.mfa_accounts * 100 / self.accounts
+        }
+    }
+
+    /// Share of current staff with no overdue training.
+    pub fn training_up_to_date(&self) -> String {
+        if self.active_staff < self.min_group {
+            format!("Not shown: fewer than {} staff", self.min_group)
+        } else {
+            let current = self.active_staff - self.overdue_staff.min(self.active_staff);
+            format!("{}%", current * 100 / self.active_staff)
+        }
+    }
+
+    /// Reporting first: the share of exercise emails reported, then clicked.
+    pub fn phishing_12m(&self) -> String {
+        match self.emails_12m {
+            0 => "No exercises".into(),
+            n if n < self.min_group => format!("Not shown: fewer than {} emails", self.min_group),
+            n => format!(
+                "{}% reported, {}% clicked ({n} emails)",
+                self.reported_12m * 100 / n,
+                self.clicked_12m * 100 / n
+            ),
+        }
     }
 }
 
@@ -367,6 +588,70 @@ fn parse_day(s: &str) -> Option<u8> {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn small_practices_figures_are_not_shown() {
+        let p = |active_staff, overdue_staff, emails_12m| PracticeSummary {
+            id: crate::shared::PracticeId::new(1),
+            name: "Riverside".into(),
+            ods_code: String::new(),
+            active_staff,
+            accounts: 4,
+            mfa_accounts: 3,
+            champions: 1,
+            overdue_staff,
+            emails_12m,
+            reported_12m: emails_12m / 2,
+            clicked_12m: emails_12m / 10,
+            min_group: 5,
+        };
+        assert_eq!(
+            p(4, 0, 0).training_up_to_date(),
+            "Not shown: fewer than 5 staff"
+        );
+        assert_eq!(p(10, 3, 0).training_up_to_date(), "70%");
+        assert_eq!(p(10, 0, 0).phishing_12m(), "No exercises");
+        assert_eq!(p(10, 0, 4).phishing_12m(), "Not shown: fewer than 5 emails");
+        assert_eq!(
+            p(10, 0, 20).phishing_12m(),
+            "50% reported, 10% clicked (20 emails)"
+        );
+        assert_eq!(p(10, 0, 0).mfa_percent(), 75);
+    }
+
+    #[test]
+    fn account_status_from_the_account_columns() {
+        use AccountStatus as A;
+        assert_eq!(A::from_columns(None, None, None, None), A::None);
+        assert_eq!(
+            A::from_columns(Some(false), Some(true), Some(true), Some(false)),
+            A::Disabled
+        );
+        assert_eq!(
+            A::from_columns(Some(true), Some(false), Some(false), Some(true)),
+            A::Invited
+        );
+        let manager = A::from_columns(Some(true), Some(true), Some(true), Some(true));
+        assert!(manager.is_manager() && manager.mfa());
+        assert_eq!(manager.label(), "Practice manager");
+        assert_eq!(
+            A::from_columns(Some(false), Some(true), None, Some(true)).label(),
+            "Active"
+        );
+    }
+
+    #[test]
+    fn employment_types_read_back_and_old_spellings_still_read() {
+        for t in EmploymentType::ALL {
+            assert_eq!(EmploymentType::from_sql(t.as_str()), Some(t));
+        }
+        assert_eq!(
+            EmploymentType::from_sql("Fixed term"),
+            Some(EmploymentType::FixedTerm)
+        );
+        assert_eq!(Showing::from_query("left"), Showing::Left);
+        assert_eq!(Showing::from_query("whatever"), Showing::Current);
+    }
 
     #[test]
     fn job_role_and_department_name() {

@@ -1,87 +1,119 @@
-//! Practices, departments, staff, champions, accounts for staff, and CSV import.
+//! Practices, departments, staff, champions, accounts for staff, and
+//! importing staff from a spreadsheet.
+//!
+//! By job: `domain` (checked values and states: no I/O), `repo` (every
+//! statement on `practices`, `departments` and `staff`), `routes` (the
+//! staff, department, account and operator pages, one file each), `views`
+//! (their templates), `staff_import` (the staff spreadsheet on the generic
+//! import flow, `web::import`). What other code calls: `practices` (making
+//! a practice and its manager), `accounts` (opening and inviting accounts
+//! for staff), `departments` and `staff` (the repo's reads).
 
 pub mod accounts;
-pub mod csv_import;
-pub mod departments;
 pub mod domain;
-pub mod import;
 pub mod practices;
-pub mod staff;
+pub mod repo;
+pub mod routes;
+pub mod staff_import;
+pub mod views;
 
+pub use repo::{departments, staff};
+
+use crate::web::import::{routes as import, UPLOAD_BODY};
 use crate::web::routes::{Access, Routes};
-
-/// The staff CSV upload: the 5 MB file plus the form around it.
-const UPLOAD_BODY: usize = csv_import::MAX_FILE_BYTES + 64 * 1024;
+use routes::{accounts as account_routes, departments as department_routes};
+use routes::{practices as practice_routes, staff as staff_routes};
+use staff_import::StaffImport;
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
-    r.get("/staff", PracticeManager, staff::list)
-        .get("/staff/new", PracticeManager, staff::new_page)
-        .post("/staff/new", PracticeManager, staff::create)
-        .get("/staff/export.csv", PracticeManager, staff::export_csv)
-        .get("/staff/import", PracticeManager, import::upload_page)
+    r.get("/staff", PracticeManager, staff_routes::list)
+        .get("/staff/new", PracticeManager, staff_routes::new_page)
+        .post("/staff/new", PracticeManager, staff_routes::create)
+        .get(
+            "/staff/export.csv",
+            PracticeManager,
+            staff_routes::export_csv,
+        )
+        .get(
+            "/staff/import",
+            PracticeManager,
+            import::upload_page::<StaffImport>,
+        )
         .post_upload(
             "/staff/import",
             PracticeManager,
             UPLOAD_BODY,
-            import::upload,
+            import::upload::<StaffImport>,
         )
         .get(
             "/staff/import/{import_id}",
             PracticeManager,
-            import::preview,
+            import::preview::<StaffImport>,
         )
         .post(
             "/staff/import/{import_id}",
             PracticeManager,
-            import::confirm,
+            import::confirm::<StaffImport>,
         )
-        .get("/staff/{staff_id}", PracticeManager, staff::edit_page)
-        .post("/staff/{staff_id}", PracticeManager, staff::update)
-        .post("/staff/{staff_id}/leave", PracticeManager, staff::mark_left)
+        .get(
+            "/staff/{staff_id}",
+            PracticeManager,
+            staff_routes::edit_page,
+        )
+        .post("/staff/{staff_id}", PracticeManager, staff_routes::update)
+        .post(
+            "/staff/{staff_id}/leave",
+            PracticeManager,
+            staff_routes::mark_left,
+        )
         .post(
             "/staff/{staff_id}/reinstate",
             PracticeManager,
-            staff::reinstate,
+            staff_routes::reinstate,
         )
         .post(
             "/staff/{staff_id}/champion",
             PracticeManager,
-            staff::set_champion,
+            staff_routes::set_champion,
         )
         .post(
             "/staff/{staff_id}/invite",
             PracticeManager,
-            accounts::invite,
+            account_routes::invite,
         )
         .post(
             "/staff/{staff_id}/manager",
             PracticeManager,
-            accounts::set_manager,
+            account_routes::set_manager,
         )
-        .get("/departments", PracticeManager, departments::list)
-        .post("/departments", PracticeManager, departments::create)
+        .get("/departments", PracticeManager, department_routes::list)
+        .post("/departments", PracticeManager, department_routes::create)
         .post(
             "/departments/{department_id}/rename",
             PracticeManager,
-            departments::rename,
+            department_routes::rename,
         )
         .post(
             "/departments/{department_id}/delete",
             PracticeManager,
-            departments::delete,
+            department_routes::delete,
         )
-        .get("/operator", Operator, practices::list)
-        .get("/operator/practices/new", Operator, practices::new_page)
-        .post("/operator/practices/new", Operator, practices::create)
+        .get("/operator", Operator, practice_routes::list)
+        .get(
+            "/operator/practices/new",
+            Operator,
+            practice_routes::new_page,
+        )
+        .post("/operator/practices/new", Operator, practice_routes::create)
         .get(
             "/operator/practices/{practice_id}",
             Operator,
-            practices::show,
+            practice_routes::show,
         )
         .post(
             "/operator/practices/{practice_id}/managers",
             Operator,
-            practices::add_manager,
+            practice_routes::add_manager,
         )
 }

@@ -45,8 +45,8 @@ pub use scope::ViewScope;
 
 use crate::web::routes::{Access, Routes};
 
-/// The asset register CSV upload: the file plus the form around it.
-const UPLOAD_BODY: usize = crate::people::csv_import::MAX_FILE_BYTES + 64 * 1024;
+use crate::web::import::{routes as flow, UPLOAD_BODY};
+use import::AssetImport;
 
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
@@ -80,23 +80,23 @@ pub fn routes(r: Routes) -> Routes {
         .get(
             "/resilience/assets/import",
             PracticeManager,
-            import::upload_page,
+            flow::upload_page::<AssetImport>,
         )
         .post_upload(
             "/resilience/assets/import",
             PracticeManager,
             UPLOAD_BODY,
-            import::upload,
+            flow::upload::<AssetImport>,
         )
         .get(
             "/resilience/assets/import/{asset_import_id}",
             PracticeManager,
-            import::preview,
+            flow::preview::<AssetImport>,
         )
         .post(
             "/resilience/assets/import/{asset_import_id}",
             PracticeManager,
-            import::confirm,
+            flow::confirm::<AssetImport>,
         )
         .get(
             "/resilience/assets/{asset_id}",

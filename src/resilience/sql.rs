@@ -82,42 +82,13 @@ macro_rules! text_enum {
             }
         }
 
-        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
-        where
-            String: sqlx::Type<DB>,
-        {
-            fn type_info() -> DB::TypeInfo {
-                <String as sqlx::Type<DB>>::type_info()
-            }
-            fn compatible(ty: &DB::TypeInfo) -> bool {
-                <String as sqlx::Type<DB>>::compatible(ty)
+        impl $name {
+            /// The choice stored as `key` (what `db::row::text_state!` reads with).
+            fn from_sql(key: &str) -> Option<Self> {
+                Self::from_key(key)
             }
         }
-
-        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
-        where
-            String: sqlx::Encode<'q, DB>,
-        {
-            fn encode_by_ref(
-                &self,
-                buf: &mut <DB as sqlx::Database>::ArgumentBuffer<'q>,
-            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
-                <String as sqlx::Encode<'q, DB>>::encode(self.as_str().to_string(), buf)
-            }
-        }
-
-        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
-        where
-            String: sqlx::Decode<'r, DB>,
-        {
-            fn decode(
-                value: <DB as sqlx::Database>::ValueRef<'r>,
-            ) -> Result<Self, sqlx::error::BoxDynError> {
-                let key = <String as sqlx::Decode<'r, DB>>::decode(value)?;
-                Self::from_key(&key)
-                    .ok_or_else(|| format!("{key:?} is not a {}", stringify!($name)).into())
-            }
-        }
+        $crate::db::row::text_state!($name);
     };
 }
 pub(crate) use text_enum;

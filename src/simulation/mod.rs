@@ -1,165 +1,64 @@
-//! Phishing simulations: verified domains, sending profiles, email templates
-//! with their red flags, campaigns, the sender, and the simulation site that
-//! tracks opens, clicks, submissions and reports. The simulation site is its
-//! own listener: no app cookies, no CSRF, nothing that names Safety Net.
+//! Phishing simulations, split by what the practice does with them:
+//!
+//! - `authoring`: the email templates (from the lure library, from scratch,
+//!   from a pasted real email), their red flags and attachments;
+//! - `domains`: the email domains exercises may be sent to (verified by an operator);
+//! - `sending`: campaigns (set-up, launch, pause, resume, cancel), the
+//!   sending profiles, and the sender worker;
+//! - `tracking`: the simulation site, its own listener (no app cookies, no
+//!   CSRF, nothing that names Safety Net): opens, clicks, submissions and
+//!   reports, whether each was a person's, and the teachable moment;
+//! - `reporting`: results, a manager's overrides, a person's own record,
+//!   and the reporting mailbox;
+//! - `webhooks`: every event sent on, signed, to the practice's receivers;
+//! - `gophish`: the GoPhish-compatible API and its keys page.
+//!
+//! Shared by them: `library` (the built-in lures), `render` (an email for one
+//! person), `sanitise` (nothing live in a template), `token` (the recipient
+//! token in every tracked link), `states` (the states an exercise, an email
+//! and an event can be in), `ids` (typed ids; rows and states are read through `db::row`),
+//! `pages` (a change committed with its audit entry; a test button's result).
 
-pub mod attachments;
-pub mod campaigns;
+pub mod authoring;
 pub mod domains;
-pub mod events;
 #[cfg(test)]
 pub(crate) mod fuzz;
 pub mod gophish;
-pub mod history;
-pub mod hits;
+pub mod ids;
 pub mod library;
-pub mod mailbox;
-pub mod overrides;
-pub mod profiles;
+pub mod pages;
 pub mod render;
-pub mod report_mailbox;
+pub mod reporting;
 pub mod sanitise;
-pub mod sender;
-pub mod site;
-pub mod templates;
+pub mod sending;
+pub mod states;
 pub mod token;
 pub mod tracking;
 pub mod webhooks;
 
+pub use pages::{commit_audited, TestResult};
+
 use crate::web::routes::{Access, Routes};
 
+/// The app's simulation pages (the simulation site has its own router,
+/// `tracking::router`; the GoPhish API and webhooks add theirs).
 pub fn routes(r: Routes) -> Routes {
-    use Access::*;
-    r.get("/simulation", PracticeManager, campaigns::list)
-        .get(
-            "/simulation/campaigns/new",
-            PracticeManager,
-            campaigns::new_page,
-        )
-        .post(
-            "/simulation/campaigns/new",
-            PracticeManager,
-            campaigns::create,
-        )
-        .get(
-            "/simulation/campaigns/{campaign_id}",
-            PracticeManager,
-            campaigns::show,
-        )
-        .post(
-            "/simulation/campaigns/{campaign_id}/status",
-            PracticeManager,
-            campaigns::change_status,
-        )
-        .get(
-            "/simulation/campaigns/{campaign_id}/results.csv",
-            PracticeManager,
-            campaigns::export_csv,
-        )
-        .get("/simulation/templates", PracticeManager, templates::list)
-        .get(
-            "/simulation/templates/new",
-            PracticeManager,
-            templates::new_page,
-        )
-        .post_upload(
-            "/simulation/templates/new",
-            PracticeManager,
-            templates::FORM_LIMIT,
-            templates::create,
-        )
-        .get(
-            "/simulation/templates/{template_id}",
-            PracticeManager,
-            templates::edit_page,
-        )
-        .post_upload(
-            "/simulation/templates/{template_id}",
-            PracticeManager,
-            templates::FORM_LIMIT,
-            templates::update,
-        )
-        .post_upload(
-            "/simulation/templates/{template_id}/attachment",
-            PracticeManager,
-            attachments::MAX_BYTES + 64 * 1024,
-            attachments::upload,
-        )
-        .post(
-            "/simulation/templates/{template_id}/attachment/remove",
-            PracticeManager,
-            attachments::remove,
-        )
-        .get(
-            "/simulation/templates/{template_id}/attachment",
-            PracticeManager,
-            attachments::download,
-        )
-        .get(
-            "/simulation/templates/{template_id}/preview",
-            PracticeManager,
-            templates::preview,
-        )
-        .post(
-            "/simulation/library/{lure_id}/use",
-            PracticeManager,
-            templates::use_lure,
-        )
-        .post(
-            "/simulation/library/names",
-            PracticeManager,
-            templates::save_names,
-        )
-        .get("/simulation/profiles", PracticeManager, profiles::list)
-        .get(
-            "/simulation/profiles/new",
-            PracticeManager,
-            profiles::new_page,
-        )
-        .post(
-            "/simulation/profiles/new",
-            PracticeManager,
-            profiles::create,
-        )
-        .get(
-            "/simulation/profiles/{profile_id}",
-            PracticeManager,
-            profiles::edit_page,
-        )
-        .post(
-            "/simulation/profiles/{profile_id}",
-            PracticeManager,
-            profiles::update,
-        )
-        .post(
-            "/simulation/profiles/{profile_id}/test",
-            PracticeManager,
-            profiles::send_test,
-        )
-        .get("/simulation/domains", PracticeManager, domains::page)
-        .post("/simulation/domains", PracticeManager, domains::request)
-        .get("/my/exercises", PracticeMember, history::mine)
-        .get(
-            "/simulation/templates/import",
-            PracticeManager,
-            templates::import_page,
-        )
-        .post_upload(
-            "/simulation/templates/import",
-            PracticeManager,
-            templates::FORM_LIMIT,
-            templates::import,
-        )
-        .post(
-            "/simulation/campaigns/{campaign_id}/events/{event_id}/override",
-            PracticeManager,
-            overrides::set,
-        )
-        .get("/simulation/mailbox", PracticeManager, mailbox::page)
-        .post("/simulation/mailbox", PracticeManager, mailbox::save)
-        .post(
-            "/operator/practices/{practice_id}/domains/{domain_id}/verify",
-            Operator,
-            domains::verify,
-        )
+    let r = sending::routes(r);
+    let r = authoring::routes(r);
+    let r = reporting::routes(r);
+    r.get(
+        "/simulation/domains",
+        Access::PracticeManager,
+        domains::routes::page,
+    )
+    .post(
+        "/simulation/domains",
+        Access::PracticeManager,
+        domains::routes::request,
+    )
+    .post(
+        "/operator/practices/{practice_id}/domains/{domain_id}/verify",
+        Access::Operator,
+        domains::routes::verify,
+    )
 }

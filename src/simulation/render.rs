@@ -31,9 +31,30 @@ pub struct Vars {
     pub report_link: String,
     /// A link no person can see: only scanners that fetch every URL follow it.
     pub honeypot_url: String,
+    /// What `{{ picture }}` shows.
+    pub picture: Picture,
 }
 
-pub const VARIABLES: [&str; 8] = [
+/// What `{{ picture }}` becomes: the picture the manager attached to the
+/// template, carried inside the email (an imported email's own pictures
+/// load from the sender's server, which would tell the sender who opened it,
+/// so they are removed and this is how one is kept).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Picture {
+    /// The template has no picture attached: nothing is shown.
+    #[default]
+    None,
+    /// A preview: a box saying where the picture will be.
+    Placeholder,
+    /// A sent email: the attached picture, shown from inside the email.
+    Inline,
+}
+
+/// The Content-ID of the inline picture (`cid:picture` in the HTML).
+pub const PICTURE_CID: &str = "picture";
+const PICTURE_SRC: &str = "cid:picture";
+
+pub const VARIABLES: [&str; 9] = [
     "first_name",
     "last_name",
     "email",
@@ -42,6 +63,7 @@ pub const VARIABLES: [&str; 8] = [
     "link",
     "tracker",
     "report_link",
+    "picture",
 ];
 
 #[derive(Debug, Clone)]
@@ -84,7 +106,13 @@ impl Vars {
                 html_escape(&self.tracker_url)
             )
         };
+        let picture = match self.picture {
+            Picture::None => String::new(),
+            Picture::Placeholder => "<p style=\"border:1px dashed #768692;padding:8px;color:#4c6272\">[The picture attached to this template appears here]</p>".to_string(),
+            Picture::Inline => format!(r#"<img src="{PICTURE_SRC}" alt="">"#),
+        };
         context! {
+            picture => Value::from_safe_string(picture),
             first_name => self.first_name.clone(),
             last_name => self.last_name.clone(),
             email => self.email.clone(),
@@ -110,6 +138,7 @@ impl Vars {
             tracker_url: String::new(),
             report_link: "#".into(),
             honeypot_url: String::new(),
+            picture: Picture::Placeholder,
         }
     }
 }
@@ -248,7 +277,14 @@ impl Prepared {
             &super::sanitise::Links {
                 click: &v.link,
                 keep: &[&v.report_link, &v.honeypot_url],
-                images: &[&v.tracker_url],
+                images: &[
+                    &v.tracker_url,
+                    if v.picture == Picture::Inline {
+                        PICTURE_SRC
+                    } else {
+                        ""
+                    },
+                ],
             },
         )
         .map_err(|message| RenderError {

@@ -20,9 +20,6 @@
 //! Other capabilities write training's tables only through the functions
 //! re-exported below, in their own transaction.
 
-#[macro_use]
-mod sql;
-
 pub mod assignments;
 pub mod compliance;
 pub mod content;

@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod error;
 pub mod filecheck;
 pub mod form;
+pub mod import;
 pub mod notice;
 pub mod page;
 pub mod path;

@@ -40,21 +40,31 @@ fn limit_words(max_bytes: usize) -> String {
     }
 }
 
-/// Reads an upload form with one file field. `Ok(Err(problem))` is something
-/// the person can put right (the file is too large); `Err` is a broken
-/// request. Text fields are kept to 10,000 characters each, 200 at most.
-pub async fn read_form(
+/// What one file field held.
+enum Read {
+    File(String, Vec<u8>),
+    /// No file, or an empty one.
+    Nothing,
+    /// Read whole, but over the size (the body limit lets a little more through).
+    Oversized,
+}
+
+fn too_large(max_bytes: usize) -> String {
+    format!(
+        "The file is larger than {}. Check you chose the right file, or split it into smaller files.",
+        limit_words(max_bytes)
+    )
+}
+
+/// Reads the whole form: the file field and the text fields (each kept to
+/// 10,000 characters, 200 at most); a body over the route's limit is
+/// `AppError::TooLarge`.
+async fn read(
     mut multipart: Multipart,
     file_field: &str,
     max_bytes: usize,
     default_name: &str,
-) -> Result<Result<UploadForm, String>, AppError> {
-    let too_large = || {
-        format!(
-            "The file is larger than {}. Check you chose the right file, or split it into smaller files.",
-            limit_words(max_bytes)
-        )
-    };
+) -> Result<UploadForm, AppError> {
     let unreadable = || {
         AppError::BadRequest(
             "The upload could not be read. Choose the file again and retry.".into(),
@@ -66,7 +76,7 @@ pub async fn read_form(
             Ok(Some(f)) => f,
             Ok(None) => break,
             Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(AppError::TooLarge(too_large()))
+                return Err(AppError::TooLarge(too_large(max_bytes)))
             }
             Err(_) => return Err(unreadable()),
         };
@@ -82,7 +92,7 @@ pub async fn read_form(
             let bytes = match field.bytes().await {
                 Ok(b) => b,
                 Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Err(AppError::TooLarge(too_large()))
+                    return Err(AppError::TooLarge(too_large(max_bytes)))
                 }
                 Err(_) => return Err(unreadable()),
             };
@@ -97,9 +107,47 @@ pub async fn read_form(
             }
         }
     }
-    match &form.file {
-        Some((_, b)) if b.len() > max_bytes => Ok(Err(too_large())),
-        _ => Ok(Ok(form)),
+    Ok(form)
+}
+
+fn file_of(form: &mut UploadForm, max_bytes: usize) -> Read {
+    match form.file.take() {
+        Some((_, b)) if b.len() > max_bytes => Read::Oversized,
+        Some((n, b)) if !b.is_empty() => Read::File(n, b),
+        _ => Read::Nothing,
+    }
+}
+
+/// Reads an upload form with one file field. `Ok(Err(problem))` is something
+/// the person can put right (the file is too large); `Err` is a broken request.
+pub async fn read_form(
+    multipart: Multipart,
+    file_field: &str,
+    max_bytes: usize,
+    default_name: &str,
+) -> Result<Result<UploadForm, String>, AppError> {
+    let form = read(multipart, file_field, max_bytes, default_name).await?;
+    Ok(match &form.file {
+        Some((_, b)) if b.len() > max_bytes => Err(too_large(max_bytes)),
+        _ => Ok(form),
+    })
+}
+
+/// Reads one file field from an upload: its name (control characters
+/// removed, at most 200 characters; `default_name` if it has none) and its
+/// bytes. `Ok(None)` when no file, or an empty one, was chosen; a file over
+/// `max_bytes` is `AppError::TooLarge`; anything else wrong is a broken request.
+pub async fn read_file(
+    multipart: Multipart,
+    field_name: &str,
+    max_bytes: usize,
+    default_name: &str,
+) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    let mut form = read(multipart, field_name, max_bytes, default_name).await?;
+    match file_of(&mut form, max_bytes) {
+        Read::File(n, b) => Ok(Some((n, b))),
+        Read::Nothing => Ok(None),
+        Read::Oversized => Err(AppError::TooLarge(too_large(max_bytes))),
     }
 }
 
@@ -111,13 +159,10 @@ pub async fn read_upload(
     max_bytes: usize,
     default_name: &str,
 ) -> Result<Result<(String, Vec<u8>), String>, AppError> {
-    Ok(
-        match read_form(multipart, field_name, max_bytes, default_name).await? {
-            Err(problem) => Err(problem),
-            Ok(UploadForm {
-                file: Some((n, b)), ..
-            }) if !b.is_empty() => Ok((n, b)),
-            Ok(_) => Err("Choose a file to upload.".into()),
-        },
-    )
+    let mut form = read(multipart, field_name, max_bytes, default_name).await?;
+    Ok(match file_of(&mut form, max_bytes) {
+        Read::File(n, b) => Ok((n, b)),
+        Read::Nothing => Err("Choose a file to upload.".into()),
+        Read::Oversized => Err(too_large(max_bytes)),
+    })
 }

@@ -1,6 +1,6 @@
 // The print-friendly plan: once "Print this plan" has recorded the print
-// (the page comes back with ?printed=1), open the browser's print dialog.
+// (the page comes back with ?done=printed), open the browser's print dialog.
 (function () {
   'use strict';
-  if (/[?&]printed=1(&|$)/.test(window.location.search)) { window.print(); }
+  if (/[?&]done=printed(&|$)/.test(window.location.search)) { window.print(); }
 })();

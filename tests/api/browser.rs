@@ -256,7 +256,7 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
     let p = app.practice("Riverside Surgery").await;
     app.staff(&p, "Tom Bennett", "Reception & care navigation", None)
         .await;
-    safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+    safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
         .await
         .unwrap()
         .unwrap();
@@ -335,7 +335,7 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
     wait_for_text(&c, "shown only this once").await;
     assert_accessible(&c, "GoPhish API page with a new key").await;
 
-    safetynet::simulation::sender::Sender::new(app.state.clone())
+    safetynet::simulation::sending::Sender::new(app.state.clone())
         .run_once()
         .await
         .unwrap();

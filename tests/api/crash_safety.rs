@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::helpers::{location, Practice, SmtpSink, TestApp};
 use crate::storage_test;
-use safetynet::simulation::sender::IN_FLIGHT;
+use safetynet::simulation::sending::IN_FLIGHT;
 use safetynet::simulation::token::RecipientToken;
 use safetynet::with_db;
 
@@ -134,12 +134,12 @@ impl Drop for Served {
 /// sending profile for `smtp_port`. Returns the practice and the template and profile ids.
 async fn practice_with_staff(app: &TestApp, n: usize, smtp_port: u16) -> (Practice, i64, i64) {
     let p = app.practice("Riverside Surgery").await;
-    safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+    safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
         .await
         .unwrap()
         .unwrap();
     let template_id =
-        safetynet::simulation::templates::adopt(&app.db, p.id, "nhsmail-password-expiry", 0)
+        safetynet::simulation::authoring::adopt_alone(&app.db, p.id, "nhsmail-password-expiry", 0)
             .await
             .unwrap()
             .unwrap();
@@ -158,7 +158,7 @@ async fn practice_with_staff(app: &TestApp, n: usize, smtp_port: u16) -> (Practi
         }
         tx.commit().await.unwrap();
     });
-    (p, template_id, profile_id)
+    (p, template_id.get(), profile_id)
 }
 
 /// How many messages the sink has stored for each envelope recipient.

@@ -37,7 +37,7 @@ storage_test!(
         let sink = SmtpSink::start(&app.dir.path().join("api-mail"), None);
         app = app.restart_with_smtp(sink).await;
         let p = app.practice("Riverside Surgery").await;
-        safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+        safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
             .await
             .unwrap()
             .unwrap();
@@ -111,7 +111,7 @@ storage_test!(
         let campaign_id = setup["campaign_id"].as_i64().unwrap().to_string();
 
         // The practice's own sender sends them.
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(sender.run_once().await.unwrap(), 3);
         let msgs = app.smtp.as_ref().unwrap().messages();
         assert_eq!(msgs.len(), 3);
@@ -283,7 +283,7 @@ storage_test!(
         let staff = app
             .staff(&p, "Amelia Hughes", "Clinical", Some(Role::Staff))
             .await;
-        safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+        safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
             .await
             .unwrap()
             .unwrap();
@@ -352,7 +352,7 @@ storage_test!(
     |app: TestApp| async move {
         let mut app = app;
         let p = app.practice("Riverside Surgery").await;
-        safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+        safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
             .await
             .unwrap()
             .unwrap();

@@ -245,14 +245,19 @@ storage_test!(
         while let Some(r) = burst.join_next().await {
             statuses.push(r.unwrap());
         }
-        // The limit counts failed guesses: exactly ten wrong ones are checked. The
-        // right one is checked too if it was reserved before the tenth failure
-        // (a success does not count against the account), never otherwise.
+        // The limit counts failed guesses. A guess counts as failed from the moment it
+        // is reserved until it is found right, so the right one, if it is checked,
+        // may have taken one of the ten places while it was being checked.
         let wrong_checked = statuses.iter().filter(|s| **s == 200).count();
         let signed_in = statuses.iter().filter(|s| **s == 303).count();
-        assert_eq!(wrong_checked, 10, "exactly the limit of wrong guesses is checked: {statuses:?}");
         assert!(signed_in <= 1, "{statuses:?}");
-        assert_eq!(attempts(&app, "email", &p.manager_email).await, 10 + signed_in as i64);
+        assert!(wrong_checked <= 10, "no more than the limit of wrong guesses is checked: {statuses:?}");
+        assert!(wrong_checked + signed_in >= 10, "the limit is not stricter than it says: {statuses:?}");
+        assert_eq!(
+            attempts(&app, "email", &p.manager_email).await,
+            (wrong_checked + signed_in) as i64,
+            "only checked guesses are recorded"
+        );
 
         // Thirty made-up accounts from one address: the address's limit holds too.
         let mut burst = tokio::task::JoinSet::new();
@@ -735,7 +740,7 @@ storage_test!(
         }
 
         // Sent: each imported email, as the SMTP server receives it.
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         for (name, id) in &template_ids {
             launch(&app, *id, profile_id, &[("name", name.as_str())]).await;
             assert!(sender.run_once().await.unwrap() >= 1);
@@ -839,10 +844,14 @@ storage_test!(
                 "{name}: {page}"
             );
         }
-        let kept = safetynet::simulation::attachments::load(&app.db, p.id, template_id)
-            .await
-            .unwrap()
-            .unwrap();
+        let kept = safetynet::simulation::authoring::repo::load_attachment(
+            &app.db,
+            p.id,
+            safetynet::simulation::ids::TemplateId::new(template_id),
+        )
+        .await
+        .unwrap()
+        .unwrap();
         assert!(
             kept.meta.file_name.starts_with("clean-"),
             "only a clean file was ever kept"

@@ -1,4 +1,5 @@
-//! Importing staff from CSV files as Excel and HR systems save them.
+//! Importing staff (and, through the same flow, devices) from CSV files as
+//! Excel and HR systems save them.
 
 use crate::helpers::{location, TestApp};
 use crate::storage_test;
@@ -203,5 +204,53 @@ storage_test!(
         assert!(page.contains("Name,Email,Job role,Department"));
         let r = upload(&app, "empty.csv", Vec::new()).await;
         assert!(r.text().await.unwrap().contains("Choose a CSV file"));
+    }
+);
+
+storage_test!(
+    a_preview_confirmed_twice_at_once_is_imported_once,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside Surgery").await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        // Devices with no serial number or computer name: nothing in the rows
+        // themselves stops them being added twice.
+        let csv = "Name,Type\nReception PC,Desktop\nNurse laptop,Laptop\n";
+        let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+            .file_name("devices.csv")
+            .mime_str("text/csv")
+            .unwrap();
+        let r = app
+            .client
+            .post(app.url("/resilience/assets/import"))
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        let preview_path = location(&r);
+        // A double-click, or two tabs: both choices arrive together.
+        let (first, second) = tokio::join!(
+            app.post(&preview_path, &[("action", "all")]),
+            app.post(&preview_path, &[("action", "all")])
+        );
+        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [303, 400],
+            "one imports, the other is told it is done"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM assets WHERE practice_id = $1", p.id)
+                .await,
+            2
+        );
+        let imported = app
+            .audit_actions(p.id)
+            .await
+            .into_iter()
+            .filter(|a| a == "resilience.assets_imported")
+            .count();
+        assert_eq!(imported, 1);
     }
 );

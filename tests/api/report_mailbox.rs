@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
-use safetynet::simulation::report_mailbox::{
+use safetynet::simulation::reporting::imap::{
     poll_once, test_connection, FoundReport, MailboxAuth, MailboxError, MailboxSecurity,
     MailboxSettings,
 };

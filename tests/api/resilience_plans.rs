@@ -231,7 +231,7 @@ storage_test!(
         );
         let printed = app.post(&format!("{plan}/print"), &[]).await;
         assert_eq!(printed.status(), 303);
-        assert_eq!(location(&printed), format!("{plan}/print?printed=1"));
+        assert_eq!(location(&printed), format!("{plan}/print?done=printed"));
         let view = unescape(&app.get_text(&plan).await);
         assert!(
             view.contains("by Tom Bennett"),

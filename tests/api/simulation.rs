@@ -5,6 +5,7 @@
 use crate::helpers::{location, unescape, Backend, Options, Practice, TestApp};
 use crate::storage_test;
 use safetynet::auth::Role;
+use safetynet::simulation::ids::TemplateId;
 use safetynet::with_db;
 
 const BROWSER: &str =
@@ -13,12 +14,12 @@ const BROWSER: &str =
 /// A practice ready to run an exercise: verified domain, a sending profile for the test SMTP server, one library email.
 pub(crate) async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
     let p = app.practice("Riverside Surgery").await;
-    safetynet::simulation::domains::add(&app.db, p.id, &p.domain, Some("test"), 0)
+    safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
         .await
         .unwrap()
         .unwrap();
     let template_id =
-        safetynet::simulation::templates::adopt(&app.db, p.id, "nhsmail-password-expiry", 0)
+        safetynet::simulation::authoring::adopt_alone(&app.db, p.id, "nhsmail-password-expiry", 0)
             .await
             .unwrap()
             .unwrap();
@@ -40,7 +41,7 @@ pub(crate) async fn ready(app: &mut TestApp) -> (Practice, i64, i64) {
         .await;
     assert_eq!(r.status(), 303, "profile saved");
     let profile_id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
-    (p, template_id, profile_id)
+    (p, template_id.get(), profile_id)
 }
 
 pub(crate) async fn launch(
@@ -136,7 +137,7 @@ storage_test!(
         let (id, loc) = launch(&app, template_id, profile_id, &[]).await;
         assert!(loc.ends_with("left_out=1"));
         assert!(app.get_text(&loc).await.contains("1 staff were left out because their email address is not in one of the practice's verified domains"));
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(
             sender.run_once().await.unwrap(),
             7,
@@ -323,7 +324,7 @@ async fn a_click_seconds_after_delivery_waits_for_a_real_browser_to_confirm_it()
     let (p, template_id, profile_id) = ready(&mut app).await;
     app.staff(&p, "Emma Walsh", "Clinical", None).await;
     let (id, _) = launch(&app, template_id, profile_id, &[]).await;
-    safetynet::simulation::sender::Sender::new(app.state.clone())
+    safetynet::simulation::sending::Sender::new(app.state.clone())
         .run_once()
         .await
         .unwrap();
@@ -472,7 +473,7 @@ storage_test!(
             )
             .await;
         assert_eq!(r.status(), 303);
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(
             sender.run_once().await.unwrap(),
             0,
@@ -606,7 +607,7 @@ async fn forwarding_the_email_to_the_reporting_mailbox_counts_as_a_report_and_sa
         .staff(&p, "Fatima Begum", "Reception & care navigation", None)
         .await;
     let (id, _) = launch(&app, template_id, profile_id, &[]).await;
-    safetynet::simulation::sender::Sender::new(app.state.clone())
+    safetynet::simulation::sending::Sender::new(app.state.clone())
         .run_once()
         .await
         .unwrap();
@@ -626,9 +627,9 @@ async fn forwarding_the_email_to_the_reporting_mailbox_counts_as_a_report_and_sa
         fatima.email, original
     );
     dovecot.deliver("INBOX", &[forward.into_bytes()]).await;
-    let s = dovecot.settings(safetynet::simulation::report_mailbox::MailboxSecurity::Starttls);
+    let s = dovecot.settings(safetynet::simulation::reporting::imap::MailboxSecurity::Starttls);
     let password = match &s.auth {
-        safetynet::simulation::report_mailbox::MailboxAuth::Password(p) => p.clone(),
+        safetynet::simulation::reporting::imap::MailboxAuth::Password(p) => p.clone(),
         _ => unreachable!(),
     };
     let page = app
@@ -716,7 +717,7 @@ storage_test!(
             )
             .await;
         launch(&app, template_id, profile_id, &[]).await;
-        safetynet::simulation::sender::Sender::new(app.state.clone())
+        safetynet::simulation::sending::Sender::new(app.state.clone())
             .run_once()
             .await
             .unwrap();
@@ -882,6 +883,129 @@ storage_test!(
     }
 );
 
+/// A 1×1 PNG, as a manager would save a sender's logo.
+const LOGO_PNG: &[u8] = b"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\xda\x63\xfc\xff\x9f\xa1\x1e\x00\x07\x82\x02\x7f\x3d\xc8\x48\xef\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82";
+
+storage_test!(
+    an_imported_emails_picture_is_kept_only_as_one_the_manager_uploads,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, _, profile_id) = ready(&mut app).await;
+        app.staff(&p, "Tom Bennett", "Reception & care navigation", None)
+            .await;
+        // A real-looking e-signature lure: the sender's logo and tracking pixel load from its server.
+        let raw = "From: \"DocuSign\" <dse@docusign-mail.example>\r\nSubject: Please review and sign\r\n\
+            MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+            <html><body><p><img src=\"https://tracker.evil.example/logo.png\" alt=\"DocuSign\" width=\"120\"></p>\
+            <p>A document is waiting. <a href=\"https://evil.example/sign\">Review document</a></p>\
+            <img src=\"https://tracker.evil.example/open.gif?u=42\" width=\"1\" height=\"1\"></body></html>\r\n";
+        let page = unescape(
+            &app.post("/simulation/templates/import", &[("raw", raw)])
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            page.contains("2 pictures were taken out")
+                && page.contains("attach the picture (.png, .jpg or .gif)"),
+            "the manager is told what went and how to keep the logo: {page}"
+        );
+        let textarea = |id: &str| {
+            regex_lite::Regex::new(&format!(
+                r#"(?s)<textarea[^>]*id="{id}"[^>]*>(.*?)</textarea>"#
+            ))
+            .unwrap()
+            .captures(&page)
+            .unwrap()[1]
+                .to_string()
+        };
+        let html = textarea("html");
+        assert!(
+            !html.contains("evil.example") && html.contains("{{ picture }}"),
+            "{html}"
+        );
+        let r = app
+            .post(
+                "/simulation/templates/new",
+                &[
+                    ("name", "E-signature"),
+                    ("from_name", "DocuSign"),
+                    ("from_address", "dse@docusign-mail.example"),
+                    ("subject", "Please review and sign"),
+                    ("html", &html),
+                    ("text", &textarea("text")),
+                    ("cues", "3"),
+                    ("premise", "medium"),
+                    ("landing", "document"),
+                    ("training_module", "phishing"),
+                    (
+                        "red_flags",
+                        "from | docusign-mail.example | Not DocuSign's own address.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let template_id: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+        // Before a picture is attached the preview shows where it will go.
+        let preview = app
+            .get(&format!("/simulation/templates/{template_id}/preview"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            preview.contains("The picture attached to this template appears here"),
+            "{preview}"
+        );
+        let r = attach(&app, template_id, "logo.png", LOGO_PNG).await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+        let edit = unescape(
+            &app.get(&format!("/simulation/templates/{template_id}"))
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            edit.contains("To show this picture in the email itself"),
+            "{edit}"
+        );
+
+        launch(&app, template_id, profile_id, &[]).await;
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
+        assert_eq!(sender.run_once().await.unwrap(), 2, "Tom and the manager");
+        let msgs = app.smtp.as_ref().unwrap().messages();
+        let tom = msgs
+            .iter()
+            .find(|m| recipient_of(m).starts_with("tom.bennett"))
+            .unwrap();
+        assert!(
+            !tom.contains("evil.example"),
+            "nothing of the sender's server: {tom}"
+        );
+        assert!(
+            tom.to_ascii_lowercase().contains("multipart/related"),
+            "{tom}"
+        );
+        use mail_parser::MimeHeaders;
+        let parsed = mail_parser::MessageParser::default()
+            .parse(tom.as_bytes())
+            .unwrap();
+        let body = parsed.body_html(0).unwrap();
+        assert!(body.contains(r#"<img src="cid:picture" alt="">"#), "{body}");
+        let logo = parsed
+            .attachment(0)
+            .expect("the picture travels inside the email");
+        assert_eq!(logo.content_id(), Some("picture"));
+        assert_eq!(logo.content_type().unwrap().subtype(), Some("png"));
+        assert_eq!(logo.contents(), LOGO_PNG);
+    }
+);
+
 storage_test!(
     a_cancelled_exercise_stops_counting_opens_and_reports_at_once,
     |app: TestApp| async move {
@@ -892,7 +1016,7 @@ storage_test!(
         app.staff(&p, "Karen Doyle", "Administration & secretaries", None)
             .await;
         let (id, _) = launch(&app, template_id, profile_id, &[]).await;
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(sender.run_once().await.unwrap(), 2);
         let msg = app.smtp.as_ref().unwrap().messages().pop().unwrap();
         let (_, open, report, _) = links(&msg, &app.sim_base);
@@ -967,10 +1091,11 @@ async fn save_flags(
     template_id: i64,
     red_flags: &str,
 ) -> reqwest::Response {
-    let t = safetynet::simulation::templates::find_in_practice(&app.db, p.id, template_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let t =
+        safetynet::simulation::authoring::repo::find(&app.db, p.id, TemplateId::new(template_id))
+            .await
+            .unwrap()
+            .unwrap();
     app.post(
         &format!("/simulation/templates/{template_id}"),
         &[
@@ -1003,10 +1128,14 @@ storage_test!(
             let db = app.db.clone();
             let pid = p.id;
             async move {
-                safetynet::simulation::attachments::load(&db, pid, template_id)
-                    .await
-                    .unwrap()
-                    .map(|a| a.meta.file_name)
+                safetynet::simulation::authoring::repo::load_attachment(
+                    &db,
+                    pid,
+                    TemplateId::new(template_id),
+                )
+                .await
+                .unwrap()
+                .map(|a| a.meta.file_name)
             }
         };
 
@@ -1083,7 +1212,7 @@ storage_test!(
         assert_eq!(stored(&app).await.as_deref(), Some("Complaint letter.html"));
 
         launch(&app, template_id, profile_id, &[]).await;
-        let sender = safetynet::simulation::sender::Sender::new(app.state.clone());
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
         assert_eq!(sender.run_once().await.unwrap(), 2, "Tom and the manager");
         let msgs = app.smtp.as_ref().unwrap().messages();
         let tom = msgs
@@ -1195,7 +1324,7 @@ storage_test!(
             page.contains("Riverside North PCN"),
             "what was typed is kept"
         );
-        let names = safetynet::simulation::templates::practice_names(&app.db, p.id)
+        let names = safetynet::simulation::authoring::repo::practice_names(&app.db, p.id)
             .await
             .unwrap();
         assert_eq!(names.pcn, "", "nothing saved while a field is wrong");

@@ -34,7 +34,7 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         "INSERT INTO staff_imports (practice_id, created_by, created_at, filename, rows_json, status) VALUES ($1, $2, 0, 'b.csv', '[]', 'preview') RETURNING id")
         .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
     let template_id =
-        safetynet::simulation::templates::adopt(&app.db, b.id, "nhsmail-password-expiry", 0)
+        safetynet::simulation::authoring::adopt_alone(&app.db, b.id, "nhsmail-password-expiry", 0)
             .await
             .unwrap()
             .unwrap();
@@ -46,7 +46,7 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         "INSERT INTO campaigns (practice_id, name, template_id, profile_id, landing, status, launch_at, send_by, ends_at, business_hours, created_by, created_at) \
          VALUES ($1, 'B exercise', $2, $3, 'teachable', 'paused', 0, 0, 9999999999, FALSE, $4, 0) RETURNING id")
         .bind(b.id).bind(template_id).bind(profile_id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
-    safetynet::simulation::domains::add(&app.db, b.id, "practiceb.example", None, 0)
+    safetynet::simulation::domains::add_alone(&app.db, b.id, "practiceb.example", None, 0)
         .await
         .unwrap()
         .unwrap();

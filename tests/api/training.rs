@@ -395,7 +395,7 @@ storage_test!(
     |mut app: TestApp| async move {
         let p = app.practice("Riverside").await;
         let tom = staff_member(&app, &p, "Tom Bennett").await;
-        // What the simulation writes when someone clicks (see simulation::events).
+        // What the simulation writes when someone clicks (see simulation::tracking::writer).
         with_db!(&app.db, pool => sqlx::query(
             "INSERT INTO training_assignments (practice_id, staff_id, module, reason, assigned_at, due_at) VALUES ($1, $2, 'phishing', 'Follow-up to the practice exercise \"Parcel\"', $3, $4)")
             .bind(p.id).bind(tom.staff_id).bind(app.clock.now()).bind(app.clock.now() + 14 * 86_400)

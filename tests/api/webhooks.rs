@@ -158,7 +158,7 @@ pub(crate) async fn exercise(
 ) -> Vec<Person> {
     let now = app.clock.now();
     let template_id =
-        safetynet::simulation::templates::adopt(&app.db, p.id, "nhsmail-password-expiry", 0)
+        safetynet::simulation::authoring::adopt_alone(&app.db, p.id, "nhsmail-password-expiry", 0)
             .await
             .unwrap()
             .unwrap();

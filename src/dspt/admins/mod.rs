@@ -180,7 +180,7 @@ pub async fn has_account(
             s.active
                 && matches!(
                     s.account,
-                    crate::people::staff::AccountStatus::Active { .. }
+                    crate::people::domain::AccountStatus::Active { .. }
                 )
         }))
 }

@@ -16,7 +16,8 @@ use crate::dspt::agreement::it_administrator;
 use crate::dspt::ids::AccessId;
 use crate::dspt::status::short_date;
 use crate::people::accounts::practice_name;
-use crate::people::staff::{self, ListFilter, StaffMember};
+use crate::people::domain::{AccountStatus, Showing};
+use crate::people::staff::{self, Search, StaffMember};
 use crate::resilience::dates::{iso, uk_date};
 use crate::shared::{AppState, StaffId};
 use crate::ukclock;
@@ -80,7 +81,16 @@ async fn list_page(
         page: Page::for_user("IT administrators and their agreements", scope.user())
             .with_notice(notice),
         lines: lines(repo::all(&state.db, scope).await?, today),
-        staff: staff::search(&state.db, scope, &ListFilter::default()).await?,
+        staff: staff::search(
+            &state.db,
+            scope,
+            &Search {
+                words: "",
+                department: None,
+                showing: Showing::Current,
+            },
+        )
+        .await?,
         kinds: AccessKind::ALL,
         form,
         errors,
@@ -126,8 +136,7 @@ pub async fn create(
     };
     let now = state.clock.now();
     let practice = practice_name(&state.db, scope.practice_id()).await?;
-    let has_account =
-        chosen.is_some_and(|s| matches!(s.account, staff::AccountStatus::Active { .. }));
+    let has_account = chosen.is_some_and(|s| matches!(s.account, AccountStatus::Active { .. }));
     let mut tx = state.db.begin().await?;
     let id = repo::insert(&mut tx, &scope, &new, now).await?;
     let entry = Access {

@@ -4,7 +4,8 @@
 
 use super::{count, day, Ctx, Finding, Finds, Provider};
 use crate::dspt::toolkit::EvidenceSource;
-use crate::people::staff::{search, ListFilter};
+use crate::people::domain::Showing;
+use crate::people::staff::{search, Search};
 
 pub struct StaffRegister;
 
@@ -17,7 +18,16 @@ impl Provider for StaffRegister {
     }
     fn find<'a>(&'a self, ctx: &'a Ctx<'a>) -> Finds<'a> {
         Box::pin(async move {
-            let current = search(ctx.db, ctx.scope, &ListFilter::default()).await?;
+            let current = search(
+                ctx.db,
+                ctx.scope,
+                &Search {
+                    words: "",
+                    department: None,
+                    showing: Showing::Current,
+                },
+            )
+            .await?;
             Ok(if current.is_empty() {
                 Finding::Missing {
                     summary: "The staff list is empty: add or import your staff.".into(),

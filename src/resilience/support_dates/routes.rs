@@ -93,7 +93,7 @@ pub async fn upload(
                 .into_response())
         }
     };
-    let text = crate::people::csv_import::decode(&bytes);
+    let text = crate::web::import::csv::decode(&bytes);
     let now = state.clock.now();
     let owner = For::Practice(&scope);
     let table = match check_new(&state.db, &owner, &text).await? {

@@ -2,7 +2,7 @@
 //! (`{{ first_name }}`) and back. Everything else in a GoPhish template is
 //! text, so its braces are kept as text.
 
-use crate::simulation::templates::{braces_as_text, BRACE};
+use crate::simulation::authoring::email_import::{braces_as_text, BRACE};
 
 /// GoPhish's fields and ours.
 const FIELDS: [(&str, &str); 6] = [

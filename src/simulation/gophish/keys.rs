@@ -1,5 +1,6 @@
-//! API keys for the GoPhish-compatible API, and the page where a practice
-//! manager makes and revokes them and imports GoPhish JSON.
+//! The "GoPhish API" page, where a practice manager makes and revokes the
+//! API's keys and imports GoPhish JSON. (Keys themselves are `auth`'s:
+//! `auth::api_keys`.)
 //!
 //! A key is 160 random bits, shown once when it is made; only its SHA-256
 //! hash is stored (a key is not a password a person chose, so a fast hash is
@@ -11,13 +12,12 @@ use axum::extract::{Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::api;
+use super::import;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{ManagerScope, PracticeScope};
 use crate::db::Db;
 use crate::shared::AppState;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
-use crate::with_db;
 
 pub use crate::auth::api_keys::{authenticate, create_key};
 
@@ -43,19 +43,17 @@ struct ApiPage {
 }
 
 async fn keys(db: &Db, scope: &PracticeScope) -> Result<Vec<KeyRow>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = with_db!(db, p => sqlx::query_as(
-        "SELECT k.id, k.name, k.key_hint, u.full_name, k.created_at, k.last_used_at FROM api_keys k JOIN users u ON u.id = k.user_id \
-         WHERE k.practice_id = $1 AND k.revoked_at IS NULL ORDER BY k.id")
-        .bind(scope.practice_id()).fetch_all(p).await)?;
-    Ok(rows
+    Ok(crate::auth::api_keys::live_keys(db, scope)
+        .await?
         .into_iter()
-        .map(|(id, name, hint, owner, created, last)| KeyRow {
-            id,
-            name,
-            hint,
-            owner,
-            created: crate::ukclock::format(created),
-            last_used: last
+        .map(|k| KeyRow {
+            id: k.id,
+            name: k.name,
+            hint: k.key_hint,
+            owner: k.made_by,
+            created: crate::ukclock::format(k.created_at),
+            last_used: k
+                .last_used_at
                 .map(crate::ukclock::format)
                 .unwrap_or_else(|| "Never".into()),
         })
@@ -176,12 +174,12 @@ pub async fn revoke(
     Path(key_id): Path<i64>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    let name: Option<(String,)> = with_db!(&state.db, p => sqlx::query_as(
-        "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND practice_id = $3 AND revoked_at IS NULL RETURNING name")
-        .bind(now).bind(key_id).bind(scope.practice_id()).fetch_optional(p).await)?;
-    let (name,) = name.ok_or(AppError::NotFound)?;
-    audit::record_alone(
-        &state.db,
+    let mut tx = state.db.begin().await?;
+    let name = crate::auth::api_keys::revoke(&mut tx, &scope, key_id, now)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    audit::record(
+        &mut tx,
         Some(scope.practice_id()),
         &Actor::user(scope.user(), &ip),
         Action::ApiKeyChanged,
@@ -189,6 +187,7 @@ pub async fn revoke(
         now,
     )
     .await?;
+    tx.commit().await?;
     Ok(Redirect::to("/simulation/api?revoked=1").into_response())
 }
 
@@ -206,7 +205,7 @@ pub async fn import(
     scope: ManagerScope,
     ValidForm(form): ValidForm<ImportForm>,
 ) -> Result<Response, AppError> {
-    match api::import_json(&state, &scope, &ip, &form.json).await {
+    match import::import_json(&state, &scope, &ip, &form.json).await {
         Ok(summary) => Ok(Redirect::to(&format!(
             "/simulation/api?imported={}",
             url::form_urlencoded::byte_serialize(summary.as_bytes()).collect::<String>()

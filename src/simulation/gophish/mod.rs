@@ -11,15 +11,28 @@
 //! - every call is scoped to the practice of the key's owner: another
 //!   practice's ids are "not found".
 //!
+//! One file per GoPhish resource (`campaigns`, `groups`, `templates`,
+//! `pages`, `profiles`), each with one save shared by its create and update
+//! (`json::Saving`); `json` holds GoPhish's conventions, `convert` its
+//! template language, `import` the JSON import, `repo` the storage only the
+//! API has.
+//!
 //! Keys are a practice manager's, made and revoked on the "GoPhish API" page
 //! (`keys.rs`), stored as SHA-256 hashes, given as `Authorization: Bearer
 //! <key>` or `?api_key=<key>`. The API takes no cookies, so the CSRF layer's
 //! checks (which pass requests without `Origin`/`Sec-Fetch-Site`, as scripts
 //! send them) are neither needed nor weakened for it.
 
-pub mod api;
+pub mod campaigns;
 pub mod convert;
+pub mod groups;
+pub mod import;
+pub mod json;
 pub mod keys;
+pub mod pages;
+pub mod profiles;
+mod repo;
+pub mod templates;
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
@@ -50,60 +63,92 @@ pub fn routes(r: Routes) -> Routes {
         );
     // GoPhish clients ask for lists with a trailing slash and single objects without.
     let r = r
-        .get("/api/campaigns/", ApiKey, api::campaigns)
-        .get("/api/campaigns", ApiKey, api::campaigns)
-        .post("/api/campaigns/", ApiKey, api::create_campaign)
-        .post("/api/campaigns", ApiKey, api::create_campaign)
-        .get("/api/campaigns/summary", ApiKey, api::campaign_summaries)
-        .get("/api/campaigns/{campaign_id}", ApiKey, api::campaign)
+        .get("/api/campaigns/", ApiKey, campaigns::campaigns)
+        .get("/api/campaigns", ApiKey, campaigns::campaigns)
+        .post("/api/campaigns/", ApiKey, campaigns::create_campaign)
+        .post("/api/campaigns", ApiKey, campaigns::create_campaign)
+        .get(
+            "/api/campaigns/summary",
+            ApiKey,
+            campaigns::campaign_summaries,
+        )
+        .get("/api/campaigns/{campaign_id}", ApiKey, campaigns::campaign)
         .get(
             "/api/campaigns/{campaign_id}/summary",
             ApiKey,
-            api::campaign_summary,
+            campaigns::campaign_summary,
         )
         .get(
             "/api/campaigns/{campaign_id}/results",
             ApiKey,
-            api::campaign_results,
+            campaigns::campaign_results,
         )
         .get(
             "/api/campaigns/{campaign_id}/complete",
             ApiKey,
-            api::complete_campaign,
+            campaigns::complete_campaign,
         );
     let r = r
-        .get("/api/groups/", ApiKey, api::groups)
-        .get("/api/groups", ApiKey, api::groups)
-        .post("/api/groups/", ApiKey, api::create_group)
-        .post("/api/groups", ApiKey, api::create_group)
-        .get("/api/groups/summary", ApiKey, api::group_summaries)
-        .get("/api/groups/{group_id}", ApiKey, api::group)
-        .put("/api/groups/{group_id}", ApiKey, api::update_group)
-        .delete("/api/groups/{group_id}", ApiKey, api::delete_group)
-        .get("/api/groups/{group_id}/summary", ApiKey, api::group_summary);
+        .get("/api/groups/", ApiKey, groups::groups)
+        .get("/api/groups", ApiKey, groups::groups)
+        .post("/api/groups/", ApiKey, json::create::<groups::Groups>)
+        .post("/api/groups", ApiKey, json::create::<groups::Groups>)
+        .get("/api/groups/summary", ApiKey, groups::group_summaries)
+        .get("/api/groups/{group_id}", ApiKey, groups::group)
+        .put(
+            "/api/groups/{group_id}",
+            ApiKey,
+            json::update::<groups::Groups>,
+        )
+        .delete("/api/groups/{group_id}", ApiKey, groups::delete_group)
+        .get(
+            "/api/groups/{group_id}/summary",
+            ApiKey,
+            groups::group_summary,
+        );
     let r = r
-        .get("/api/templates/", ApiKey, api::templates)
-        .get("/api/templates", ApiKey, api::templates)
-        .post("/api/templates/", ApiKey, api::create_template)
-        .post("/api/templates", ApiKey, api::create_template)
-        .get("/api/templates/{template_id}", ApiKey, api::template)
-        .put("/api/templates/{template_id}", ApiKey, api::update_template)
-        .delete("/api/templates/{template_id}", ApiKey, api::delete_template);
+        .get("/api/templates/", ApiKey, templates::templates)
+        .get("/api/templates", ApiKey, templates::templates)
+        .post(
+            "/api/templates/",
+            ApiKey,
+            json::create::<templates::Templates>,
+        )
+        .post(
+            "/api/templates",
+            ApiKey,
+            json::create::<templates::Templates>,
+        )
+        .get("/api/templates/{template_id}", ApiKey, templates::template)
+        .put(
+            "/api/templates/{template_id}",
+            ApiKey,
+            json::update::<templates::Templates>,
+        )
+        .delete(
+            "/api/templates/{template_id}",
+            ApiKey,
+            templates::delete_template,
+        );
     let r = r
-        .get("/api/pages/", ApiKey, api::pages)
-        .get("/api/pages", ApiKey, api::pages)
-        .post("/api/pages/", ApiKey, api::create_page)
-        .post("/api/pages", ApiKey, api::create_page)
-        .get("/api/pages/{page_id}", ApiKey, api::page)
-        .put("/api/pages/{page_id}", ApiKey, api::update_page)
-        .delete("/api/pages/{page_id}", ApiKey, api::delete_page);
-    r.get("/api/smtp/", ApiKey, api::profiles)
-        .get("/api/smtp", ApiKey, api::profiles)
-        .post("/api/smtp/", ApiKey, api::create_profile)
-        .post("/api/smtp", ApiKey, api::create_profile)
-        .get("/api/smtp/{profile_id}", ApiKey, api::profile)
-        .put("/api/smtp/{profile_id}", ApiKey, api::update_profile)
-        .delete("/api/smtp/{profile_id}", ApiKey, api::delete_profile)
+        .get("/api/pages/", ApiKey, pages::pages)
+        .get("/api/pages", ApiKey, pages::pages)
+        .post("/api/pages/", ApiKey, json::create::<pages::Pages>)
+        .post("/api/pages", ApiKey, json::create::<pages::Pages>)
+        .get("/api/pages/{page_id}", ApiKey, pages::page)
+        .put("/api/pages/{page_id}", ApiKey, json::update::<pages::Pages>)
+        .delete("/api/pages/{page_id}", ApiKey, pages::delete_page);
+    r.get("/api/smtp/", ApiKey, profiles::profiles)
+        .get("/api/smtp", ApiKey, profiles::profiles)
+        .post("/api/smtp/", ApiKey, json::create::<profiles::Profiles>)
+        .post("/api/smtp", ApiKey, json::create::<profiles::Profiles>)
+        .get("/api/smtp/{profile_id}", ApiKey, profiles::profile)
+        .put(
+            "/api/smtp/{profile_id}",
+            ApiKey,
+            json::update::<profiles::Profiles>,
+        )
+        .delete("/api/smtp/{profile_id}", ApiKey, profiles::delete_profile)
 }
 
 /// An API error as GoPhish words it: `{"message", "success": false, "data": null}`.

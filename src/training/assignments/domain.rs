@@ -2,6 +2,7 @@
 //! the emails that remind them. No I/O: the worker and the pages feed these
 //! with rows and the time.
 
+use crate::db::row::text_state;
 use crate::training::compliance::Summary;
 use crate::training::content::{catalogue, module_title};
 use crate::training::settings::TrainingSettings;

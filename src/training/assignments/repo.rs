@@ -5,6 +5,7 @@
 //! are read here too (read only: `people` and `auth` own those tables).
 
 use super::domain::{Kind, ReminderKind};
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::{CampaignId, PracticeId, StaffId};
 use crate::{with_db, with_tx};

@@ -2,6 +2,7 @@
 //! completions within the refresher interval, overdue assignments. Read only;
 //! `staff` and `departments` belong to `people`.
 
+use crate::db::row::named_row;
 use crate::db::Db;
 use crate::shared::{PracticeId, StaffId};
 use crate::with_db;

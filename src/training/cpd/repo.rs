@@ -1,6 +1,7 @@
 //! The CPD log: completed modules (`training_completions`) as certificates
 //! and summaries read them. Read only; a passed quiz writes them.
 
+use crate::db::row::named_row;
 use crate::db::Db;
 use crate::shared::{PracticeId, StaffId};
 use crate::with_db;

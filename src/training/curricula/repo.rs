@@ -1,6 +1,7 @@
 //! Where a practice's own role curricula are stored (`training_curricula`:
 //! one row per role it changed, the modules as `phishing,passwords`).
 
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::PracticeId;
 use crate::{with_db, with_tx};

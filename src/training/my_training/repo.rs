@@ -2,6 +2,7 @@
 //! (`training_progress`, one row per person and module until they pass).
 
 use super::domain::Progress;
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::{PracticeId, StaffId};
 use crate::{with_db, with_tx};

@@ -2,6 +2,7 @@
 //! one row per practice once saved).
 
 use super::domain::TnaForm;
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::PracticeId;
 use crate::{with_db, with_tx};

@@ -1,6 +1,7 @@
 //! Where quiz attempts (`quiz_attempts`) and the completions a pass records
 //! (`training_completions`, one per passed attempt) are stored.
 
+use crate::db::row::named_row;
 use crate::db::{Db, Tx};
 use crate::shared::{PracticeId, StaffId};
 use crate::{with_db, with_tx};

@@ -1,5 +1,6 @@
 //! The training rules and the checks on the form that changes them. No I/O.
 
+use crate::db::row::named_row;
 use serde::Deserialize;
 
 use crate::web::FieldErrors;

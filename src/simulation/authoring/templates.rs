@@ -1,0 +1,265 @@
+//! A practice's email templates as the rest of the simulation sees them
+//! ([`SimTemplate`]), the training modules a clicker can be given, and the
+//! template form: what a manager typed, checked before it is saved (a
+//! sender that reads as an address, a body that renders for a real
+//! recipient, red flags found where they say they are).
+
+use serde::Deserialize;
+
+use super::attachments::{self, AttachmentMeta};
+use crate::shared::EmailAddress;
+use crate::simulation::ids::TemplateId;
+use crate::simulation::library::{self, Difficulty, FlagPlace, Landing, PremiseAlignment, RedFlag};
+use crate::simulation::render::{self, Content, Vars};
+use crate::simulation::sanitise;
+use crate::web::FieldErrors;
+
+/// Training modules a clicker can be given (the training capability fills them in).
+pub const MODULES: [(&str, &str); 13] = [
+    ("phishing", "Spotting phishing emails"),
+    ("passwords", "Passwords and 2-step verification"),
+    ("phone-scams", "Phone and in-person scams at reception"),
+    ("ransomware", "Ransomware and what to do"),
+    ("backups-updates", "Backups and updates"),
+    ("patient-data", "Protecting patient information"),
+    ("devices", "Devices, remote working and removable media"),
+    ("social-media", "Social media and oversharing"),
+    ("reporting", "Reporting incidents and near misses"),
+    ("voice-cloning", "Cloned voices and deepfake calls"),
+    (
+        "service-desk-scams",
+        "Fake IT calls, password resets and sign-in prompts",
+    ),
+    ("remote-access-scams", "Remote access scams"),
+    ("ai-tools", "Using AI tools safely with patient information"),
+];
+
+pub fn module_title(key: &str) -> &'static str {
+    MODULES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, t)| *t)
+        .unwrap_or("Spotting phishing emails")
+}
+
+#[derive(Debug, Clone)]
+pub struct SimTemplate {
+    pub id: TemplateId,
+    pub name: String,
+    pub library_id: Option<String>,
+    pub content: Content,
+    pub landing: Landing,
+    pub training_module: String,
+    pub cues: u8,
+    pub premise: PremiseAlignment,
+    pub red_flags: Vec<RedFlag>,
+    /// The attached file, if any (its contents are loaded only to send or download it).
+    pub attachment: Option<AttachmentMeta>,
+}
+
+impl SimTemplate {
+    pub fn difficulty(&self) -> Difficulty {
+        library::nist_difficulty(self.cues, self.premise)
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct TemplateForm {
+    pub name: String,
+    pub from_name: String,
+    pub from_address: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub landing: String,
+    pub training_module: String,
+    pub cues: String,
+    pub premise: String,
+    /// One red flag per line: `where | marker | explanation`.
+    pub red_flags: String,
+}
+
+fn flags_to_text(flags: &[RedFlag]) -> String {
+    flags
+        .iter()
+        .map(|f| format!("{} | {} | {}", f.r#where.as_str(), f.marker, f.explanation))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl TemplateForm {
+    pub fn from_template(t: &SimTemplate) -> Self {
+        Self {
+            name: t.name.clone(),
+            from_name: t.content.from_name.clone(),
+            from_address: t.content.from_address.clone(),
+            subject: t.content.subject.clone(),
+            html: t.content.html.clone(),
+            text: t.content.text.clone(),
+            landing: t.landing.as_str().into(),
+            training_module: t.training_module.clone(),
+            cues: t.cues.to_string(),
+            premise: t.premise.as_str().into(),
+            red_flags: flags_to_text(&t.red_flags),
+        }
+    }
+
+    /// `attachment` is the name of the file already attached, which red flags
+    /// about the attachment must be found in.
+    pub fn parse(
+        &self,
+        practice_name: &str,
+        attachment: Option<&AttachmentMeta>,
+    ) -> Result<SimTemplate, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let need = |e: &mut FieldErrors, field: &str, v: &str, msg: &str| {
+            if v.trim().is_empty() {
+                e.add(field, msg);
+            }
+        };
+        need(
+            &mut e,
+            "name",
+            &self.name,
+            "Give the template a name the practice will recognise",
+        );
+        need(
+            &mut e,
+            "from_name",
+            &self.from_name,
+            "Enter the sender's name as the email will show it",
+        );
+        need(&mut e, "subject", &self.subject, "Enter a subject line");
+        need(&mut e, "html", &self.html, "Enter the email's body");
+        if EmailAddress::parse(&self.from_address).is_err() {
+            e.add("from_address", "Enter the sender's address as the email will show it, like support@nhs-mail.example");
+        }
+        let cues = match self.cues.trim().parse::<u8>() {
+            Ok(c) => c,
+            Err(_) => {
+                e.add(
+                    "cues",
+                    "Enter how many warning signs (cues) the email has, as a number",
+                );
+                0
+            }
+        };
+        let mut red_flags = Vec::new();
+        for (i, line) in self
+            .red_flags
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let parts: Vec<&str> = line.splitn(3, '|').map(str::trim).collect();
+            let place = parts.first().and_then(|p| FlagPlace::from_key(p));
+            match (place, parts.get(1), parts.get(2)) {
+                (Some(place), Some(marker), Some(explanation)) if !marker.is_empty() && !explanation.is_empty() => {
+                    red_flags.push(RedFlag { r#where: place, marker: marker.to_string(), explanation: explanation.to_string() })
+                }
+                _ => e.add(
+                    "red_flags",
+                    format!("Red flag line {} should read: where | words to highlight | explanation (where is from, subject, body or attachment)", i + 1),
+                ),
+            }
+        }
+        // Saved without anything live in it, whoever wrote or pasted it.
+        let html = match sanitise::template_source(&self.html) {
+            Ok(h) => h,
+            Err(why) => {
+                e.add("html", why);
+                String::new()
+            }
+        };
+        let t = SimTemplate {
+            id: TemplateId::new(0),
+            name: self.name.trim().into(),
+            library_id: None,
+            content: Content {
+                from_name: self.from_name.trim().into(),
+                from_address: self.from_address.trim().into(),
+                subject: self.subject.trim().into(),
+                html,
+                text: self.text.clone(),
+            },
+            landing: Landing::from_key(&self.landing).unwrap_or(Landing::Credentials),
+            training_module: MODULES
+                .iter()
+                .find(|(k, _)| *k == self.training_module)
+                .map(|(k, _)| *k)
+                .unwrap_or("phishing")
+                .into(),
+            cues,
+            premise: PremiseAlignment::from_key_or_medium(&self.premise),
+            red_flags,
+            attachment: attachment.cloned(),
+        };
+        if e.is_empty() {
+            // The template must render for a real recipient, and its red flags must be findable.
+            match render::render(&t.content, &Vars::sample(practice_name)) {
+                Err(err) => e.add(err.field, err.message),
+                Ok(r) => {
+                    for f in &t.red_flags {
+                        let found = match f.r#where {
+                            FlagPlace::From => {
+                                format!("{} <{}>", r.from_name, t.content.from_address)
+                                    .contains(&f.marker)
+                            }
+                            FlagPlace::Subject => r.subject.contains(&f.marker),
+                            FlagPlace::Body => {
+                                r.html.contains(&render::html_escape(&f.marker))
+                                    || r.html.contains(&f.marker)
+                            }
+                            FlagPlace::Attachment => continue,
+                        };
+                        if !found {
+                            e.add("red_flags", format!("The red flag \"{}\" does not appear in the email as written. Copy the words exactly.", f.marker));
+                        }
+                    }
+                    let name = attachment.map(|a| a.file_name.as_str());
+                    for marker in attachments::flags_missing_from(&t.red_flags, name) {
+                        e.add("red_flags", match name {
+                            Some(n) => format!("The red flag \"{marker}\" is not in the attachment's name, {n:?}. Copy the words exactly."),
+                            None => format!("The red flag \"{marker}\" is about an attachment, and this template has none yet. Save the template without it, add the attachment below, then add the red flag."),
+                        });
+                    }
+                }
+            }
+        }
+        if e.is_empty() {
+            Ok(t)
+        } else {
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_with_an_attachment_saves_as_written() {
+        let (t, a) = attachments::example();
+        let saved = TemplateForm::from_template(&t)
+            .parse("Riverside Surgery", Some(&a.meta))
+            .expect("the example's red flags are all found");
+        assert_eq!(saved.red_flags.len(), 3);
+        let e = TemplateForm::from_template(&t)
+            .parse("Riverside Surgery", None)
+            .unwrap_err();
+        assert!(
+            e.get("red_flags").unwrap().contains("has none yet"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn red_flag_lines_name_their_place() {
+        let mut f = TemplateForm::from_template(&attachments::example().0);
+        f.red_flags = "nowhere | x | y".into();
+        let e = f.parse("Riverside Surgery", None).unwrap_err();
+        assert!(e.get("red_flags").unwrap().contains("line 1"), "{e:?}");
+    }
+}

@@ -1,0 +1,98 @@
+//! The sending pages: the list of exercises, the start form, and the
+//! sending profiles with their form.
+
+use askama::Template;
+
+use super::campaigns::{Campaign, CampaignForm};
+use super::profiles::{Profile, ProfileForm};
+use crate::auth::ManagerScope;
+use crate::people::departments::Department;
+use crate::shared::StaffId;
+use crate::simulation::authoring::SimTemplate;
+use crate::simulation::ids::ProfileId;
+use crate::simulation::TestResult;
+use crate::web::{FieldErrors, Page};
+
+#[derive(Template)]
+#[template(path = "simulation/campaigns.html")]
+pub struct ListPage {
+    pub page: Page,
+    pub campaigns: Vec<Campaign>,
+    pub has_templates: bool,
+    pub has_profiles: bool,
+    pub has_domains: bool,
+}
+
+/// A member of staff on the start form, marked if they cannot be sent one.
+pub struct StaffChoice {
+    pub id: StaffId,
+    pub name: String,
+    pub in_domain: bool,
+}
+
+#[derive(Template)]
+#[template(path = "simulation/campaign_form.html")]
+pub struct FormPage {
+    pub page: Page,
+    pub form: CampaignForm,
+    pub errors: FieldErrors,
+    pub templates: Vec<SimTemplate>,
+    pub profiles: Vec<Profile>,
+    pub departments: Vec<Department>,
+    pub staff: Vec<StaffChoice>,
+    pub domains: Vec<String>,
+}
+
+impl FormPage {
+    fn dept_checked(&self, id: &i64) -> bool {
+        self.form.dept_checked(id)
+    }
+    fn staff_checked(&self, id: &StaffId) -> bool {
+        self.form.staff_checked(id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "simulation/profiles.html")]
+pub struct ProfilesPage {
+    pub page: Page,
+    pub profiles: Vec<Profile>,
+}
+
+#[derive(Template)]
+#[template(path = "simulation/profile_form.html")]
+pub struct ProfileFormPage {
+    page: Page,
+    action: String,
+    form: ProfileForm,
+    errors: FieldErrors,
+    existing: Option<ProfileId>,
+    pub test_result: Option<TestResult>,
+    pub test_to: String,
+}
+
+pub fn profile_form(
+    scope: &ManagerScope,
+    existing: Option<ProfileId>,
+    form: ProfileForm,
+    errors: FieldErrors,
+) -> ProfileFormPage {
+    ProfileFormPage {
+        page: Page::for_user(
+            if existing.is_some() {
+                "Edit sending profile"
+            } else {
+                "Add a sending profile"
+            },
+            scope.user(),
+        ),
+        action: existing
+            .map(|id| format!("/simulation/profiles/{id}"))
+            .unwrap_or_else(|| "/simulation/profiles/new".into()),
+        form,
+        errors,
+        existing,
+        test_result: None,
+        test_to: scope.user().email.clone(),
+    }
+}

@@ -1,0 +1,63 @@
+//! The simulation site's pages: the fake sign-in or document page a click
+//! opens, the thank-you page a report link opens, and the teachable moment.
+//! They name the practice, never Safety Net.
+
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+
+use super::hit::not_found;
+
+/// A page, or the bare 404 if it cannot be drawn.
+pub fn page(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(_) => not_found(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sim/landing.html")]
+pub struct LandingPage {
+    pub token: String,
+    pub document: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sim/thanks.html")]
+pub struct ThanksPage {
+    pub practice: String,
+    pub first_name: String,
+}
+
+/// One red flag, numbered as its highlight is.
+pub struct Flag {
+    pub n: usize,
+    pub explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "sim/teachable.html")]
+pub struct TeachablePage {
+    pub practice: String,
+    pub first_name: String,
+    pub submitted: bool,
+    pub from_line: String,
+    pub subject_line: String,
+    /// The attached file's name, highlighted where a red flag points at it.
+    pub attachment_line: Option<String>,
+    pub body_srcdoc: String,
+    pub flags: Vec<Flag>,
+    pub module_title: String,
+    /// The module on the staff app (another host), where the person signs in to take it.
+    pub module_link: String,
+    pub token: String,
+}
+
+/// "Dr Amelia Jones" → "Amelia".
+pub fn first_name(full: &str) -> String {
+    full.trim_start_matches("Dr ")
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
