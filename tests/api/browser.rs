@@ -739,6 +739,32 @@ async fn a_manager_builds_a_dspt_pack_and_an_administrator_accepts_the_agreement
     wait_for_text(&c, "is recorded").await;
     assert_accessible(&c, "agreement accepted").await;
 
+    // A member of staff with administrator access accepts in Safety Net.
+    let nia = app
+        .staff(
+            &p,
+            "Nia Clarke",
+            "Management",
+            Some(safetynet::auth::Role::Staff),
+        )
+        .await;
+    safetynet::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO admin_access (practice_id, staff_id, full_name, email, organisation, systems, access_kind, created_at, updated_at) \
+         VALUES ($1, $2, 'Nia Clarke', $3, 'Riverside Surgery', 'EMIS Web', 'clinical_system', 0, 0)")
+        .bind(p.id).bind(nia.staff_id).bind(&nia.email).execute(pool).await.map(|_| ())).unwrap();
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(&c, "email", &nia.email).await;
+    fill(&c, "password", &nia.password).await;
+    submit(&c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(&c, "Sign out").await;
+    c.goto(&app.url("/agreements")).await.unwrap();
+    wait_for_text(&c, "accept it for EMIS Web").await;
+    assert_accessible(&c, "your agreements").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "your acceptance of the agreement is recorded").await;
+    assert_accessible(&c, "your agreements accepted").await;
+    c.delete_all_cookies().await.unwrap();
+
     // The ICB operator's readiness page.
     let operator = safetynet::people::accounts::create_user(
         &app.db,
