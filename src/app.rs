@@ -37,7 +37,8 @@ fn app_routes() -> Routes {
     let r = crate::simulation::webhooks::routes(r);
     let r = crate::training::routes(r);
     let r = crate::resilience::routes(r);
-    crate::simulation::gophish::routes(r)
+    let r = crate::simulation::gophish::routes(r);
+    crate::dspt::routes(r)
 }
 
 /// The route table, for tests and `safetynet routes`.
@@ -243,6 +244,12 @@ impl Application {
                 stop.clone(),
             ))
         });
+        let dspt_task = with_worker.then(|| {
+            tokio::spawn(crate::dspt::worker::run_until_stopped(
+                self.state.clone(),
+                stop.clone(),
+            ))
+        });
         self.state.db.start_checkpoints(stop.clone());
         crate::simulation::tracking::warm_running(&self.sim).await;
         let metrics_srv = async {
@@ -273,6 +280,7 @@ impl Application {
             webhook_task,
             mailbox_task,
             training_task,
+            dspt_task,
         ]
         .into_iter()
         .flatten()

@@ -84,6 +84,28 @@ enum Command {
         #[command(subcommand)]
         command: SupportDatesCommand,
     },
+    /// The Data Security and Protection Toolkit (DSPT) items Safety Net gathers evidence for.
+    Dspt {
+        #[command(subcommand)]
+        command: DsptCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DsptCommand {
+    /// Load a newer year's toolkit file (TOML, as content/dspt/2025-26.toml) for every practice.
+    /// The toolkit published most recently applies.
+    Load {
+        /// The toolkit file.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print the toolkit that applies, item by item.
+    Show {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -398,6 +420,67 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     p.name,
                     crate::resilience::dates::iso(p.ends),
                     p.source
+                );
+            }
+            Ok(())
+        }
+        Command::Dspt {
+            command: DsptCommand::Load { file, db },
+        } => {
+            db.apply(&mut settings);
+            let database = open(&settings).await?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "toolkit.toml".into());
+            let current = crate::dspt::in_use::toolkit(&database).await?;
+            let mut tx = database.begin().await?;
+            let now = Clock::default().now();
+            match crate::dspt::in_use::load(&mut tx, &current, &bytes, &name, "operator (command line)", now).await? {
+                Ok(t) => {
+                    crate::auth::audit::record(
+                        &mut tx,
+                        None,
+                        &crate::auth::audit::Actor::system(),
+                        crate::auth::audit::Action::DsptChanged,
+                        &format!("loaded {} ({} items) from {name} on the command line", t.name(), t.items.len()),
+                        now,
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    println!(
+                        "Loaded {} ({} items, {} mandatory) for every practice; submission deadline {}.",
+                        t.name(),
+                        t.items.len(),
+                        t.mandatory_items().count(),
+                        crate::dspt::status::short_date(t.deadline)
+                    );
+                    Ok(())
+                }
+                Err(problem) => anyhow::bail!("{problem}"),
+            }
+        }
+        Command::Dspt {
+            command: DsptCommand::Show { db },
+        } => {
+            db.apply(&mut settings);
+            let database = open(&settings).await?;
+            let t = crate::dspt::in_use::toolkit(&database).await?;
+            println!(
+                "{} for {}: {} items, submit by {}.",
+                t.name(),
+                t.audience,
+                t.items.len(),
+                crate::dspt::status::short_date(t.deadline)
+            );
+            for i in &t.items {
+                println!(
+                    "  {:<7} {}{}",
+                    i.id,
+                    i.title,
+                    if i.mandatory { " (mandatory)" } else { "" }
                 );
             }
             Ok(())

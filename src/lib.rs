@@ -10,7 +10,8 @@
 //!   staff), `mail` (system email outbox), `simulation` (phishing exercises and
 //!   the simulation site), `training` (modules, quizzes, CPD, patient lessons),
 //!   `resilience` (assets, updates, cyber alerts, backups, plans, incidents,
-//!   exercises);
+//!   exercises), `dspt` (the toolkit's evidence, administrator agreements,
+//!   evidence packs, the ICB's readiness view);
 //! - the top, which composes them: `app` (routers and workers), `home` and
 //!   `demo` (pages and seeding that span capabilities), `cli`.
 

@@ -55,10 +55,14 @@ pub enum Action {
     CyberAlertChanged,
     BackupChanged,
     ApiKeyChanged,
+    DsptChanged,
+    AdminAccessChanged,
+    AgreementAccepted,
+    EvidencePackRequested,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 48] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -103,6 +107,10 @@ impl Action {
         Self::CyberAlertChanged,
         Self::BackupChanged,
         Self::ApiKeyChanged,
+        Self::DsptChanged,
+        Self::AdminAccessChanged,
+        Self::AgreementAccepted,
+        Self::EvidencePackRequested,
     ];
 
     pub fn key(self) -> &'static str {
@@ -151,6 +159,10 @@ impl Action {
             Self::CyberAlertChanged => "resilience.cyber_alert_changed",
             Self::BackupChanged => "resilience.backup_changed",
             Self::ApiKeyChanged => "simulation.api_key_changed",
+            Self::DsptChanged => "dspt.changed",
+            Self::AdminAccessChanged => "dspt.admin_access_changed",
+            Self::AgreementAccepted => "dspt.agreement_accepted",
+            Self::EvidencePackRequested => "dspt.pack_requested",
         }
     }
 
@@ -200,6 +212,10 @@ impl Action {
             Self::CyberAlertChanged => "Cyber alert changed",
             Self::BackupChanged => "Backup record changed",
             Self::ApiKeyChanged => "API key created or revoked",
+            Self::DsptChanged => "DSPT evidence changed",
+            Self::AdminAccessChanged => "Administrator register changed",
+            Self::AgreementAccepted => "Administrator agreement accepted",
+            Self::EvidencePackRequested => "DSPT evidence pack requested",
         }
     }
 
@@ -281,4 +297,15 @@ pub async fn record_alone(
     let mut tx = db.begin().await?;
     record(&mut tx, practice_id, actor, action, detail, at).await?;
     tx.commit().await
+}
+
+/// How much the practice's audit log recorded since `since`: (entries, the
+/// newest's time). The DSPT reads it as evidence that administrator actions
+/// are logged (item 4.4.1).
+pub async fn activity_since(
+    db: &Db,
+    practice_id: PracticeId,
+    since: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    repo::activity_since(db, practice_id, since).await
 }

@@ -601,3 +601,14 @@ pub async fn entries(
         .bind(practice).bind(q.from).bind(q.to).bind(q.action).bind(q.like).bind(q.limit).bind(q.offset)
         .fetch_all(p).await)
 }
+
+/// Entries of the practice since `since`: (how many, the newest's time).
+pub async fn activity_since(
+    db: &Db,
+    practice: PracticeId,
+    since: i64,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT COUNT(*), MAX(at) FROM audit_log WHERE practice_id = $1 AND at >= $2")
+        .bind(practice).bind(since).fetch_one(p).await)
+}

@@ -2,6 +2,7 @@
 //! machine against a real SMTP server on loopback (the Python aiosmtpd sink
 //! from tests/support, or any server given with --smtp).
 
+mod dspt;
 mod resilience;
 mod sign_in;
 mod training;
@@ -43,11 +44,11 @@ pub struct BenchArgs {
     /// Events a second for the paced tracking load (latency at a steady load).
     #[arg(long, default_value_t = 10_000.0)]
     pub rate: f64,
-    /// Which benchmarks to run: sending, tracking, resilience, training, sign-in.
+    /// Which benchmarks to run: sending, tracking, resilience, training, sign-in, dspt.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sending,tracking,resilience,training,sign-in"
+        default_value = "sending,tracking,resilience,training,sign-in,dspt"
     )]
     pub only: Vec<String>,
     /// Sign-ins sent at once for the sign-in memory benchmark.
@@ -234,6 +235,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if wants("sign-in") {
         sign_in::run(args.sign_ins).await?;
+    }
+    if wants("dspt") {
+        dspt::run(args.postgres_url.as_deref()).await?;
     }
     Ok(())
 }

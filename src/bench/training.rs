@@ -18,8 +18,8 @@ use crate::training::my_training::routes as my_training;
 use crate::web::Path;
 use crate::with_db;
 
-const PRACTICES: i64 = 1_000;
-const STAFF_PER_PRACTICE: i64 = 30;
+pub(super) const PRACTICES: i64 = 1_000;
+pub(super) const STAFF_PER_PRACTICE: i64 = 30;
 
 fn median(mut times: Vec<Duration>) -> f64 {
     times.sort();
@@ -27,7 +27,7 @@ fn median(mut times: Vec<Duration>) -> f64 {
 }
 
 /// A fresh database: a new one on the PostgreSQL server at `admin_url`, or a SQLite file.
-async fn fresh_db(
+pub(super) async fn fresh_db(
     admin_url: Option<&str>,
     dir: &std::path::Path,
 ) -> anyhow::Result<(Db, Option<(String, String)>)> {
@@ -56,7 +56,7 @@ async fn fresh_db(
 }
 
 /// Bulk rows: practices, departments, staff, last year's completions and some overdue work.
-async fn seed(db: &Db, now: i64) -> anyhow::Result<()> {
+pub(super) async fn seed(db: &Db, now: i64) -> anyhow::Result<()> {
     let practices: Vec<i64> = (1..=PRACTICES).collect();
     for chunk in practices.chunks(500) {
         with_db!(db, p => {

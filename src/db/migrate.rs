@@ -33,6 +33,9 @@ const SQLITE: Embedded = embedded!("sqlite":
     (10, "0010_template_attachments"),
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
+    (33, "0033_dspt"),
+    (34, "0034_admin_agreements"),
+    (35, "0035_dspt_packs"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -47,6 +50,9 @@ const POSTGRES: Embedded = embedded!("postgres":
     (10, "0010_template_attachments"),
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
+    (33, "0033_dspt"),
+    (34, "0034_admin_agreements"),
+    (35, "0035_dspt_packs"),
 );
 
 #[derive(Debug)]

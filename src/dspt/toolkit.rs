@@ -660,6 +660,16 @@ pub fn load(bytes: &[u8]) -> Result<Toolkit, String> {
     })
 }
 
+/// Orders item numbers as the toolkit does: 1.3.2 before 1.3.13.
+pub fn item_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |s: &str| -> Vec<u32> {
+        s.split('.')
+            .map(|p| p.parse().unwrap_or(u32::MAX))
+            .collect()
+    };
+    key(a).cmp(&key(b))
+}
+
 /// The toolkit that applies among several: the one published most recently
 /// (then the later year, then the later version).
 pub fn newest<'a>(toolkits: impl IntoIterator<Item = &'a Toolkit>) -> Option<&'a Toolkit> {

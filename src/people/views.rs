@@ -101,6 +101,14 @@ impl DepartmentsPage {
 pub struct PracticesPage {
     pub page: Page,
     pub practices: Vec<PracticeSummary>,
+    /// Each practice's DSPT readiness figures (`dspt::operator::readiness_by_practice`).
+    pub dspt: std::collections::HashMap<crate::shared::PracticeId, crate::dspt::Readiness>,
+}
+
+impl PracticesPage {
+    fn dspt_for(&self, id: &crate::shared::PracticeId) -> Option<&crate::dspt::Readiness> {
+        self.dspt.get(id)
+    }
 }
 
 #[derive(Template)]

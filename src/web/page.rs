@@ -47,6 +47,7 @@ impl Page {
         let links = match user.role {
             Role::Operator => vec![
                 link("/operator", "Practices"),
+                link("/operator/dspt", "DSPT readiness"),
                 link("/account", "Your account"),
             ],
             Role::Manager => vec![
@@ -55,6 +56,7 @@ impl Page {
                 link("/simulation", "Phishing exercises"),
                 link("/training/manage", "Training"),
                 link("/resilience", "Resilience"),
+                link("/dspt", "DSPT"),
                 link("/departments", "Departments"),
                 link("/audit", "Audit log"),
                 link("/account", "Your account"),

@@ -34,12 +34,16 @@ impl Sheet {
             .map_err(|e| AppError::Unexpected(e.into()))
     }
 
+    /// The file's bytes (to put in a zip, say).
+    pub fn into_bytes(self) -> Result<Vec<u8>, AppError> {
+        self.0
+            .into_inner()
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))
+    }
+
     /// The file, offered for download as `filename`.
     pub fn download(self, filename: &str) -> Result<Response, AppError> {
-        let bytes = self
-            .0
-            .into_inner()
-            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+        let bytes = self.into_bytes()?;
         Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -1,8 +1,36 @@
-//! Reading a file from an upload form.
+//! Reading a file, and the form around it, from an upload form.
 
 use axum::extract::Multipart;
 
 use super::AppError;
+
+/// An upload form as sent: its text fields in order (a field may repeat,
+/// like ticked checkboxes) and the file, if one was chosen.
+#[derive(Debug, Default)]
+pub struct UploadForm {
+    pub fields: Vec<(String, String)>,
+    /// (file name as sent, bytes); None when no file was chosen.
+    pub file: Option<(String, Vec<u8>)>,
+}
+
+impl UploadForm {
+    /// The first value of a text field, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated field (ticked checkboxes).
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.fields
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
 
 fn limit_words(max_bytes: usize) -> String {
     if max_bytes >= 1024 * 1024 {
@@ -28,19 +56,21 @@ fn too_large(max_bytes: usize) -> String {
     )
 }
 
-/// Reads the field; a body over the route's limit is `AppError::TooLarge`.
+/// Reads the whole form: the file field and the text fields (each kept to
+/// 10,000 characters, 200 at most); a body over the route's limit is
+/// `AppError::TooLarge`.
 async fn read(
     mut multipart: Multipart,
-    field_name: &str,
+    file_field: &str,
     max_bytes: usize,
     default_name: &str,
-) -> Result<Read, AppError> {
+) -> Result<UploadForm, AppError> {
     let unreadable = || {
         AppError::BadRequest(
             "The upload could not be read. Choose the file again and retry.".into(),
         )
     };
-    let mut file = None;
+    let mut form = UploadForm::default();
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -50,8 +80,9 @@ async fn read(
             }
             Err(_) => return Err(unreadable()),
         };
-        if field.name() == Some(field_name) {
-            let name: String = field
+        let name = field.name().unwrap_or_default().to_string();
+        if name == file_field {
+            let file_name: String = field
                 .file_name()
                 .unwrap_or(default_name)
                 .chars()
@@ -65,13 +96,40 @@ async fn read(
                 }
                 Err(_) => return Err(unreadable()),
             };
-            file = Some((name, bytes.to_vec()));
+            if !bytes.is_empty() || !file_name.is_empty() {
+                form.file = Some((file_name, bytes.to_vec()));
+            }
+        } else {
+            let text = field.text().await.map_err(|_| unreadable())?;
+            if form.fields.len() < 200 {
+                form.fields
+                    .push((name, text.chars().take(10_000).collect()));
+            }
         }
     }
-    Ok(match file {
+    Ok(form)
+}
+
+fn file_of(form: &mut UploadForm, max_bytes: usize) -> Read {
+    match form.file.take() {
         Some((_, b)) if b.len() > max_bytes => Read::Oversized,
         Some((n, b)) if !b.is_empty() => Read::File(n, b),
         _ => Read::Nothing,
+    }
+}
+
+/// Reads an upload form with one file field. `Ok(Err(problem))` is something
+/// the person can put right (the file is too large); `Err` is a broken request.
+pub async fn read_form(
+    multipart: Multipart,
+    file_field: &str,
+    max_bytes: usize,
+    default_name: &str,
+) -> Result<Result<UploadForm, String>, AppError> {
+    let form = read(multipart, file_field, max_bytes, default_name).await?;
+    Ok(match &form.file {
+        Some((_, b)) if b.len() > max_bytes => Err(too_large(max_bytes)),
+        _ => Ok(form),
     })
 }
 
@@ -85,7 +143,8 @@ pub async fn read_file(
     max_bytes: usize,
     default_name: &str,
 ) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    match read(multipart, field_name, max_bytes, default_name).await? {
+    let mut form = read(multipart, field_name, max_bytes, default_name).await?;
+    match file_of(&mut form, max_bytes) {
         Read::File(n, b) => Ok(Some((n, b))),
         Read::Nothing => Ok(None),
         Read::Oversized => Err(AppError::TooLarge(too_large(max_bytes))),
@@ -100,11 +159,10 @@ pub async fn read_upload(
     max_bytes: usize,
     default_name: &str,
 ) -> Result<Result<(String, Vec<u8>), String>, AppError> {
-    Ok(
-        match read(multipart, field_name, max_bytes, default_name).await? {
-            Read::File(n, b) => Ok((n, b)),
-            Read::Nothing => Err("Choose a file to upload.".into()),
-            Read::Oversized => Err(too_large(max_bytes)),
-        },
-    )
+    let mut form = read(multipart, field_name, max_bytes, default_name).await?;
+    Ok(match file_of(&mut form, max_bytes) {
+        Read::File(n, b) => Ok((n, b)),
+        Read::Nothing => Err("Choose a file to upload.".into()),
+        Read::Oversized => Err(too_large(max_bytes)),
+    })
 }

@@ -634,3 +634,167 @@ async fn the_resilience_pages_are_accessible() {
     assert_accessible(&c, "new asset with errors").await;
     c.close().await.unwrap();
 }
+
+/// Waits (up to 60 s) for a page that changes by itself, such as a pack's
+/// progress page reloading when the build in the background ends.
+async fn wait_long_for_text(c: &Client, text: &str) {
+    for _ in 0..600 {
+        if c.source().await.unwrap_or_default().contains(text) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the page never showed {text:?}:\n{}",
+        c.source().await.unwrap_or_default()
+    );
+}
+
+/// The DSPT in a browser: the manager builds an evidence pack from the DSPT
+/// page and adds an IT administrator, the administrator accepts through the
+/// emailed link, and the ICB operator looks at readiness; axe-core checks
+/// every page on the way, forms with mistakes included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_builds_a_dspt_pack_and_an_administrator_accepts_the_agreement() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        crate::helpers::Options {
+            smtp: true,
+            smtp_reply_code: None,
+        },
+    )
+    .await;
+    let p = app.practice("Riverside Surgery").await;
+    sign_in_manager(&c, &app, &p).await;
+
+    c.goto(&app.url("/dspt")).await.unwrap();
+    wait_for_text(&c, "Data Security and Protection Toolkit").await;
+    assert_accessible(&c, "DSPT page").await;
+    submit(&c, "form[action='/dspt/packs'] button").await;
+    // The progress page reloads itself when the build ends.
+    wait_long_for_text(&c, "Download the summary (PDF)").await;
+    assert_accessible(&c, "evidence pack").await;
+    c.goto(&app.url("/dspt/packs")).await.unwrap();
+    wait_for_text(&c, "/dspt/packs/").await;
+    assert_accessible(&c, "evidence packs").await;
+
+    c.goto(&app.url("/dspt/items/4.3.1")).await.unwrap();
+    wait_for_text(&c, "4.3.1").await;
+    assert_accessible(&c, "DSPT item").await;
+    c.goto(&app.url("/dspt/documents")).await.unwrap();
+    wait_for_text(&c, "Upload").await;
+    assert_accessible(&c, "DSPT documents").await;
+
+    c.goto(&app.url("/dspt/administrators")).await.unwrap();
+    wait_for_text(&c, "Add someone with administrator access").await;
+    assert_accessible(&c, "IT administrators").await;
+    fill(&c, "full_name", "Dev Patel").await;
+    submit(&c, "form[action='/dspt/administrators'] button").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "IT administrators with errors").await;
+    fill(&c, "email", "dev.patel@gpit-support.example").await;
+    fill(&c, "organisation", "Northfield GP IT Ltd").await;
+    fill(&c, "systems", "Practice network and PCs").await;
+    c.find(Locator::Id("access_kind"))
+        .await
+        .unwrap()
+        .select_by_value("network")
+        .await
+        .unwrap();
+    submit(&c, "form[action='/dspt/administrators'] button").await;
+    wait_for_text(&c, "Northfield GP IT Ltd").await;
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .starts_with("/dspt/administrators/"));
+    assert_accessible(&c, "IT administrator").await;
+
+    // The administrator, with no account, opens the emailed link.
+    app.deliver_outbox().await;
+    let link = app
+        .smtp
+        .as_ref()
+        .unwrap()
+        .link_sent_to("dev.patel@gpit-support.example", "/agreement/");
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&link).await.unwrap();
+    wait_for_text(&c, "IT administrator agreement").await;
+    assert_accessible(&c, "agreement link").await;
+    fill(&c, "signed_name", "Dev Patel").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "agreement link with errors").await;
+    c.find(Locator::Id("agree"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "is recorded").await;
+    assert_accessible(&c, "agreement accepted").await;
+
+    // A member of staff with administrator access accepts in Safety Net.
+    let nia = app
+        .staff(
+            &p,
+            "Nia Clarke",
+            "Management",
+            Some(safetynet::auth::Role::Staff),
+        )
+        .await;
+    safetynet::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO admin_access (practice_id, staff_id, full_name, email, organisation, systems, access_kind, created_at, updated_at) \
+         VALUES ($1, $2, 'Nia Clarke', $3, 'Riverside Surgery', 'EMIS Web', 'clinical_system', 0, 0)")
+        .bind(p.id).bind(nia.staff_id).bind(&nia.email).execute(pool).await.map(|_| ())).unwrap();
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(&c, "email", &nia.email).await;
+    fill(&c, "password", &nia.password).await;
+    submit(&c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(&c, "Sign out").await;
+    c.goto(&app.url("/agreements")).await.unwrap();
+    wait_for_text(&c, "accept it for EMIS Web").await;
+    assert_accessible(&c, "your agreements").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "your acceptance of the agreement is recorded").await;
+    assert_accessible(&c, "your agreements accepted").await;
+    c.delete_all_cookies().await.unwrap();
+
+    // The ICB operator's readiness page.
+    let operator = safetynet::people::accounts::create_user(
+        &app.db,
+        "it@icb.example",
+        "ICB IT",
+        safetynet::auth::Role::Operator,
+        None,
+        None,
+        0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let secret = mfa::new_secret();
+    crate::helpers::set_password_and_mfa(&app.db, operator, "glacier walnut falcon", Some(&secret))
+        .await;
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(&c, "email", "it@icb.example").await;
+    fill(&c, "password", "glacier walnut falcon").await;
+    submit(&c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(&c, "Enter your security code").await;
+    fill(&c, "code", &mfa::code_at(&secret, app.clock.now()).unwrap()).await;
+    submit(&c, "main button[type=submit]").await;
+    wait_for_text(&c, "Sign out").await;
+    c.goto(&app.url("/operator/dspt")).await.unwrap();
+    wait_for_text(&c, "DSPT readiness").await;
+    assert!(c.source().await.unwrap().contains("Riverside Surgery"));
+    assert_accessible(&c, "DSPT readiness").await;
+    c.goto(&app.url("/operator")).await.unwrap();
+    wait_for_text(&c, "DSPT evidence").await;
+    assert_accessible(&c, "practices with DSPT readiness").await;
+    c.close().await.unwrap();
+}

@@ -361,20 +361,26 @@ impl TestApp {
         r
     }
 
-    /// Creates the ICB's operator account (password and two-step verification) and signs in as it.
+    /// Creates the ICB's operator account (password and two-step verification), or gives the
+    /// existing one a fresh secret, and signs in as it.
     pub async fn sign_in_as_operator(&mut self) {
-        let id = safetynet::people::accounts::create_user(
-            &self.db,
-            "it@icb.example",
-            "ICB IT",
-            Role::Operator,
-            None,
-            None,
-            0,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let existing: Option<UserId> = with_db!(&self.db, p => sqlx::query_scalar("SELECT id FROM users WHERE email = 'it@icb.example'")
+            .fetch_optional(p).await).unwrap();
+        let id = match existing {
+            Some(id) => id,
+            None => safetynet::people::accounts::create_user(
+                &self.db,
+                "it@icb.example",
+                "ICB IT",
+                Role::Operator,
+                None,
+                None,
+                0,
+            )
+            .await
+            .unwrap()
+            .unwrap(),
+        };
         let secret = safetynet::auth::mfa::new_secret();
         set_password_and_mfa(&self.db, id, "glacier walnut falcon", Some(&secret)).await;
         self.sign_in("it@icb.example", "glacier walnut falcon", Some(&secret))

@@ -110,7 +110,35 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         with_db!(&app.db, p => sqlx::query_as("SELECT id FROM api_keys WHERE practice_id = $1")
         .bind(b.id).fetch_one(p).await)
         .unwrap();
+    // B's DSPT objects: a document with its file, an administrator, a built pack.
+    let (document_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO dspt_documents (practice_id, title, file_name, kind, size_bytes, sha256, expires_on, uploaded_by, uploaded_at) \
+         VALUES ($1, 'B statement', 'b.pdf', 'pdf', 4, 'x', '2099-01-01', 'B', 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    with_db!(&app.db, p => async {
+        sqlx::query("INSERT INTO dspt_document_files (document_id, data) VALUES ($1, $2)")
+            .bind(document_id).bind(b"%PDF".to_vec()).execute(p).await?;
+        sqlx::query("INSERT INTO dspt_document_items (document_id, item_id) VALUES ($1, '1.1.1')")
+            .bind(document_id).execute(p).await?;
+        sqlx::query("INSERT INTO dspt_document_practices (document_id, practice_id) VALUES ($1, $2)")
+            .bind(document_id).bind(b.id).execute(p).await.map(|_| ())
+    }.await).unwrap();
+    let (access_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO admin_access (practice_id, full_name, email, organisation, systems, access_kind, created_at, updated_at) \
+         VALUES ($1, 'B admin', 'admin@practiceb.example', 'B IT', 'Network', 'network', 0, 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    let (pack_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO dspt_packs (practice_id, requested_by, requested_at, status, steps, lease_until, finished_at) \
+         VALUES ($1, 'B', 0, 'ready', 1, 0, 0) RETURNING id")
+        .bind(b.id).fetch_one(p).await).unwrap();
+    with_db!(&app.db, p => sqlx::query("INSERT INTO dspt_pack_files (pack_id, pdf, zip) VALUES ($1, $2, $2)")
+        .bind(pack_id).bind(b"B".to_vec()).execute(p).await.map(|_| ())).unwrap();
     HashMap::from([
+        ("document_id", document_id.to_string()),
+        ("access_id", access_id.to_string()),
+        ("pack_id", pack_id.to_string()),
+        // Items are the toolkit's, not a practice's: one that does not exist.
+        ("item", "9.9.9".to_string()),
         ("asset_id", asset_id.to_string()),
         ("asset_import_id", asset_import_id.to_string()),
         ("alert_id", alert_id.to_string()),
@@ -398,6 +426,10 @@ storage_test!(
             ("lure_id", "nhsmail-password-expiry".to_string()),
             ("webhook_id", "1".to_string()),
             ("event_id", "1".to_string()),
+            ("document_id", "1".to_string()),
+            ("access_id", "1".to_string()),
+            ("pack_id", "1".to_string()),
+            ("item", "4.3.1".to_string()),
         ]);
         app.sign_in(&champion.email, &champion.password, None).await;
         for r in route_table()

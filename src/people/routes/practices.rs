@@ -26,6 +26,7 @@ pub async fn list(
     render(PracticesPage {
         page: Page::for_user("Practices", &user),
         practices: stored::summaries(&state.db, state.clock.now(), min_group).await?,
+        dspt: crate::dspt::operator::readiness_by_practice(&state.db).await?,
     })
 }
 

@@ -9,6 +9,8 @@ use axum::response::Response;
 use super::repo;
 use super::views::Listed;
 use crate::auth::audit::{self, Action, Actor};
+use crate::auth::PracticeScope;
+use crate::db::Db;
 use crate::resilience::dates::{numeric, parse_iso, uk_date};
 use crate::resilience::{import, ViewScope};
 use crate::shared::AppState;
@@ -22,7 +24,24 @@ pub async fn csv(
     scope: ViewScope,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
-    let assets = repo::all(&state.db, &scope).await?;
+    let (sheet, count) = sheet(&state.db, &scope, now).await?;
+    // A download changes nothing else, so its entry stands alone.
+    audit::record_alone(
+        &state.db,
+        Some(scope.practice_id()),
+        &Actor::user(scope.user(), &ip),
+        Action::AssetsExported,
+        &format!("{count} devices and programs"),
+        now,
+    )
+    .await?;
+    sheet.download("asset-register.csv")
+}
+
+/// The register as a spreadsheet at `now` (also for the DSPT evidence pack),
+/// and how many devices and programs it lists.
+pub async fn sheet(db: &Db, scope: &PracticeScope, now: i64) -> Result<(Sheet, usize), AppError> {
+    let assets = repo::all(db, scope).await?;
     let mut header: Vec<&str> = import::EXAMPLE_HEADER.split(',').collect();
     header.extend([
         "Hostname",
@@ -74,15 +93,5 @@ pub async fn csv(
             in_use,
         ])?;
     }
-    // A download changes nothing else, so its entry stands alone.
-    audit::record_alone(
-        &state.db,
-        Some(scope.practice_id()),
-        &Actor::user(scope.user(), &ip),
-        Action::AssetsExported,
-        &format!("{count} devices and programs"),
-        now,
-    )
-    .await?;
-    sheet.download("asset-register.csv")
+    Ok((sheet, count))
 }

@@ -4,9 +4,11 @@
 use axum::extract::State;
 use axum::response::Response;
 
+use super::domain::Exercise;
 use super::repo;
 use super::routes::find;
-use crate::auth::ManagerScope;
+use crate::auth::{ManagerScope, PracticeScope};
+use crate::db::Db;
 use crate::pdf::Document;
 use crate::people::accounts::practice_name;
 use crate::resilience::ids::ExerciseId;
@@ -21,9 +23,17 @@ pub async fn report(
     Path(exercise_id): Path<ExerciseId>,
 ) -> Result<Response, AppError> {
     let e = find(&state, &scope, exercise_id).await?;
-    let practice = practice_name(&state.db, scope.practice_id()).await?;
-    let people = repo::attendee_names(&state.db, &scope, e.id).await?;
-    let actions = repo::report_actions(&state.db, &scope, e.id).await?;
+    Ok(pdf_response(
+        pdf(&state.db, &scope, &e).await?,
+        &format!("after-action-report-{}.pdf", e.run_on),
+    ))
+}
+
+/// The report of exercise `e` as a PDF (also for the DSPT evidence pack).
+pub async fn pdf(db: &Db, scope: &PracticeScope, e: &Exercise) -> Result<Vec<u8>, sqlx::Error> {
+    let practice = practice_name(db, scope.practice_id()).await?;
+    let people = repo::attendee_names(db, scope, e.id).await?;
+    let actions = repo::report_actions(db, scope, e.id).await?;
     let s = e.scenario;
     let mut doc = Document::new(
         &format!("After-action report: {}", s.title),
@@ -81,8 +91,5 @@ pub async fn report(
             .unwrap_or_default();
         doc.bullet_with(&format!("{}.", i + 1), &format!("{} ({who}{when})", a.text));
     }
-    Ok(pdf_response(
-        doc.finish(),
-        &format!("after-action-report-{}.pdf", e.run_on),
-    ))
+    Ok(doc.finish())
 }

@@ -187,3 +187,50 @@ pub async fn add_lesson(
         .execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// An incident as the DSPT's incident log lists it: dates, kinds and
+/// outcomes, never the title, log or review text (which may name patients).
+pub struct Logged {
+    pub id: IncidentId,
+    pub template: String,
+    pub declared_at: i64,
+    pub aware_at: i64,
+    pub personal_data: bool,
+    pub likelihood: Option<i64>,
+    pub severity: Option<i64>,
+    pub ico_reported_at: Option<i64>,
+    pub status: IncidentStatus,
+    pub closed_at: Option<i64>,
+    pub reviewed: bool,
+    pub lessons: i64,
+}
+
+crate::resilience::sql::from_row!(Logged, r => Ok(Logged {
+    id: r.try_get("id")?,
+    template: r.try_get("template")?,
+    declared_at: r.try_get("declared_at")?,
+    aware_at: r.try_get("aware_at")?,
+    personal_data: r.try_get("personal_data")?,
+    likelihood: r.try_get("likelihood")?,
+    severity: r.try_get("severity")?,
+    ico_reported_at: r.try_get("ico_reported_at")?,
+    status: r.try_get("status")?,
+    closed_at: r.try_get("closed_at")?,
+    reviewed: r.try_get("reviewed")?,
+    lessons: r.try_get("lessons")?,
+}));
+
+/// Every incident declared since `since`, oldest first, for the DSPT.
+pub async fn logged_since(
+    db: &Db,
+    scope: &PracticeScope,
+    since: i64,
+) -> Result<Vec<Logged>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT i.id, pl.template, i.declared_at, i.aware_at, i.personal_data, i.likelihood, i.severity, i.ico_reported_at, i.status, i.closed_at, \
+                (i.review IS NOT NULL AND i.review <> '') AS reviewed, \
+                (SELECT COUNT(*) FROM incident_lessons l WHERE l.incident_id = i.id AND l.practice_id = i.practice_id) AS lessons \
+         FROM incidents i JOIN plans pl ON pl.id = i.plan_id AND pl.practice_id = i.practice_id \
+         WHERE i.practice_id = $1 AND i.declared_at >= $2 ORDER BY i.declared_at, i.id")
+        .bind(scope.practice_id()).bind(since).fetch_all(p).await)
+}

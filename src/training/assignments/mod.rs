@@ -25,6 +25,43 @@ use crate::shared::{CampaignId, PracticeId, StaffId};
 use crate::training::content::module_title;
 use crate::ukclock;
 
+/// New starters' induction training given since a moment, for the DSPT's
+/// item on induction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Inductions {
+    /// Current staff given induction training since then.
+    pub starters: i64,
+    /// …who have completed all of it.
+    pub completed: i64,
+    /// …who have not, and are past its due date.
+    pub overdue: i64,
+    /// When the last of them finished.
+    pub last_completed_at: Option<i64>,
+}
+
+/// The inductions given to current staff since `since`, as they stand at `now`.
+pub async fn inductions(
+    db: &Db,
+    practice_id: PracticeId,
+    since: i64,
+    now: i64,
+) -> Result<Inductions, sqlx::Error> {
+    let rows = repo::inductions_since(db, practice_id, since).await?;
+    let mut out = Inductions {
+        starters: rows.len() as i64,
+        ..Inductions::default()
+    };
+    for r in rows {
+        if r.done >= r.modules {
+            out.completed += 1;
+            out.last_completed_at = out.last_completed_at.max(r.last_done);
+        } else if r.first_due.is_some_and(|due| due < now) {
+            out.overdue += 1;
+        }
+    }
+    Ok(out)
+}
+
 /// Adds an assignment unless the person already has that module to do.
 /// Returns whether one was added.
 pub async fn assign(

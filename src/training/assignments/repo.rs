@@ -308,3 +308,35 @@ pub async fn assignees(
             .bind(practice_id).bind(d).fetch_all(p).await),
     }
 }
+
+/// One new starter's induction: modules given, modules done, the last done
+/// and the earliest due.
+pub struct InductionRow {
+    pub staff_id: StaffId,
+    pub modules: i64,
+    pub done: i64,
+    pub last_done: Option<i64>,
+    pub first_due: Option<i64>,
+}
+
+named_row!(InductionRow {
+    staff_id,
+    modules,
+    done,
+    last_done,
+    first_due
+});
+
+/// The inductions of current staff given since `since`, one row a person.
+pub async fn inductions_since(
+    db: &Db,
+    practice_id: PracticeId,
+    since: i64,
+) -> Result<Vec<InductionRow>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT a.staff_id, COUNT(*) AS modules, SUM(CASE WHEN a.completed_at IS NULL THEN 0 ELSE 1 END) AS done, \
+                MAX(a.completed_at) AS last_done, MIN(a.due_at) AS first_due \
+         FROM training_assignments a JOIN staff s ON s.id = a.staff_id AND s.practice_id = a.practice_id AND s.active \
+         WHERE a.practice_id = $1 AND a.kind = $2 AND a.assigned_at >= $3 GROUP BY a.staff_id")
+        .bind(practice_id).bind(Kind::Induction).bind(since).fetch_all(p).await)
+}

@@ -83,6 +83,65 @@ pub async fn is_up_to_date(
     Ok(outstanding(curriculum, |m| done.iter().any(|d| d == m)).is_empty())
 }
 
+/// The compliance view as a PDF at `now`, for the DSPT evidence pack: the
+/// share trained against the target, by department, what is overdue and who
+/// still has modules to finish.
+pub async fn pdf(db: &Db, practice_id: PracticeId, now: i64) -> Result<Vec<u8>, sqlx::Error> {
+    let practice = practice_name(db, practice_id).await?;
+    let s = settings::load(db, practice_id).await?;
+    let c = summary(db, practice_id, &s, now).await?;
+    let mut doc = crate::pdf::Document::new(
+        "Training and compliance",
+        &format!(
+            "{practice} · training and compliance · printed {}",
+            ukclock::format(now)
+        ),
+    );
+    doc.title("Training and compliance");
+    doc.paragraph(&format!(
+        "{practice}. {} of {} staff ({}%) have completed every module their role needs in the last {} months. The Data Security and Protection Toolkit target is {}%: {}.",
+        c.trained,
+        c.staff,
+        c.percent(),
+        s.refresher_months,
+        s.compliance_target,
+        if c.meets(&s) { "met" } else { "not met yet" }
+    ));
+    doc.heading("By department");
+    for d in &c.departments {
+        doc.bullet(&format!(
+            "{}: {} of {} trained ({}%)",
+            d.name,
+            d.trained,
+            d.staff,
+            d.percent()
+        ));
+    }
+    doc.heading("Overdue");
+    if c.overdue.is_empty() {
+        doc.paragraph("Nothing is overdue.");
+    }
+    for o in &c.overdue {
+        doc.bullet(&format!(
+            "{}: {}, was due {}",
+            o.name, o.module_title, o.due
+        ));
+    }
+    doc.heading("Still to finish their role's modules");
+    if c.not_trained.is_empty() {
+        doc.paragraph("Everyone is up to date.");
+    }
+    for p in &c.not_trained {
+        doc.bullet(&format!(
+            "{} ({}): {}",
+            p.name,
+            p.department,
+            p.missing.join(", ")
+        ));
+    }
+    Ok(doc.finish())
+}
+
 /// A PDF shown in the browser, saved under `filename`.
 pub fn pdf_response(bytes: Vec<u8>, filename: &str) -> Response {
     (

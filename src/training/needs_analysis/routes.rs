@@ -10,9 +10,7 @@ use super::{load, repo};
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::ManagerScope;
 use crate::shared::AppState;
-use crate::training::compliance::{self, pdf_response, practice_name};
-use crate::training::settings;
-use crate::ukclock;
+use crate::training::compliance::pdf_response;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, ValidForm};
 
 #[derive(Template)]
@@ -83,54 +81,6 @@ pub async fn save(
 
 /// The analysis as a PDF, with where training stands today.
 pub async fn pdf(State(state): State<AppState>, scope: ManagerScope) -> Result<Response, AppError> {
-    let practice = practice_name(&state.db, scope.practice_id()).await?;
-    let (form, updated) = load(&state.db, scope.practice_id())
-        .await?
-        .unwrap_or_else(|| (TnaForm::starter(), "Not saved yet".into()));
-    let s = settings::load(&state.db, scope.practice_id()).await?;
-    let now = state.clock.now();
-    let c = compliance::summary(&state.db, scope.practice_id(), &s, now).await?;
-    let mut doc = crate::pdf::Document::new(
-        "Training needs analysis",
-        &format!(
-            "{practice} · training needs analysis · printed {}",
-            ukclock::format(now)
-        ),
-    );
-    doc.title("Training needs analysis");
-    doc.paragraph(&format!(
-        "{practice}. Data Security and Protection Toolkit evidence item 3.1.1. {updated}."
-    ));
-    for (heading, text) in [
-        ("Staff groups and what each needs", &form.staff_groups),
-        ("How training is delivered", &form.delivery),
-        ("Gaps identified", &form.gaps),
-        ("Actions", &form.actions),
-    ] {
-        doc.heading(heading);
-        if text.trim().is_empty() {
-            doc.paragraph("(none recorded)");
-        }
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            doc.paragraph(line.trim());
-        }
-    }
-    doc.heading("Where training stands today");
-    doc.paragraph(&format!(
-        "{} of {} staff ({}%) completed their role's modules in the last {} months. The target is {}%.",
-        c.trained, c.staff, c.percent(), s.refresher_months, s.compliance_target
-    ));
-    for d in &c.departments {
-        doc.bullet(&format!(
-            "{}: {} of {} trained ({}%)",
-            d.name,
-            d.trained,
-            d.staff,
-            d.percent()
-        ));
-    }
-    if !form.review_on.is_empty() {
-        doc.paragraph(&format!("Next review: {}", form.review_on));
-    }
-    Ok(pdf_response(doc.finish(), "training-needs-analysis.pdf"))
+    let bytes = super::pdf(&state.db, scope.practice_id(), state.clock.now()).await?;
+    Ok(pdf_response(bytes, "training-needs-analysis.pdf"))
 }
