@@ -227,6 +227,7 @@ impl Application {
             ))
         });
         self.state.db.start_checkpoints(stop.clone());
+        self.state.db.listen_to_other_nodes(stop.clone());
         crate::simulation::tracking::warm_running(&self.sim).await;
         let app_srv = serve(self.app_listener, app, app_opts, stop.clone());
         let sim_srv = serve(self.sim_listener, sim, sim_opts, stop.clone());

@@ -33,6 +33,8 @@ const SQLITE: Embedded = embedded!("sqlite":
     (10, "0010_template_attachments"),
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
+    (20, "0020_rate_limits"),
+    (21, "0021_job_leases"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -47,6 +49,8 @@ const POSTGRES: Embedded = embedded!("postgres":
     (10, "0010_template_attachments"),
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
+    (20, "0020_rate_limits"),
+    (21, "0021_job_leases"),
 );
 
 #[derive(Debug)]

@@ -4,9 +4,16 @@
 //!
 //! A [`Tx`](super::Tx) collects both and sends them only after it commits,
 //! so nobody wakes to find the rows not there yet, and no cache reloads the
-//! old state in between. Signals stay in this process: another app node
-//! polls (workers) or expires its cache within seconds (see DESIGN.md,
-//! "Many nodes, one database").
+//! old state in between.
+//!
+//! Across app nodes on one PostgreSQL, the same signals travel by
+//! LISTEN/NOTIFY: a transaction's `pg_notify` is delivered only if it
+//! commits, at the moment it commits, to every node listening (including
+//! this one, which hears its own signals twice: harmless, a cache forgets
+//! once more). [`Db::listen_to_other_nodes`](super::Db::listen_to_other_nodes)
+//! hears them and, whenever it was not listening (start-up, a lost
+//! connection), tells caches to forget everything, so no node acts on state
+//! older than the moment it last heard.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -29,6 +36,24 @@ pub enum Wake {
 pub enum Change {
     /// An exercise's status, or the way one of its events counts, changed.
     Campaign(CampaignId),
+    /// Something may have changed unheard (the link to other nodes was down): forget everything.
+    Everything,
+}
+
+/// The PostgreSQL NOTIFY channel the nodes share.
+pub const CHANNEL: &str = "safetynet_signals";
+
+/// A commit's wake-ups and changes as one NOTIFY payload, like `w:sender c:12`.
+pub fn payload(wakes: &[Wake], changes: &[Change]) -> String {
+    let wakes = wakes.iter().map(|w| match w {
+        Wake::Outbox => "w:outbox".to_string(),
+        Wake::Sender => "w:sender".to_string(),
+    });
+    let changes = changes.iter().map(|c| match c {
+        Change::Campaign(id) => format!("c:{}", id.get()),
+        Change::Everything => "all".to_string(),
+    });
+    wakes.chain(changes).collect::<Vec<_>>().join(" ")
 }
 
 /// How many changes a listener may fall behind before it is told it lagged
@@ -39,6 +64,8 @@ pub struct Signals {
     outbox: Notify,
     sender: Notify,
     changes: broadcast::Sender<Change>,
+    /// Wakes every task waiting in [`changed`](Signals::changed).
+    changed: Notify,
     /// Counts every change published, so a listener can tell with one atomic
     /// read whether anything is waiting for it.
     published: AtomicU64,
@@ -58,6 +85,7 @@ impl Default for Signals {
             outbox: Notify::new(),
             sender: Notify::new(),
             changes: broadcast::channel(BACKLOG).0,
+            changed: Notify::new(),
             published: AtomicU64::new(0),
         }
     }
@@ -86,6 +114,13 @@ impl Signals {
         // No listeners is fine: nothing is cached.
         let _ = self.changes.send(c);
         self.published.fetch_add(1, Ordering::Release);
+        self.changed.notify_waiters();
+    }
+
+    /// Returns when the next change is published (a task that then looks
+    /// the state up again, such as a sender watching for a cancel).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
     }
 
     /// A listener that sees every change published from now on.
@@ -93,6 +128,22 @@ impl Signals {
         Listener {
             seen: self.published.load(Ordering::Acquire),
             rx: self.changes.subscribe(),
+        }
+    }
+
+    /// Acts on a payload another node (or this one) sent through the database.
+    pub fn hear(&self, payload: &str) {
+        for word in payload.split_whitespace() {
+            match word {
+                "w:outbox" => self.wake(Wake::Outbox),
+                "w:sender" => self.wake(Wake::Sender),
+                "all" => self.publish(Change::Everything),
+                other => match other.strip_prefix("c:").and_then(|id| id.parse().ok()) {
+                    Some(id) => self.publish(Change::Campaign(CampaignId::new(id))),
+                    // An unknown word (a newer node's): forget everything to be safe.
+                    None => self.publish(Change::Everything),
+                },
+            }
         }
     }
 
@@ -165,6 +216,27 @@ mod tests {
             ])
         );
         assert_eq!(l.poll(&s), Heard::Nothing);
+    }
+
+    #[test]
+    fn payloads_carry_wakes_and_changes_between_nodes() {
+        let text = payload(
+            &[Wake::Sender],
+            &[Change::Campaign(CampaignId::new(12)), Change::Everything],
+        );
+        assert_eq!(text, "w:sender c:12 all");
+        let s = Signals::default();
+        let mut l = s.listen();
+        s.hear(&text);
+        s.hear("c:nonsense");
+        assert_eq!(
+            l.poll(&s),
+            Heard::Changes(vec![
+                Change::Campaign(CampaignId::new(12)),
+                Change::Everything,
+                Change::Everything
+            ])
+        );
     }
 
     #[test]

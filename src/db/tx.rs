@@ -109,10 +109,21 @@ impl Tx {
     }
 
     /// Makes every change permanent, then sends the wake-ups and changes.
+    /// On PostgreSQL the other nodes hear them too: the NOTIFY is part of
+    /// the transaction, delivered when (and only if) it commits.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self.conn {
             TxConn::Sqlite(t) => t.commit().await?,
-            TxConn::Postgres(t) => t.commit().await?,
+            TxConn::Postgres(mut t) => {
+                if !self.wakes.is_empty() || !self.changes.is_empty() {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(super::signals::CHANNEL)
+                        .bind(super::signals::payload(&self.wakes, &self.changes))
+                        .execute(&mut *t)
+                        .await?;
+                }
+                t.commit().await?
+            }
         }
         for w in self.wakes {
             self.signals.wake(w);
