@@ -214,7 +214,7 @@ impl Db {
         if let Pool::Postgres(p) = &self.pool {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(signals::CHANNEL)
-                .bind(signals::payload(&[], &[c]))
+                .bind(signals::payload(&self.node, &[], &[c]))
                 .execute(p)
                 .await?;
         }
@@ -229,8 +229,10 @@ impl Db {
         let Pool::Postgres(pool) = &self.pool else {
             return;
         };
-        let (pool, signals) = (pool.clone(), self.signals.clone());
+        let (pool, signals, node) = (pool.clone(), self.signals.clone(), self.node.clone());
         tokio::spawn(async move {
+            // Nothing is cached before the first start; after a lost link, anything may have changed.
+            let mut first = true;
             loop {
                 let listening = async {
                     let mut l = sqlx::postgres::PgListener::connect_with(&pool).await?;
@@ -247,13 +249,16 @@ impl Db {
                         }
                     }
                 };
-                signals.publish(Change::Everything);
-                signals.wake(Wake::Sender);
+                if !first {
+                    signals.publish(Change::Everything);
+                    signals.wake(Wake::Sender);
+                }
+                first = false;
                 loop {
                     tokio::select! {
                         _ = stop.cancelled() => return,
                         heard = l.try_recv() => match heard {
-                            Ok(Some(n)) => signals.hear(n.payload()),
+                            Ok(Some(n)) => signals.hear(&node, n.payload()),
                             // Reconnected: anything sent meanwhile was missed.
                             Ok(None) => signals.publish(Change::Everything),
                             Err(e) => {

@@ -8,12 +8,11 @@
 //!
 //! Across app nodes on one PostgreSQL, the same signals travel by
 //! LISTEN/NOTIFY: a transaction's `pg_notify` is delivered only if it
-//! commits, at the moment it commits, to every node listening (including
-//! this one, which hears its own signals twice: harmless, a cache forgets
-//! once more). [`Db::listen_to_other_nodes`](super::Db::listen_to_other_nodes)
-//! hears them and, whenever it was not listening (start-up, a lost
-//! connection), tells caches to forget everything, so no node acts on state
-//! older than the moment it last heard.
+//! commits, at the moment it commits, to every node listening. The payload
+//! names the node that sent it, which skips its own (acted on at commit).
+//! [`Db::listen_to_other_nodes`](super::Db::listen_to_other_nodes) hears
+//! them and, after the link was lost, tells caches to forget everything, so
+//! no node acts on state older than the moment it last heard.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,8 +42,9 @@ pub enum Change {
 /// The PostgreSQL NOTIFY channel the nodes share.
 pub const CHANNEL: &str = "safetynet_signals";
 
-/// A commit's wake-ups and changes as one NOTIFY payload, like `w:sender c:12`.
-pub fn payload(wakes: &[Wake], changes: &[Change]) -> String {
+/// A commit's wake-ups and changes as one NOTIFY payload, naming the node
+/// that sent it, like `n:3f2a… w:sender c:12`.
+pub fn payload(node: &str, wakes: &[Wake], changes: &[Change]) -> String {
     let wakes = wakes.iter().map(|w| match w {
         Wake::Outbox => "w:outbox".to_string(),
         Wake::Sender => "w:sender".to_string(),
@@ -53,7 +53,11 @@ pub fn payload(wakes: &[Wake], changes: &[Change]) -> String {
         Change::Campaign(id) => format!("c:{}", id.get()),
         Change::Everything => "all".to_string(),
     });
-    wakes.chain(changes).collect::<Vec<_>>().join(" ")
+    std::iter::once(format!("n:{node}"))
+        .chain(wakes)
+        .chain(changes)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// How many changes a listener may fall behind before it is told it lagged
@@ -131,9 +135,17 @@ impl Signals {
         }
     }
 
-    /// Acts on a payload another node (or this one) sent through the database.
-    pub fn hear(&self, payload: &str) {
-        for word in payload.split_whitespace() {
+    /// Acts on a payload another node sent through the database; this
+    /// node's own (`node`), already acted on at its commit, are skipped.
+    pub fn hear(&self, node: &str, payload: &str) {
+        let mut words = payload.split_whitespace().peekable();
+        if let Some(from) = words.peek().and_then(|w| w.strip_prefix("n:")) {
+            if from == node {
+                return;
+            }
+            words.next();
+        }
+        for word in words {
             match word {
                 "w:outbox" => self.wake(Wake::Outbox),
                 "w:sender" => self.wake(Wake::Sender),
@@ -221,14 +233,21 @@ mod tests {
     #[test]
     fn payloads_carry_wakes_and_changes_between_nodes() {
         let text = payload(
+            "a1",
             &[Wake::Sender],
             &[Change::Campaign(CampaignId::new(12)), Change::Everything],
         );
-        assert_eq!(text, "w:sender c:12 all");
+        assert_eq!(text, "n:a1 w:sender c:12 all");
         let s = Signals::default();
         let mut l = s.listen();
-        s.hear(&text);
-        s.hear("c:nonsense");
+        s.hear("a1", &text);
+        assert_eq!(
+            l.poll(&s),
+            Heard::Nothing,
+            "its own signals, already acted on"
+        );
+        s.hear("b2", &text);
+        s.hear("b2", "n:a1 c:nonsense");
         assert_eq!(
             l.poll(&s),
             Heard::Changes(vec![

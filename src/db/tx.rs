@@ -34,6 +34,8 @@ pub enum TxConn {
 pub struct Tx {
     conn: TxConn,
     signals: Arc<Signals>,
+    /// The node the NOTIFY names, so this node does not hear its own signals twice.
+    node: Arc<str>,
     wakes: Vec<Wake>,
     changes: Vec<Change>,
 }
@@ -75,6 +77,7 @@ impl Db {
         Ok(Tx {
             conn,
             signals: self.signals.clone(),
+            node: self.node.clone(),
             wakes: Vec::new(),
             changes: Vec::new(),
         })
@@ -118,7 +121,11 @@ impl Tx {
                 if !self.wakes.is_empty() || !self.changes.is_empty() {
                     sqlx::query("SELECT pg_notify($1, $2)")
                         .bind(super::signals::CHANNEL)
-                        .bind(super::signals::payload(&self.wakes, &self.changes))
+                        .bind(super::signals::payload(
+                            &self.node,
+                            &self.wakes,
+                            &self.changes,
+                        ))
                         .execute(&mut *t)
                         .await?;
                 }
