@@ -251,6 +251,7 @@ impl Application {
             ))
         });
         self.state.db.start_checkpoints(stop.clone());
+        self.state.db.listen_to_other_nodes(stop.clone());
         crate::simulation::tracking::warm_running(&self.sim).await;
         let metrics_srv = async {
             match settings.metrics.listen {

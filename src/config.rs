@@ -212,7 +212,7 @@ impl Default for Settings {
                 too_soon_seconds: 10,
                 scanner_user_agents: Vec::new(),
                 scanner_networks: Vec::new(),
-                send_lease_seconds: 60,
+                send_lease_seconds: 10,
             },
             session: SessionSettings {
                 idle_minutes: 30,

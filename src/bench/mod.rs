@@ -3,6 +3,7 @@
 //! from tests/support, or any server given with --smtp).
 
 mod dspt;
+mod nodes;
 mod resilience;
 mod sign_in;
 mod training;
@@ -44,11 +45,12 @@ pub struct BenchArgs {
     /// Events a second for the paced tracking load (latency at a steady load).
     #[arg(long, default_value_t = 10_000.0)]
     pub rate: f64,
-    /// Which benchmarks to run: sending, tracking, resilience, training, sign-in, dspt.
+    /// Which benchmarks to run: sending, tracking, nodes (two app nodes on PostgreSQL),
+    /// resilience, training, sign-in, dspt.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sending,tracking,resilience,training,sign-in,dspt"
+        default_value = "sending,tracking,nodes,resilience,training,sign-in,dspt"
     )]
     pub only: Vec<String>,
     /// Sign-ins sent at once for the sign-in memory benchmark.
@@ -225,6 +227,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let wants = |name: &str| args.only.iter().any(|o| o == name);
     if wants("sending") || wants("tracking") {
         sending_and_tracking(&args, &wants).await?;
+    }
+    if wants("nodes") {
+        let sink = start_sink(&args)?;
+        nodes::run(&args, &sink).await?;
     }
     if wants("resilience") {
         println!();
@@ -530,8 +536,6 @@ fn with_wrk(
     if Command::new("wrk").arg("--version").output().is_err() {
         return Ok(None);
     }
-    let dir = tempfile::tempdir()?;
-    let script = dir.path().join("mix.lua");
     let pace = wait_ms.map_or(String::new(), |wait| {
         format!(
             "delay = function()\n  return math.random({}, {})\nend\n",
@@ -539,19 +543,7 @@ fn with_wrk(
             (wait + 1.0).ceil()
         )
     });
-    let list = tokens
-        .iter()
-        .map(|t| format!("\"{t}\""))
-        .collect::<Vec<_>>()
-        .join(",");
-    std::fs::write(
-        &script,
-        format!(
-            "local tokens = {{{list}}}\nlocal kinds = {{\"o\",\"o\",\"o\",\"o\",\"o\",\"c\",\"c\",\"c\",\"r\",\"r\"}}\n\
-             request = function()\n  local t = tokens[math.random(#tokens)]\n  local k = kinds[math.random(#kinds)]\n  \
-             return wrk.format(\"GET\", \"/\" .. k .. \"/\" .. t, {{[\"User-Agent\"] = \"Mozilla/5.0 (Windows NT 10.0) bench\"}})\nend\n{pace}"
-        ),
-    )?;
+    let (_dir, script) = wrk_script_with(tokens, &pace)?;
     let out = Command::new("wrk")
         .args([
             "-t2",
@@ -587,6 +579,31 @@ fn with_wrk(
         }
     );
     Ok(Some((line, per_second.parse().unwrap_or(0.0))))
+}
+
+/// wrk's script for the tracking mix (opens 50%, clicks 30%, reports 20%)
+/// over these tokens, in a folder kept while the returned handle lives.
+fn wrk_script(tokens: &[String]) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    wrk_script_with(tokens, "")
+}
+
+fn wrk_script_with(tokens: &[String], pace: &str) -> anyhow::Result<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("mix.lua");
+    let list = tokens
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(
+        &script,
+        format!(
+            "local tokens = {{{list}}}\nlocal kinds = {{\"o\",\"o\",\"o\",\"o\",\"o\",\"c\",\"c\",\"c\",\"r\",\"r\"}}\n\
+             request = function()\n  local t = tokens[math.random(#tokens)]\n  local k = kinds[math.random(#kinds)]\n  \
+             return wrk.format(\"GET\", \"/\" .. k .. \"/\" .. t, {{[\"User-Agent\"] = \"Mozilla/5.0 (Windows NT 10.0) bench\"}})\nend\n{pace}"
+        ),
+    )?;
+    Ok((dir, script))
 }
 
 /// Tops the campaign up to 100,000 events and times its results page.

@@ -10,6 +10,7 @@
 //! caller begins the transaction ([`Db::begin`]), calls every write the
 //! change needs (the audit entry and queued emails included) and commits.
 
+pub mod leases;
 pub mod migrate;
 pub mod row;
 pub mod signals;
@@ -36,6 +37,8 @@ use sqlx::{ConnectOptions, Connection};
 pub struct Db {
     pool: Pool,
     signals: Arc<Signals>,
+    /// Who this process is among the app nodes (random per start), for job leases.
+    node: Arc<str>,
 }
 
 /// A pool on one backend.
@@ -80,9 +83,14 @@ impl Backend {
 
 impl Db {
     fn new(pool: Pool) -> Self {
+        let node: String = {
+            let bytes: [u8; 8] = rand::random();
+            hex::encode(bytes)
+        };
         Self {
             pool,
             signals: Arc::default(),
+            node: node.into(),
         }
     }
 
@@ -92,6 +100,11 @@ impl Db {
     }
 
     /// Wakes workers and tells caches about changes (after a commit).
+    /// This process's name among the app nodes (see [`leases`]).
+    pub fn node(&self) -> &str {
+        &self.node
+    }
+
     pub fn signals(&self) -> &Signals {
         &self.signals
     }
@@ -193,6 +206,71 @@ impl Db {
                 Ok(Self::new(Pool::Postgres(pool)))
             }
         }
+    }
+
+    /// Tells every node (this one at once) that `c` changed, outside any
+    /// transaction: for a change stored by a writer that is not a [`Tx`].
+    pub async fn announce(&self, c: Change) -> Result<(), sqlx::Error> {
+        if let Pool::Postgres(p) = &self.pool {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(signals::CHANNEL)
+                .bind(signals::payload(&self.node, &[], &[c]))
+                .execute(p)
+                .await?;
+        }
+        self.signals.publish(c);
+        Ok(())
+    }
+
+    /// On PostgreSQL, hears the wake-ups and changes other app nodes commit
+    /// (see [`signals`]) until `stop`. Whenever it was not listening (at
+    /// start, after a lost connection) it tells caches to forget everything.
+    pub fn listen_to_other_nodes(&self, stop: tokio_util::sync::CancellationToken) {
+        let Pool::Postgres(pool) = &self.pool else {
+            return;
+        };
+        let (pool, signals, node) = (pool.clone(), self.signals.clone(), self.node.clone());
+        tokio::spawn(async move {
+            // Nothing is cached before the first start; after a lost link, anything may have changed.
+            let mut first = true;
+            loop {
+                let listening = async {
+                    let mut l = sqlx::postgres::PgListener::connect_with(&pool).await?;
+                    l.listen(signals::CHANNEL).await?;
+                    Ok::<_, sqlx::Error>(l)
+                };
+                let mut l = match listening.await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = ?e, "listening for other nodes' changes failed; trying again");
+                        tokio::select! {
+                            _ = stop.cancelled() => return,
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        }
+                    }
+                };
+                if !first {
+                    signals.publish(Change::Everything);
+                    signals.wake(Wake::Sender);
+                }
+                first = false;
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        heard = l.try_recv() => match heard {
+                            Ok(Some(n)) => signals.hear(&node, n.payload()),
+                            // Reconnected: anything sent meanwhile was missed.
+                            Ok(None) => signals.publish(Change::Everything),
+                            Err(e) => {
+                                tracing::warn!(error = ?e, "lost the link to other nodes' changes");
+                                signals.publish(Change::Everything);
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        });
     }
 
     pub fn backend(&self) -> Backend {

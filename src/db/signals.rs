@@ -4,9 +4,15 @@
 //!
 //! A [`Tx`](super::Tx) collects both and sends them only after it commits,
 //! so nobody wakes to find the rows not there yet, and no cache reloads the
-//! old state in between. Signals stay in this process: another app node
-//! polls (workers) or expires its cache within seconds (see DESIGN.md,
-//! "Many nodes, one database").
+//! old state in between.
+//!
+//! Across app nodes on one PostgreSQL, the same signals travel by
+//! LISTEN/NOTIFY: a transaction's `pg_notify` is delivered only if it
+//! commits, at the moment it commits, to every node listening. The payload
+//! names the node that sent it, which skips its own (acted on at commit).
+//! [`Db::listen_to_other_nodes`](super::Db::listen_to_other_nodes) hears
+//! them and, after the link was lost, tells caches to forget everything, so
+//! no node acts on state older than the moment it last heard.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -29,6 +35,29 @@ pub enum Wake {
 pub enum Change {
     /// An exercise's status, or the way one of its events counts, changed.
     Campaign(CampaignId),
+    /// Something may have changed unheard (the link to other nodes was down): forget everything.
+    Everything,
+}
+
+/// The PostgreSQL NOTIFY channel the nodes share.
+pub const CHANNEL: &str = "safetynet_signals";
+
+/// A commit's wake-ups and changes as one NOTIFY payload, naming the node
+/// that sent it, like `n:3f2a… w:sender c:12`.
+pub fn payload(node: &str, wakes: &[Wake], changes: &[Change]) -> String {
+    let wakes = wakes.iter().map(|w| match w {
+        Wake::Outbox => "w:outbox".to_string(),
+        Wake::Sender => "w:sender".to_string(),
+    });
+    let changes = changes.iter().map(|c| match c {
+        Change::Campaign(id) => format!("c:{}", id.get()),
+        Change::Everything => "all".to_string(),
+    });
+    std::iter::once(format!("n:{node}"))
+        .chain(wakes)
+        .chain(changes)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// How many changes a listener may fall behind before it is told it lagged
@@ -39,6 +68,8 @@ pub struct Signals {
     outbox: Notify,
     sender: Notify,
     changes: broadcast::Sender<Change>,
+    /// Wakes every task waiting in [`changed`](Signals::changed).
+    changed: Notify,
     /// Counts every change published, so a listener can tell with one atomic
     /// read whether anything is waiting for it.
     published: AtomicU64,
@@ -58,6 +89,7 @@ impl Default for Signals {
             outbox: Notify::new(),
             sender: Notify::new(),
             changes: broadcast::channel(BACKLOG).0,
+            changed: Notify::new(),
             published: AtomicU64::new(0),
         }
     }
@@ -86,6 +118,13 @@ impl Signals {
         // No listeners is fine: nothing is cached.
         let _ = self.changes.send(c);
         self.published.fetch_add(1, Ordering::Release);
+        self.changed.notify_waiters();
+    }
+
+    /// Returns when the next change is published (a task that then looks
+    /// the state up again, such as a sender watching for a cancel).
+    pub async fn changed(&self) {
+        self.changed.notified().await;
     }
 
     /// A listener that sees every change published from now on.
@@ -93,6 +132,30 @@ impl Signals {
         Listener {
             seen: self.published.load(Ordering::Acquire),
             rx: self.changes.subscribe(),
+        }
+    }
+
+    /// Acts on a payload another node sent through the database; this
+    /// node's own (`node`), already acted on at its commit, are skipped.
+    pub fn hear(&self, node: &str, payload: &str) {
+        let mut words = payload.split_whitespace().peekable();
+        if let Some(from) = words.peek().and_then(|w| w.strip_prefix("n:")) {
+            if from == node {
+                return;
+            }
+            words.next();
+        }
+        for word in words {
+            match word {
+                "w:outbox" => self.wake(Wake::Outbox),
+                "w:sender" => self.wake(Wake::Sender),
+                "all" => self.publish(Change::Everything),
+                other => match other.strip_prefix("c:").and_then(|id| id.parse().ok()) {
+                    Some(id) => self.publish(Change::Campaign(CampaignId::new(id))),
+                    // An unknown word (a newer node's): forget everything to be safe.
+                    None => self.publish(Change::Everything),
+                },
+            }
         }
     }
 
@@ -165,6 +228,34 @@ mod tests {
             ])
         );
         assert_eq!(l.poll(&s), Heard::Nothing);
+    }
+
+    #[test]
+    fn payloads_carry_wakes_and_changes_between_nodes() {
+        let text = payload(
+            "a1",
+            &[Wake::Sender],
+            &[Change::Campaign(CampaignId::new(12)), Change::Everything],
+        );
+        assert_eq!(text, "n:a1 w:sender c:12 all");
+        let s = Signals::default();
+        let mut l = s.listen();
+        s.hear("a1", &text);
+        assert_eq!(
+            l.poll(&s),
+            Heard::Nothing,
+            "its own signals, already acted on"
+        );
+        s.hear("b2", &text);
+        s.hear("b2", "n:a1 c:nonsense");
+        assert_eq!(
+            l.poll(&s),
+            Heard::Changes(vec![
+                Change::Campaign(CampaignId::new(12)),
+                Change::Everything,
+                Change::Everything
+            ])
+        );
     }
 
     #[test]

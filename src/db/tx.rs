@@ -34,6 +34,8 @@ pub enum TxConn {
 pub struct Tx {
     conn: TxConn,
     signals: Arc<Signals>,
+    /// The node the NOTIFY names, so this node does not hear its own signals twice.
+    node: Arc<str>,
     wakes: Vec<Wake>,
     changes: Vec<Change>,
 }
@@ -75,6 +77,7 @@ impl Db {
         Ok(Tx {
             conn,
             signals: self.signals.clone(),
+            node: self.node.clone(),
             wakes: Vec::new(),
             changes: Vec::new(),
         })
@@ -109,10 +112,25 @@ impl Tx {
     }
 
     /// Makes every change permanent, then sends the wake-ups and changes.
+    /// On PostgreSQL the other nodes hear them too: the NOTIFY is part of
+    /// the transaction, delivered when (and only if) it commits.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self.conn {
             TxConn::Sqlite(t) => t.commit().await?,
-            TxConn::Postgres(t) => t.commit().await?,
+            TxConn::Postgres(mut t) => {
+                if !self.wakes.is_empty() || !self.changes.is_empty() {
+                    sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(super::signals::CHANNEL)
+                        .bind(super::signals::payload(
+                            &self.node,
+                            &self.wakes,
+                            &self.changes,
+                        ))
+                        .execute(&mut *t)
+                        .await?;
+                }
+                t.commit().await?
+            }
         }
         for w in self.wakes {
             self.signals.wake(w);

@@ -1,12 +1,17 @@
-//! A keyed rate limiter (a token bucket per key) that names no capability:
-//! each caller brings its own [`Rule`] (a name, a burst and a steady rate) and
-//! its own keys, e.g. the device check-in API limits each enrolment token.
+//! A keyed rate limiter that names no capability: each caller brings its own
+//! [`Rule`] (a name, a burst and a steady rate) and its own keys, e.g. the
+//! device check-in API limits each enrolment token.
 //!
-//! It lives in this process's memory, so each app node counts on its own;
-//! issue 15 moves it into the database. Keep callers to [`Limits::check`].
+//! Buckets live in the database (`rate_limits`), so every app node on one
+//! PostgreSQL counts against the same budget, and a check is one conditional
+//! upsert that concurrent requests cannot both pass on the last token. Each
+//! row holds the moment its bucket will be full again (the "generic cell
+//! rate algorithm"): a request adds one interval to it, and is refused when
+//! that would put it more than a whole burst ahead of now. Give it only keys
+//! you have verified, so made-up keys cannot grow the table.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use crate::db::Db;
+use crate::with_db;
 
 /// How many requests a key may make: `burst` at once, then `per_minute`.
 #[derive(Debug, Clone, Copy)]
@@ -17,39 +22,45 @@ pub struct Rule {
     pub per_minute: f64,
 }
 
-/// Tokens left, when last counted, and how long the bucket takes to fill.
-type Bucket = (f64, i64, i64);
-
-/// Buckets for every rule, keyed by (rule name, key).
-#[derive(Default)]
-pub struct Limits {
-    buckets: Mutex<HashMap<(&'static str, String), Bucket>>,
+impl Rule {
+    /// Seconds one request adds to the bucket's "full again" moment.
+    fn interval(&self) -> f64 {
+        60.0 / self.per_minute
+    }
 }
 
-/// Beyond this many buckets, those that have filled up again are forgotten.
-const MAX_BUCKETS: usize = 100_000;
-
-impl Limits {
-    /// `Err(seconds to wait)` when `key` has used up what `rule` allows at `now`.
-    pub fn check(&self, rule: Rule, key: &str, now: i64) -> Result<(), i64> {
-        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() > MAX_BUCKETS {
-            map.retain(|_, (_, at, fills_in)| now - *at < *fills_in);
-        }
-        let fills_in = (rule.burst / rule.per_minute * 60.0) as i64;
-        let (tokens, at, _) = map
-            .entry((rule.name, key.to_string()))
-            .or_insert((rule.burst, now, fills_in));
-        let refill = (now - *at).max(0) as f64 * rule.per_minute / 60.0;
-        *tokens = (*tokens + refill).min(rule.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(((1.0 - *tokens) * 60.0 / rule.per_minute).ceil().max(1.0) as i64)
-        }
+/// `Ok(Err(seconds to wait))` when `key` has used up what `rule` allows at `now`.
+pub async fn check(
+    db: &Db,
+    rule: Rule,
+    key: &str,
+    now: i64,
+) -> Result<Result<(), i64>, sqlx::Error> {
+    let (now_f, step) = (now as f64, rule.interval());
+    // A hair of slack so that float sums of exactly a burst still pass.
+    let room = rule.burst * step + 1e-6;
+    let taken: Option<f64> = with_db!(db, p => sqlx::query_scalar(
+        "INSERT INTO rate_limits (rule, key, full_at) VALUES ($1, $2, $3 + $4) \
+         ON CONFLICT (rule, key) DO UPDATE \
+         SET full_at = (CASE WHEN rate_limits.full_at > $3 THEN rate_limits.full_at ELSE $3 END) + $4 \
+         WHERE (CASE WHEN rate_limits.full_at > $3 THEN rate_limits.full_at ELSE $3 END) + $4 - $3 <= $5 \
+         RETURNING full_at")
+        .bind(rule.name).bind(key).bind(now_f).bind(step).bind(room)
+        .fetch_optional(p).await)?;
+    if taken.is_some() {
+        return Ok(Ok(()));
     }
+    let full_at: Option<f64> = with_db!(db, p => sqlx::query_scalar(
+        "SELECT full_at FROM rate_limits WHERE rule = $1 AND key = $2")
+        .bind(rule.name).bind(key).fetch_optional(p).await)?;
+    let over = full_at.unwrap_or(now_f) + step - now_f - rule.burst * step;
+    Ok(Err(over.ceil().max(1.0) as i64))
+}
+
+/// Forgets buckets that are full again (they hold nothing a fresh one would not).
+pub async fn forget_full(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    with_db!(db, p => sqlx::query("DELETE FROM rate_limits WHERE full_at < $1")
+        .bind(now as f64).execute(p).await.map(|r| r.rows_affected()))
 }
 
 #[cfg(test)]
@@ -62,30 +73,36 @@ mod tests {
         per_minute: 60.0,
     };
 
-    #[test]
-    fn a_key_gets_its_burst_then_the_steady_rate() {
-        let l = Limits::default();
+    #[tokio::test]
+    async fn a_key_gets_its_burst_then_the_steady_rate() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite://{}", dir.path().join("t.db").display()))
+            .await
+            .unwrap();
         for _ in 0..3 {
-            assert!(l.check(RULE, "a", 1000).is_ok());
+            assert_eq!(check(&db, RULE, "a", 1000).await.unwrap(), Ok(()));
         }
-        assert_eq!(l.check(RULE, "a", 1000), Err(1));
-        assert!(
-            l.check(RULE, "b", 1000).is_ok(),
+        assert_eq!(check(&db, RULE, "a", 1000).await.unwrap(), Err(1));
+        assert_eq!(
+            check(&db, RULE, "b", 1000).await.unwrap(),
+            Ok(()),
             "another key is not affected"
         );
-        assert!(
-            l.check(
-                Rule {
-                    name: "other",
-                    ..RULE
-                },
-                "a",
-                1000
-            )
-            .is_ok(),
+        let other = Rule {
+            name: "other",
+            ..RULE
+        };
+        assert_eq!(
+            check(&db, other, "a", 1000).await.unwrap(),
+            Ok(()),
             "another rule is not affected"
         );
-        assert!(l.check(RULE, "a", 1001).is_ok());
-        assert!(l.check(RULE, "a", 1001).is_err());
+        assert_eq!(check(&db, RULE, "a", 1001).await.unwrap(), Ok(()));
+        assert!(check(&db, RULE, "a", 1001).await.unwrap().is_err());
+        // Full again after the burst's worth of time: forgotten, and a fresh burst.
+        assert_eq!(forget_full(&db, 1010).await.unwrap(), 3);
+        for _ in 0..3 {
+            assert_eq!(check(&db, RULE, "a", 1010).await.unwrap(), Ok(()));
+        }
     }
 }

@@ -45,8 +45,6 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub clock: Clock,
-    /// Rate limits kept in this process (see [`limiter`]).
-    pub limits: Arc<limiter::Limits>,
     /// Bounds the password hashing that runs at once (see `auth::password`).
     pub hashing: Arc<gate::WorkGate<Vec<argon2::Block>>>,
 }
@@ -61,7 +59,6 @@ impl AppState {
             db,
             settings: Arc::new(settings),
             clock,
-            limits: Arc::default(),
             hashing: Arc::new(gate::WorkGate::new(
                 settings_hashes,
                 std::time::Duration::from_secs(settings_wait),

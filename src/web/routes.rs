@@ -106,18 +106,40 @@ impl Routes {
 
     /// A route that takes an upload larger than the default body limit.
     pub fn post_upload<H: Handler<T, AppState>, T: 'static>(
-        mut self,
+        self,
         path: &'static str,
         access: Access,
         limit: usize,
         h: H,
     ) -> Self {
-        self.router = self.router.route(
-            path,
-            on(MethodFilter::POST, h).layer(DefaultBodyLimit::max(limit)),
-        );
+        self.add_limited("POST", MethodFilter::POST, path, access, limit, h)
+    }
+
+    /// A PUT that takes a body larger than the default limit.
+    pub fn put_upload<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        access: Access,
+        limit: usize,
+        h: H,
+    ) -> Self {
+        self.add_limited("PUT", MethodFilter::PUT, path, access, limit, h)
+    }
+
+    fn add_limited<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        method: &'static str,
+        filter: MethodFilter,
+        path: &'static str,
+        access: Access,
+        limit: usize,
+        h: H,
+    ) -> Self {
+        self.router = self
+            .router
+            .route(path, on(filter, h).layer(DefaultBodyLimit::max(limit)));
         self.table.push(RouteInfo {
-            method: "POST",
+            method,
             path,
             access,
         });

@@ -24,7 +24,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_safetynet");
 const BROWSER: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -42,10 +42,16 @@ pub(crate) struct Served {
 
 impl Served {
     pub(crate) async fn start(app: &TestApp, name: &str) -> Self {
+        Self::start_with(app, name, &[]).await
+    }
+
+    /// As [`start`](Self::start), with more SAFETYNET_* settings.
+    pub(crate) async fn start_with(app: &TestApp, name: &str, env: &[(&str, &str)]) -> Self {
         let (a, s) = (free_port(), free_port());
         let log = app.dir.path().join(format!("{name}.log"));
         let child = Command::new(BIN)
             .arg("serve")
+            .envs(env.iter().copied())
             .env("SAFETYNET_DATABASE_URL", &app.db_url)
             .env("SAFETYNET_DATA_DIR", app.dir.path())
             .env("SAFETYNET_LISTEN", format!("127.0.0.1:{a}"))
@@ -91,7 +97,7 @@ impl Served {
         served
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
@@ -132,7 +138,11 @@ impl Drop for Served {
 
 /// A practice with a verified domain, `n` staff, one library email and a
 /// sending profile for `smtp_port`. Returns the practice and the template and profile ids.
-async fn practice_with_staff(app: &TestApp, n: usize, smtp_port: u16) -> (Practice, i64, i64) {
+pub(crate) async fn practice_with_staff(
+    app: &TestApp,
+    n: usize,
+    smtp_port: u16,
+) -> (Practice, i64, i64) {
     let p = app.practice("Riverside Surgery").await;
     safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
         .await
@@ -162,7 +172,7 @@ async fn practice_with_staff(app: &TestApp, n: usize, smtp_port: u16) -> (Practi
 }
 
 /// How many messages the sink has stored for each envelope recipient.
-fn received_per_recipient(sink: &SmtpSink) -> HashMap<String, usize> {
+pub(crate) fn received_per_recipient(sink: &SmtpSink) -> HashMap<String, usize> {
     let mut per: HashMap<String, usize> = HashMap::new();
     for entry in std::fs::read_dir(&sink.dir).unwrap().flatten() {
         let path = entry.path();
@@ -180,7 +190,7 @@ fn received_per_recipient(sink: &SmtpSink) -> HashMap<String, usize> {
     per
 }
 
-fn received(sink: &SmtpSink) -> usize {
+pub(crate) fn received(sink: &SmtpSink) -> usize {
     received_per_recipient(sink).values().sum()
 }
 

@@ -434,3 +434,68 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    a_gophish_script_groups_ten_thousand_people_and_sends_from_a_bare_address,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = SmtpSink::start(&app.dir.path().join("api-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let p = app.practice("Riverside Surgery").await;
+        safetynet::simulation::domains::add_alone(&app.db, p.id, &p.domain, Some("test"), 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut targets = Vec::new();
+        for n in ["Amelia Hughes", "Tom Bennett"] {
+            targets.push(
+                app.staff(&p, n, "Reception & care navigation", None)
+                    .await
+                    .email,
+            );
+        }
+        // A whole federation-sized practice: 10,000 staff.
+        with_db!(&app.db, pool => sqlx::query(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000) \
+             INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) \
+             SELECT $1, (SELECT MIN(id) FROM departments WHERE practice_id = $1), 'Staff ' || i, 'staff' || i || '@' || $2, 'Staff', 'permanent', 0 FROM n")
+            .bind(p.id).bind(&p.domain).execute(pool).await.map(|_| ())).unwrap();
+        let key = app.api_key(&p, "Script").await;
+        let base = format!("{}/", app.base);
+        let port = app.smtp.as_ref().unwrap().port.to_string();
+        let mut args = vec![
+            "big",
+            "--base",
+            &base,
+            "--key",
+            &key,
+            "--smtp-port",
+            &port,
+            "--domain",
+            &p.domain,
+        ];
+        for t in &targets {
+            args.extend(["--target", t.as_str()]);
+        }
+        let out = client_script(&args);
+        assert_eq!(out["big_group_targets"], 10_000, "{out}");
+        assert_eq!(out["campaign_results"], 2, "{out}");
+        let members = app
+            .count("SELECT COUNT(*) FROM sim_group_members m JOIN sim_groups g ON g.id = m.group_id WHERE g.practice_id = $1 AND g.name = 'Whole practice'", p.id)
+            .await;
+        assert_eq!(members, 10_000);
+
+        // Every email goes, from the bare address with no display name.
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
+        assert_eq!(sender.run_once().await.unwrap(), 2);
+        let msgs = app.smtp.as_ref().unwrap().messages();
+        assert_eq!(msgs.len(), 2);
+        for m in &msgs {
+            assert!(m.lines().any(|l| l == "From: it@nhs-mail.example"), "{m}");
+        }
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id WHERE c.practice_id = $1 AND r.send_status = 'error'", p.id).await,
+            0
+        );
+    }
+);

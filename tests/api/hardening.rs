@@ -510,6 +510,59 @@ async fn slow_and_idle_connections_are_closed_and_others_are_still_served() {
     assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
 }
 
+// ---------- 5: a mail server that stalls ----------
+
+/// Waits (up to a minute) until `sql`, given `id`, counts `want`; false if it never does.
+async fn eventually(app: &TestApp, sql: &str, id: i64, want: i64) -> bool {
+    for _ in 0..600 {
+        if app.count(sql, id).await == want {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+storage_test!(
+    a_mail_server_that_never_answers_holds_up_only_its_own_profile,
+    configured: |s| s.outbound.timeout_seconds = 1,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, working) = ready(&mut app).await;
+        app.staff(&p, "Tom Bennett", "Reception & care navigation", None).await;
+        // Greets like a mail server, then never answers anything.
+        let silent = fake_server(Some(b"220 relay.example ESMTP\r\n")).await;
+        let r = app
+            .post("/simulation/profiles/new", &[
+                ("name", "Stalled relay"), ("host", "127.0.0.1"), ("port", &silent.to_string()),
+                ("security", "none"), ("envelope_from", "exercises@riversidesurgery.example"),
+            ])
+            .await;
+        let stalled: i64 = location(&r).rsplit('/').next().unwrap().parse().unwrap();
+        let (stuck, _) = launch(&app, template_id, stalled, &[("name", "Through the stalled relay")]).await;
+        let stop = CancellationToken::new();
+        let sender = tokio::spawn(
+            safetynet::simulation::sending::Sender::new(app.state.clone()).run_until_stopped(stop.clone()),
+        );
+        // The stalled exercise's emails are being handed to the silent server…
+        assert!(eventually(&app, "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = $1 AND locked_until IS NOT NULL", stuck, 2).await);
+        // …when another exercise goes out through a working profile: it is not held up.
+        let (fine, _) = launch(&app, template_id, working, &[("name", "Through the working relay")]).await;
+        assert!(
+            eventually(&app, "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = $1 AND send_status = 'sent'", fine, 2).await,
+            "the working profile's emails went"
+        );
+        // The whole send is bounded: the stalled emails wait for a later try, saying why.
+        assert!(eventually(&app, "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = $1 AND send_status = 'queued' \
+            AND locked_until IS NULL AND send_error = 'the mail server did not answer in time'", stuck, 2).await);
+        stop.cancel();
+        sender.await.unwrap();
+        assert_eq!(app.smtp.as_ref().unwrap().messages().len(), 2);
+    }
+);
+
 // ---------- 7: outbound connections ----------
 
 storage_test!(
@@ -970,6 +1023,41 @@ async fn the_simulation_site_sends_hsts_over_https_and_nosniff_always() {
         );
     }
 }
+
+// ---------- 12: sender names ----------
+
+storage_test!(
+    sender_names_with_quotes_commas_at_signs_and_line_breaks_go_out_as_written,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        // As a GoPhish script or an import could store it.
+        let name = "IT \"Service\" Desk, NHS@Mail\r\nBcc: victim@elsewhere.example";
+        with_db!(&app.db, pool => sqlx::query("UPDATE sim_templates SET from_name = $1 WHERE id = $2")
+            .bind(name).bind(template_id).execute(pool).await.map(|_| ())).unwrap();
+        launch(&app, template_id, profile_id, &[]).await;
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
+        assert_eq!(sender.run_once().await.unwrap(), 1);
+        let msgs = app.smtp.as_ref().unwrap().messages();
+        assert_eq!(msgs.len(), 1, "sent, not failed");
+        let parsed = mail_parser::MessageParser::default()
+            .parse(msgs[0].as_bytes())
+            .unwrap();
+        let from = parsed.from().unwrap().first().unwrap();
+        assert_eq!(
+            from.name(),
+            Some("IT \"Service\" Desk, NHS@Mail Bcc: victim@elsewhere.example")
+        );
+        assert!(!msgs[0].contains("\nBcc:"), "no header smuggled in");
+        assert!(!msgs[0].contains("victim@elsewhere.example>"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM campaign_recipients WHERE practice_id = $1 AND send_status = 'error'", p.id).await,
+            0
+        );
+    }
+);
 
 // ---------- 13: requests with side effects ----------
 

@@ -13,6 +13,7 @@ mod gophish;
 mod hardening;
 mod import;
 mod metrics;
+mod nodes;
 mod outbox;
 mod people;
 mod report_mailbox;

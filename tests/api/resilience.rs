@@ -789,6 +789,15 @@ storage_test!(
             .await
             .unwrap()
             .contains("No enrolment token was sent"));
+        // A flood of made-up tokens is turned away without a rate-limit bucket for any of them.
+        let buckets = "SELECT COUNT(*) FROM rate_limits WHERE rule = 'checkin' AND $1 > 0";
+        let before = app.count(buckets, 1).await;
+        assert_eq!(before, 1, "the real token's bucket");
+        for i in 0..200 {
+            let fake = format!("snci_made_up_{i}");
+            assert_eq!(check_in(&app, Some(&fake), body, &[]).await.status(), 401);
+        }
+        assert_eq!(app.count(buckets, 1).await, before);
         app.post("/resilience/checkin/token", &[]).await;
         assert_eq!(
             check_in(&app, Some(&t), body, &[]).await.status(),
@@ -815,6 +824,26 @@ storage_test!(
         )
         .await;
         assert_eq!(r.status(), 400);
+        // A device clock set wrong is refused with what to fix, not stored.
+        for (when, says) in [
+            ("2030-01-01T00:00:00Z", "more than a day ahead"),
+            ("-86400", "before 1970"),
+        ] {
+            let when = if when.starts_with('-') {
+                when.to_string()
+            } else {
+                format!("\"{when}\"")
+            };
+            let r = check_in(
+                &app,
+                Some(&t),
+                &format!(r#"{{"hostname":"CLOCK-PC","last_update":{when}}}"#),
+                &[],
+            )
+            .await;
+            assert_eq!(r.status(), 400);
+            assert!(r.text().await.unwrap().contains(says));
+        }
         let huge = format!(r#"{{"hostname":"PC","os":"{}"}}"#, "x".repeat(200_000));
         assert_eq!(check_in(&app, Some(&t), &huge, &[]).await.status(), 413);
         assert_eq!(
@@ -848,6 +877,33 @@ storage_test!(
         assert!(msg.contains("Too many check-ins with this token"));
         app.clock.advance(2);
         assert_eq!(check_in(&app, Some(&t), small, &[]).await.status(), 200);
+
+        // A new device's first check-ins arriving together add it once.
+        app.clock.advance(120);
+        let first = r#"{"hostname":"BRAND-NEW-PC","os":"Windows 11 Pro"}"#;
+        let together = (0..8).map(|_| check_in(&app, Some(&t), first, &[]));
+        let statuses: Vec<u16> = futures_util::future::join_all(together)
+            .await
+            .iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 200 || *s == 201),
+            "{statuses:?}"
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM assets WHERE practice_id = $1 AND hostname = 'brand-new-pc'",
+                p.id
+            )
+            .await,
+            1
+        );
         assert!(app
             .audit_actions(p.id)
             .await

@@ -96,6 +96,29 @@ def setup(api, args):
     return out
 
 
+def big(api, args):
+    """A whole practice as one group, and an exercise sent from a bare address."""
+    out = {}
+    everyone = [User(first_name="Staff", last_name=str(i), email="staff%d@%s" % (i, args.domain), position="Staff")
+                for i in range(1, args.size + 1)]
+    group = api.groups.post(Group(name="Whole practice", targets=everyone))
+    out["big_group_targets"] = len(group.targets)
+    targets = [User(first_name="Team", last_name="Member", email=t, position="Receptionist") for t in args.target]
+    api.groups.post(Group(name="Reception", targets=targets))
+    api.templates.post(Template(
+        name="Parcel", subject="Your parcel, {{.FirstName}}",
+        html="<html><body><p><a href=\"{{.URL}}\">Track it</a></p></body></html>"))
+    api.pages.post(Page(name="Tracking", html="<html><body><p>Tracking</p></body></html>"))
+    # As most GoPhish users write it: a bare address, no name.
+    api.smtp.post(SMTP(name="Bare relay", host="127.0.0.1:%d" % args.smtp_port,
+                       from_address="it@nhs-mail.example"))
+    campaign = api.campaigns.post(Campaign(
+        name="Bare sender", groups=[Group(name="Reception")], page=Page(name="Tracking"),
+        template=Template(name="Parcel"), smtp=SMTP(name="Bare relay"), url="http://phish.example.org"))
+    out["campaign_results"] = len(campaign.results)
+    return out
+
+
 def report(api, args):
     cid = args.campaign
     summary = api.campaigns.summary(campaign_id=cid)
@@ -125,17 +148,19 @@ def report(api, args):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("step", choices=["setup", "report"])
+    p.add_argument("step", choices=["setup", "report", "big"])
     p.add_argument("--base", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--smtp-port", type=int)
     p.add_argument("--target", action="append", default=[])
     p.add_argument("--outsider")
     p.add_argument("--campaign", type=int)
+    p.add_argument("--domain")
+    p.add_argument("--size", type=int, default=10000)
     args = p.parse_args()
     api = Gophish(args.key, host=args.base)
     try:
-        out = setup(api, args) if args.step == "setup" else report(api, args)
+        out = {"setup": setup, "report": report, "big": big}[args.step](api, args)
     except Error as e:
         print(json.dumps({"error": e.message}))
         return 1

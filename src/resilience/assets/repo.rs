@@ -312,8 +312,44 @@ pub async fn record_checkin(
     device: &CheckIn<'_>,
     now: i64,
 ) -> Result<Option<Matched>, sqlx::Error> {
-    with_db!(db, p => sqlx::query_as(
-        "UPDATE assets SET \
+    with_db!(db, p => sqlx::query_as(CHECKIN_UPDATE)
+        .bind(device.os).bind(device.os_build).bind(device.make_model).bind(device.encryption)
+        .bind(device.hostname).bind(device.serial).bind(device.last_update).bind(now).bind(scope.practice_id())
+        .fetch_optional(p).await)
+}
+
+/// [`record_checkin`] in the caller's transaction, after [`lock_new_device`]:
+/// the check that a device is new, made again where no other check-in can add it meanwhile.
+pub async fn record_checkin_in(
+    tx: &mut Tx,
+    scope: &PracticeScope,
+    device: &CheckIn<'_>,
+    now: i64,
+) -> Result<Option<Matched>, sqlx::Error> {
+    with_tx!(tx, c => sqlx::query_as(CHECKIN_UPDATE)
+        .bind(device.os).bind(device.os_build).bind(device.make_model).bind(device.encryption)
+        .bind(device.hostname).bind(device.serial).bind(device.last_update).bind(now).bind(scope.practice_id())
+        .fetch_optional(&mut *c).await)
+}
+
+/// Makes concurrent first check-ins of one device (by computer name) take
+/// turns until the transaction ends, on any app node, so it is added once.
+/// On SQLite the transaction's write lock already does this.
+pub async fn lock_new_device(
+    tx: &mut Tx,
+    scope: &PracticeScope,
+    hostname: &str,
+) -> Result<(), sqlx::Error> {
+    if tx.backend() == crate::db::Backend::Postgres {
+        let key = format!("checkin:{}:{hostname}", scope.practice_id());
+        with_tx!(tx, c => sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key).execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}
+
+/// A check-in's update of the device it names (by serial, else computer name).
+const CHECKIN_UPDATE: &str = "UPDATE assets SET \
             eol_stale = (eol_stale OR os <> $1), os = $1, os_build = $2, \
             make_model = CASE WHEN $3 = '' THEN make_model ELSE $3 END, \
             encryption = COALESCE($4, encryption), \
@@ -323,11 +359,7 @@ pub async fn record_checkin(
          WHERE practice_id = $9 AND id = COALESCE( \
             (SELECT id FROM assets WHERE practice_id = $9 AND serial = $6 AND active ORDER BY id LIMIT 1), \
             (SELECT id FROM assets WHERE practice_id = $9 AND hostname = $5 AND active ORDER BY id LIMIT 1)) \
-         RETURNING id, name")
-        .bind(device.os).bind(device.os_build).bind(device.make_model).bind(device.encryption)
-        .bind(device.hostname).bind(device.serial).bind(device.last_update).bind(now).bind(scope.practice_id())
-        .fetch_optional(p).await)
-}
+         RETURNING id, name";
 
 /// Adds a device the register did not have, from its first check-in.
 pub async fn insert_checked_in(

@@ -31,7 +31,7 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// What a check-in script sends (every field may be missing).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct Report {
     pub hostname: Option<String>,
@@ -64,12 +64,18 @@ pub struct Device {
 
 impl Report {
     /// The device, or what is wrong with the check-in. An update time more
-    /// than a day ahead of `now` is ignored (a clock set wrong).
+    /// than a day ahead of `now`, or before 1970, is refused: the device's
+    /// clock is wrong, and storing it would hide that it needs updates.
     pub fn device(&self, now: i64) -> Result<Device, String> {
         let Some(hostname) = normal_hostname(&text(&self.hostname, 255)) else {
             return Err("The check-in has no computer name (hostname), so Safety Net cannot tell which device it is.".into());
         };
-        let last_update = moment(&self.last_update)?.filter(|t| *t <= now + 86_400);
+        let last_update = moment(&self.last_update)?;
+        match last_update {
+            Some(t) if t > now + 86_400 => return Err("last_update is more than a day ahead of Safety Net's clock: check the device's date and time, then check in again.".into()),
+            Some(t) if t < 0 => return Err("last_update is before 1970: check the device's date and time, then check in again.".into()),
+            _ => {}
+        }
         let serial = normal_serial(&text(&self.serial, 100));
         let mut os = text(&self.os, 150);
         let version = text(&self.os_version, 40);
@@ -170,24 +176,7 @@ fn moment(v: &Option<serde_json::Value>) -> Result<Option<i64>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resilience::checkin::{BURST, LIMIT};
     use axum::http::HeaderValue;
-
-    #[test]
-    fn the_bucket_allows_a_burst_then_five_a_second() {
-        let l = crate::shared::limiter::Limits::default();
-        for _ in 0..BURST as usize {
-            assert!(l.check(LIMIT, "a", 1000).is_ok());
-        }
-        assert_eq!(l.check(LIMIT, "a", 1000), Err(1));
-        // Another token is not affected.
-        assert!(l.check(LIMIT, "b", 1000).is_ok());
-        // Five a second come back.
-        for _ in 0..5 {
-            assert!(l.check(LIMIT, "a", 1001).is_ok());
-        }
-        assert!(l.check(LIMIT, "a", 1001).is_err());
-    }
 
     #[test]
     fn times_from_scripts() {
@@ -226,7 +215,11 @@ mod tests {
             "encryption": "On", "last_update": 2_000_000_000,
         }))
         .unwrap();
-        let d = report.device(1_700_000_000).unwrap();
+        assert!(report
+            .device(1_700_000_000)
+            .unwrap_err()
+            .contains("more than a day ahead"));
+        let d = report.device(2_000_000_000).unwrap();
         assert_eq!(d.hostname, "reception-pc1");
         assert_eq!(d.name, "RECEPTION-PC1");
         assert_eq!(d.serial, None);
@@ -234,10 +227,13 @@ mod tests {
         assert_eq!(d.os, "Windows Server 2022 21H2");
         assert_eq!(d.kind, AssetKind::Server);
         assert_eq!(d.encryption, Some(Encryption::Yes));
-        assert_eq!(
-            d.last_update, None,
-            "a time over a day ahead is a clock set wrong"
-        );
+        assert_eq!(d.last_update, Some(2_000_000_000));
+        let mut before_1970 = report.clone();
+        before_1970.last_update = Some(serde_json::json!(-5));
+        assert!(before_1970
+            .device(2_000_000_000)
+            .unwrap_err()
+            .contains("before 1970"));
         assert!(Report::default()
             .device(0)
             .unwrap_err()

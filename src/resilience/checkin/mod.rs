@@ -41,7 +41,8 @@ pub const BURST: f64 = 300.0;
 pub const PER_MINUTE: f64 = 300.0;
 
 /// Check-ins per presented token (by its hash): `BURST` at once, then
-/// `PER_MINUTE`; each app node counts on its own (see `shared::limiter`).
+/// `PER_MINUTE`, counted in the database across every app node (see
+/// `shared::limiter`). Only a token that names a practice gets a bucket.
 pub const LIMIT: Rule = Rule {
     name: "checkin",
     burst: BURST,

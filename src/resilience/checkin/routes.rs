@@ -15,7 +15,7 @@ use crate::auth::audit::{self, Action, Actor};
 use crate::auth::{system_scope_for, ManagerScope};
 use crate::resilience::assets::repo as assets;
 use crate::resilience::scope::audit;
-use crate::shared::AppState;
+use crate::shared::{limiter, AppState};
 use crate::web::{render, AppError, ClientIp, Notice, Page};
 
 const SHELL: &str = include_str!("scripts/safetynet-checkin.sh");
@@ -61,7 +61,14 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
     };
     let token_hash = hash(&token);
     let now = state.clock.now();
-    if let Err(wait) = state.limits.check(LIMIT, &token_hash, now) {
+    let Some(practice_id) = repo::practice_for(&state.db, &token_hash).await? else {
+        return Ok(refuse(
+            StatusCode::UNAUTHORIZED,
+            "Safety Net does not recognise this enrolment token: it may have been replaced with a new one. Download the check-in script again from Safety Net (Resilience, Device check-in).",
+        ));
+    };
+    // Checked after the token is known, so made-up tokens never get a bucket.
+    if let Err(wait) = limiter::check(&state.db, LIMIT, &token_hash, now).await? {
         let mut r = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             &format!(
@@ -73,12 +80,6 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
         }
         return Ok(r);
     }
-    let Some(practice_id) = repo::practice_for(&state.db, &token_hash).await? else {
-        return Ok(refuse(
-            StatusCode::UNAUTHORIZED,
-            "Safety Net does not recognise this enrolment token: it may have been replaced with a new one. Download the check-in script again from Safety Net (Resilience, Device check-in).",
-        ));
-    };
     let report: Report = match serde_json::from_slice(body) {
         Ok(r) => r,
         Err(e) => {
@@ -95,18 +96,27 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> anyhow::R
     // The token stands for the practice, as an API key does.
     let scope = system_scope_for(practice_id, "device check-in");
     let device = device.as_checkin();
-    if let Some(found) = assets::record_checkin(&state.db, &scope, &device, now).await? {
-        return Ok(json(
+    let updated = |found: assets::Matched| {
+        json(
             StatusCode::OK,
             &format!(
                 "Checked in: {} is up to date in the practice's asset register.",
                 found.name
             ),
             serde_json::json!({ "result": "updated", "asset_id": found.id }),
-        ));
+        )
+    };
+    if let Some(found) = assets::record_checkin(&state.db, &scope, &device, now).await? {
+        return Ok(updated(found));
     }
-    // A device the register does not have: added with its audit entry.
+    // A device the register does not have: added with its audit entry, once
+    // however many of its first check-ins arrive together on any node.
     let mut tx = state.db.begin().await?;
+    assets::lock_new_device(&mut tx, &scope, device.hostname).await?;
+    if let Some(found) = assets::record_checkin_in(&mut tx, &scope, &device, now).await? {
+        tx.commit().await?;
+        return Ok(updated(found));
+    }
     let id = assets::insert_checked_in(&mut tx, &scope, &device, now).await?;
     audit::record(
         &mut tx,

@@ -337,11 +337,7 @@ pub async fn create_campaign(
         let (from_name, from_address) = parse_from(&profile.from_address).ok_or_else(|| {
             ApiError::Bad("Neither the template nor the sending profile has a From address: give the profile's from_address".into())
         })?;
-        let from_name = if from_name.is_empty() {
-            from_address.clone()
-        } else {
-            from_name
-        };
+        // A bare address stays bare: no display name.
         Some((from_name.replace(['{', '}'], ""), from_address))
     } else {
         None
@@ -362,6 +358,27 @@ pub async fn create_campaign(
         return Err(ApiError::Bad(
             "No one in these groups can be sent an exercise: they must be current staff with an address in a verified domain".into(),
         ));
+    }
+    // One email is built before anything is stored (with the sender the
+    // launch is about to give the template): refused now, with the reason.
+    {
+        let practice_name = sending::repo::practice_name(db, scope.practice_id()).await?;
+        let mut parts = sending::worker::load_parts(
+            db,
+            scope.practice_id(),
+            template_id,
+            profile_id,
+            practice_name,
+        )
+        .await
+        .map_err(ApiError::Unexpected)?;
+        if let Some((from_name, from_address)) = &sender {
+            parts.template.content.from_name = from_name.clone();
+            parts.template.content.from_address = from_address.clone();
+            parts.prepared = crate::simulation::render::Prepared::new(&parts.template.content);
+        }
+        sending::message::check_launch(&parts, &targets[0], &state.settings.sim_public_url)
+            .map_err(ApiError::Bad)?;
     }
     let launch_at = date_or(&c.launch_date, "launch date", now)?.max(now);
     let send_by = date_or(&c.send_by_date, "send-by date", launch_at)?.max(launch_at);

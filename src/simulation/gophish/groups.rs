@@ -45,16 +45,20 @@ pub async fn staff_for(
         return Err(ApiError::Bad("Add at least one target to the group".into()));
     }
     let verified = domains::verified(db, scope).await?;
-    let staff = repo::staff_emails(db, scope).await?;
+    let staff: std::collections::HashMap<String, StaffId> = repo::staff_emails(db, scope)
+        .await?
+        .into_iter()
+        .map(|s| (s.email.to_lowercase(), s.id))
+        .collect();
     let mut ids = BTreeSet::new();
     let (mut not_staff, mut outside) = (Vec::new(), Vec::new());
     for t in targets {
         let email = t.email.trim().to_lowercase();
-        match staff.iter().find(|s| s.email.to_lowercase() == email) {
+        match staff.get(&email) {
             None => not_staff.push(email),
             Some(_) if !domains::allowed(&email, &verified) => outside.push(email),
-            Some(s) => {
-                ids.insert(s.id);
+            Some(id) => {
+                ids.insert(*id);
             }
         }
     }

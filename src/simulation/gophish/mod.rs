@@ -44,6 +44,10 @@ use crate::auth::PracticeScope;
 use crate::shared::AppState;
 use crate::web::routes::{Access, Routes};
 
+/// The largest group body the API takes: the staff import's 4 MB (about
+/// 10,000 people as GoPhish clients write them).
+pub const GROUP_BODY: usize = 4 * 1024 * 1024;
+
 pub fn routes(r: Routes) -> Routes {
     use Access::*;
     let r = r
@@ -91,13 +95,25 @@ pub fn routes(r: Routes) -> Routes {
     let r = r
         .get("/api/groups/", ApiKey, groups::groups)
         .get("/api/groups", ApiKey, groups::groups)
-        .post("/api/groups/", ApiKey, json::create::<groups::Groups>)
-        .post("/api/groups", ApiKey, json::create::<groups::Groups>)
+        // A group of thousands of people is a large body, as GoPhish accepts.
+        .post_upload(
+            "/api/groups/",
+            ApiKey,
+            GROUP_BODY,
+            json::create::<groups::Groups>,
+        )
+        .post_upload(
+            "/api/groups",
+            ApiKey,
+            GROUP_BODY,
+            json::create::<groups::Groups>,
+        )
         .get("/api/groups/summary", ApiKey, groups::group_summaries)
         .get("/api/groups/{group_id}", ApiKey, groups::group)
-        .put(
+        .put_upload(
             "/api/groups/{group_id}",
             ApiKey,
+            GROUP_BODY,
             json::update::<groups::Groups>,
         )
         .delete("/api/groups/{group_id}", ApiKey, groups::delete_group)

@@ -69,9 +69,9 @@ pub async fn profile(
 
 /// The parts of a GoPhish "From" (`Name <address>` or a bare address).
 pub fn parse_from(from: &str) -> Option<(String, String)> {
-    let mb: lettre::message::Mailbox = from.trim().parse().ok()?;
-    EmailAddress::parse(mb.email.as_ref()).ok()?;
-    Some((mb.name.unwrap_or_default(), mb.email.to_string()))
+    let (name, address) = crate::simulation::sending::message::split_sender(from)?;
+    EmailAddress::parse(&address).ok()?;
+    Some((name, address))
 }
 
 /// Our profile for GoPhish's, and its sender line. GoPhish's `host:port`;

@@ -167,8 +167,15 @@ pub async fn save_group(
                     .bind(practice_id).bind(name).bind(now).fetch_one(&mut *c).await?
             }
         };
-        for staff_id in members {
-            sqlx::query("INSERT INTO sim_group_members (group_id, staff_id) VALUES ($1, $2)").bind(id).bind(staff_id).execute(&mut *c).await?;
+        // Many rows a statement: a group can be a whole federation's staff.
+        for chunk in members.chunks(400) {
+            let values = (0..chunk.len()).map(|i| format!("($1, ${})", i + 2)).collect::<Vec<_>>().join(", ");
+            let sql = format!("INSERT INTO sim_group_members (group_id, staff_id) VALUES {values}");
+            let mut q = sqlx::query(&sql).bind(id);
+            for staff_id in chunk {
+                q = q.bind(*staff_id);
+            }
+            q.execute(&mut *c).await?;
         }
         Ok(id)
     })

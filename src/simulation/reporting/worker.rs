@@ -101,10 +101,18 @@ pub async fn poll_all(state: &AppState) -> Result<(), AppError> {
 
 pub async fn run_until_stopped(state: AppState, stop: CancellationToken) {
     loop {
-        let step = poll_all(&state).await;
-        crate::metrics::job("reporting_mailboxes", step.is_ok());
-        if let Err(e) = step {
-            tracing::error!(error = ?e, "reporting mailbox poll failed");
+        // One node polls the mailboxes (a report must be counted and thanked once).
+        let now = state.clock.now();
+        match crate::db::leases::hold(&state.db, "mailbox-poll", now, 180).await {
+            Ok(true) => {
+                let step = poll_all(&state).await;
+                crate::metrics::job("reporting_mailboxes", step.is_ok());
+                if let Err(e) = step {
+                    tracing::error!(error = ?e, "reporting mailbox poll failed");
+                }
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = ?e, "taking the mailbox poll's lease failed"),
         }
         tokio::select! {
             _ = stop.cancelled() => return,

@@ -8,12 +8,15 @@ use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncTransport, Message};
 
+use super::campaigns::Target;
 use super::profiles::Profile;
 use super::repo::Claimed;
 use crate::mail::smtp::SendError;
 use crate::net::outbound::{FailureKind, Policy};
+use crate::shared::CampaignId;
 use crate::simulation::authoring::attachments::Attachment;
 use crate::simulation::authoring::SimTemplate;
+use crate::simulation::ids::RecipientId;
 use crate::simulation::render::{self, Picture, Vars};
 
 /// The header that marks a simulated email (its name comes from the sending profile).
@@ -21,6 +24,47 @@ pub fn simulation_header(name: &str, value: &str) -> anyhow::Result<HeaderValue>
     let name = HeaderName::new_from_ascii(name.to_string())
         .map_err(|e| anyhow::anyhow!("header name {name:?}: {e}"))?;
     Ok(HeaderValue::new(name, value.to_string()))
+}
+
+/// The From line for a display name and an address. The name is written
+/// into the header by lettre, quoted or RFC 2047-encoded as it needs (so
+/// quotes, commas, `@` and accents all arrive as typed); line breaks and
+/// other control characters become spaces, since a header name is one line.
+/// An empty name gives a bare address, as GoPhish users often write it.
+pub fn sender(name: &str, address: &str) -> Result<Mailbox, String> {
+    let address: lettre::Address = address
+        .trim()
+        .parse()
+        .map_err(|_| format!("{:?} is not an email address", address.trim()))?;
+    let name = name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Mailbox::new((!name.is_empty()).then_some(name), address))
+}
+
+/// A sender line as people write it: `Name <address>` (the name may hold
+/// commas, `@` or quotes, quoted or not) or a bare address. `None` when
+/// there is no usable address in it.
+pub fn split_sender(line: &str) -> Option<(String, String)> {
+    let line = line.trim();
+    let (name, address) = match line.strip_suffix('>').and_then(|l| l.rsplit_once('<')) {
+        Some((name, address)) => {
+            let name = name.trim();
+            let name = name
+                .strip_prefix('"')
+                .and_then(|n| n.strip_suffix('"'))
+                .map(|n| n.replace("\\\"", "\"").replace("\\\\", "\\"))
+                .unwrap_or_else(|| name.to_string());
+            (name, address.trim())
+        }
+        None => (String::new(), line),
+    };
+    let mb = sender(&name, address).ok()?;
+    Some((mb.name.unwrap_or_default(), mb.email.to_string()))
 }
 
 /// What every email of one exercise shares, loaded once per batch.
@@ -85,13 +129,7 @@ pub fn for_recipient(r: &Claimed, parts: &CampaignParts, sim: &str) -> Result<Me
             Some(part.body(bytes, kind))
         }
     };
-    let from: Mailbox = format!(
-        "{} <{}>",
-        rendered.from_name.replace(['<', '>', '"'], ""),
-        t.content.from_address
-    )
-    .parse()
-    .map_err(|e| {
+    let from = sender(&rendered.from_name, &t.content.from_address).map_err(|e| {
         SendError::Permanent(format!("the template's sender address cannot be used: {e}"))
     })?;
     let to: Mailbox = r.email.parse().map_err(|e| {
@@ -141,6 +179,29 @@ pub fn for_recipient(r: &Claimed, parts: &CampaignParts, sim: &str) -> Result<Me
         .map_err(|e| SendError::Permanent(format!("the message could not be built: {e}")))
 }
 
+/// Builds the exercise's email for one of its people without sending it:
+/// `Err` says in plain words why no email of the exercise could go (the
+/// template does not render, or its sender or the profile's address is
+/// unusable), so a launch is refused with the reason rather than failing
+/// for every recipient.
+pub fn check_launch(parts: &CampaignParts, t: &Target, sim: &str) -> Result<(), String> {
+    let sample = Claimed {
+        id: RecipientId::new(0),
+        campaign_id: CampaignId::new(0),
+        token: "launch-check".into(),
+        email: t.email.clone(),
+        full_name: t.full_name.clone(),
+        job_role: t.job_role.clone(),
+        send_attempts: 1,
+    };
+    match for_recipient(&sample, parts, sim) {
+        Ok(_) => Ok(()),
+        Err(SendError::Permanent(why)) | Err(SendError::Temporary(why)) => Err(format!(
+            "The email cannot be sent as it stands: {why}. Change the email template or the sending profile, then launch again."
+        )),
+    }
+}
+
 /// Sends the test message; on failure, which kind it was and why in plain words.
 pub async fn send_test(
     policy: &Policy,
@@ -170,5 +231,79 @@ pub async fn send_test(
             FailureKind::TimedOut,
             "the mail server did not answer in time".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The From line as it goes out, and the name and address a mail program reads from it.
+    fn header(mb: Mailbox) -> (String, Option<String>, String) {
+        let m = Message::builder()
+            .from(mb)
+            .to("tom@example.org".parse().unwrap())
+            .subject("s")
+            .body(String::new())
+            .unwrap();
+        let raw = m.formatted();
+        let text = String::from_utf8(raw.clone()).unwrap();
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("From: "))
+            .unwrap()
+            .to_string();
+        let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let from = parsed.from().unwrap().first().unwrap();
+        (
+            line,
+            from.name().map(str::to_string),
+            from.address().unwrap().to_string(),
+        )
+    }
+
+    #[test]
+    fn display_names_are_encoded_not_refused() {
+        for (name, reads) in [
+            ("IT Support", Some("IT Support")),
+            ("Smith, John", Some("Smith, John")),
+            ("help@desk", Some("help@desk")),
+            ("Say \"hi\" <now>", Some("Say \"hi\" <now>")),
+            (
+                "Line\r\nBcc: x@evil.example",
+                Some("Line Bcc: x@evil.example"),
+            ),
+            ("Zoë Brontë", Some("Zoë Brontë")),
+            ("", None),
+        ] {
+            let (line, got, address) = header(sender(name, "it@example.org").unwrap());
+            assert_eq!(got.as_deref(), reads, "for {name:?}: {line}");
+            assert_eq!(address, "it@example.org");
+            assert!(line.is_ascii(), "encoded: {line}");
+        }
+        assert!(sender("IT", "not an address").is_err());
+    }
+
+    #[test]
+    fn sender_lines_as_gophish_users_write_them() {
+        let split = |l| split_sender(l).unwrap();
+        assert_eq!(
+            split("it@example.org"),
+            ("".into(), "it@example.org".into())
+        );
+        assert_eq!(
+            split("IT Support <it@example.org>"),
+            ("IT Support".into(), "it@example.org".into())
+        );
+        assert_eq!(
+            split("Helpdesk, NHS <it@example.org>"),
+            ("Helpdesk, NHS".into(), "it@example.org".into())
+        );
+        assert_eq!(
+            split("\"Smith, \\\"JJ\\\"\" <it@example.org>"),
+            ("Smith, \"JJ\"".into(), "it@example.org".into())
+        );
+        assert!(split_sender("IT Support").is_none());
+        assert!(split_sender("").is_none());
     }
 }

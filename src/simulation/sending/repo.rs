@@ -172,6 +172,13 @@ pub async fn change_status(
     id: CampaignId,
     change: StatusChange,
 ) -> Result<bool, sqlx::Error> {
+    if change == StatusChange::Cancel && tx.backend() == crate::db::Backend::Postgres {
+        // Its unsent emails are locked first, in id order, as the sender and
+        // the tracking writer lock recipients before their campaign: taking
+        // the campaign first would deadlock with a sender recording outcomes.
+        with_tx!(tx, c => sqlx::query("SELECT id FROM campaign_recipients WHERE campaign_id = $1 AND send_status = $2 ORDER BY id FOR UPDATE")
+            .bind(id).bind(SendStatus::Queued).execute(&mut *c).await.map(|_| ()))?;
+    }
     let from = change.from();
     let placeholders = (0..from.len())
         .map(|i| format!("${}", i + 4))
@@ -301,23 +308,61 @@ named_row!(Claimed {
     send_attempts
 });
 
-/// Leases up to `batch` due emails of sending campaigns until `until`.
+/// Leases up to `batch` due emails of sending campaigns until `until`,
+/// none of them sent through a profile in `skip` (whose lane is at work).
+/// On PostgreSQL rows another node is claiming are skipped, not waited for.
 pub async fn claim(
     tx: &mut Tx,
     now: i64,
     until: i64,
     batch: i64,
+    skip: &[ProfileId],
 ) -> Result<Vec<Claimed>, sqlx::Error> {
+    let skip_list = (7..skip.len() + 7)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let skip_sql = if skip.is_empty() {
+        String::new()
+    } else {
+        format!("AND c.profile_id NOT IN ({skip_list}) ")
+    };
+    let lock = match tx.backend() {
+        crate::db::Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
+        crate::db::Backend::Sqlite => "",
+    };
     // The outer lease check stops two senders taking the same rows.
-    const SQL: &str = "UPDATE campaign_recipients SET locked_until = $1, send_attempts = send_attempts + 1 \
+    let sql = format!(
+        "UPDATE campaign_recipients SET locked_until = $1, send_attempts = send_attempts + 1 \
         WHERE id IN (SELECT r.id FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id \
                      WHERE r.send_status = $4 AND r.send_at <= $2 AND (r.locked_until IS NULL OR r.locked_until < $2) \
-                       AND c.status IN ($5, $6) ORDER BY r.send_at, r.id LIMIT $3) \
+                       AND c.status IN ($5, $6) {skip_sql}ORDER BY r.send_at, r.id LIMIT $3 {lock}) \
           AND (locked_until IS NULL OR locked_until < $2) \
-        RETURNING id, campaign_id, token, email, full_name, job_role, send_attempts";
+        RETURNING id, campaign_id, token, email, full_name, job_role, send_attempts"
+    );
     let [a, b] = Status::SENDING;
-    with_tx!(tx, c => sqlx::query_as(SQL).bind(until).bind(now).bind(batch).bind(SendStatus::Queued).bind(a).bind(b)
-        .fetch_all(&mut *c).await)
+    with_tx!(tx, c => {
+        let mut q = sqlx::query_as(&sql).bind(until).bind(now).bind(batch).bind(SendStatus::Queued).bind(a).bind(b);
+        for p in skip {
+            q = q.bind(*p);
+        }
+        q.fetch_all(&mut *c).await
+    })
+}
+
+/// Which of these campaigns are still sending (not paused, cancelled or finished).
+pub async fn still_sending(db: &Db, ids: &[CampaignId]) -> Result<Vec<CampaignId>, sqlx::Error> {
+    let mut live = Vec::new();
+    let [a, b] = Status::SENDING;
+    for id in ids {
+        let n: i64 = with_db!(db, p => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM campaigns WHERE id = $1 AND status IN ($2, $3)")
+            .bind(*id).bind(a).bind(b).fetch_one(p).await)?;
+        if n > 0 {
+            live.push(*id);
+        }
+    }
+    Ok(live)
 }
 
 /// How many exercise emails are due now and not yet sent (the metrics' queue depth).
@@ -372,12 +417,21 @@ pub async fn source(db: &Db, campaign_id: CampaignId) -> Result<Source, sqlx::Er
         .bind(campaign_id).fetch_one(p).await)
 }
 
+/// The practice's name, as an exercise's emails use it.
+pub async fn practice_name(db: &Db, practice_id: PracticeId) -> Result<String, sqlx::Error> {
+    with_db!(db, p => sqlx::query_scalar("SELECT name FROM practices WHERE id = $1")
+        .bind(practice_id).fetch_one(p).await)
+}
+
 /// What happened to one claimed email.
 pub enum Outcome {
     Sent,
     /// Try again after a wait that grows with the attempts.
     Retry(String),
     Failed(String),
+    /// Not sent because its exercise was paused or cancelled meanwhile: the
+    /// claim is let go and the attempt not counted.
+    Release,
 }
 
 pub struct Done {
@@ -390,8 +444,9 @@ pub struct Done {
 /// Writes a group of outcomes and the campaigns' totals; the first email
 /// sent moves a scheduled campaign to sending.
 pub async fn record_outcomes(tx: &mut Tx, results: &[Done], now: i64) -> Result<(), sqlx::Error> {
-    let mut sent: std::collections::HashMap<CampaignId, i64> = Default::default();
-    let mut failed: std::collections::HashMap<CampaignId, i64> = Default::default();
+    // Campaign rows in id order, as the tracking writer locks them.
+    let mut sent: std::collections::BTreeMap<CampaignId, i64> = Default::default();
+    let mut failed: std::collections::BTreeMap<CampaignId, i64> = Default::default();
     with_tx!(tx, c => {
         for d in results {
             match &d.outcome {
@@ -404,6 +459,10 @@ pub async fn record_outcomes(tx: &mut Tx, results: &[Done], now: i64) -> Result<
                     let wait = crate::mail::outbox::backoff_secs(d.attempts);
                     sqlx::query("UPDATE campaign_recipients SET send_at = $1, locked_until = NULL, send_error = $2 WHERE id = $3")
                         .bind(now + wait).bind(e).bind(d.id).execute(&mut *c).await?;
+                }
+                Outcome::Release => {
+                    sqlx::query("UPDATE campaign_recipients SET locked_until = NULL, send_attempts = send_attempts - 1 WHERE id = $1")
+                        .bind(d.id).execute(&mut *c).await?;
                 }
                 Outcome::Failed(e) => {
                     sqlx::query("UPDATE campaign_recipients SET send_status = $1, locked_until = NULL, send_error = $2 WHERE id = $3")

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::campaigns::{CampaignForm, Launch, StatusChange, Target};
 use super::profiles::{ProfileForm, DEFAULT_HEADER};
 use super::views::{profile_form, FormPage, ListPage, ProfileFormPage, ProfilesPage, StaffChoice};
-use super::{message, repo};
+use super::{message, repo, worker};
 use crate::auth::audit::Action;
 use crate::auth::ManagerScope;
 use crate::db::{Change, Wake};
@@ -128,6 +128,25 @@ pub async fn create(
             .await?
             .into_response());
     };
+    // One email is built before anything is stored: an exercise whose email
+    // cannot be rendered or addressed is refused now, with the reason.
+    if let Some(first) = targets.first() {
+        let practice_name = repo::practice_name(&state.db, scope.practice_id()).await?;
+        let parts = worker::load_parts(
+            &state.db,
+            scope.practice_id(),
+            template.id,
+            profile.id,
+            practice_name,
+        )
+        .await?;
+        if let Err(why) = message::check_launch(&parts, first, &state.settings.sim_public_url) {
+            errors.add("template_id", why);
+            return Ok(form_page(&state, &scope, form, errors)
+                .await?
+                .into_response());
+        }
+    }
     let spec = Launch {
         name: name.clone(),
         template_id: template.id,

@@ -9,7 +9,7 @@
 //! path, with training's own `FOLLOW_UP_SECS` and reason. Everywhere else it
 //! is assigned through `training::assignments::assign_follow_up`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::hit::{CampaignFacts, Hit};
@@ -256,10 +256,11 @@ pub fn write_own(c: &rusqlite::Connection, events: &[&NewEvent]) -> rusqlite::Re
 /// Writes a group through the pool (PostgreSQL, and an in-memory SQLite
 /// database): a handful of set-based statements, however many events and
 /// recipients it holds, since each statement is a round trip.
+///
+/// Run again whole if the database aborts it as a deadlock (another node's
+/// writer) rather than failing every request in the group.
 pub async fn write(db: &Db, events: &[&NewEvent]) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
-    write_in(&mut tx, events).await?;
-    tx.commit().await
+    crate::retry_tx!(db, tx => write_in(&mut tx, events).await)
 }
 
 /// [`write`] in the caller's transaction (the reporting mailbox's report
@@ -267,8 +268,28 @@ pub async fn write(db: &Db, events: &[&NewEvent]) -> Result<(), sqlx::Error> {
 pub async fn write_in(tx: &mut Tx, events: &[&NewEvent]) -> Result<(), sqlx::Error> {
     let by_recipient: HashMap<RecipientId, &NewEvent> =
         events.iter().rev().map(|e| (e.recipient_id, *e)).collect();
-    let mut totals: HashMap<CampaignId, Totals> = HashMap::new();
+    // Rows are locked in one order by every writer on every node (recipients
+    // by id, then campaigns by id), so two groups cannot wait for each other.
+    let mut totals: BTreeMap<CampaignId, Totals> = BTreeMap::new();
+    let mut touched: Vec<RecipientId> = first_times(events)
+        .into_iter()
+        .flat_map(|f| f.recipients)
+        .collect();
+    touched.sort();
+    touched.dedup();
+    let lock_first = tx.backend() == crate::db::Backend::Postgres;
     with_tx!(tx, c => {
+        if lock_first {
+            for ids in touched.chunks(INSERT_CHUNK) {
+                let mut qb = sqlx::QueryBuilder::new("SELECT id FROM campaign_recipients WHERE id IN (");
+                let mut list = qb.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                qb.push(") ORDER BY id FOR UPDATE");
+                qb.build().execute(&mut *c).await?;
+            }
+        }
         for chunk in events.chunks(INSERT_CHUNK) {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO sim_events (campaign_id, recipient_id, practice_id, kind, counted, reasons, at, ip, user_agent) ");

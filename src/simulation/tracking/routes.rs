@@ -12,6 +12,7 @@ use super::hit::{not_found, unavailable, TrackedHit};
 use super::state::SimState;
 use super::teachable::teachable_moment;
 use super::views::{first_name, page, LandingPage, ThanksPage};
+use crate::db::Change;
 use crate::simulation::authoring::{self, SimTemplate};
 use crate::simulation::library::Landing;
 use crate::simulation::states::Kind;
@@ -162,7 +163,14 @@ pub async fn beacon(State(state): State<SimState>, t: TrackedHit) -> Response {
 /// The hidden link no person can see was followed: a scanner.
 pub async fn honeypot(State(state): State<SimState>, t: TrackedHit) -> Response {
     let reasons = "not counted: a hidden link no person can see was followed (a scanner)";
-    t.store(&state, Kind::Honeypot, false, reasons.into()).await;
+    let first = t.hit.progress.after(Kind::Honeypot, false) != t.hit.progress;
+    let campaign = t.hit.campaign.id;
+    if t.store(&state, Kind::Honeypot, false, reasons.into()).await && first {
+        // Every node's index learns it, so a click that follows on any node counts as a scanner's.
+        if let Err(e) = state.app.db.announce(Change::Campaign(campaign)).await {
+            tracing::warn!(error = ?e, "telling other nodes of a hidden-link hit failed");
+        }
+    }
     not_found()
 }
 

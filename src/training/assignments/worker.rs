@@ -51,6 +51,23 @@ pub async fn run_until_stopped(state: AppState, stop: tokio_util::sync::Cancella
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(RULES_INTERVAL) => {}
         }
+        // One node applies the rules; the lease outlasts a pass and its wait.
+        let now = state.clock.now();
+        match crate::db::leases::hold(
+            &state.db,
+            "training-rules",
+            now,
+            3 * RULES_INTERVAL.as_secs() as i64,
+        )
+        .await
+        {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "taking the training rules' lease failed; will try again");
+                continue;
+            }
+        }
         let step = run(&state).await;
         crate::metrics::job("training_rules", step.is_ok());
         match step {
