@@ -47,17 +47,31 @@ impl StaffFormPage {
         form: StaffForm,
         errors: FieldErrors,
     ) -> Result<Html<String>, AppError> {
+        Self::show_with(state, scope, member, form, errors, None).await
+    }
+
+    /// A member's page with the success banner saying what just changed.
+    pub async fn show_with(
+        state: &AppState,
+        scope: &ManagerScope,
+        member: Option<StaffMember>,
+        form: StaffForm,
+        errors: FieldErrors,
+        notice: Option<String>,
+    ) -> Result<Html<String>, AppError> {
         let (heading, action) = match &member {
             Some(m) => (m.full_name.clone(), format!("/staff/{}", m.id)),
             None => ("Add a staff member".to_string(), "/staff/new".to_string()),
         };
         let history = match &member {
-            Some(m) => crate::simulation::reporting::history::for_staff(&state.db, scope, m.id).await?,
+            Some(m) => {
+                crate::simulation::reporting::history::for_staff(&state.db, scope, m.id).await?
+            }
             None => Vec::new(),
         };
         render(Self {
             history,
-            page: Page::for_user(heading.clone(), scope.user()),
+            page: Page::for_user(heading.clone(), scope.user()).with_notice(notice),
             heading,
             action,
             form,

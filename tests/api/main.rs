@@ -11,6 +11,7 @@ mod crash_safety;
 mod gophish;
 mod hardening;
 mod import;
+mod monday;
 mod outbox;
 mod people;
 mod report_mailbox;

@@ -2,7 +2,7 @@
 //! password, and making or unmaking a practice manager.
 
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::staff::{current_member, member};
@@ -11,7 +11,7 @@ use crate::auth::audit::{self, Action};
 use crate::auth::{ManagerScope, Role};
 use crate::people::accounts::{self, Invitation};
 use crate::shared::{AppState, StaffId};
-use crate::web::{AppError, ClientIp, Path, ValidForm};
+use crate::web::{AppError, ClientIp, Notice, Path, ValidForm};
 
 pub async fn invite(
     State(state): State<AppState>,
@@ -57,7 +57,7 @@ pub async fn invite(
     let detail = format!("{} <{}>", m.full_name, m.email);
     audit::record_by(&mut tx, &scope, &ip, Action::InvitationSent, &detail, now).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/{id}?invited=1")).into_response())
+    Ok(Notice::redirect(&format!("/staff/{id}"), "invited").into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -102,5 +102,5 @@ pub async fn set_manager(
     let now = state.clock.now();
     audit::record_by(&mut tx, &scope, &ip, Action::RoleChanged, &detail, now).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/{id}")).into_response())
+    Ok(Notice::redirect(&format!("/staff/{id}"), "role").into_response())
 }

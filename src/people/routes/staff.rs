@@ -13,7 +13,7 @@ use crate::people::staff::{self, Search, StaffMember};
 use crate::people::views::{StaffFormPage, StaffListPage};
 use crate::shared::{AppState, EmailAddress, FieldError, StaffId};
 use crate::web::spreadsheet::Sheet;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Notice, Page, Path, ValidForm};
 
 /// What the list is showing, as its filter form has it.
 #[derive(Debug, Deserialize, Default)]
@@ -228,14 +228,38 @@ pub async fn create(
     Ok(Redirect::to("/staff?done=added").into_response())
 }
 
+/// What the member's page says after a change made on it.
+const MEMBER_NOTICES: &[(&str, &str)] = &[
+    (
+        "invited",
+        "Invitation sent. It asks them to choose a password within 7 days.",
+    ),
+    ("champion", "Cyber champion updated."),
+    ("role", "Account access updated."),
+    (
+        "reinstated",
+        "Back on the staff list. Their account can be used again.",
+    ),
+];
+
 pub async fn edit_page(
     State(state): State<AppState>,
     scope: ManagerScope,
     Path(id): Path<StaffId>,
+    notice: Notice,
 ) -> Result<Html<String>, AppError> {
     let m = member(&state, &scope, id).await?;
     let form = StaffForm::from_member(&m);
-    StaffFormPage::show(&state, &scope, Some(m), form, FieldErrors::default()).await
+    let notice = notice.say(MEMBER_NOTICES);
+    StaffFormPage::show_with(
+        &state,
+        &scope,
+        Some(m),
+        form,
+        FieldErrors::default(),
+        notice,
+    )
+    .await
 }
 
 pub async fn update(
@@ -301,7 +325,7 @@ pub async fn reinstate(
     staff::reinstate(&mut tx, &scope, id).await?;
     crate::auth::accounts::reopen_for_returner(&mut tx, scope.practice_id(), id).await?;
     commit_about(tx, &state, &scope, &ip, Action::StaffReinstated, &m).await?;
-    Ok(Redirect::to(&format!("/staff/{id}")).into_response())
+    Ok(Notice::redirect(&format!("/staff/{id}"), "reinstated").into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -332,7 +356,7 @@ pub async fn set_champion(
     let now = state.clock.now();
     audit::record_by(&mut tx, &scope, &ip, Action::RoleChanged, &detail, now).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/{id}")).into_response())
+    Ok(Notice::redirect(&format!("/staff/{id}"), "champion").into_response())
 }
 
 pub async fn export_csv(

@@ -100,7 +100,7 @@ pub async fn open_for(
         .into_iter()
         .map(|a| Open {
             title: module_title(&a.module).to_string(),
-            due: a.due_at.map(|d| ukclock::local_date(d).to_string()),
+            due: a.due_at.map(ukclock::format_date),
             overdue: a.due_at.is_some_and(|d| d < now),
             module: a.module,
             reason: a.reason,

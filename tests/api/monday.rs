@@ -1,0 +1,303 @@
+//! The practice manager's Monday (issue 13): figures that agree with each
+//! other and with the person (one meaning of "trained", nobody overdue on
+//! their first day, one reminder email, small groups and cancelled exercises
+//! left out, empty meaning "not known"), in a real browser where a person
+//! would see them, with axe-core on every page and state touched.
+
+use fantoccini::Locator;
+
+use crate::browser::{
+    assert_accessible, fill, sign_in_manager, start_browser, submit, wait_for_text,
+};
+use crate::helpers::{Backend, Options, TestApp};
+
+/// A new receptionist's first day: the manager adds her (she started a month
+/// ago) and invites her; she passes one module before the training rules
+/// run; her induction is then due in the future, the module she passed is not
+/// listed as to do, and a week before the due date one reminder email lists
+/// everything left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_receptionists_first_day() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            smtp: true,
+            smtp_reply_code: None,
+        },
+    )
+    .await;
+    let p = app.practice("Riverside Surgery").await;
+    let today = safetynet::ukclock::local_date(app.clock.now());
+    let started = today - time::Duration::days(33);
+    sign_in_manager(&c, &app, &p).await;
+
+    // The manager adds Nina, who started 33 days ago, and invites her.
+    c.goto(&app.url("/staff/new")).await.unwrap();
+    fill(&c, "full_name", "Nina Newstarter").await;
+    fill(&c, "email", &format!("nina.newstarter@{}", p.domain)).await;
+    fill(&c, "job_role", "Receptionist").await;
+    c.find(Locator::Css("#department_id option:nth-child(2)"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let fmt = time::macros::format_description!("[day]/[month]/[year]");
+    fill(&c, "start_date", &started.format(fmt).unwrap()).await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Nina Newstarter").await;
+    let (nina_id,): (i64,) = safetynet::with_db!(&app.db, pool => sqlx::query_as(
+        "SELECT id FROM staff WHERE practice_id = $1 AND full_name = 'Nina Newstarter'")
+        .bind(p.id).fetch_one(pool).await)
+    .unwrap();
+    c.goto(&app.url(&format!("/staff/{nina_id}")))
+        .await
+        .unwrap();
+    submit(
+        &c,
+        &format!("form[action='/staff/{nina_id}/invite'] button"),
+    )
+    .await;
+    wait_for_text(&c, "Invitation sent").await;
+    assert_accessible(&c, "staff member after an invitation").await;
+    app.deliver_outbox().await;
+    let sink = app.smtp.as_ref().unwrap();
+    let invitation = sink.link_sent_to(&format!("nina.newstarter@{}", p.domain), "/invitation/");
+
+    // Nina accepts, chooses a password and passes the phishing module at once.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&invitation).await.unwrap();
+    fill(&c, "password", "harbour lantern pebble").await;
+    fill(&c, "confirm", "harbour lantern pebble").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Your training").await;
+    let home = c.source().await.unwrap();
+    assert!(
+        !home.contains("You are up to date") && !home.contains("Your training is up to date"),
+        "nothing done yet is not up to date"
+    );
+    c.goto(&app.url("/training/modules/phishing/quiz"))
+        .await
+        .unwrap();
+    submit(&c, "main form button[type=submit]").await;
+    let page = wait_for_text(&c, "Check my answers").await;
+    let m = safetynet::training::content::catalogue()
+        .module("phishing")
+        .unwrap();
+    let mut ids = Vec::new();
+    for part in page.split("name=\"q-").skip(1) {
+        let id = part.split('"').next().unwrap().to_string();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    for id in &ids {
+        let answer = m.quiz.question(id).unwrap().answer;
+        c.find(Locator::Id(&format!("q-{id}-{answer}")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "you passed").await;
+
+    // Ten minutes later the training rules run.
+    app.clock.advance(600);
+    safetynet::training::assignments::run(&app.state)
+        .await
+        .unwrap();
+    let reception = safetynet::training::content::catalogue()
+        .role("reception")
+        .unwrap()
+        .modules
+        .clone();
+    let due_day = today + time::Duration::days(28);
+    c.goto(&app.url("/training")).await.unwrap();
+    let page = wait_for_text(&c, "Induction for new starters").await;
+    assert_accessible(&c, "a new starter's training").await;
+    let to_do = page
+        .split("<h2>To do</h2>")
+        .nth(1)
+        .and_then(|s| s.split("<h2>Completed</h2>").next())
+        .unwrap();
+    assert!(!to_do.contains("Overdue"), "nothing overdue on day one");
+    assert!(
+        !to_do.contains("/training/modules/phishing\""),
+        "the module she passed is not to do again"
+    );
+    assert_eq!(
+        to_do.matches("due ").count(),
+        reception.len() - 1,
+        "{to_do}"
+    );
+    assert!(to_do.contains(&format!("due {}", safetynet::ukclock::day(due_day))));
+
+    // No reminder yet; a week before the due date, one email listing the rest.
+    app.deliver_outbox().await;
+    let to_nina = |sink: &crate::helpers::SmtpSink| -> Vec<String> {
+        sink.messages()
+            .into_iter()
+            .filter(|m| m.contains("Training reminder") || m.contains("Training due"))
+            .map(|m| {
+                m.replace("=\r\n", "")
+                    .replace("=\n", "")
+                    .replace("=3D", "=")
+            })
+            .collect()
+    };
+    assert!(to_nina(sink).is_empty());
+    let due = safetynet::ukclock::end_of_day(due_day);
+    app.clock.advance(due - app.clock.now() - 6 * 86_400);
+    safetynet::training::assignments::run(&app.state)
+        .await
+        .unwrap();
+    safetynet::training::assignments::run(&app.state)
+        .await
+        .unwrap();
+    app.deliver_outbox().await;
+    let reminders = to_nina(sink);
+    assert_eq!(reminders.len(), 1, "one email, not one per module");
+    let email = &reminders[0];
+    assert!(email.contains(&format!(
+        "Training reminder: {} short modules",
+        reception.len() - 1
+    )));
+    for module in reception.iter().filter(|m| *m != "phishing") {
+        assert!(
+            email.contains(&format!("/training/modules/{module}")),
+            "{module} listed: {email}"
+        );
+    }
+    assert!(!email.contains("/training/modules/phishing"));
+    c.close().await.unwrap();
+}
+
+use safetynet::shared::StaffId;
+
+use crate::helpers::unescape;
+use crate::storage_test;
+
+/// Records every module as completed at `at` for this person (their
+/// curriculum, whatever it is, is then done).
+async fn complete_everything(
+    app: &TestApp,
+    practice_id: safetynet::shared::PracticeId,
+    staff_id: StaffId,
+    at: i64,
+) {
+    let mut tx = app.db.begin().await.unwrap();
+    for m in &safetynet::training::content::catalogue().modules {
+        safetynet::training::record_completed(&mut tx, practice_id, staff_id, m.slug, at, 600)
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+storage_test!(
+    staff_home_manager_operator_and_digest_agree_on_who_is_trained,
+    |mut app: TestApp| async move {
+        // Monday 1 March 2027, 09:00 UK time: the round-up goes out.
+        let monday = time::macros::datetime!(2027-03-01 09:00 UTC).unix_timestamp();
+        app.clock.advance(monday - app.clock.now());
+        let p = app.practice("Riverside").await;
+        let role = Some(safetynet::auth::Role::Staff);
+        let ann = app
+            .staff(&p, "Ann Able", "Reception & care navigation", role)
+            .await;
+        let ben = app
+            .staff(&p, "Ben Bright", "Reception & care navigation", None)
+            .await;
+        let cat = app
+            .staff(&p, "Cat Cole", "Reception & care navigation", role)
+            .await;
+        let dan = app
+            .staff(&p, "Dan Dale", "Reception & care navigation", None)
+            .await;
+        let now = app.clock.now();
+        // Ann and Ben did everything in the last year; Dan one module; Cat
+        // nothing, and nothing has been assigned to her yet.
+        complete_everything(&app, p.id, ann.staff_id, now - 30 * 86_400).await;
+        complete_everything(&app, p.id, ben.staff_id, now - 200 * 86_400).await;
+        let mut tx = app.db.begin().await.unwrap();
+        safetynet::training::record_completed(
+            &mut tx,
+            p.id,
+            dan.staff_id,
+            "phishing",
+            now - 86_400,
+            600,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        // Dan did everything over two years ago: that no longer counts.
+        complete_everything(&app, p.id, dan.staff_id, now - 800 * 86_400).await;
+
+        // The one function.
+        let db = &app.db.clone();
+        for (who, trained) in [(&ann, true), (&ben, true), (&cat, false), (&dan, false)] {
+            assert_eq!(
+                safetynet::training::is_up_to_date(db, p.id, who.staff_id, now)
+                    .await
+                    .unwrap(),
+                trained
+            );
+        }
+        assert_eq!(
+            safetynet::training::trained_count(db, p.id, now)
+                .await
+                .unwrap(),
+            (2, 5)
+        );
+
+        // The staff home, for someone trained and for someone with nothing assigned.
+        app.sign_in(&ann.email, &ann.password, None).await;
+        assert!(unescape(&app.get_text("/").await).contains("Your training is up to date"));
+        app.sign_in(&cat.email, &cat.password, None).await;
+        let home = unescape(&app.get_text("/").await);
+        assert!(!home.contains("up to date"), "{home}");
+        assert!(home.contains("your role needs this year are still to do"));
+        let training = unescape(&app.get_text("/training").await);
+        assert!(training.contains("Still needed this year for this role"));
+        assert!(!training.contains("Nothing to do right now"));
+
+        // The manager's home and compliance view: 2 of 5 (the manager too).
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        assert!(unescape(&app.get_text("/").await)
+            .contains("<strong>40%</strong> of staff are trained"));
+        let manage = unescape(&app.get_text("/training/manage").await);
+        assert!(manage.contains("40% of staff trained"));
+        assert!(manage.contains("2 of 5 staff"));
+
+        // The weekly round-up.
+        safetynet::training::assignments::run(&app.state)
+            .await
+            .unwrap();
+        let (body,): (String,) = safetynet::with_db!(db, pool => sqlx::query_as(
+            "SELECT body_text FROM outbox WHERE kind = 'training-digest' AND to_addr = $1")
+            .bind(&p.manager_email).fetch_one(pool).await)
+        .unwrap();
+        assert!(
+            body.contains("Trained in the last 12 months: 2 of 5 staff (40%"),
+            "{body}"
+        );
+
+        // The operator: the same 40%; two-step verification for 3 accounts is
+        // not shown (fewer than the minimum group of 5).
+        app.sign_in_as_operator().await;
+        let list = unescape(&app.get_text("/operator").await);
+        assert!(list.contains("40%"), "{list}");
+        assert!(list.contains("Not shown: fewer than 5 accounts"));
+        assert!(!list.contains("33%"));
+        let one = unescape(&app.get_text(&format!("/operator/practices/{}", p.id)).await);
+        assert!(one.contains("40%"));
+        assert!(one.contains("Not shown: fewer than 5 accounts"));
+    }
+);
