@@ -44,6 +44,8 @@ struct HomePage {
     /// Share of staff trained, for the manager.
     trained_percent: Option<usize>,
     champion: bool,
+    /// The manager's "this week" list (empty for everyone else).
+    this_week: Vec<crate::this_week::Item>,
 }
 
 pub async fn page(
@@ -104,6 +106,11 @@ pub async fn page(
     } else {
         None
     };
+    let this_week = if user.role == Role::Manager {
+        crate::this_week::for_manager(&state, &scope, now).await?
+    } else {
+        Vec::new()
+    };
     let first_name = user
         .full_name
         .split_whitespace()
@@ -120,6 +127,7 @@ pub async fn page(
         training,
         trained_percent,
         champion: user.role == Role::Champion,
+        this_week,
     })?
     .into_response())
 }

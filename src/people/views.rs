@@ -21,6 +21,8 @@ pub struct StaffListPage {
     pub staff: Vec<StaffMember>,
     pub departments: Vec<Department>,
     pub filter: ListFilter,
+    /// Current staff with no account yet, whom "Invite everyone" would invite.
+    pub uninvited: usize,
 }
 
 #[derive(Template)]

@@ -301,3 +301,173 @@ storage_test!(
         assert!(one.contains("Not shown: fewer than 5 accounts"));
     }
 );
+
+/// The manager's Monday in a browser: the "this week" list says what is
+/// missing rather than "0"; after an import one button invites everyone
+/// without an account, after a confirmation with the count; marking someone
+/// as left asks first. axe-core on every page and state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_sees_this_week_invites_everyone_and_is_asked_before_a_leaver() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            smtp: true,
+            smtp_reply_code: None,
+        },
+    )
+    .await;
+    let p = app.practice("Riverside Surgery").await;
+    let now = app.clock.now();
+    safetynet::with_db!(&app.db, pool => sqlx::query(
+        "INSERT INTO cyber_alerts (practice_id, reference, title, severity, received_at, applicability, action_owner, created_at, updated_at) \
+         VALUES ($1, 'CC-4567', 'Critical vulnerability in a VPN appliance', 'high', $2, 'not_assessed', 'icb', 0, 0)")
+        .bind(p.id).bind(now - 3 * 86_400).execute(pool).await.map(|_| ())).unwrap();
+    sign_in_manager(&c, &app, &p).await;
+
+    // This week: nothing recorded is said as such, each a link.
+    c.goto(&app.url("/")).await.unwrap();
+    let home = wait_for_text(&c, "This week").await;
+    assert!(home.contains("No backups recorded yet"));
+    assert!(home.contains("No devices recorded yet"));
+    assert!(home.contains("1 cyber alert to acknowledge (1 past 48 hours)"));
+    assert!(home.find("This week") < home.find("Your practice at a glance"));
+    assert_accessible(&c, "manager's home with this week").await;
+    c.goto(&app.url("/resilience")).await.unwrap();
+    let overview = wait_for_text(&c, "What needs attention").await;
+    assert!(overview.contains("Not known"));
+    assert!(overview.contains("no backups recorded yet"));
+    assert!(!overview.contains(
+        ">0</td><td class=\"nhsuk-table__cell\"><a href=\"/resilience/backups\">backups overdue"
+    ));
+    assert_accessible(&c, "resilience overview with nothing recorded").await;
+
+    // Import two people; the list offers to invite them both.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("staff.csv");
+    std::fs::write(&file, format!("Name,Email,Job role,Department\r\nAmelia Hughes,amelia.hughes@{d},Receptionist,Reception & care navigation\r\nGareth Lloyd,gareth.lloyd@{d},Dispenser,Dispensary\r\n", d = p.domain)).unwrap();
+    c.goto(&app.url("/staff/import")).await.unwrap();
+    c.find(Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(&c, "main button[type=submit]").await;
+    wait_for_text(&c, "Import 2").await;
+    submit(&c, "button[value=all]").await;
+    wait_for_text(&c, "2 staff imported").await;
+    wait_for_text(&c, "Invite everyone without an account (2)").await;
+    assert_accessible(&c, "staff list after an import").await;
+    submit(&c, "#invite-all button").await;
+    wait_for_text(&c, "Invite 2 people to Safety Net?").await;
+    assert_accessible(&c, "confirm inviting everyone").await;
+    app.deliver_outbox().await;
+    assert!(
+        app.smtp.as_ref().unwrap().messages().is_empty(),
+        "nothing is sent before the manager says yes"
+    );
+    submit(&c, "main form button[type=submit]").await;
+    let list = wait_for_text(&c, "2 invitations sent.").await;
+    assert!(!list.contains("Invite everyone without an account"));
+    assert!(list.find("nhsuk-notification-banner") < list.find("<h1>Staff</h1>"));
+    assert_accessible(&c, "staff list after inviting everyone").await;
+    app.deliver_outbox().await;
+    let sink = app.smtp.as_ref().unwrap();
+    sink.link_sent_to(&format!("amelia.hughes@{}", p.domain), "/invitation/");
+    sink.link_sent_to(&format!("gareth.lloyd@{}", p.domain), "/invitation/");
+
+    // Marking Gareth as left asks first; "No, go back" changes nothing.
+    let (gareth,): (i64,) = safetynet::with_db!(&app.db, pool => sqlx::query_as(
+        "SELECT id FROM staff WHERE practice_id = $1 AND full_name = 'Gareth Lloyd'")
+        .bind(p.id).fetch_one(pool).await)
+    .unwrap();
+    c.goto(&app.url(&format!("/staff/{gareth}"))).await.unwrap();
+    submit(&c, &format!("form[action='/staff/{gareth}/leave'] button")).await;
+    wait_for_text(&c, "Mark Gareth Lloyd as left the practice?").await;
+    assert_accessible(&c, "confirm a leaver").await;
+    c.find(Locator::LinkText("No, go back"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "Leaving the practice").await;
+    c.goto(&app.url("/staff")).await.unwrap();
+    assert!(wait_for_text(&c, "Gareth Lloyd")
+        .await
+        .contains("Gareth Lloyd"));
+    c.goto(&app.url(&format!("/staff/{gareth}"))).await.unwrap();
+    submit(&c, &format!("form[action='/staff/{gareth}/leave'] button")).await;
+    wait_for_text(&c, "Mark Gareth Lloyd as left the practice?").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Marked as left").await;
+    assert_accessible(&c, "staff list after a leaver").await;
+    c.close().await.unwrap();
+}
+
+storage_test!(
+    removing_a_champion_giving_manager_access_and_cancelling_ask_first,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside").await;
+        let tom = app
+            .staff(
+                &p,
+                "Tom Bennett",
+                "Reception & care navigation",
+                Some(safetynet::auth::Role::Staff),
+            )
+            .await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let champion = format!("/staff/{}/champion", tom.staff_id);
+        let r = app.post(&champion, &[("champion", "yes")]).await;
+        assert_eq!(r.status(), 303, "making a champion needs no second step");
+        let r = app.post(&champion, &[("champion", "no")]).await;
+        assert_eq!(r.status(), 200);
+        assert!(
+            unescape(&r.text().await.unwrap()).contains("Stop Tom Bennett being a cyber champion?")
+        );
+        let still: i64 = app
+            .count(
+                "SELECT COUNT(*) FROM staff WHERE id = $1 AND is_champion",
+                tom.staff_id.get(),
+            )
+            .await;
+        assert_eq!(still, 1);
+        let r = app
+            .post(&champion, &[("champion", "no"), ("confirm", "yes")])
+            .await;
+        assert_eq!(
+            crate::helpers::location(&r),
+            format!("/staff/{}?done=champion", tom.staff_id)
+        );
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM staff WHERE id = $1 AND is_champion",
+                tom.staff_id.get()
+            )
+            .await,
+            0
+        );
+
+        let manager = format!("/staff/{}/manager", tom.staff_id);
+        let r = app.post(&manager, &[("manager", "yes")]).await;
+        assert!(unescape(&r.text().await.unwrap())
+            .contains("Give Tom Bennett practice manager access?"));
+        let managers = "SELECT COUNT(*) FROM users WHERE practice_id = $1 AND role = 'manager'";
+        assert_eq!(app.count(managers, p.id).await, 1);
+        let r = app
+            .post(&manager, &[("manager", "yes"), ("confirm", "yes")])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(app.count(managers, p.id).await, 2);
+        let page = unescape(
+            &app.get_text(&format!("/staff/{}?done=role", tom.staff_id))
+                .await,
+        );
+        assert!(page.contains("Account access updated."));
+    }
+);

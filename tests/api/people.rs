@@ -149,8 +149,19 @@ storage_test!(
         let toms_session = app.client.clone();
         app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
             .await;
+        // The button asks first; nothing changes until the manager says yes.
         let r = app
             .post(&format!("/staff/{}/leave", tom.staff_id), &[])
+            .await;
+        assert_eq!(r.status(), 200);
+        let ask = crate::helpers::unescape(&r.text().await.unwrap());
+        assert!(ask.contains("Mark Tom Bennett as left the practice?"));
+        assert!(app.get_text("/staff").await.contains("Tom Bennett"));
+        let r = app
+            .post(
+                &format!("/staff/{}/leave", tom.staff_id),
+                &[("confirm", "yes")],
+            )
             .await;
         assert_eq!(location(&r), "/staff?done=left");
         assert!(

@@ -481,7 +481,7 @@ storage_test!(
         );
         app.post(
             &format!("/simulation/campaigns/{id}/status"),
-            &[("action", "cancel")],
+            &[("action", "cancel"), ("confirm", "yes")],
         )
         .await;
         assert_eq!(sender.run_once().await.unwrap(), 0);
@@ -922,7 +922,7 @@ storage_test!(
         assert_eq!((opened, reported), (1, 1), "each person counted once");
         app.post(
             &format!("/simulation/campaigns/{id}/status"),
-            &[("action", "cancel")],
+            &[("action", "cancel"), ("confirm", "yes")],
         )
         .await;
         assert_eq!(
