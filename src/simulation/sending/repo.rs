@@ -130,6 +130,13 @@ named_row!(Upcoming {
     ends_at
 });
 
+/// When the campaign's next queued email goes, if any is still queued.
+pub async fn next_send(db: &Db, id: CampaignId) -> Result<Option<i64>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_scalar(
+        "SELECT MIN(send_at) FROM campaign_recipients WHERE campaign_id = $1 AND send_status = $2")
+        .bind(id).bind(SendStatus::Queued).fetch_one(p).await)
+}
+
 /// The practice's exercises that are scheduled, running or paused, soonest first.
 pub async fn unfinished(db: &Db, scope: &PracticeScope) -> Result<Vec<Upcoming>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(

@@ -82,9 +82,29 @@ pub const MANAGER_REASON: &str = "Assigned by the practice manager";
 /// How long a first click's follow-up training has (two weeks).
 pub const FOLLOW_UP_SECS: i64 = 14 * 86_400;
 
-/// Why the follow-up training was assigned, as the person sees it.
-pub fn follow_up_reason(campaign_name: &str) -> String {
-    format!("Follow-up to the practice exercise \"{campaign_name}\"")
+/// Why the follow-up training was assigned, as stored. It never names the
+/// exercise (its name is the manager's, such as "Parcel email - Reception
+/// (3)"); pages show [`follow_up_shown`] with the email's subject and date.
+pub fn follow_up_reason(_campaign_name: &str) -> String {
+    "Follow-up to a practice phishing email".to_string()
+}
+
+/// A follow-up's reason as the person sees it: the practice email's subject
+/// (unless it has placeholders) and the day it arrived.
+pub fn follow_up_shown(subject: Option<&str>, sent_at: Option<i64>) -> String {
+    let subject = subject.filter(|s| !s.contains("{{") && !s.trim().is_empty());
+    match (subject, sent_at) {
+        (Some(s), Some(at)) => format!(
+            "Follow-up to the practice email \"{s}\" of {}",
+            ukclock::format_date(at)
+        ),
+        (Some(s), None) => format!("Follow-up to the practice email \"{s}\""),
+        (None, Some(at)) => format!(
+            "Follow-up to a practice phishing email of {}",
+            ukclock::format_date(at)
+        ),
+        (None, None) => follow_up_reason(""),
+    }
 }
 
 /// A new starter is someone whose start date is no more than this before they

@@ -92,12 +92,17 @@ pub struct OpenAssignment {
     pub module: String,
     pub reason: String,
     pub due_at: Option<i64>,
+    /// For an exercise's follow-up: the email's subject and when it came.
+    pub lure_subject: Option<String>,
+    pub lure_sent_at: Option<i64>,
 }
 
 named_row!(OpenAssignment {
     module,
     reason,
-    due_at
+    due_at,
+    lure_subject,
+    lure_sent_at
 });
 
 /// A person's assignments still to do, soonest due first.
@@ -107,7 +112,11 @@ pub async fn open_for(
     staff_id: StaffId,
 ) -> Result<Vec<OpenAssignment>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT module, reason, due_at FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND completed_at IS NULL ORDER BY due_at, id")
+        "SELECT a.module, a.reason, a.due_at, t.subject AS lure_subject, r.sent_at AS lure_sent_at \
+         FROM training_assignments a LEFT JOIN campaigns c ON c.id = a.campaign_id AND c.practice_id = a.practice_id \
+         LEFT JOIN sim_templates t ON t.id = c.template_id \
+         LEFT JOIN campaign_recipients r ON r.campaign_id = a.campaign_id AND r.staff_id = a.staff_id \
+         WHERE a.practice_id = $1 AND a.staff_id = $2 AND a.completed_at IS NULL ORDER BY a.due_at, a.id")
         .bind(practice_id).bind(staff_id).fetch_all(p).await)
 }
 
