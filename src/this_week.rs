@@ -135,6 +135,24 @@ pub async fn for_manager(
         ));
     }
 
+    // Staff's reports of incidents and near misses in the last seven days.
+    let week_ago = now - 7 * 86_400;
+    let reported = crate::resilience::incidents::reports::recent(db, scope, 50)
+        .await?
+        .iter()
+        .filter(|r| r.created_at > week_ago)
+        .count() as i64;
+    if reported > 0 {
+        items.push(item(
+            format!(
+                "{} of an incident or near miss from staff in the last 7 days",
+                plural(reported, "report", "reports")
+            ),
+            "/resilience/incidents",
+            false,
+        ));
+    }
+
     // Backups and restore tests.
     let b = backups::routes::counts(state, scope).await?;
     if b.listed == 0 {

@@ -549,6 +549,29 @@ async fn a_manager_builds_a_plan_declares_an_incident_and_plans_an_exercise() {
     submit(&c, "main form button[type=submit]").await;
     wait_for_text(&c, "Checklist from the plan").await;
     assert_accessible(&c, "incident").await;
+    // One form for the whole checklist: tick two actions, save once.
+    for n in [0, 1] {
+        c.find(Locator::Css(&format!("label[for='done-{n}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    submit(&c, "form[action$='/checklist'] button[type=submit]").await;
+    let page = wait_for_text(&c, "(2 of ").await;
+    assert_eq!(page.matches("nhsuk-tag--green\">Done ").count(), 2);
+    assert_accessible(&c, "incident after ticking checklist items").await;
+    // Unticking one is the same form.
+    c.find(Locator::Css("label[for='done-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "form[action$='/checklist'] button[type=submit]").await;
+    wait_for_text(&c, "(1 of ").await;
+    wait_for_text(&c, "Not done after all").await;
 
     c.goto(&app.url("/resilience/exercises")).await.unwrap();
     wait_for_text(&c, "Plan an exercise").await;

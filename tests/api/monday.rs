@@ -137,6 +137,33 @@ async fn a_new_receptionists_first_day() {
     );
     assert!(to_do.contains(&format!("due {}", safetynet::ukclock::day(due_day))));
 
+    // Nina reports a near miss from the Incidents page (item 11).
+    c.goto(&app.url("/resilience/incidents")).await.unwrap();
+    c.find(Locator::LinkText(
+        "Report something that happened or nearly happened",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(&c, "Report an incident or near miss").await;
+    assert_accessible(&c, "report an incident or near miss").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "report form with mistakes").await;
+    fill(
+        &c,
+        "what",
+        "A man in a hi-vis jacket asked to plug a laptop into reception's network",
+    )
+    .await;
+    fill(&c, "happened", "this morning about 9").await;
+    submit(&c, "main form button[type=submit]").await;
+    let page = wait_for_text(&c, "Thank you for reporting it").await;
+    assert!(page.contains("hi-vis jacket"));
+    assert_accessible(&c, "after reporting a near miss").await;
+
     // No reminder yet; a week before the due date, one email listing the rest.
     app.deliver_outbox().await;
     let to_nina = |sink: &crate::helpers::SmtpSink| -> Vec<String> {
@@ -174,6 +201,7 @@ async fn a_new_receptionists_first_day() {
         );
     }
     assert!(!email.contains("/training/modules/phishing"));
+
     c.close().await.unwrap();
 }
 
@@ -469,5 +497,113 @@ storage_test!(
                 .await,
         );
         assert!(page.contains("Account access updated."));
+    }
+);
+
+storage_test!(
+    anyone_reports_a_near_miss_and_the_manager_and_champion_hear_at_once,
+    |mut app: TestApp| async move {
+        let p = app.practice("Riverside").await;
+        let role = Some(safetynet::auth::Role::Staff);
+        let tom = app
+            .staff(&p, "Tom Bennett", "Reception & care navigation", role)
+            .await;
+        let cat = app
+            .staff(&p, "Cat Cole", "Reception & care navigation", None)
+            .await;
+        let gp = app.staff(&p, "Gail Price", "Clinical", role).await;
+        safetynet::with_db!(&app.db, pool => sqlx::query("UPDATE staff SET is_champion = TRUE WHERE id = $1")
+            .bind(cat.staff_id).execute(pool).await.map(|_| ())).unwrap();
+        app.sign_in(&tom.email, &tom.password, None).await;
+        let incidents = unescape(&app.get_text("/resilience/incidents").await);
+        assert!(
+            incidents.contains("/resilience/incidents/report"),
+            "the Incidents page links to the form"
+        );
+
+        // Nothing written: what to fix, and nothing kept.
+        let r = app
+            .post(
+                "/resilience/incidents/report",
+                &[("what", " "), ("happened", ""), ("done_already", "")],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let page = unescape(&r.text().await.unwrap());
+        assert!(page.contains("Say what happened, or nearly happened"));
+        assert!(page.contains("Say when it happened"));
+        let r = app
+            .post(
+                "/resilience/incidents/report",
+                &[
+                    ("what", "I clicked a link in a parcel email, then closed it"),
+                    ("happened", ""),
+                    ("done_already", ""),
+                ],
+            )
+            .await;
+        let page = unescape(&r.text().await.unwrap());
+        assert!(
+            page.contains("I clicked a link in a parcel email, then closed it"),
+            "what was typed is kept"
+        );
+
+        let r = app
+            .post(
+                "/resilience/incidents/report",
+                &[
+                    ("what", "I clicked a link in a parcel email, then closed it"),
+                    ("happened", "this morning about 10"),
+                    ("done_already", "I changed my password"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            crate::helpers::location(&r),
+            "/resilience/incidents/report?done=sent"
+        );
+        let mine = unescape(&app.get_text("/resilience/incidents/report?done=sent").await);
+        assert!(mine.contains("Thank you for reporting it"));
+        assert!(mine.contains("I clicked a link in a parcel email"));
+        assert!(mine.contains("I changed my password"));
+
+        // The manager and Reception's champion are emailed; Gail (Clinical) is not.
+        let to: Vec<(String,)> = safetynet::with_db!(&app.db, pool => sqlx::query_as(
+            "SELECT to_addr FROM outbox WHERE kind = 'incident-report' ORDER BY to_addr")
+            .fetch_all(pool).await)
+        .unwrap();
+        let to: Vec<String> = to.into_iter().map(|t| t.0).collect();
+        assert_eq!(to, [cat.email.clone(), p.manager_email.clone()]);
+        assert!(!to.contains(&gp.email));
+
+        // The champion's page (issue 14) lists the department's reports.
+        let scope = safetynet::auth::system_scope_for(p.id, "test");
+        let reports = safetynet::resilience::incidents::near_misses_for_department(
+            &app.db,
+            &scope,
+            tom.department_id,
+            10,
+        )
+        .await
+        .unwrap();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].reporter_name, "Tom Bennett");
+        assert!(
+            safetynet::resilience::incidents::near_misses_for_department(
+                &app.db,
+                &scope,
+                gp.department_id,
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty()
+        );
+
+        // Gail sees only her own reports.
+        app.sign_in(&gp.email, &gp.password, None).await;
+        let hers = unescape(&app.get_text("/resilience/incidents/report").await);
+        assert!(hers.contains("You have not reported anything yet"));
+        assert!(!hers.contains("parcel email"));
     }
 );
