@@ -19,6 +19,17 @@ pub struct ManagerFigures {
     pub no_champion: Vec<String>,
 }
 
+/// A member of staff's own training, as the home page tells them.
+struct MyTraining {
+    /// Trained, by the one definition (`training::is_up_to_date`).
+    up_to_date: bool,
+    /// Modules their role needs that are not done this year.
+    missing: usize,
+    /// Assignments still open, and how many of those are overdue.
+    open: usize,
+    overdue: usize,
+}
+
 #[derive(Template)]
 #[template(path = "people/home.html")]
 struct HomePage {
@@ -28,11 +39,13 @@ struct HomePage {
     departments: Vec<Department>,
     manager: Option<ManagerFigures>,
     mfa_enabled: bool,
-    /// (to do, overdue) for someone on the staff list.
-    training: Option<(usize, usize)>,
+    /// Where the person's own training stands, for someone on the staff list.
+    training: Option<MyTraining>,
     /// Share of staff trained, for the manager.
     trained_percent: Option<usize>,
     champion: bool,
+    /// The manager's "this week" list (empty for everyone else).
+    this_week: Vec<crate::this_week::Item>,
 }
 
 pub async fn page(
@@ -73,7 +86,13 @@ pub async fn page(
             let open =
                 crate::training::assignments::open_for(&state.db, practice_id, staff_id, now)
                     .await?;
-            Some((open.len(), open.iter().filter(|o| o.overdue).count()))
+            let standing = crate::training::standing(&state.db, practice_id, staff_id, now).await?;
+            Some(MyTraining {
+                up_to_date: standing.up_to_date,
+                missing: standing.missing.len(),
+                open: open.len(),
+                overdue: open.iter().filter(|o| o.overdue).count(),
+            })
         }
         None => None,
     };
@@ -86,6 +105,11 @@ pub async fn page(
         )
     } else {
         None
+    };
+    let this_week = if user.role == Role::Manager {
+        crate::this_week::for_manager(&state, &scope, now).await?
+    } else {
+        Vec::new()
     };
     let first_name = user
         .full_name
@@ -103,6 +127,7 @@ pub async fn page(
         training,
         trained_percent,
         champion: user.role == Role::Champion,
+        this_week,
     })?
     .into_response())
 }

@@ -37,6 +37,7 @@ pub mod resilience;
 pub mod shared;
 pub mod simulation;
 pub mod telemetry;
+pub mod this_week;
 pub mod training;
 pub mod ukclock;
 pub mod web;

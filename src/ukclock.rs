@@ -44,6 +44,17 @@ pub fn format(unix: i64) -> String {
     local(unix).format(fmt).unwrap_or_default()
 }
 
+/// A date as people in the UK write it: "4 Dec 2026".
+pub fn day(date: time::Date) -> String {
+    let fmt = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
+    date.format(fmt).unwrap_or_default()
+}
+
+/// The UK date a moment falls on, "4 Dec 2026".
+pub fn format_date(unix: i64) -> String {
+    day(local_date(unix))
+}
+
 /// Surgery hours for sending simulated email: Monday to Friday, 08:00 to 18:30 UK time.
 pub fn is_business_hours(unix: i64) -> bool {
     let t = local(unix);

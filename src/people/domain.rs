@@ -446,8 +446,9 @@ pub struct PracticeSummary {
     pub accounts: i64,
     pub mfa_accounts: i64,
     pub champions: i64,
-    /// Current staff with training past its due date.
-    pub overdue_staff: i64,
+    /// Current staff whose training is up to date, by the one definition
+    /// (`training::is_up_to_date`, counted by `training::trained_count`).
+    pub trained_staff: i64,
     /// Phishing exercise emails sent in the last 12 months, and how many were reported and clicked.
     pub emails_12m: i64,
     pub reported_12m: i64,
@@ -457,21 +458,26 @@ pub struct PracticeSummary {
 }
 
 impl PracticeSummary {
-    pub fn mfa_percent(&self) -> i64 {
+    /// Share of accounts with two-step verification, unless so few accounts
+    /// that it could point at someone.
+    pub fn mfa(&self) -> String {
         if self.accounts == 0 {
-            0
+            "No accounts yet".into()
+        } else if self.accounts < self.min_group {
+            format!("Not shown: fewer than {} accounts", self.min_group)
         } else {
-            self.mfa_accounts * 100 / self.accounts
+            format!("{}%", self.mfa_accounts * 100 / self.accounts)
         }
     }
 
-    /// Share of current staff with no overdue training.
+    /// Share of current staff whose training is up to date: the figure the
+    /// practice manager sees against the DSPT target.
     pub fn training_up_to_date(&self) -> String {
         if self.active_staff < self.min_group {
             format!("Not shown: fewer than {} staff", self.min_group)
         } else {
-            let current = self.active_staff - self.overdue_staff.min(self.active_staff);
-            format!("{}%", current * 100 / self.active_staff)
+            let trained = self.trained_staff.min(self.active_staff);
+            format!("{}%", trained * 100 / self.active_staff)
         }
     }
 
@@ -591,7 +597,7 @@ mod tests {
 
     #[test]
     fn small_practices_figures_are_not_shown() {
-        let p = |active_staff, overdue_staff, emails_12m| PracticeSummary {
+        let p = |active_staff, trained_staff, emails_12m| PracticeSummary {
             id: crate::shared::PracticeId::new(1),
             name: "Riverside".into(),
             ods_code: String::new(),
@@ -599,7 +605,7 @@ mod tests {
             accounts: 4,
             mfa_accounts: 3,
             champions: 1,
-            overdue_staff,
+            trained_staff,
             emails_12m,
             reported_12m: emails_12m / 2,
             clicked_12m: emails_12m / 10,
@@ -609,14 +615,19 @@ mod tests {
             p(4, 0, 0).training_up_to_date(),
             "Not shown: fewer than 5 staff"
         );
-        assert_eq!(p(10, 3, 0).training_up_to_date(), "70%");
+        assert_eq!(p(10, 7, 0).training_up_to_date(), "70%");
         assert_eq!(p(10, 0, 0).phishing_12m(), "No exercises");
         assert_eq!(p(10, 0, 4).phishing_12m(), "Not shown: fewer than 5 emails");
         assert_eq!(
             p(10, 0, 20).phishing_12m(),
             "50% reported, 10% clicked (20 emails)"
         );
-        assert_eq!(p(10, 0, 0).mfa_percent(), 75);
+        // Four accounts are fewer than five: the share could point at someone.
+        assert_eq!(p(10, 0, 0).mfa(), "Not shown: fewer than 5 accounts");
+        let mut big = p(10, 0, 0);
+        big.accounts = 8;
+        big.mfa_accounts = 6;
+        assert_eq!(big.mfa(), "75%");
     }
 
     #[test]

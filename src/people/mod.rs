@@ -78,6 +78,11 @@ pub fn routes(r: Routes) -> Routes {
             staff_routes::set_champion,
         )
         .post(
+            "/staff/invite-all",
+            PracticeManager,
+            account_routes::invite_all,
+        )
+        .post(
             "/staff/{staff_id}/invite",
             PracticeManager,
             account_routes::invite,

@@ -4,7 +4,7 @@
 //! (`domain::PracticeSummary`), never who did what.
 
 use super::accounts;
-use super::domain::{EmploymentType, JobRole, NewStaff};
+use super::domain::{EmploymentType, JobRole, NewStaff, PracticeSummary};
 use super::repo::{departments, practices, staff};
 use crate::auth::accounts::NewAccount;
 use crate::auth::Role;
@@ -96,4 +96,37 @@ pub async fn add_practice_manager(
         tx.commit().await?;
     }
     Ok(added)
+}
+
+/// Every practice's figures for its operator, by name. Training is counted
+/// by `training::trained_count`, the definition the practice manager sees.
+pub async fn summaries(
+    db: &Db,
+    now: i64,
+    min_group: i64,
+) -> Result<Vec<PracticeSummary>, sqlx::Error> {
+    let mut all = practices::summaries(db, now, min_group).await?;
+    for p in &mut all {
+        p.trained_staff = trained(db, p.id, now).await?;
+    }
+    Ok(all)
+}
+
+/// One practice's figures for its operator.
+pub async fn summary_of(
+    db: &Db,
+    id: PracticeId,
+    now: i64,
+    min_group: i64,
+) -> Result<Option<PracticeSummary>, sqlx::Error> {
+    let mut one = practices::summary_of(db, id, now, min_group).await?;
+    if let Some(p) = &mut one {
+        p.trained_staff = trained(db, id, now).await?;
+    }
+    Ok(one)
+}
+
+async fn trained(db: &Db, id: PracticeId, now: i64) -> Result<i64, sqlx::Error> {
+    let (trained, _) = crate::training::trained_count(db, id, now).await?;
+    Ok(i64::try_from(trained).unwrap_or(i64::MAX))
 }

@@ -21,6 +21,8 @@ pub struct StaffListPage {
     pub staff: Vec<StaffMember>,
     pub departments: Vec<Department>,
     pub filter: ListFilter,
+    /// Current staff with no account yet, whom "Invite everyone" would invite.
+    pub uninvited: usize,
 }
 
 #[derive(Template)]
@@ -47,6 +49,18 @@ impl StaffFormPage {
         form: StaffForm,
         errors: FieldErrors,
     ) -> Result<Html<String>, AppError> {
+        Self::show_with(state, scope, member, form, errors, None).await
+    }
+
+    /// A member's page with the success banner saying what just changed.
+    pub async fn show_with(
+        state: &AppState,
+        scope: &ManagerScope,
+        member: Option<StaffMember>,
+        form: StaffForm,
+        errors: FieldErrors,
+        notice: Option<String>,
+    ) -> Result<Html<String>, AppError> {
         let (heading, action) = match &member {
             Some(m) => (m.full_name.clone(), format!("/staff/{}", m.id)),
             None => ("Add a staff member".to_string(), "/staff/new".to_string()),
@@ -59,7 +73,7 @@ impl StaffFormPage {
         };
         render(Self {
             history,
-            page: Page::for_user(heading.clone(), scope.user()),
+            page: Page::for_user(heading.clone(), scope.user()).with_notice(notice),
             heading,
             action,
             form,

@@ -268,6 +268,16 @@ fn plan_routes(r: Routes) -> Routes {
             incidents::routes::declare,
         )
         .get(
+            "/resilience/incidents/report",
+            PracticeMember,
+            incidents::reports::page,
+        )
+        .post(
+            "/resilience/incidents/report",
+            PracticeMember,
+            incidents::reports::submit,
+        )
+        .get(
             "/resilience/incidents/{incident_id}",
             PracticeMember,
             incidents::routes::show,
@@ -281,6 +291,11 @@ fn plan_routes(r: Routes) -> Routes {
             "/resilience/incidents/{incident_id}/check",
             PracticeMember,
             incidents::routes::check,
+        )
+        .post(
+            "/resilience/incidents/{incident_id}/checklist",
+            PracticeMember,
+            incidents::routes::save_checklist,
         )
         .post(
             "/resilience/incidents/{incident_id}/assess",

@@ -15,6 +15,20 @@ pub struct Figure {
     pub label: String,
     pub href: &'static str,
     pub bad: bool,
+    /// Set when nothing has been recorded to count from: the figure is not
+    /// known (not "0"), and this says what is missing.
+    pub unknown: Option<&'static str>,
+}
+
+impl Figure {
+    /// Not known until `recorded` is true; `missing` says what to record.
+    fn known_if(mut self, recorded: bool, missing: &'static str) -> Self {
+        if !recorded {
+            self.unknown = Some(missing);
+            self.bad = false;
+        }
+        self
+    }
 }
 
 #[derive(Template)]
@@ -42,33 +56,43 @@ pub async fn overview(
         label: label.to_string(),
         href,
         bad: count > 0,
+        unknown: None,
     };
+    const NO_DEVICES: &str = "no devices recorded yet";
+    const NO_BACKUPS: &str = "no backups recorded yet";
+    let has_devices = a.total > 0;
+    let has_backups = backups.listed > 0;
     let figures = vec![
         fig(
             a.unsupported,
             "unsupported devices or software (no security updates)",
             "/resilience/assets?show=attention",
-        ),
+        )
+        .known_if(has_devices, NO_DEVICES),
         fig(
             a.overdue,
             "devices with updates overdue (over 14 days)",
             "/resilience/assets?show=attention",
-        ),
+        )
+        .known_if(has_devices, NO_DEVICES),
         fig(
             a.unknown_updates,
             "devices with no date for their last updates",
             "/resilience/assets?show=attention",
-        ),
+        )
+        .known_if(has_devices, NO_DEVICES),
         fig(
             a.unencrypted,
             "devices without disk encryption",
             "/resilience/assets?show=attention",
-        ),
+        )
+        .known_if(has_devices, NO_DEVICES),
         fig(
             a.ending_soon,
             "with support ending in the next 6 months",
             "/resilience/assets",
-        ),
+        )
+        .known_if(has_devices, NO_DEVICES),
         fig(
             alerts.waiting,
             &format!(
@@ -86,12 +110,14 @@ pub async fn overview(
             backups.overdue,
             "backups overdue or never recorded",
             "/resilience/backups",
-        ),
+        )
+        .known_if(has_backups, NO_BACKUPS),
         fig(
             backups.restores_due,
             "backups whose restore test is due, failed or never done",
             "/resilience/backups",
-        ),
+        )
+        .known_if(has_backups, NO_BACKUPS),
     ];
     render(OverviewPage {
         page: Page::for_user("Resilience", scope.user()),

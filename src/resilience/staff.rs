@@ -31,3 +31,26 @@ pub async fn all_ids(db: &Db, scope: &PracticeScope) -> Result<Vec<StaffId>, sql
     with_db!(db, p => sqlx::query_scalar("SELECT id FROM staff WHERE practice_id = $1")
         .bind(scope.practice_id()).fetch_all(p).await)
 }
+
+/// The department of a member of staff at the practice, if they have one.
+pub async fn department_of(
+    db: &Db,
+    scope: &PracticeScope,
+    staff_id: StaffId,
+) -> Result<Option<i64>, sqlx::Error> {
+    let d: Option<Option<i64>> = with_db!(db, p => sqlx::query_scalar(
+        "SELECT department_id FROM staff WHERE id = $1 AND practice_id = $2")
+        .bind(staff_id).bind(scope.practice_id()).fetch_optional(p).await)?;
+    Ok(d.flatten())
+}
+
+/// The email addresses of a department's current cyber champions.
+pub async fn champion_emails(
+    db: &Db,
+    scope: &PracticeScope,
+    department_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_scalar(
+        "SELECT email FROM staff WHERE practice_id = $1 AND department_id = $2 AND active AND is_champion ORDER BY id")
+        .bind(scope.practice_id()).bind(department_id).fetch_all(p).await)
+}

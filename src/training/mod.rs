@@ -35,7 +35,7 @@ pub mod settings;
 pub use assignments::{
     assign, assign_follow_up, open_for, withdraw_follow_up, Kind as AssignmentKind, NewAssignment,
 };
-pub use compliance::is_up_to_date;
+pub use compliance::{is_up_to_date, standing, trained_count, Standing};
 pub use quiz::record_completed;
 
 use crate::web::routes::{Access, Routes};

@@ -1,6 +1,7 @@
 //! What every page shares: errors, the layout, static files, security headers.
 
 pub mod assets;
+pub mod confirm;
 pub mod csrf;
 pub mod error;
 pub mod filecheck;

@@ -64,6 +64,7 @@ impl Page {
             Role::Champion => vec![
                 link("/", "Home"),
                 link("/training", "Your training"),
+                link("/my/exercises", "Your exercises"),
                 link("/resilience", "Resilience"),
                 link("/account", "Your account"),
             ],
@@ -71,6 +72,7 @@ impl Page {
                 vec![
                     link("/", "Home"),
                     link("/training", "Your training"),
+                    link("/my/exercises", "Your exercises"),
                     link("/resilience/plans", "Plans"),
                     link("/account", "Your account"),
                 ]
@@ -90,6 +92,13 @@ impl Page {
 
     pub fn with_notice(mut self, notice: Option<String>) -> Self {
         self.notice = notice;
+        self
+    }
+
+    /// Keeps the parts of the page marked `data-live` up to date while an
+    /// element marked `data-live-refresh` is on it (an exercise sending).
+    pub fn with_live_figures(mut self) -> Self {
+        self.scripts.push("/static/js/live-figures.js");
         self
     }
 

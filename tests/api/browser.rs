@@ -11,7 +11,7 @@ use safetynet::auth::mfa;
 
 use crate::helpers::{Backend, TestApp};
 
-struct Driver(Child, #[allow(dead_code)] tempfile::TempDir);
+pub(crate) struct Driver(Child, #[allow(dead_code)] tempfile::TempDir);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -34,7 +34,7 @@ fn axe_path() -> String {
     })
 }
 
-async fn start_browser() -> Option<(Driver, Client)> {
+pub(crate) async fn start_browser() -> Option<(Driver, Client)> {
     if !std::path::Path::new(&axe_path()).exists()
         && !std::env::var("CI").is_ok_and(|v| v == "true")
     {
@@ -91,7 +91,7 @@ async fn start_browser() -> Option<(Driver, Client)> {
 
 /// Runs axe-core on the current page and fails with the details of any violation.
 /// With SAFETYNET_TEST_SCREENSHOTS=DIR it also saves a picture of the page there.
-async fn assert_accessible(c: &Client, page: &str) {
+pub(crate) async fn assert_accessible(c: &Client, page: &str) {
     if let Ok(dir) = std::env::var("SAFETYNET_TEST_SCREENSHOTS") {
         let png = c.screenshot().await.expect("screenshot");
         std::fs::write(
@@ -125,7 +125,7 @@ async fn assert_accessible(c: &Client, page: &str) {
     );
 }
 
-async fn fill(c: &Client, id: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, id: &str, value: &str) {
     c.find(Locator::Id(id))
         .await
         .unwrap_or_else(|_| panic!("field #{id}"))
@@ -136,7 +136,7 @@ async fn fill(c: &Client, id: &str, value: &str) {
 
 /// Waits (up to 10 s) for the page to show some text: a click on a submit
 /// button returns before the browser has loaded the next page.
-async fn wait_for_text(c: &Client, text: &str) -> String {
+pub(crate) async fn wait_for_text(c: &Client, text: &str) -> String {
     for _ in 0..100 {
         let source = c.source().await.unwrap_or_default();
         if source.contains(text) {
@@ -151,7 +151,7 @@ async fn wait_for_text(c: &Client, text: &str) -> String {
 }
 
 /// Signs the practice manager in, with a code from their authenticator.
-async fn sign_in_manager(c: &Client, app: &TestApp, p: &crate::helpers::Practice) {
+pub(crate) async fn sign_in_manager(c: &Client, app: &TestApp, p: &crate::helpers::Practice) {
     c.goto(&app.url("/sign-in")).await.unwrap();
     fill(c, "email", &p.manager_email).await;
     fill(c, "password", &p.password).await;
@@ -162,7 +162,7 @@ async fn sign_in_manager(c: &Client, app: &TestApp, p: &crate::helpers::Practice
     wait_for_text(c, "Your practice at a glance").await;
 }
 
-async fn submit(c: &Client, css: &str) {
+pub(crate) async fn submit(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .unwrap_or_else(|_| panic!("button {css}"))
@@ -549,6 +549,29 @@ async fn a_manager_builds_a_plan_declares_an_incident_and_plans_an_exercise() {
     submit(&c, "main form button[type=submit]").await;
     wait_for_text(&c, "Checklist from the plan").await;
     assert_accessible(&c, "incident").await;
+    // One form for the whole checklist: tick two actions, save once.
+    for n in [0, 1] {
+        c.find(Locator::Css(&format!("label[for='done-{n}']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    submit(&c, "form[action$='/checklist'] button[type=submit]").await;
+    let page = wait_for_text(&c, "(2 of ").await;
+    assert_eq!(page.matches("nhsuk-tag--green\">Done ").count(), 2);
+    assert_accessible(&c, "incident after ticking checklist items").await;
+    // Unticking one is the same form.
+    c.find(Locator::Css("label[for='done-1']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "form[action$='/checklist'] button[type=submit]").await;
+    wait_for_text(&c, "(1 of ").await;
+    wait_for_text(&c, "Not done after all").await;
 
     c.goto(&app.url("/resilience/exercises")).await.unwrap();
     wait_for_text(&c, "Plan an exercise").await;

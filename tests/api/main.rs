@@ -13,6 +13,7 @@ mod gophish;
 mod hardening;
 mod import;
 mod metrics;
+mod monday;
 mod nodes;
 mod outbox;
 mod people;

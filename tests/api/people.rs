@@ -149,8 +149,19 @@ storage_test!(
         let toms_session = app.client.clone();
         app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
             .await;
+        // The button asks first; nothing changes until the manager says yes.
         let r = app
             .post(&format!("/staff/{}/leave", tom.staff_id), &[])
+            .await;
+        assert_eq!(r.status(), 200);
+        let ask = crate::helpers::unescape(&r.text().await.unwrap());
+        assert!(ask.contains("Mark Tom Bennett as left the practice?"));
+        assert!(app.get_text("/staff").await.contains("Tom Bennett"));
+        let r = app
+            .post(
+                &format!("/staff/{}/leave", tom.staff_id),
+                &[("confirm", "yes")],
+            )
             .await;
         assert_eq!(location(&r), "/staff?done=left");
         assert!(
@@ -382,11 +393,31 @@ storage_test!(
                 .await
                 .unwrap();
         }
+        // Four of them completed every module this year: trained whatever is
+        // assigned (the one definition, `training::is_up_to_date`).
+        for person in &people[1..] {
+            for m in &safetynet::training::content::catalogue().modules {
+                safetynet::training::record_completed(
+                    &mut tx,
+                    p.id,
+                    person.staff_id,
+                    m.slug,
+                    now - 86_400,
+                    600,
+                )
+                .await
+                .unwrap();
+            }
+        }
         tx.commit().await.unwrap();
         // An exercise this year: 20 emails, 5 reported, 2 clicked.
         let (campaign_id, _) = crate::simulation::launch(&app, template_id, profile_id, &[]).await;
         safetynet::with_db!(&app.db, pool => sqlx::query("UPDATE campaigns SET sent = 20, reported = 5, clicked = 2 WHERE id = $1")
             .bind(campaign_id).execute(pool).await.map(|_| ())).unwrap();
+        // A cancelled one does not count.
+        let (cancelled, _) = crate::simulation::launch(&app, template_id, profile_id, &[]).await;
+        safetynet::with_db!(&app.db, pool => sqlx::query("UPDATE campaigns SET sent = 100, reported = 0, clicked = 50, status = 'cancelled' WHERE id = $1")
+            .bind(cancelled).execute(pool).await.map(|_| ())).unwrap();
         // A small practice: too few people for any figure to be shown.
         let small = app.practice("Tiny Branch Surgery").await;
 
@@ -401,10 +432,7 @@ storage_test!(
             rest[..rest.find("</tr>").unwrap()].to_string()
         };
         let riverside = row("Riverside Surgery");
-        assert!(
-            riverside.contains(">66%<"),
-            "4 of 6 up to date: {riverside}"
-        );
+        assert!(riverside.contains(">66%<"), "4 of 6 trained: {riverside}");
         assert!(
             riverside.contains("25% reported, 10% clicked (20 emails)"),
             "{riverside}"

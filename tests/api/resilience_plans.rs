@@ -379,8 +379,30 @@ storage_test!(
         )
         .await;
         let page = unescape(&app.get_text(&incident).await);
-        assert!(page.contains("1 of"));
-        assert!(page.contains("Done</strong> ("), "ticked with who and when");
+        assert!(page.contains("(1 of "));
+        assert!(
+            page.contains("nhsuk-tag--green\">Done ") && page.contains(" by Tom Bennett</strong>"),
+            "ticked with who and when"
+        );
+        // The whole checklist is one form: ticking two and leaving 1 unticked
+        // saves all three changes at once, each in the log.
+        let r = app
+            .post(
+                &format!("{incident}/checklist"),
+                &[("done", "0"), ("done", "2"), ("done", "9999")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let page = unescape(&app.get_text(&incident).await);
+        assert!(page.contains("(2 of "), "{page}");
+        assert!(page.contains("Not done after all"));
+        let r = app
+            .post(
+                &format!("{incident}/checklist"),
+                &[("done", "0"), ("done", "1"), ("done", "2")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
         assert!(
             page.contains("Called the ICB GP IT service desk, ref 4471.")
                 && page.contains("Tom Bennett")

@@ -301,6 +301,27 @@ storage_test!(
         let (assigned,): (i64,) = with_db!(&app.db, pool => sqlx::query_as(
         "SELECT COUNT(*) FROM training_assignments WHERE practice_id = $1 AND module = 'phishing'").bind(p.id).fetch_one(pool).await).unwrap();
         assert_eq!(assigned, 1, "the clicker was given the matching training");
+        // Tom sees the email's subject and date, never the exercise's own name.
+        let (tom_id,): (safetynet::shared::StaffId,) = with_db!(&app.db, pool => sqlx::query_as(
+            "SELECT id FROM staff WHERE practice_id = $1 AND full_name = 'Tom Bennett'").bind(p.id).fetch_one(pool).await).unwrap();
+        let (campaign_name,): (String,) = with_db!(&app.db, pool => sqlx::query_as(
+            "SELECT name FROM campaigns WHERE id = $1").bind(id).fetch_one(pool).await)
+        .unwrap();
+        let open = safetynet::training::open_for(&app.db, p.id, tom_id, app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(open.len(), 1);
+        assert!(
+            open[0]
+                .reason
+                .starts_with("Follow-up to the practice email"),
+            "{}",
+            open[0].reason
+        );
+        assert!(!open[0].reason.contains(&campaign_name));
+        assert!(open[0]
+            .reason
+            .contains(&safetynet::ukclock::format_date(app.clock.now())));
         let export = app
             .get(&format!("/simulation/campaigns/{id}/results.csv"))
             .await
@@ -479,17 +500,35 @@ storage_test!(
             0,
             "nothing goes while paused"
         );
+        assert!(app
+            .get_text(&format!("/simulation/campaigns/{id}"))
+            .await
+            .contains("Paused; runs until"));
+        // Cancelling asks first and says what will happen; only "yes" cancels.
+        let r = app
+            .post(
+                &format!("/simulation/campaigns/{id}/status"),
+                &[("action", "cancel")],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let ask = crate::helpers::unescape(&r.text().await.unwrap());
+        assert!(ask.contains("Yes, cancel the exercise"), "{ask}");
+        assert!(ask.contains("emails have not gone yet"));
         app.post(
             &format!("/simulation/campaigns/{id}/status"),
-            &[("action", "cancel")],
+            &[("action", "cancel"), ("confirm", "yes")],
         )
         .await;
         assert_eq!(sender.run_once().await.unwrap(), 0);
         assert!(app.smtp.as_ref().unwrap().messages().is_empty());
-        assert!(app
-            .get_text(&format!("/simulation/campaigns/{id}"))
-            .await
-            .contains("Cancelled"));
+        let page = app.get_text(&format!("/simulation/campaigns/{id}")).await;
+        assert!(page.contains("Cancelled: no more emails are sent"));
+        assert!(
+            !page.contains("runs until"),
+            "a cancelled exercise does not finish later"
+        );
+        assert!(!page.contains("data-live-refresh"));
         let r = app
             .post(
                 &format!("/simulation/campaigns/{id}/status"),
@@ -1045,7 +1084,7 @@ storage_test!(
         assert_eq!((opened, reported), (1, 1), "each person counted once");
         app.post(
             &format!("/simulation/campaigns/{id}/status"),
-            &[("action", "cancel")],
+            &[("action", "cancel"), ("confirm", "yes")],
         )
         .await;
         assert_eq!(

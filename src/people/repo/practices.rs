@@ -53,7 +53,6 @@ struct SummaryRow {
     accounts: i64,
     mfa_accounts: i64,
     champions: i64,
-    overdue_staff: i64,
     emails_12m: i64,
     reported_12m: i64,
     clicked_12m: i64,
@@ -66,24 +65,22 @@ named_row!(SummaryRow {
     accounts,
     mfa_accounts,
     champions,
-    overdue_staff,
     emails_12m,
     reported_12m,
     clicked_12m
 });
 
 // Counts only: an operator sees how a practice is doing, never who did what.
-// $1 is now (training due before it is overdue); $2 a year ago.
+// $1 is a year ago. Cancelled exercises are not counted.
+// Training is counted by `training::trained_count` (the one definition).
 const SUMMARY: &str = "SELECT p.id, p.name, p.ods_code, \
     (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active) AS active_staff, \
     (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.password_hash IS NOT NULL) AS accounts, \
     (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.totp_secret IS NOT NULL) AS mfa_accounts, \
     (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active AND s.is_champion) AS champions, \
-    (SELECT COUNT(DISTINCT a.staff_id) FROM training_assignments a JOIN staff s ON s.id = a.staff_id AND s.active \
-       WHERE a.practice_id = p.id AND a.completed_at IS NULL AND a.due_at < $1) AS overdue_staff, \
-    (SELECT CAST(COALESCE(SUM(c.sent), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $2) AS emails_12m, \
-    (SELECT CAST(COALESCE(SUM(c.reported), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $2) AS reported_12m, \
-    (SELECT CAST(COALESCE(SUM(c.clicked), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $2) AS clicked_12m \
+    (SELECT CAST(COALESCE(SUM(c.sent), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') AS emails_12m, \
+    (SELECT CAST(COALESCE(SUM(c.reported), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') AS reported_12m, \
+    (SELECT CAST(COALESCE(SUM(c.clicked), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') AS clicked_12m \
     FROM practices p";
 
 fn summary(r: SummaryRow, min_group: i64) -> PracticeSummary {
@@ -95,7 +92,7 @@ fn summary(r: SummaryRow, min_group: i64) -> PracticeSummary {
         accounts: r.accounts,
         mfa_accounts: r.mfa_accounts,
         champions: r.champions,
-        overdue_staff: r.overdue_staff,
+        trained_staff: 0,
         emails_12m: r.emails_12m,
         reported_12m: r.reported_12m,
         clicked_12m: r.clicked_12m,
@@ -105,7 +102,8 @@ fn summary(r: SummaryRow, min_group: i64) -> PracticeSummary {
 
 const YEAR: i64 = 365 * 86_400;
 
-/// Every practice's figures, by name.
+/// Every practice's figures, by name, all but training's (which
+/// `people::practices::summaries` adds).
 pub async fn summaries(
     db: &Db,
     now: i64,
@@ -113,20 +111,20 @@ pub async fn summaries(
 ) -> Result<Vec<PracticeSummary>, sqlx::Error> {
     let sql = format!("{SUMMARY} ORDER BY p.name");
     let rows: Vec<SummaryRow> =
-        with_db!(db, p => sqlx::query_as(&sql).bind(now).bind(now - YEAR).fetch_all(p).await)?;
+        with_db!(db, p => sqlx::query_as(&sql).bind(now - YEAR).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| summary(r, min_group)).collect())
 }
 
-/// One practice's figures.
+/// One practice's figures, all but training's.
 pub async fn summary_of(
     db: &Db,
     id: PracticeId,
     now: i64,
     min_group: i64,
 ) -> Result<Option<PracticeSummary>, sqlx::Error> {
-    let sql = format!("{SUMMARY} WHERE p.id = $3");
+    let sql = format!("{SUMMARY} WHERE p.id = $2");
     let row: Option<SummaryRow> = with_db!(db, p => sqlx::query_as(&sql)
-        .bind(now).bind(now - YEAR).bind(id).fetch_optional(p).await)?;
+        .bind(now - YEAR).bind(id).fetch_optional(p).await)?;
     Ok(row.map(|r| summary(r, min_group)))
 }
 

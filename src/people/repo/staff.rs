@@ -131,6 +131,19 @@ pub async fn search(
     Ok(rows.into_iter().map(StaffMember::from).collect())
 }
 
+/// Current staff with no Safety Net account at all (never invited), by name.
+pub async fn without_account(
+    db: &Db,
+    scope: &PracticeScope,
+) -> Result<Vec<StaffMember>, sqlx::Error> {
+    let sql = format!(
+        "{SELECT} WHERE s.practice_id = $1 AND s.active AND u.id IS NULL ORDER BY s.full_name, s.id"
+    );
+    let rows: Vec<MemberRow> =
+        with_db!(db, p => sqlx::query_as(&sql).bind(scope.practice_id()).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(StaffMember::from).collect())
+}
+
 /// Every address on the practice's staff list, leavers too (they are stored lower-case).
 pub async fn emails(db: &Db, scope: &PracticeScope) -> Result<HashSet<String>, sqlx::Error> {
     let rows: Vec<String> = with_db!(db, p => sqlx::query_scalar("SELECT email FROM staff WHERE practice_id = $1")

@@ -25,7 +25,7 @@ pub async fn list(
     let min_group = state.settings.simulation.min_group_size;
     render(PracticesPage {
         page: Page::for_user("Practices", &user),
-        practices: stored::summaries(&state.db, state.clock.now(), min_group).await?,
+        practices: practices::summaries(&state.db, state.clock.now(), min_group).await?,
         dspt: crate::dspt::operator::readiness_by_practice(&state.db).await?,
     })
 }
@@ -165,7 +165,7 @@ async fn show_page(
     errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
     let min_group = state.settings.simulation.min_group_size;
-    let practice = stored::summary_of(&state.db, id, state.clock.now(), min_group)
+    let practice = practices::summary_of(&state.db, id, state.clock.now(), min_group)
         .await?
         .ok_or(AppError::NotFound)?;
     render(PracticePage {

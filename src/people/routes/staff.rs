@@ -12,8 +12,9 @@ use crate::people::domain::{NewStaff, Showing, StaffFields, StartDate};
 use crate::people::staff::{self, Search, StaffMember};
 use crate::people::views::{StaffFormPage, StaffListPage};
 use crate::shared::{AppState, EmailAddress, FieldError, StaffId};
+use crate::web::confirm::{self, Confirm};
 use crate::web::spreadsheet::Sheet;
-use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
+use crate::web::{render, AppError, ClientIp, FieldErrors, Notice, Page, Path, ValidForm};
 
 /// What the list is showing, as its filter form has it.
 #[derive(Debug, Deserialize, Default)]
@@ -56,7 +57,16 @@ fn done_notice(done: &str) -> Option<String> {
         "left" => {
             Some("Marked as left. Their account is closed and their history is kept.".to_string())
         }
-        n if n.starts_with("imported-") => Some(format!("{} staff imported.", &n[9..])),
+        n if n.starts_with("imported-") => n[9..].parse::<u32>().ok().map(|k| {
+            format!("{k} staff imported. You can invite everyone without an account below.")
+        }),
+        n if n.starts_with("invited-") => n[8..]
+            .parse::<u32>()
+            .ok()
+            .map(|k| format!("{k} invitation{} sent.", if k == 1 { "" } else { "s" })),
+        "none-to-invite" => {
+            Some("Everyone on the staff list already has an account or an invitation.".to_string())
+        }
         _ => None,
     }
 }
@@ -74,6 +84,9 @@ pub async fn list(
     render(StaffListPage {
         page: Page::for_user("Staff", scope.user()).with_notice(done_notice(&q.done)),
         staff: staff::search(&state.db, &scope, &filter.search()).await?,
+        uninvited: crate::people::repo::staff::without_account(&state.db, &scope)
+            .await?
+            .len(),
         departments: departments::all(&state.db, &scope).await?,
         filter,
     })
@@ -228,14 +241,38 @@ pub async fn create(
     Ok(Redirect::to("/staff?done=added").into_response())
 }
 
+/// What the member's page says after a change made on it.
+const MEMBER_NOTICES: &[(&str, &str)] = &[
+    (
+        "invited",
+        "Invitation sent. It asks them to choose a password within 7 days.",
+    ),
+    ("champion", "Cyber champion updated."),
+    ("role", "Account access updated."),
+    (
+        "reinstated",
+        "Back on the staff list. Their account can be used again.",
+    ),
+];
+
 pub async fn edit_page(
     State(state): State<AppState>,
     scope: ManagerScope,
     Path(id): Path<StaffId>,
+    notice: Notice,
 ) -> Result<Html<String>, AppError> {
     let m = member(&state, &scope, id).await?;
     let form = StaffForm::from_member(&m);
-    StaffFormPage::show(&state, &scope, Some(m), form, FieldErrors::default()).await
+    let notice = notice.say(MEMBER_NOTICES);
+    StaffFormPage::show_with(
+        &state,
+        &scope,
+        Some(m),
+        form,
+        FieldErrors::default(),
+        notice,
+    )
+    .await
 }
 
 pub async fn update(
@@ -269,17 +306,48 @@ pub async fn update(
     Ok(Redirect::to("/staff?done=saved").into_response())
 }
 
+/// A form that asks first: `confirm` is "yes" from the confirmation page.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConfirmForm {
+    confirm: String,
+}
+
+impl ConfirmForm {
+    pub fn is_confirmed(&self) -> bool {
+        confirm::confirmed(&self.confirm)
+    }
+}
+
 pub async fn mark_left(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
     Path(id): Path<StaffId>,
+    ValidForm(form): ValidForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
     let m = member(&state, &scope, id).await?;
     if m.account.is_manager() && scope.user().staff_id == Some(id) {
         return Err(AppError::BadRequest(
             "You cannot mark yourself as left. Ask another practice manager or your operator to do it.".into(),
         ));
+    }
+    if !confirm::confirmed(&form.confirm) {
+        let page = confirm::ask(
+            scope.user(),
+            Confirm {
+                heading: format!("Mark {} as left the practice?", m.full_name),
+                explain: vec![
+                    format!("{} will be taken off the current staff list. Their Safety Net account is closed at once and they are signed out everywhere.", m.full_name),
+                    "Their training and exercise history is kept, and you can reinstate them later.".into(),
+                ],
+                action: format!("/staff/{id}/leave"),
+                fields: Vec::new(),
+                yes: format!("Yes, mark {} as left", m.full_name),
+                back: format!("/staff/{id}"),
+            },
+        )?;
+        return Ok(page.into_response());
     }
     let today = crate::ukclock::utc_today(&state.clock).to_string();
     // The leaver, their closed account (and ended sessions) and the audit entry commit together.
@@ -301,13 +369,15 @@ pub async fn reinstate(
     staff::reinstate(&mut tx, &scope, id).await?;
     crate::auth::accounts::reopen_for_returner(&mut tx, scope.practice_id(), id).await?;
     commit_about(tx, &state, &scope, &ip, Action::StaffReinstated, &m).await?;
-    Ok(Redirect::to(&format!("/staff/{id}")).into_response())
+    Ok(Notice::redirect(&format!("/staff/{id}"), "reinstated").into_response())
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ChampionForm {
     champion: String,
+    /// "yes" from the confirmation page (removing a champion asks first).
+    confirm: String,
 }
 
 pub async fn set_champion(
@@ -319,6 +389,23 @@ pub async fn set_champion(
 ) -> Result<Response, AppError> {
     let m = current_member(&state, &scope, id, "be a champion").await?;
     let on = form.champion == "yes";
+    if !on && m.is_champion && !confirm::confirmed(&form.confirm) {
+        let page = confirm::ask(
+            scope.user(),
+            Confirm {
+                heading: format!("Stop {} being a cyber champion?", m.full_name),
+                explain: vec![format!(
+                    "{} will no longer be listed as {}'s cyber champion, and will lose a champion's view of devices, alerts and backups. Their own training and account stay as they are.",
+                    m.full_name, m.department
+                )],
+                action: format!("/staff/{id}/champion"),
+                fields: vec![("champion", "no".into())],
+                yes: "Yes, stop being a champion".into(),
+                back: format!("/staff/{id}"),
+            },
+        )?;
+        return Ok(page.into_response());
+    }
     let mut tx = state.db.begin().await?;
     staff::set_champion(&mut tx, &scope, id, on).await?;
     // A manager stays a manager; otherwise the account's role follows the champion mark.
@@ -332,7 +419,7 @@ pub async fn set_champion(
     let now = state.clock.now();
     audit::record_by(&mut tx, &scope, &ip, Action::RoleChanged, &detail, now).await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/staff/{id}")).into_response())
+    Ok(Notice::redirect(&format!("/staff/{id}"), "champion").into_response())
 }
 
 pub async fn export_csv(

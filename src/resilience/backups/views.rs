@@ -89,6 +89,8 @@ fn date_label(d: Option<&str>) -> String {
 /// The register's figures for the overview.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
+    /// Backups the practice has listed at all: none means nothing is known.
+    pub listed: i64,
     /// Backups overdue or never recorded.
     pub overdue: i64,
     /// Restore tests due, failed or never done.
@@ -99,6 +101,7 @@ impl Counts {
     pub fn of(listed: &[Listed]) -> Self {
         let count = |f: &dyn Fn(&Listed) -> bool| listed.iter().filter(|l| f(l)).count() as i64;
         Self {
+            listed: listed.len() as i64,
             overdue: count(&|l| l.backup.needs_attention()),
             restores_due: count(&|l| l.restore.needs_attention()),
         }

@@ -5,9 +5,13 @@
 //!
 //! `domain`: the ICO clock, the DSPT test, who may lead; `repo`: the
 //! `incidents`, `incident_log`, `incident_checks` and `incident_lessons`
-//! tables; `routes`: the handlers; `views`: their pages.
+//! tables (and `incident_reports`); `routes`: the handlers; `views`: their
+//! pages; `reports`: anyone's report of an incident or near miss.
+
+pub use reports::near_misses_for_department;
 
 pub mod domain;
 pub mod repo;
+pub mod reports;
 pub mod routes;
 pub mod views;

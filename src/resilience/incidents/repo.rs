@@ -234,3 +234,56 @@ pub async fn logged_since(
          WHERE i.practice_id = $1 AND i.declared_at >= $2 ORDER BY i.declared_at, i.id")
         .bind(scope.practice_id()).bind(since).fetch_all(p).await)
 }
+
+// ---- Reports of incidents and near misses from any member of staff ----------------
+
+/// A report as written, with who wrote it.
+pub struct NewReport<'a> {
+    pub reporter_id: crate::shared::UserId,
+    pub reporter_name: &'a str,
+    pub staff_id: Option<crate::shared::StaffId>,
+    pub department_id: Option<i64>,
+    pub what: &'a str,
+    pub happened: &'a str,
+    pub done_already: &'a str,
+}
+
+pub async fn insert_report(
+    tx: &mut Tx,
+    scope: &PracticeScope,
+    r: &NewReport<'_>,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    with_tx!(tx, c => sqlx::query_scalar(
+        "INSERT INTO incident_reports (practice_id, reporter_id, reporter_name, staff_id, department_id, what, happened, done_already, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        .bind(scope.practice_id()).bind(r.reporter_id).bind(r.reporter_name).bind(r.staff_id)
+        .bind(r.department_id).bind(r.what).bind(r.happened).bind(r.done_already).bind(now)
+        .fetch_one(&mut *c).await)
+}
+
+const REPORT: &str = "SELECT r.id, r.reporter_name, d.name AS department, r.what, r.happened, r.done_already, r.created_at \
+    FROM incident_reports r LEFT JOIN departments d ON d.id = r.department_id";
+
+/// The reports one person made, newest first.
+pub async fn reports_by(
+    db: &Db,
+    scope: &PracticeScope,
+    reporter_id: crate::shared::UserId,
+) -> Result<Vec<super::reports::Report>, sqlx::Error> {
+    let sql = format!("{REPORT} WHERE r.practice_id = $1 AND r.reporter_id = $2 ORDER BY r.created_at DESC, r.id DESC LIMIT 50");
+    with_db!(db, p => sqlx::query_as(&sql).bind(scope.practice_id()).bind(reporter_id).fetch_all(p).await)
+}
+
+/// The practice's reports, newest first; one department's when given.
+pub async fn reports(
+    db: &Db,
+    scope: &PracticeScope,
+    department_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<super::reports::Report>, sqlx::Error> {
+    let sql = format!(
+        "{REPORT} WHERE r.practice_id = $1 AND ($2 = 0 OR r.department_id = $2) ORDER BY r.created_at DESC, r.id DESC LIMIT $3"
+    );
+    with_db!(db, p => sqlx::query_as(&sql).bind(scope.practice_id()).bind(department_id.unwrap_or(0)).bind(limit).fetch_all(p).await)
+}

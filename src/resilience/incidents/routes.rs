@@ -3,7 +3,7 @@
 //! ICO, close with a review, lessons learned). Each change commits with its
 //! log line and audit entry.
 
-use axum::extract::State;
+use axum::extract::{RawForm, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -52,11 +52,18 @@ async fn list_page(
         .into_iter()
         .map(|p| (p.id, p.body.title))
         .collect();
+    let can_declare = can_lead(scope).is_ok();
+    let reports = if can_declare {
+        super::reports::recent(&state.db, scope, 20).await?
+    } else {
+        Vec::new()
+    };
     render(ListPage {
         page: Page::for_user("Incidents", scope.user()),
         incidents: incidents.into_iter().map(Listed::new).collect(),
         plans,
-        can_declare: can_lead(scope).is_ok(),
+        can_declare,
+        reports,
         form,
         errors,
     })
@@ -228,6 +235,43 @@ pub async fn check(
     }
     tx.commit().await?;
     Ok(to_incident(i.id, &format!("#item-{item}")))
+}
+
+/// Saves the whole checklist at once (one form, one box per action): the
+/// ticked boxes are done, the others not; each change goes in the log.
+pub async fn save_checklist(
+    State(state): State<AppState>,
+    scope: PracticeScope,
+    Path(incident_id): Path<IncidentId>,
+    RawForm(raw): RawForm,
+) -> Result<Response, AppError> {
+    let i = find(&state, &scope, incident_id).await?;
+    let ticked: std::collections::HashSet<usize> = url::form_urlencoded::parse(&raw)
+        .filter(|(k, _)| k == "done")
+        .filter_map(|(_, v)| v.parse().ok())
+        .filter(|n| *n < i.checklist.len())
+        .collect();
+    let before: std::collections::HashSet<usize> = repo::checks(&state.db, &scope, i.id)
+        .await?
+        .into_iter()
+        .filter_map(|c| usize::try_from(c.item).ok())
+        .collect();
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    for (n, (_, step)) in i.checklist.iter().enumerate() {
+        let line = match (ticked.contains(&n), before.contains(&n)) {
+            (true, false) if repo::tick(&mut tx, &scope, i.id, n as i64, now).await? => {
+                format!("Done: {}", step.text)
+            }
+            (false, true) if repo::untick(&mut tx, &scope, i.id, n as i64).await? => {
+                format!("Not done after all: {}", step.text)
+            }
+            _ => continue,
+        };
+        repo::add_log(&mut tx, &scope, i.id, &line, now).await?;
+    }
+    tx.commit().await?;
+    Ok(to_incident(i.id, "#checklist"))
 }
 
 #[derive(Deserialize, Default)]

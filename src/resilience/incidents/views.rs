@@ -51,6 +51,9 @@ pub struct ListPage {
     pub can_declare: bool,
     pub form: DeclareForm,
     pub errors: FieldErrors,
+    /// Staff's reports of incidents and near misses, for whoever may lead
+    /// (empty for everyone else, who see their own on the report page).
+    pub reports: Vec<super::reports::Report>,
 }
 
 /// An action of the incident's checklist, under its phase.

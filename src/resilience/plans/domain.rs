@@ -225,7 +225,7 @@ from_row!(Plan, r => Ok(Plan {
 impl Plan {
     pub fn approved_on(&self) -> String {
         self.approved_at
-            .map(|t| ukclock::local_date(t).to_string())
+            .map(ukclock::format_date)
             .unwrap_or_default()
     }
     pub fn printed(&self) -> String {

@@ -31,7 +31,7 @@ pub struct NoteLine {
 impl NoteLine {
     pub fn new(n: PlanNote) -> Self {
         Self {
-            date: ukclock::local_date(n.created_at).to_string(),
+            date: ukclock::format_date(n.created_at),
             text: n.text,
         }
     }

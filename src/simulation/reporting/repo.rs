@@ -252,16 +252,20 @@ named_row!(Received {
     submitted_at
 });
 
-/// The exercises this staff member received, newest first.
+/// The exercises this staff member received, newest first; a cancelled
+/// exercise does not count.
 pub async fn received(
     db: &Db,
     scope: &PracticeScope,
     staff_id: StaffId,
 ) -> Result<Vec<Received>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT campaign_id, sent_at, reported_at, clicked_at, submitted_at FROM campaign_recipients \
-         WHERE practice_id = $1 AND staff_id = $2 AND sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT 100")
-        .bind(scope.practice_id()).bind(staff_id).fetch_all(p).await)
+        "SELECT r.campaign_id, r.sent_at, r.reported_at, r.clicked_at, r.submitted_at FROM campaign_recipients r \
+         JOIN campaigns c ON c.id = r.campaign_id AND c.practice_id = r.practice_id \
+         WHERE r.practice_id = $1 AND r.staff_id = $2 AND r.sent_at IS NOT NULL AND c.status <> $3 \
+         ORDER BY r.sent_at DESC LIMIT 100")
+        .bind(scope.practice_id()).bind(staff_id).bind(crate::simulation::states::Status::Cancelled)
+        .fetch_all(p).await)
 }
 
 /// Training given after an exercise (`training` owns the table).

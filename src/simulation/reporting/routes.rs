@@ -71,8 +71,12 @@ pub async fn show(
         format!("{n} staff were left out because their email address is not in one of the practice's verified domains.")
     });
     let clicks = repo::recent_clicks(db, &scope, id).await?;
+    let timing = c.timing(crate::simulation::sending::repo::next_send(db, id).await?);
     render(ShowPage {
-        page: Page::for_user(c.name.clone(), scope.user()).with_notice(notice),
+        page: Page::for_user(c.name.clone(), scope.user())
+            .with_notice(notice)
+            .with_live_figures(),
+        timing,
         template_name,
         median_report,
         departments: departments.into_iter().map(DepartmentRow::from).collect(),

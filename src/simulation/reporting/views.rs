@@ -91,6 +91,8 @@ impl From<Click> for ClickRow {
 pub struct ShowPage {
     pub page: Page,
     pub c: Campaign,
+    /// When sending begins, until when it runs, or that it was cancelled.
+    pub timing: String,
     pub template_name: String,
     pub median_report: String,
     pub departments: Vec<DepartmentRow>,

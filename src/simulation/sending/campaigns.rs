@@ -53,6 +53,33 @@ impl Campaign {
     pub fn ends_label(&self) -> String {
         crate::ukclock::format(self.ends_at)
     }
+    /// Where it stands in time, in a sentence: when sending begins, until when
+    /// it runs, or when it was cancelled or finished (a cancelled exercise
+    /// does not "finish 18 Dec").
+    pub fn timing(&self, next_send: Option<i64>) -> String {
+        use crate::ukclock::format;
+        match self.status {
+            Status::Cancelled => "Cancelled: no more emails are sent".into(),
+            Status::Completed => format!("Finished {}", format(self.ends_at)),
+            Status::Paused => format!("Paused; runs until {}", format(self.ends_at)),
+            _ => match next_send {
+                Some(t) if self.sent == 0 => format!(
+                    "Sending begins {}; runs until {}",
+                    format(t),
+                    format(self.ends_at)
+                ),
+                Some(_) => format!("Sending now; runs until {}", format(self.ends_at)),
+                None => format!("All emails sent; runs until {}", format(self.ends_at)),
+            },
+        }
+    }
+
+    /// Emails still to go out while it is live: the results page keeps
+    /// itself up to date.
+    pub fn is_sending(&self) -> bool {
+        self.status.is_live() && self.sent + self.errors < self.recipients
+    }
+
     /// The manager may still pause, resume or cancel it.
     pub fn can_change(&self) -> bool {
         Status::UNFINISHED.contains(&self.status)

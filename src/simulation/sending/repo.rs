@@ -107,6 +107,48 @@ pub async fn list(db: &Db, scope: &PracticeScope) -> Result<Vec<Campaign>, sqlx:
     Ok(rows.into_iter().map(Campaign::from).collect())
 }
 
+/// An exercise not yet finished, with when its emails go.
+pub struct Upcoming {
+    pub id: CampaignId,
+    pub name: String,
+    pub status: Status,
+    pub recipients: i64,
+    pub sent: i64,
+    /// The first and last send times still queued (None when all went).
+    pub next_send: Option<i64>,
+    pub last_send: Option<i64>,
+    pub ends_at: i64,
+}
+named_row!(Upcoming {
+    id,
+    name,
+    status,
+    recipients,
+    sent,
+    next_send,
+    last_send,
+    ends_at
+});
+
+/// When the campaign's next queued email goes, if any is still queued.
+pub async fn next_send(db: &Db, id: CampaignId) -> Result<Option<i64>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_scalar(
+        "SELECT MIN(send_at) FROM campaign_recipients WHERE campaign_id = $1 AND send_status = $2")
+        .bind(id).bind(SendStatus::Queued).fetch_one(p).await)
+}
+
+/// The practice's exercises that are scheduled, running or paused, soonest first.
+pub async fn unfinished(db: &Db, scope: &PracticeScope) -> Result<Vec<Upcoming>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT c.id, c.name, c.status, c.recipients, c.sent, c.ends_at, \
+           (SELECT MIN(r.send_at) FROM campaign_recipients r WHERE r.campaign_id = c.id AND r.send_status = $2) AS next_send, \
+           (SELECT MAX(r.send_at) FROM campaign_recipients r WHERE r.campaign_id = c.id AND r.send_status = $2) AS last_send \
+         FROM campaigns c WHERE c.practice_id = $1 AND c.status IN ($3, $4, $5) ORDER BY c.launch_at, c.id LIMIT 20")
+        .bind(scope.practice_id()).bind(SendStatus::Queued)
+        .bind(Status::Scheduled).bind(Status::Sending).bind(Status::Paused)
+        .fetch_all(p).await)
+}
+
 /// Every one of the practice's campaigns, oldest first.
 pub async fn all(db: &Db, scope: &PracticeScope) -> Result<Vec<Campaign>, sqlx::Error> {
     let sql = format!("{CAMPAIGN} WHERE practice_id = $1 ORDER BY id");

@@ -20,6 +20,7 @@ use crate::simulation::authoring::repo as authoring;
 use crate::simulation::domains;
 use crate::simulation::ids::{ProfileId, TemplateId};
 use crate::simulation::{commit_audited, TestResult};
+use crate::web::confirm::{self, Confirm};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 
 pub async fn list(
@@ -180,6 +181,8 @@ pub async fn create(
 pub struct StatusForm {
     /// "pause", "resume" or "cancel".
     action: String,
+    /// "yes" from the confirmation page (cancelling asks first).
+    confirm: String,
 }
 
 pub async fn change_status(
@@ -205,6 +208,30 @@ pub async fn change_status(
     };
     if !change.from().contains(&c.status) {
         return Err(cannot());
+    }
+    if form.action == "cancel" && !confirm::confirmed(&form.confirm) {
+        let left = c.recipients - c.sent;
+        let mut explain = vec![
+            "Emails not yet sent will not be sent, and the exercise cannot be restarted. Its results so far are kept.".to_string(),
+        ];
+        if left > 0 {
+            explain.push(format!(
+                "{left} of {} emails have not gone yet.",
+                c.recipients
+            ));
+        }
+        return Ok(confirm::ask(
+            scope.user(),
+            Confirm {
+                heading: format!("Cancel the exercise \"{}\"?", c.name),
+                explain,
+                action: format!("/simulation/campaigns/{id}/status"),
+                fields: vec![("action", "cancel".into())],
+                yes: "Yes, cancel the exercise".into(),
+                back: format!("/simulation/campaigns/{id}"),
+            },
+        )?
+        .into_response());
     }
     let mut tx = state.db.begin().await?;
     if !repo::change_status(&mut tx, &scope, id, change).await? {

@@ -83,9 +83,29 @@ pub const MANAGER_REASON: &str = "Assigned by the practice manager";
 /// How long a first click's follow-up training has (two weeks).
 pub const FOLLOW_UP_SECS: i64 = 14 * 86_400;
 
-/// Why the follow-up training was assigned, as the person sees it.
-pub fn follow_up_reason(campaign_name: &str) -> String {
-    format!("Follow-up to the practice exercise \"{campaign_name}\"")
+/// Why the follow-up training was assigned, as stored. It never names the
+/// exercise (its name is the manager's, such as "Parcel email - Reception
+/// (3)"); pages show [`follow_up_shown`] with the email's subject and date.
+pub fn follow_up_reason(_campaign_name: &str) -> String {
+    "Follow-up to a practice phishing email".to_string()
+}
+
+/// A follow-up's reason as the person sees it: the practice email's subject
+/// (unless it has placeholders) and the day it arrived.
+pub fn follow_up_shown(subject: Option<&str>, sent_at: Option<i64>) -> String {
+    let subject = subject.filter(|s| !s.contains("{{") && !s.trim().is_empty());
+    match (subject, sent_at) {
+        (Some(s), Some(at)) => format!(
+            "Follow-up to the practice email \"{s}\" of {}",
+            ukclock::format_date(at)
+        ),
+        (Some(s), None) => format!("Follow-up to the practice email \"{s}\""),
+        (None, Some(at)) => format!(
+            "Follow-up to a practice phishing email of {}",
+            ukclock::format_date(at)
+        ),
+        (None, None) => follow_up_reason(""),
+    }
 }
 
 /// A new starter is someone whose start date is no more than this before they
@@ -95,15 +115,24 @@ const NEW_STARTER_WINDOW_DAYS: i64 = 90;
 const REFRESHER_LEAD_DAYS: i64 = 30;
 
 /// When a new starter's induction is due (the end of the day, UK time), or
-/// None for someone with no start date or who was not new when added.
-pub fn induction_due(start_date: Option<&str>, added_at: i64, s: &TrainingSettings) -> Option<i64> {
+/// None for someone with no start date or who was not new when added. The
+/// induction period runs from the start date, or from the day they were added
+/// (or the rules first saw them, `now`) if that is later: nobody is overdue on
+/// their first day.
+pub fn induction_due(
+    start_date: Option<&str>,
+    added_at: i64,
+    now: i64,
+    s: &TrainingSettings,
+) -> Option<i64> {
     let start = parse_date(start_date?)?;
     let added_on = ukclock::local_date(added_at);
     if start < added_on - time::Duration::days(NEW_STARTER_WINDOW_DAYS) {
         return None;
     }
+    let from = start.max(added_on).max(ukclock::local_date(now));
     Some(ukclock::end_of_day(
-        start + time::Duration::days(s.induction_due_days),
+        from + time::Duration::days(s.induction_due_days),
     ))
 }
 
@@ -160,28 +189,58 @@ pub struct Email {
     pub body: String,
 }
 
-/// The reminder for one open assignment. `base` is the app's address.
-pub fn reminder_email(
-    kind: ReminderKind,
-    full_name: &str,
-    module: &str,
-    due: i64,
-    base: &str,
-) -> Email {
-    let title = module_title(module);
+/// One module in a reminder: what, when it is due, and which reminder it is.
+#[derive(Debug, Clone)]
+pub struct DueItem {
+    pub module: String,
+    pub due: i64,
+    pub kind: ReminderKind,
+}
+
+/// One reminder to one person, listing everything of theirs that is due soon
+/// or overdue (`items`, soonest first), so nobody gets an email per module.
+/// `base` is the app's address.
+pub fn reminder_email(full_name: &str, items: &[DueItem], base: &str) -> Email {
     let first = full_name.split_whitespace().next().unwrap_or("there");
-    let due_text = ukclock::local_date(due);
-    let minutes = catalogue().module(module).map(|m| m.minutes).unwrap_or(10);
-    match kind {
-        ReminderKind::Overdue => Email {
-            subject: format!("Training reminder: {title}"),
-            body: format!("Hello {first},\n\n\"{title}\" was due on {due_text}. It takes about {minutes} minutes and you can do it on your phone:\n\n{base}/training/modules/{module}\n\nIf something is stopping you, have a word with your practice manager - that is fine too.\n\nThank you for helping keep the practice and our patients safe.\n"),
-        },
-        ReminderKind::DueSoon => Email {
-            subject: format!("Training due {due_text}: {title}"),
-            body: format!("Hello {first},\n\n\"{title}\" is due on {due_text}. It takes about {minutes} minutes:\n\n{base}/training/modules/{module}\n\nThank you.\n"),
-        },
-    }
+    let line = |i: &DueItem| {
+        let title = module_title(&i.module);
+        let minutes = catalogue()
+            .module(&i.module)
+            .map(|m| m.minutes)
+            .unwrap_or(10);
+        let when = ukclock::format_date(i.due);
+        let due = match i.kind {
+            ReminderKind::Overdue => format!("was due {when}"),
+            ReminderKind::DueSoon => format!("due {when}"),
+        };
+        format!(
+            "- {title} ({due}, about {minutes} minutes): {base}/training/modules/{}\n",
+            i.module
+        )
+    };
+    let list: String = items.iter().map(line).collect();
+    let overdue = items.iter().any(|i| i.kind == ReminderKind::Overdue);
+    let subject = match items {
+        [one] if overdue => format!("Training reminder: {}", module_title(&one.module)),
+        [one] => format!(
+            "Training due {}: {}",
+            ukclock::format_date(one.due),
+            module_title(&one.module)
+        ),
+        many => format!("Training reminder: {} short modules", many.len()),
+    };
+    let intro = if items.len() == 1 {
+        "Here is the training you have to do"
+    } else {
+        "Here is everything you have to do, in one list"
+    };
+    let body = format!(
+        "Hello {first},\n\n{intro}. Each can be done on your phone:\n\n{list}\n\
+         Everything is on your training page: {base}/training\n\n\
+         If something is stopping you, have a word with your practice manager - that is fine too.\n\n\
+         Thank you for helping keep the practice and our patients safe.\n"
+    );
+    Email { subject, body }
 }
 
 /// The practice manager's weekly round-up: how many are trained, what was
@@ -262,14 +321,22 @@ mod tests {
     fn induction_is_for_people_who_were_new_when_added() {
         let s = TrainingSettings::default();
         let added = datetime!(2026-11-23 10:00 UTC).unix_timestamp();
-        let due = induction_due(Some("2026-11-16"), added, &s).unwrap();
-        // 28 days after the start date, at the end of that day.
-        assert_eq!(ukclock::local_date(due).to_string(), "2026-12-14");
-        assert_eq!(ukclock::local_date(due + 1).to_string(), "2026-12-15");
+        let due = induction_due(Some("2026-11-30"), added, added, &s).unwrap();
+        // 28 days after a start date still to come, at the end of that day.
+        assert_eq!(ukclock::local_date(due).to_string(), "2026-12-28");
+        assert_eq!(ukclock::local_date(due + 1).to_string(), "2026-12-29");
+        // Started a week before being added: 28 days from the day added, not
+        // from the start date, so nothing is overdue on the first day.
+        let due = induction_due(Some("2026-11-16"), added, added, &s).unwrap();
+        assert_eq!(ukclock::local_date(due).to_string(), "2026-12-21");
+        // The rules ran two days after she was added: from that day.
+        let later = added + 2 * 86_400;
+        let due = induction_due(Some("2026-11-16"), added, later, &s).unwrap();
+        assert_eq!(ukclock::local_date(due).to_string(), "2026-12-23");
         // Started over 90 days before being added: not a new starter.
-        assert_eq!(induction_due(Some("2026-08-01"), added, &s), None);
-        assert_eq!(induction_due(None, added, &s), None);
-        assert_eq!(induction_due(Some("16/11/2026"), added, &s), None);
+        assert_eq!(induction_due(Some("2026-08-01"), added, added, &s), None);
+        assert_eq!(induction_due(None, added, added, &s), None);
+        assert_eq!(induction_due(Some("16/11/2026"), added, added, &s), None);
     }
 
     #[test]

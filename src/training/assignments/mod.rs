@@ -137,10 +137,14 @@ pub async fn open_for(
         .into_iter()
         .map(|a| Open {
             title: module_title(&a.module).to_string(),
-            due: a.due_at.map(|d| ukclock::local_date(d).to_string()),
+            due: a.due_at.map(ukclock::format_date),
             overdue: a.due_at.is_some_and(|d| d < now),
+            reason: if a.lure_subject.is_some() || a.lure_sent_at.is_some() {
+                domain::follow_up_shown(a.lure_subject.as_deref(), a.lure_sent_at)
+            } else {
+                a.reason
+            },
             module: a.module,
-            reason: a.reason,
         })
         .collect())
 }

@@ -36,6 +36,21 @@ pub async fn has_open(
     Ok(open.is_some())
 }
 
+/// Whether the person completed this module after `since`: a module done
+/// within the refresher interval needs no induction assignment.
+pub async fn completed_since(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    staff_id: StaffId,
+    module: &str,
+    since: i64,
+) -> Result<bool, sqlx::Error> {
+    let done: Option<i64> = with_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM training_completions WHERE practice_id = $1 AND staff_id = $2 AND module = $3 AND completed_at > $4 LIMIT 1")
+        .bind(practice_id).bind(staff_id).bind(module).bind(since).fetch_optional(&mut *c).await)?;
+    Ok(done.is_some())
+}
+
 pub async fn insert(
     tx: &mut Tx,
     practice_id: PracticeId,
@@ -78,12 +93,17 @@ pub struct OpenAssignment {
     pub module: String,
     pub reason: String,
     pub due_at: Option<i64>,
+    /// For an exercise's follow-up: the email's subject and when it came.
+    pub lure_subject: Option<String>,
+    pub lure_sent_at: Option<i64>,
 }
 
 named_row!(OpenAssignment {
     module,
     reason,
-    due_at
+    due_at,
+    lure_subject,
+    lure_sent_at
 });
 
 /// A person's assignments still to do, soonest due first.
@@ -93,7 +113,11 @@ pub async fn open_for(
     staff_id: StaffId,
 ) -> Result<Vec<OpenAssignment>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT module, reason, due_at FROM training_assignments WHERE practice_id = $1 AND staff_id = $2 AND completed_at IS NULL ORDER BY due_at, id")
+        "SELECT a.module, a.reason, a.due_at, t.subject AS lure_subject, r.sent_at AS lure_sent_at \
+         FROM training_assignments a LEFT JOIN campaigns c ON c.id = a.campaign_id AND c.practice_id = a.practice_id \
+         LEFT JOIN sim_templates t ON t.id = c.template_id \
+         LEFT JOIN campaign_recipients r ON r.campaign_id = a.campaign_id AND r.staff_id = a.staff_id \
+         WHERE a.practice_id = $1 AND a.staff_id = $2 AND a.completed_at IS NULL ORDER BY a.due_at, a.id")
         .bind(practice_id).bind(staff_id).fetch_all(p).await)
 }
 
@@ -171,6 +195,7 @@ pub async fn last_completions_without_refresher(
 /// An open assignment whose reminder is due, with whom to send it to.
 pub struct ReminderDue {
     pub assignment_id: i64,
+    pub staff_id: StaffId,
     pub module: String,
     pub due_at: i64,
     pub full_name: String,
@@ -179,6 +204,7 @@ pub struct ReminderDue {
 
 named_row!(ReminderDue {
     assignment_id,
+    staff_id,
     module,
     due_at,
     full_name,
@@ -194,7 +220,7 @@ pub async fn reminders_due(
     now: i64,
 ) -> Result<Vec<ReminderDue>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT a.id AS assignment_id, a.module, a.due_at, st.full_name, st.email FROM training_assignments a \
+        "SELECT a.id AS assignment_id, a.staff_id, a.module, a.due_at, st.full_name, st.email FROM training_assignments a \
          JOIN staff st ON st.id = a.staff_id AND st.practice_id = a.practice_id AND st.active \
          WHERE a.practice_id = $1 AND a.completed_at IS NULL AND a.due_at IS NOT NULL AND a.due_at <= $2 \
          AND NOT EXISTS (SELECT 1 FROM training_reminders r WHERE r.assignment_id = a.id \

@@ -1,6 +1,7 @@
 //! The training rules worker: every ten minutes it applies the rules to every
 //! practice: induction for new starters, refreshers a set time after
-//! completion, reminders before and after the due date, and the practice
+//! completion, reminders before and after the due date (one email per person
+//! listing everything due), and the practice
 //! manager's weekly round-up on Monday mornings. [`run`] is idempotent: the
 //! worker calls it, and tests call it with a chosen clock. Reminders and
 //! round-ups are claimed once in the database, so several app nodes can run
@@ -9,7 +10,7 @@
 use super::assign;
 use super::domain::{
     induction_due, is_round_up_time, iso_week, refresher, refresher_candidates_until,
-    reminder_email, round_up_email, Kind, ReminderKind, INDUCTION_REASON,
+    reminder_email, round_up_email, DueItem, Kind, ReminderKind, INDUCTION_REASON,
 };
 use super::repo::{self, NewAssignment, Practice};
 use crate::db::Db;
@@ -89,16 +90,25 @@ async fn induction(
     let starters: Vec<_> = repo::without_induction(db, practice_id)
         .await?
         .into_iter()
-        .filter_map(|p| induction_due(p.start_date.as_deref(), p.created_at, s).map(|due| (p, due)))
+        .filter_map(|p| {
+            induction_due(p.start_date.as_deref(), p.created_at, now, s).map(|due| (p, due))
+        })
         .collect();
     if starters.is_empty() {
         return Ok(0);
     }
     let curricula = curricula::load(db, practice_id).await?;
+    let done_from = compliance::domain::counts_from(now, s);
     let mut tx = db.begin().await?;
     let mut added = 0;
     for (person, due) in &starters {
         for module in curricula.for_staff(&person.job_role, &person.employment_type) {
+            // A module already done (before the rules saw them) counts.
+            if repo::completed_since(&mut tx, practice_id, person.staff_id, module, done_from)
+                .await?
+            {
+                continue;
+            }
             let new = NewAssignment {
                 staff_id: person.staff_id,
                 module,
@@ -154,7 +164,8 @@ async fn refreshers(
     Ok(added)
 }
 
-/// A reminder shortly before each due date and another once overdue.
+/// A reminder shortly before each due date and another once overdue: one
+/// email per person, listing every module whose reminder is due.
 async fn reminders(
     state: &AppState,
     practice_id: PracticeId,
@@ -166,20 +177,31 @@ async fn reminders(
     let due = repo::reminders_due(db, practice_id, soon, now).await?;
     let base = state.public_url().trim_end_matches('/');
     let mut sent = 0;
-    for r in due {
-        let kind = ReminderKind::at(r.due_at, now);
-        // Claiming the reminder and queueing its email commit together: a
+    for person in group_by_person(due) {
+        // Claiming the reminders and queueing their email commit together: a
         // crash between them can neither lose the email nor send it twice.
+        // What another node claimed first is left out of this email.
         let mut tx = db.begin().await?;
-        if !repo::claim_reminder(&mut tx, r.assignment_id, kind, now).await? {
+        let mut items = Vec::new();
+        for r in &person {
+            let kind = ReminderKind::at(r.due_at, now);
+            if repo::claim_reminder(&mut tx, r.assignment_id, kind, now).await? {
+                items.push(DueItem {
+                    module: r.module.clone(),
+                    due: r.due_at,
+                    kind,
+                });
+            }
+        }
+        if items.is_empty() {
             continue;
         }
-        let email = reminder_email(kind, &r.full_name, &r.module, r.due_at, base);
+        let email = reminder_email(&person[0].full_name, &items, base);
         outbox::enqueue(
             &mut tx,
             Some(practice_id),
             "training-reminder",
-            &r.email,
+            &person[0].email,
             &email.subject,
             &email.body,
             now,
@@ -189,6 +211,19 @@ async fn reminders(
         sent += 1;
     }
     Ok(sent)
+}
+
+/// Reminder rows gathered by person, each person's soonest due first.
+fn group_by_person(mut due: Vec<repo::ReminderDue>) -> Vec<Vec<repo::ReminderDue>> {
+    due.sort_by_key(|r| (r.staff_id, r.due_at, r.assignment_id));
+    let mut people: Vec<Vec<repo::ReminderDue>> = Vec::new();
+    for r in due {
+        match people.last_mut() {
+            Some(p) if p[0].staff_id == r.staff_id => p.push(r),
+            _ => people.push(vec![r]),
+        }
+    }
+    people
 }
 
 /// The weekly round-up to the practice's managers, once per ISO week.

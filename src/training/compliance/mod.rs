@@ -53,34 +53,82 @@ pub async fn summary(
             staff_id: o.staff_id,
             name: o.full_name,
             module_title: crate::training::content::module_title(&o.module).to_string(),
-            due: ukclock::local_date(o.due_at).to_string(),
+            due: ukclock::format_date(o.due_at),
         })
         .collect();
     Ok(summarise(people, &done, overdue))
 }
 
-/// Whether this person's training is up to date at `now`: every module their
-/// role's curriculum at this practice names, completed within the practice's
-/// refresher interval (12 months unless changed). This is the definition the
-/// compliance view counts as "trained" and the DSPT asks about; use it
-/// wherever a page says whether someone is up to date. Open or overdue
-/// assignments do not change the answer; only completions do. False for
-/// someone not on this practice's staff list.
-pub async fn is_up_to_date(
+/// Where one person's training stands at `now`, by the one definition of
+/// "trained" (see [`is_up_to_date`]).
+pub struct Standing {
+    /// Every module their role's curriculum names is done within the
+    /// refresher interval.
+    pub up_to_date: bool,
+    /// The modules of their curriculum not done in that time (titles).
+    pub missing: Vec<String>,
+}
+
+/// Where this person's training stands at `now`: every module their role's
+/// curriculum at this practice names, completed within the practice's
+/// refresher interval (12 months unless changed), or what is missing. Not up
+/// to date for someone not on this practice's staff list.
+pub async fn standing(
     db: &Db,
     practice_id: PracticeId,
     staff_id: StaffId,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Standing, sqlx::Error> {
     let Some(person) = repo::staff_member(db, practice_id, staff_id).await? else {
-        return Ok(false);
+        return Ok(Standing {
+            up_to_date: false,
+            missing: Vec::new(),
+        });
     };
     let s = settings::load(db, practice_id).await?;
     let curricula = curricula::load(db, practice_id).await?;
     let done =
         repo::modules_completed_after(db, practice_id, staff_id, counts_from(now, &s)).await?;
     let curriculum = curricula.for_staff(&person.job_role, &person.employment_type);
-    Ok(outstanding(curriculum, |m| done.iter().any(|d| d == m)).is_empty())
+    let missing: Vec<String> = outstanding(curriculum, |m| done.iter().any(|d| d == m))
+        .into_iter()
+        .map(|m| crate::training::content::module_title(m).to_string())
+        .collect();
+    Ok(Standing {
+        up_to_date: missing.is_empty(),
+        missing,
+    })
+}
+
+/// Whether this person's training is up to date at `now`: THE test of
+/// "trained". Every module their role's curriculum at this practice names,
+/// completed within the practice's refresher interval (12 months unless
+/// changed). The compliance view, the weekly round-up, the staff home page,
+/// the operator's figures and the DSPT evidence all count by it ([`summary`]
+/// applies the same rule to a whole practice at once; [`trained_count`] gives
+/// its two numbers). Open or overdue assignments do not change the answer;
+/// only completions do, so someone with nothing assigned yet whose curriculum
+/// is not done is not up to date. False for someone not on this practice's
+/// staff list.
+pub async fn is_up_to_date(
+    db: &Db,
+    practice_id: PracticeId,
+    staff_id: StaffId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    Ok(standing(db, practice_id, staff_id, now).await?.up_to_date)
+}
+
+/// How many of the practice's current staff are trained at `now`, and how
+/// many current staff there are: the figures every page and report shows.
+pub async fn trained_count(
+    db: &Db,
+    practice_id: PracticeId,
+    now: i64,
+) -> Result<(usize, usize), sqlx::Error> {
+    let s = settings::load(db, practice_id).await?;
+    let c = summary(db, practice_id, &s, now).await?;
+    Ok((c.trained, c.staff))
 }
 
 /// The compliance view as a PDF at `now`, for the DSPT evidence pack: the

@@ -42,6 +42,11 @@ pub struct ModuleLine {
 /// and the periods their CPD evidence covers.
 #[derive(Default)]
 pub struct Record {
+    /// Trained by the one definition (`training::is_up_to_date`).
+    pub up_to_date: bool,
+    /// Titles of the modules their role needs that are not done this year
+    /// and not already in `open`.
+    pub missing: Vec<String>,
     pub open: Vec<Open>,
     /// Newest first.
     pub completions: Vec<Completion>,
@@ -62,6 +67,12 @@ pub async fn record(
     let mut done = cpd::repo::log(db, practice_id, staff_id, 0, i64::MAX).await?;
     done.reverse();
     let started = repo::started(db, practice_id, staff_id).await?;
+    let standing = crate::training::standing(db, practice_id, staff_id, now).await?;
+    let missing = standing
+        .missing
+        .into_iter()
+        .filter(|t| !open.iter().any(|o| &o.title == t))
+        .collect();
     let mut years: Vec<i32> = done
         .iter()
         .map(|c| ukclock::local_date(c.completed_at).year())
@@ -89,13 +100,15 @@ pub async fn record(
         })
         .collect();
     Ok(Record {
+        up_to_date: standing.up_to_date,
+        missing,
         open,
         completions: done
             .into_iter()
             .map(|c| Completion {
                 id: c.id,
                 title: module_title(&c.module).to_string(),
-                date: ukclock::local_date(c.completed_at).to_string(),
+                date: ukclock::format_date(c.completed_at),
                 minutes: (c.seconds + 59) / 60,
                 score: format!("{} of {}", c.score, c.total),
             })
