@@ -866,8 +866,11 @@ async fn agreements(backend: Backend) {
     app.clock.advance(90); // a new sign-in code for the manager
     app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
         .await;
-    app.post(&format!("/staff/{}/leave", nia.staff_id), &[])
-        .await;
+    app.post(
+        &format!("/staff/{}/leave", nia.staff_id),
+        &[("confirm", "yes")],
+    )
+    .await;
     let entry = unescape(
         &app.get_text(&format!("/dspt/administrators/{nia_access}"))
             .await,

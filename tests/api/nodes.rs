@@ -283,7 +283,7 @@ async fn two_nodes_on_one_postgres_send_track_and_stop_as_one() {
     assert!(page.status().is_success());
     let r = manager
         .post(format!("{}/simulation/campaigns/{second}/status", a.base))
-        .form(&[("action", "cancel")])
+        .form(&[("action", "cancel"), ("confirm", "yes")])
         .send()
         .await
         .unwrap();
