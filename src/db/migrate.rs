@@ -33,6 +33,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (10, "0010_template_attachments"),
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
+    (26, "0026_nhsmail_and_reports"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -47,6 +48,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (10, "0010_template_attachments"),
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
+    (26, "0026_nhsmail_and_reports"),
 );
 
 #[derive(Debug)]

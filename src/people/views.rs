@@ -52,7 +52,9 @@ impl StaffFormPage {
             None => ("Add a staff member".to_string(), "/staff/new".to_string()),
         };
         let history = match &member {
-            Some(m) => crate::simulation::reporting::history::for_staff(&state.db, scope, m.id).await?,
+            Some(m) => {
+                crate::simulation::reporting::history::for_staff(&state.db, scope, m.id).await?
+            }
             None => Vec::new(),
         };
         render(Self {
@@ -130,6 +132,7 @@ pub struct PracticePage {
     pub practice: PracticeSummary,
     pub managers: Vec<Manager>,
     pub domains: Vec<crate::simulation::domains::Domain>,
+    pub nhsmail: Option<crate::simulation::domains::NhsmailAgreement>,
     pub form: NewPracticeForm,
     pub errors: FieldErrors,
 }

@@ -190,7 +190,7 @@ pub async fn set_override(
             assignments::assign_follow_up(
                 &mut tx,
                 practice_id,
-                click.staff_id.get(),
+                click.staff_id,
                 &click.training_module,
                 campaign,
                 &click.campaign_name,
@@ -200,8 +200,7 @@ pub async fn set_override(
         }
         // It was a scanner after all: the refresher it triggered is withdrawn if not yet done.
         FirstClick::Gone => {
-            assignments::withdraw_follow_up(&mut tx, practice_id, click.staff_id.get(), campaign)
-                .await?
+            assignments::withdraw_follow_up(&mut tx, practice_id, click.staff_id, campaign).await?
         }
         FirstClick::Unchanged => {}
     }
