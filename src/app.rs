@@ -37,6 +37,7 @@ fn app_routes() -> Routes {
     let r = crate::simulation::webhooks::routes(r);
     let r = crate::training::routes(r);
     let r = crate::resilience::routes(r);
+    let r = crate::culture::routes(r);
     crate::simulation::gophish::routes(r)
 }
 

@@ -7,4 +7,30 @@
 //! features that schedule drills, record outcomes and prepare meeting
 //! briefings build on it.
 
+//! Built so far: [`reports`] ("I reported a suspicious email", counted per
+//! month), [`chart`] (server-rendered SVG bars) and [`scope`] (manager or
+//! champion). NHSmail's refusal lives with the domains it guards
+//! (`simulation::domains`).
+
+pub mod chart;
 pub mod library;
+pub mod reports;
+pub mod scope;
+
+use crate::web::routes::{Access, Routes};
+
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.post("/culture/reports", PracticeMember, reports::routes::record)
+        .get(
+            "/culture/reports/new",
+            PracticeMember,
+            reports::routes::new_page,
+        )
+        .get(
+            "/culture/reports/thanks",
+            PracticeMember,
+            reports::routes::thanks,
+        )
+        .get("/culture/reports", ManagerOrChampion, reports::routes::page)
+}

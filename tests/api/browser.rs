@@ -634,3 +634,73 @@ async fn the_resilience_pages_are_accessible() {
     assert_accessible(&c, "new asset with errors").await;
     c.close().await.unwrap();
 }
+
+/// Signs a member of staff (no two-step verification) in.
+async fn sign_in_staff(c: &Client, app: &TestApp, email: &str, password: &str, landing: &str) {
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(c, "email", email).await;
+    fill(c, "password", password).await;
+    submit(c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(c, landing).await;
+}
+
+/// Issue 14 on a phone-sized screen: a receptionist presses "I reported a
+/// suspicious email" and is thanked; the manager sees the reports per month
+/// and, with staff on NHSmail, why email exercises need an agreement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_button_and_culture_pages_work_on_a_phone_and_are_accessible() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    let amelia = app
+        .staff(
+            &p,
+            "Amelia Hughes",
+            "Reception & care navigation",
+            Some(safetynet::auth::Role::Staff),
+        )
+        .await;
+    safetynet::with_db!(&app.db, pool => sqlx::query("INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) \
+        SELECT $1, id, 'Tom Bennett', 'tom.bennett@nhs.net', 'GP', 'permanent', 0 FROM departments WHERE practice_id = $1 AND name = 'Clinical'")
+        .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+
+    sign_in_staff(
+        &c,
+        &app,
+        &amelia.email,
+        &amelia.password,
+        "Reported something suspicious?",
+    )
+    .await;
+    assert_accessible(&c, "staff home with the report button").await;
+    submit(&c, "#report-suspicious button[type=submit]").await;
+    wait_for_text(&c, "Thank you for reporting it").await;
+    assert_accessible(&c, "report thank-you").await;
+    c.goto(&app.url("/culture/reports/new")).await.unwrap();
+    wait_for_text(&c, "How did you report it?").await;
+    assert_accessible(&c, "report form").await;
+    fill(&c, "note", &"a".repeat(301)).await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "report form with errors").await;
+
+    c.delete_all_cookies().await.unwrap();
+    sign_in_manager(&c, &app, &p).await;
+    for (path, text, name) in [
+        ("/culture/reports", "Recent reports", "reports per month"),
+        (
+            "/simulation",
+            "Your staff use NHSmail",
+            "exercises on NHSmail",
+        ),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait_for_text(&c, text).await;
+        assert_accessible(&c, name).await;
+    }
+    c.close().await.unwrap();
+}

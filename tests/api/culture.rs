@@ -154,3 +154,113 @@ storage_test!(
         assert_eq!(r.status(), 200, "refused again once withdrawn");
     }
 );
+
+storage_test!(
+    the_report_button_thanks_at_once_and_counts_per_month,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        let reception = "Reception & care navigation";
+        let amelia = app
+            .staff(&p, "Amelia Hughes", reception, Some(Role::Staff))
+            .await;
+        for n in ["Tom Bennett", "Fatima Begum", "Grace Oconnor"] {
+            app.staff(&p, n, reception, None).await;
+        }
+        let champ = app
+            .staff(&p, "Sian Williams", reception, Some(Role::Champion))
+            .await;
+        let small = app
+            .staff(&p, "Daniel Price", "Dispensary", Some(Role::Champion))
+            .await;
+
+        // One button on the home page; pressing it thanks the person at once.
+        app.sign_in(&amelia.email, &amelia.password, None).await;
+        let home = crate::helpers::unescape(&app.get_text("/").await);
+        assert!(home.contains("I reported a suspicious email"));
+        assert!(!home.contains("Reports per month"), "staff see no figures");
+        let r = app
+            .post("/culture/reports", &[("how", ""), ("note", "")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let thanks = app.get_text(&crate::helpers::location(&r)).await;
+        assert!(thanks.contains("Thank you for reporting it"));
+
+        // With a line about it; a line too long is named beside its field and nothing is saved.
+        let long = "a".repeat(301);
+        let bad = app
+            .post(
+                "/culture/reports",
+                &[("how", "spamreports"), ("note", &long)],
+            )
+            .await;
+        assert_eq!(bad.status(), 200);
+        let bad = bad.text().await.unwrap();
+        assert!(bad.contains(r#"id="note-error""#), "{bad}");
+        assert!(
+            bad.contains(r#"value="spamreports" checked"#),
+            "the choice is kept"
+        );
+        let r = app
+            .post(
+                "/culture/reports",
+                &[("how", "spamreports"), ("note", "A parcel text")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert!(app
+            .get_text("/culture/reports/thanks")
+            .await
+            .contains("That is 2 reports from you in the last 12 months"));
+        assert_eq!(
+            app.get("/culture/reports").await.status(),
+            403,
+            "only the manager and champions see figures"
+        );
+
+        // A month later the champion reports too.
+        let first_month = safetynet::ukclock::local_date(app.clock.now());
+        app.clock.advance(31 * 86_400);
+        app.sign_in(&champ.email, &champ.password, None).await;
+        assert_eq!(
+            app.post("/culture/reports", &[("how", "it_or_manager")])
+                .await
+                .status(),
+            303
+        );
+
+        // The figure that matters: reports per month, for the DSPT and the dashboard too.
+        let today = safetynet::ukclock::local_date(app.clock.now());
+        let months = safetynet::culture::reports::per_month(&app.db, p.id, first_month, today)
+            .await
+            .unwrap();
+        let counts: Vec<i64> = months.iter().map(|m| m.count).collect();
+        assert_eq!(counts.first(), Some(&2), "{counts:?}");
+        assert_eq!(counts.last(), Some(&1), "{counts:?}");
+        assert_eq!(counts.iter().sum::<i64>(), 3);
+
+        // The champion sees their department's count (five current staff: at the minimum size).
+        let page = crate::helpers::unescape(&app.get_text("/culture/reports").await);
+        assert!(page.contains("for Reception & care navigation"), "{page}");
+        assert!(page.contains("<strong>3</strong> reports in 12 months"));
+        assert!(
+            !page.contains("A parcel text"),
+            "the notes are the manager's"
+        );
+
+        // A champion of a department below the minimum group size sees no figure.
+        app.sign_in(&small.email, &small.password, None).await;
+        let page = crate::helpers::unescape(&app.get_text("/culture/reports").await);
+        assert!(page.contains("fewer than 5 current staff"), "{page}");
+        assert!(!page.contains("reports in 12 months"));
+
+        // The manager sees the practice's months and who reported what.
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let page = crate::helpers::unescape(&app.get_text("/culture/reports").await);
+        assert!(page.contains("<strong>3</strong> reports in 12 months"));
+        assert!(page.contains("A parcel text"));
+        assert!(page.contains("Forwarded it to spamreports@nhs.net"));
+        assert!(page.contains("<svg class=\"sn-chart\""));
+    }
+);
