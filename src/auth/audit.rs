@@ -55,10 +55,11 @@ pub enum Action {
     CyberAlertChanged,
     BackupChanged,
     ApiKeyChanged,
+    CultureChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 45] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -103,6 +104,7 @@ impl Action {
         Self::CyberAlertChanged,
         Self::BackupChanged,
         Self::ApiKeyChanged,
+        Self::CultureChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -151,6 +153,7 @@ impl Action {
             Self::CyberAlertChanged => "resilience.cyber_alert_changed",
             Self::BackupChanged => "resilience.backup_changed",
             Self::ApiKeyChanged => "simulation.api_key_changed",
+            Self::CultureChanged => "culture.changed",
         }
     }
 
@@ -200,6 +203,7 @@ impl Action {
             Self::CyberAlertChanged => "Cyber alert changed",
             Self::BackupChanged => "Backup record changed",
             Self::ApiKeyChanged => "API key created or revoked",
+            Self::CultureChanged => "Drill or culture record changed",
         }
     }
 

@@ -8,11 +8,12 @@
 //! briefings build on it.
 
 //! Built so far: [`reports`] ("I reported a suspicious email", counted per
-//! month), [`chart`] (server-rendered SVG bars) and [`scope`] (manager or
+//! month), [`drills`] (run and logged by a champion or the manager), [`chart`] (server-rendered SVG bars) and [`scope`] (manager or
 //! champion). NHSmail's refusal lives with the domains it guards
 //! (`simulation::domains`).
 
 pub mod chart;
+pub mod drills;
 pub mod library;
 pub mod reports;
 pub mod scope;
@@ -33,4 +34,21 @@ pub fn routes(r: Routes) -> Routes {
             reports::routes::thanks,
         )
         .get("/culture/reports", ManagerOrChampion, reports::routes::page)
+        .get("/culture/drills", ManagerOrChampion, drills::routes::list)
+        .get(
+            "/culture/drills/library/{drill_id}",
+            ManagerOrChampion,
+            drills::routes::show,
+        )
+        .post(
+            "/culture/drills/library/{drill_id}",
+            ManagerOrChampion,
+            drills::routes::record,
+        )
+        .get(
+            "/culture/drills/runs/{run_id}",
+            ManagerOrChampion,
+            drills::routes::run_page,
+        )
+        .get("/culture/my-drills", PracticeMember, drills::routes::mine)
 }

@@ -34,6 +34,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
     (26, "0026_nhsmail_and_reports"),
+    (27, "0027_drills"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -49,6 +50,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (12, "0012_sign_in_gates"),
     (19, "0019_practice_names"),
     (26, "0026_nhsmail_and_reports"),
+    (27, "0027_drills"),
 );
 
 #[derive(Debug)]

@@ -704,3 +704,81 @@ async fn the_report_button_and_culture_pages_work_on_a_phone_and_are_accessible(
     }
     c.close().await.unwrap();
 }
+
+/// Issue 14: a champion runs a phone drill from start to finish on a
+/// phone-sized screen, and the receptionist reads her debrief.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_champion_runs_a_phone_drill_on_a_phone() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    let reception = "Reception & care navigation";
+    let role = safetynet::auth::Role::Staff;
+    let amelia = app.staff(&p, "Amelia Hughes", reception, Some(role)).await;
+    let champion = safetynet::auth::Role::Champion;
+    let sian = app
+        .staff(&p, "Sian Williams", reception, Some(champion))
+        .await;
+
+    sign_in_staff(
+        &c,
+        &app,
+        &sian.email,
+        &sian.password,
+        "Reported something suspicious?",
+    )
+    .await;
+    c.goto(&app.url("/culture/drills")).await.unwrap();
+    wait_for_text(&c, "Drills that need no email").await;
+    assert_accessible(&c, "drills").await;
+    c.find(Locator::LinkText("A relative asks for test results"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "Record how it went").await;
+    assert_accessible(&c, "phone drill").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "phone drill with errors").await;
+    c.find(Locator::Id("staff_id"))
+        .await
+        .unwrap()
+        .select_by_value(&amelia.staff_id.to_string())
+        .await
+        .unwrap();
+    for id in [
+        "check-verified-identity",
+        "check-refused-to-disclose",
+        "outcome-good-catch",
+        "praise_by_name",
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    fill(&c, "note", "Calm, kind and kept to the checks. Thank you!").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Drill recorded").await;
+    assert_accessible(&c, "drill recorded").await;
+
+    sign_in_staff(
+        &c,
+        &app,
+        &amelia.email,
+        &amelia.password,
+        "Reported something suspicious?",
+    )
+    .await;
+    c.goto(&app.url("/culture/my-drills")).await.unwrap();
+    wait_for_text(&c, "Well done, and thank you").await;
+    assert_accessible(&c, "my drills").await;
+    c.close().await.unwrap();
+}

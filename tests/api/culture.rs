@@ -264,3 +264,133 @@ storage_test!(
         assert!(page.contains("<svg class=\"sn-chart\""));
     }
 );
+
+storage_test!(
+    a_champion_records_a_phone_drill_and_the_manager_a_walk_round,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        let reception = "Reception & care navigation";
+        let amelia = app
+            .staff(&p, "Amelia Hughes", reception, Some(Role::Staff))
+            .await;
+        let champ = app
+            .staff(&p, "Sian Williams", reception, Some(Role::Champion))
+            .await;
+        let other = app
+            .staff(&p, "Daniel Price", "Dispensary", Some(Role::Champion))
+            .await;
+        let drill = "/culture/drills/library/phone-relative-results";
+
+        app.sign_in(&champ.email, &champ.password, None).await;
+        let page = crate::helpers::unescape(&app.get_text(drill).await);
+        assert!(page.contains("A relative asks for test results"));
+        assert!(page.contains("Amelia Hughes"), "the champion's department");
+        assert!(!page.contains("Daniel Price"), "only their own department");
+
+        // Nothing chosen: each problem beside its field, nothing saved.
+        let r = app.post(drill, &[("note", "")]).await;
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(r#"id="staff_id-error""#) && body.contains(r#"id="outcome-error""#));
+        // Someone outside the champion's department cannot be recorded.
+        let r = app
+            .post(
+                drill,
+                &[
+                    ("staff_id", &other.staff_id.to_string()),
+                    ("outcome", "partly"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose someone from the list"));
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM drill_runs WHERE practice_id = $1",
+                p.id
+            )
+            .await,
+            0
+        );
+
+        let r = app
+            .post(
+                drill,
+                &[
+                    ("staff_id", &amelia.staff_id.to_string()),
+                    ("checks", "verified-identity"),
+                    ("checks", "reported"),
+                    ("outcome", "needs-practice"),
+                    (
+                        "note",
+                        "Lovely and calm on the phone. Next time, offer to ring the patient back.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let run = app.get_text(&crate::helpers::location(&r)).await;
+        let run = crate::helpers::unescape(&run);
+        assert!(run.contains("Needs more practice"));
+        assert!(run.contains("has been added to their training"));
+        // The drill's module went through the usual assignments.
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM training_assignments WHERE staff_id = $1 AND module = 'phone-scams' AND completed_at IS NULL",
+                amelia.staff_id
+            )
+            .await,
+            1
+        );
+
+        // Another department's champion cannot open it.
+        app.sign_in(&other.email, &other.password, None).await;
+        let loc = crate::helpers::location(&r);
+        assert_eq!(app.get(&loc).await.status(), 404);
+
+        // The person sees their own outcome and the kind debrief.
+        app.sign_in(&amelia.email, &amelia.password, None).await;
+        let mine = crate::helpers::unescape(&app.get_text("/culture/my-drills").await);
+        assert!(mine.contains("A relative asks for test results"));
+        assert!(mine.contains("Next time, offer to ring the patient back"));
+        assert_eq!(app.get("/culture/drills").await.status(), 403);
+
+        // The manager records a walk-round for a department: no person, no training.
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let walk = "/culture/drills/library/walk-round-reception";
+        let r = app
+            .post(
+                walk,
+                &[
+                    ("department_id", &amelia.department_id.to_string()),
+                    ("outcome", "good-catch"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let list = crate::helpers::unescape(&app.get_text("/culture/drills").await);
+        assert!(list.contains("Reception & care navigation"));
+        assert!(list.contains("Good catch"));
+
+        let now = app.clock.now();
+        let runs = safetynet::culture::drills::run_between(&app.db, p.id, now - 3600, now + 1)
+            .await
+            .unwrap();
+        let kinds: Vec<(&str, &str)> = runs
+            .iter()
+            .map(|r| (r.kind.as_str(), r.outcome.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![("phone", "needs-practice"), ("walk_round", "good-catch")]
+        );
+        let audit = app.audit_actions(p.id).await;
+        assert_eq!(audit.iter().filter(|a| *a == "culture.changed").count(), 2);
+    }
+);

@@ -110,7 +110,16 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         with_db!(&app.db, p => sqlx::query_as("SELECT id FROM api_keys WHERE practice_id = $1")
         .bind(b.id).fetch_one(p).await)
         .unwrap();
+    let (drill_run_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO drill_runs (practice_id, drill_id, kind, department_id, run_at, run_by, created_at) \
+         VALUES ($1, 'phone-relative-results', 'phone', $2, 0, $3, 0) RETURNING id")
+        .bind(b.id).bind(bob.department_id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    with_db!(&app.db, p => sqlx::query(
+        "INSERT INTO drill_outcomes (run_id, practice_id, staff_id, outcome, recorded_at) VALUES ($1, $2, $3, 'partly', 0)")
+        .bind(drill_run_id).bind(b.id).bind(bob.staff_id).execute(p).await.map(|_| ())).unwrap();
     HashMap::from([
+        ("drill_id", "not-a-drill".to_string()),
+        ("run_id", drill_run_id.to_string()),
         ("asset_id", asset_id.to_string()),
         ("asset_import_id", asset_import_id.to_string()),
         ("alert_id", alert_id.to_string()),
@@ -371,6 +380,8 @@ storage_test!(
             .staff(&a, "Tom Bennett", "Reception & care navigation", None)
             .await;
         let ids = HashMap::from([
+            ("drill_id", "phone-relative-results".to_string()),
+            ("run_id", "1".to_string()),
             ("asset_id", "1".to_string()),
             ("asset_import_id", "1".to_string()),
             ("alert_id", "1".to_string()),
