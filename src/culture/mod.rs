@@ -8,13 +8,15 @@
 //! briefings build on it.
 
 //! Built so far: [`reports`] ("I reported a suspicious email", counted per
-//! month), [`drills`] (run and logged by a champion or the manager), [`chart`] (server-rendered SVG bars) and [`scope`] (manager or
+//! month), [`drills`] (run and logged by a champion or the manager),
+//! [`meetings`] (the cyber minute: record, briefing, actions), [`chart`] (server-rendered SVG bars) and [`scope`] (manager or
 //! champion). NHSmail's refusal lives with the domains it guards
 //! (`simulation::domains`).
 
 pub mod chart;
 pub mod drills;
 pub mod library;
+pub mod meetings;
 pub mod reports;
 pub mod scope;
 
@@ -51,4 +53,20 @@ pub fn routes(r: Routes) -> Routes {
             drills::routes::run_page,
         )
         .get("/culture/my-drills", PracticeMember, drills::routes::mine)
+        .get("/culture/meetings", PracticeManager, meetings::routes::list)
+        .post(
+            "/culture/meetings",
+            PracticeManager,
+            meetings::routes::create,
+        )
+        .get(
+            "/culture/meetings/{meeting_id}",
+            PracticeManager,
+            meetings::routes::briefing,
+        )
+        .post(
+            "/culture/meetings/actions/{action_id}/done",
+            PracticeManager,
+            meetings::routes::action_done,
+        )
 }

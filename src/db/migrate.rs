@@ -35,6 +35,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (19, "0019_practice_names"),
     (26, "0026_nhsmail_and_reports"),
     (27, "0027_drills"),
+    (28, "0028_meetings"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -51,6 +52,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (19, "0019_practice_names"),
     (26, "0026_nhsmail_and_reports"),
     (27, "0027_drills"),
+    (28, "0028_meetings"),
 );
 
 #[derive(Debug)]

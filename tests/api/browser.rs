@@ -697,11 +697,47 @@ async fn the_report_button_and_culture_pages_work_on_a_phone_and_are_accessible(
             "Your staff use NHSmail",
             "exercises on NHSmail",
         ),
+        (
+            "/culture/drills",
+            "Choose a drill",
+            "drills for the manager",
+        ),
+        ("/culture/meetings", "Record a meeting", "meetings"),
     ] {
         c.goto(&app.url(path)).await.unwrap();
         wait_for_text(&c, text).await;
         assert_accessible(&c, name).await;
     }
+    fill(&c, "attendees", "x").await;
+    submit(
+        &c,
+        "main form[action='/culture/meetings'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "meetings with errors").await;
+    c.find(Locator::Id("attendees"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    fill(&c, "attendees", "7").await;
+    fill(&c, "action_what", "Lock screens when away").await;
+    fill(&c, "action_owner", "Sian").await;
+    c.execute(
+        "document.getElementById('action_due').value = '2030-01-31';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    submit(
+        &c,
+        "main form[action='/culture/meetings'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "Cyber minute briefing").await;
+    assert_accessible(&c, "meeting briefing").await;
     c.close().await.unwrap();
 }
 

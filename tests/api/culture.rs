@@ -394,3 +394,131 @@ storage_test!(
         assert_eq!(audit.iter().filter(|a| *a == "culture.changed").count(), 2);
     }
 );
+
+storage_test!(
+    a_meeting_briefing_comes_from_the_practice_data_and_actions_carry_forward,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        let amelia = app
+            .staff(
+                &p,
+                "Amelia Hughes",
+                "Reception & care navigation",
+                Some(Role::Staff),
+            )
+            .await;
+        app.sign_in(&amelia.email, &amelia.password, None).await;
+        for _ in 0..3 {
+            app.post("/culture/reports", &[("how", "spamreports")])
+                .await;
+        }
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        app.post(
+            "/culture/drills/library/phone-police-address",
+            &[
+                ("staff_id", &amelia.staff_id.to_string()),
+                ("outcome", "good-catch"),
+            ],
+        )
+        .await;
+        let today = safetynet::ukclock::local_date(app.clock.now());
+
+        // Bad input is named by its field; nothing is saved.
+        let r = app
+            .post(
+                "/culture/meetings",
+                &[
+                    ("held_on", "2026-13-40"),
+                    ("kind", "practice"),
+                    ("attendees", "lots"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let body = r.text().await.unwrap();
+        assert!(body.contains(r#"id="held_on-error""#) && body.contains(r#"id="attendees-error""#));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM meetings WHERE practice_id = $1", p.id)
+                .await,
+            0
+        );
+
+        let r = app
+            .post(
+                "/culture/meetings",
+                &[
+                    ("held_on", &today.to_string()),
+                    ("kind", "reception_huddle"),
+                    ("attendees", "6"),
+                    (
+                        "threat_id",
+                        safetynet::culture::library::threats()[0].id.as_str(),
+                    ),
+                    ("action_what", "Check every screen locks after five minutes"),
+                    ("action_owner", "Sian"),
+                    ("action_due", "2030-01-31"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let first = crate::helpers::location(&r);
+        let briefing = crate::helpers::unescape(&app.get_text(&first).await);
+        assert!(briefing.contains("Reception huddle"));
+        assert!(
+            briefing.contains("<strong>3</strong> suspicious emails reported"),
+            "{briefing}"
+        );
+        assert!(briefing.contains("<strong>1</strong> good catch in drills"));
+        assert!(briefing.contains("Check every screen locks after five minutes"));
+        assert!(briefing.contains(&safetynet::culture::library::threats()[0].title));
+        let tip0 = &safetynet::culture::library::library().tip_for(0).say;
+        assert!(
+            briefing.contains(tip0.as_str()),
+            "the first tip of the rotation"
+        );
+
+        // The next meeting: the action carries forward until done, and the tip moves on.
+        let r = app
+            .post(
+                "/culture/meetings",
+                &[
+                    ("held_on", &today.to_string()),
+                    ("kind", "practice"),
+                    ("attendees", "14"),
+                ],
+            )
+            .await;
+        let second = crate::helpers::location(&r);
+        let briefing = crate::helpers::unescape(&app.get_text(&second).await);
+        assert!(briefing.contains("Check every screen locks after five minutes"));
+        assert!(briefing.contains(
+            safetynet::culture::library::library()
+                .tip_for(1)
+                .say
+                .as_str()
+        ));
+        assert!(
+            briefing.contains("<strong>0</strong> suspicious emails reported"),
+            "only since the last meeting"
+        );
+        let list = app.get_text("/culture/meetings").await;
+        let done = regex_lite::Regex::new(r#"action="(/culture/meetings/actions/\d+/done)""#)
+            .unwrap()
+            .captures(&list)
+            .expect("a done button")[1]
+            .to_string();
+        assert_eq!(app.post(&done, &[]).await.status(), 303);
+        assert!(!app
+            .get_text(&second)
+            .await
+            .contains("Check every screen locks"));
+
+        let held = safetynet::culture::meetings::held_between(&app.db, p.id, today, today)
+            .await
+            .unwrap();
+        assert_eq!(held.len(), 2);
+        assert_eq!(held[1].kind, "reception_huddle");
+    }
+);

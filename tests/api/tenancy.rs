@@ -117,7 +117,16 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
     with_db!(&app.db, p => sqlx::query(
         "INSERT INTO drill_outcomes (run_id, practice_id, staff_id, outcome, recorded_at) VALUES ($1, $2, $3, 'partly', 0)")
         .bind(drill_run_id).bind(b.id).bind(bob.staff_id).execute(p).await.map(|_| ())).unwrap();
+    let (meeting_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO meetings (practice_id, held_on, kind, attendees, tip_id, created_by, created_at) \
+         VALUES ($1, '2026-01-05', 'practice', 9, 'three-random-words', $2, 0) RETURNING id")
+        .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    let (action_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO meeting_actions (practice_id, meeting_id, what, owner, due_on) VALUES ($1, $2, 'B action', 'B', '2026-02-01') RETURNING id")
+        .bind(b.id).bind(meeting_id).fetch_one(p).await).unwrap();
     HashMap::from([
+        ("meeting_id", meeting_id.to_string()),
+        ("action_id", action_id.to_string()),
         ("drill_id", "not-a-drill".to_string()),
         ("run_id", drill_run_id.to_string()),
         ("asset_id", asset_id.to_string()),
@@ -381,6 +390,8 @@ storage_test!(
             .await;
         let ids = HashMap::from([
             ("drill_id", "phone-relative-results".to_string()),
+            ("meeting_id", "1".to_string()),
+            ("action_id", "1".to_string()),
             ("run_id", "1".to_string()),
             ("asset_id", "1".to_string()),
             ("asset_import_id", "1".to_string()),
