@@ -38,6 +38,7 @@ fn app_routes() -> Routes {
     let r = crate::training::routes(r);
     let r = crate::resilience::routes(r);
     let r = crate::simulation::gophish::routes(r);
+    let r = crate::culture::routes(r);
     crate::dspt::routes(r)
 }
 

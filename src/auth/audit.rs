@@ -59,10 +59,11 @@ pub enum Action {
     AdminAccessChanged,
     AgreementAccepted,
     EvidencePackRequested,
+    CultureChanged,
 }
 
 impl Action {
-    pub const ALL: [Action; 48] = [
+    pub const ALL: [Action; 49] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -111,6 +112,7 @@ impl Action {
         Self::AdminAccessChanged,
         Self::AgreementAccepted,
         Self::EvidencePackRequested,
+        Self::CultureChanged,
     ];
 
     pub fn key(self) -> &'static str {
@@ -163,6 +165,7 @@ impl Action {
             Self::AdminAccessChanged => "dspt.admin_access_changed",
             Self::AgreementAccepted => "dspt.agreement_accepted",
             Self::EvidencePackRequested => "dspt.pack_requested",
+            Self::CultureChanged => "culture.changed",
         }
     }
 
@@ -216,6 +219,7 @@ impl Action {
             Self::AdminAccessChanged => "Administrator register changed",
             Self::AgreementAccepted => "Administrator agreement accepted",
             Self::EvidencePackRequested => "DSPT evidence pack requested",
+            Self::CultureChanged => "Drill or culture record changed",
         }
     }
 

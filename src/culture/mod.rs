@@ -7,4 +7,67 @@
 //! features that schedule drills, record outcomes and prepare meeting
 //! briefings build on it.
 
+//! Built so far: [`reports`] ("I reported a suspicious email", counted per
+//! month), [`drills`] (run and logged by a champion or the manager),
+//! [`meetings`] (the cyber minute: record, briefing, actions), [`chart`] (server-rendered SVG bars) and [`scope`] (manager or
+//! champion). NHSmail's refusal lives with the domains it guards
+//! (`simulation::domains`).
+
+pub mod chart;
+pub mod drills;
+pub mod evidence;
 pub mod library;
+pub mod meetings;
+pub mod reports;
+pub mod scope;
+
+use crate::web::routes::{Access, Routes};
+
+pub fn routes(r: Routes) -> Routes {
+    use Access::*;
+    r.post("/culture/reports", PracticeMember, reports::routes::record)
+        .get(
+            "/culture/reports/new",
+            PracticeMember,
+            reports::routes::new_page,
+        )
+        .get(
+            "/culture/reports/thanks",
+            PracticeMember,
+            reports::routes::thanks,
+        )
+        .get("/culture/reports", ManagerOrChampion, reports::routes::page)
+        .get("/culture/drills", ManagerOrChampion, drills::routes::list)
+        .get(
+            "/culture/drills/library/{drill_id}",
+            ManagerOrChampion,
+            drills::routes::show,
+        )
+        .post(
+            "/culture/drills/library/{drill_id}",
+            ManagerOrChampion,
+            drills::routes::record,
+        )
+        .get(
+            "/culture/drills/runs/{run_id}",
+            ManagerOrChampion,
+            drills::routes::run_page,
+        )
+        .get("/culture/my-drills", PracticeMember, drills::routes::mine)
+        .get("/culture/meetings", PracticeManager, meetings::routes::list)
+        .post(
+            "/culture/meetings",
+            PracticeManager,
+            meetings::routes::create,
+        )
+        .get(
+            "/culture/meetings/{meeting_id}",
+            PracticeManager,
+            meetings::routes::briefing,
+        )
+        .post(
+            "/culture/meetings/actions/{action_id}/done",
+            PracticeManager,
+            meetings::routes::action_done,
+        )
+}

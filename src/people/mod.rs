@@ -121,4 +121,9 @@ pub fn routes(r: Routes) -> Routes {
             Operator,
             practice_routes::add_manager,
         )
+        .post(
+            "/operator/practices/{practice_id}/nhsmail-agreement",
+            Operator,
+            practice_routes::nhsmail_agreement,
+        )
 }

@@ -154,6 +154,7 @@ pub struct PracticePage {
     pub practice: PracticeSummary,
     pub managers: Vec<Manager>,
     pub domains: Vec<crate::simulation::domains::Domain>,
+    pub nhsmail: Option<crate::simulation::domains::NhsmailAgreement>,
     pub form: NewPracticeForm,
     pub errors: FieldErrors,
 }

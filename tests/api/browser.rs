@@ -821,3 +821,187 @@ async fn a_manager_builds_a_dspt_pack_and_an_administrator_accepts_the_agreement
     assert_accessible(&c, "practices with DSPT readiness").await;
     c.close().await.unwrap();
 }
+
+/// Signs a member of staff (no two-step verification) in.
+async fn sign_in_staff(c: &Client, app: &TestApp, email: &str, password: &str, landing: &str) {
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(c, "email", email).await;
+    fill(c, "password", password).await;
+    submit(c, "button[type=submit].nhsuk-button").await;
+    wait_for_text(c, landing).await;
+}
+
+/// Issue 14 on a phone-sized screen: a receptionist presses "I reported a
+/// suspicious email" and is thanked; the manager sees the reports per month
+/// and, with staff on NHSmail, why email exercises need an agreement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_button_and_culture_pages_work_on_a_phone_and_are_accessible() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    let amelia = app
+        .staff(
+            &p,
+            "Amelia Hughes",
+            "Reception & care navigation",
+            Some(safetynet::auth::Role::Staff),
+        )
+        .await;
+    safetynet::with_db!(&app.db, pool => sqlx::query("INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) \
+        SELECT $1, id, 'Tom Bennett', 'tom.bennett@nhs.net', 'GP', 'permanent', 0 FROM departments WHERE practice_id = $1 AND name = 'Clinical'")
+        .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+
+    sign_in_staff(
+        &c,
+        &app,
+        &amelia.email,
+        &amelia.password,
+        "Reported something suspicious?",
+    )
+    .await;
+    assert_accessible(&c, "staff home with the report button").await;
+    submit(&c, "#report-suspicious button[type=submit]").await;
+    wait_for_text(&c, "Thank you for reporting it").await;
+    assert_accessible(&c, "report thank-you").await;
+    c.goto(&app.url("/culture/reports/new")).await.unwrap();
+    wait_for_text(&c, "How did you report it?").await;
+    assert_accessible(&c, "report form").await;
+    fill(&c, "note", &"a".repeat(301)).await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "report form with errors").await;
+
+    c.delete_all_cookies().await.unwrap();
+    sign_in_manager(&c, &app, &p).await;
+    for (path, text, name) in [
+        ("/culture/reports", "Recent reports", "reports per month"),
+        (
+            "/simulation",
+            "Your staff use NHSmail",
+            "exercises on NHSmail",
+        ),
+        (
+            "/culture/drills",
+            "Choose a drill",
+            "drills for the manager",
+        ),
+        ("/culture/meetings", "Record a meeting", "meetings"),
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait_for_text(&c, text).await;
+        assert_accessible(&c, name).await;
+    }
+    fill(&c, "attendees", "x").await;
+    submit(
+        &c,
+        "main form[action='/culture/meetings'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "meetings with errors").await;
+    c.find(Locator::Id("attendees"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    fill(&c, "attendees", "7").await;
+    fill(&c, "action_what", "Lock screens when away").await;
+    fill(&c, "action_owner", "Sian").await;
+    c.execute(
+        "document.getElementById('action_due').value = '2030-01-31';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    submit(
+        &c,
+        "main form[action='/culture/meetings'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "Cyber minute briefing").await;
+    assert_accessible(&c, "meeting briefing").await;
+    c.close().await.unwrap();
+}
+
+/// Issue 14: a champion runs a phone drill from start to finish on a
+/// phone-sized screen, and the receptionist reads her debrief.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_champion_runs_a_phone_drill_on_a_phone() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    c.set_window_size(390, 844).await.unwrap();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    let reception = "Reception & care navigation";
+    let role = safetynet::auth::Role::Staff;
+    let amelia = app.staff(&p, "Amelia Hughes", reception, Some(role)).await;
+    let champion = safetynet::auth::Role::Champion;
+    let sian = app
+        .staff(&p, "Sian Williams", reception, Some(champion))
+        .await;
+
+    sign_in_staff(
+        &c,
+        &app,
+        &sian.email,
+        &sian.password,
+        "Reported something suspicious?",
+    )
+    .await;
+    c.goto(&app.url("/culture/drills")).await.unwrap();
+    wait_for_text(&c, "Drills that need no email").await;
+    assert_accessible(&c, "drills").await;
+    c.find(Locator::LinkText("A relative asks for test results"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "Record how it went").await;
+    assert_accessible(&c, "phone drill").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "phone drill with errors").await;
+    c.find(Locator::Id("staff_id"))
+        .await
+        .unwrap()
+        .select_by_value(&amelia.staff_id.to_string())
+        .await
+        .unwrap();
+    for id in [
+        "check-verified-identity",
+        "check-refused-to-disclose",
+        "outcome-good-catch",
+        "praise_by_name",
+    ] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    fill(&c, "note", "Calm, kind and kept to the checks. Thank you!").await;
+    submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Drill recorded").await;
+    assert_accessible(&c, "drill recorded").await;
+
+    sign_in_staff(
+        &c,
+        &app,
+        &amelia.email,
+        &amelia.password,
+        "Reported something suspicious?",
+    )
+    .await;
+    c.goto(&app.url("/culture/my-drills")).await.unwrap();
+    wait_for_text(&c, "Well done, and thank you").await;
+    assert_accessible(&c, "my drills").await;
+    c.close().await.unwrap();
+}

@@ -171,13 +171,32 @@ storage_test!(
         assert!(page.contains("id=\"item-7.3.4\" data-status=\"ready\""));
         assert!(page.contains("Counts until 24 Nov 2026"));
         assert!(page.contains("id=\"item-6.1.3\" data-status=\"not_applicable\""));
-        assert!(page.contains("Evidence missing — record reports of suspicious emails and near misses in Safety Net or upload a document."));
+        // Practice culture is evidence like any other record: none yet, then one report.
+        assert!(page.contains("No reports of suspicious emails recorded in the last 12 months"));
+        assert!(page.contains("No meeting with the cyber minute recorded in the last 12 months"));
+        assert!(page.contains("No drills or walk-rounds recorded in the last 12 months"));
         assert!(page.contains("The asset register was last reviewed on 1 Nov 2025."));
         assert!(page.contains("href=\"/resilience/assets\""));
         assert!(page.contains("Mandatory items still to do"));
         assert!(page.contains("<a href=\"/dspt/items/4.3.1\">4.3.1</a>"));
         // The toolkit's own numbering: no 3.1.1 or 7.2.1 in the 2025-26 list for GP practices.
         assert!(!page.contains("item-3.1.1") && !page.contains("item-7.2.1"));
+        let r = app
+            .post("/culture/reports", &[("how", "spamreports"), ("note", "")])
+            .await;
+        assert!(
+            r.status().is_success() || r.status() == 303,
+            "{}",
+            r.status()
+        );
+        let page = unescape(&app.get_text("/dspt").await);
+        assert!(
+            page.contains(
+                "1 report of something suspicious in the last 12 months, in 1 of 12 months."
+            ),
+            "{page}"
+        );
+        assert!(page.contains("href=\"/culture/reports\""));
         assert_eq!(
             app.count(
                 "SELECT COUNT(*) FROM dspt_readiness WHERE practice_id = $1",

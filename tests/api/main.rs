@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod cli;
 mod crash_safety;
+mod culture;
 mod dspt;
 mod gophish;
 mod hardening;

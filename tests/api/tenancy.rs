@@ -133,12 +133,30 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         .bind(b.id).fetch_one(p).await).unwrap();
     with_db!(&app.db, p => sqlx::query("INSERT INTO dspt_pack_files (pack_id, pdf, zip) VALUES ($1, $2, $2)")
         .bind(pack_id).bind(b"B".to_vec()).execute(p).await.map(|_| ())).unwrap();
+    let (drill_run_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO drill_runs (practice_id, drill_id, kind, department_id, run_at, run_by, created_at) \
+         VALUES ($1, 'phone-relative-results', 'phone', $2, 0, $3, 0) RETURNING id")
+        .bind(b.id).bind(bob.department_id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    with_db!(&app.db, p => sqlx::query(
+        "INSERT INTO drill_outcomes (run_id, practice_id, staff_id, outcome, recorded_at) VALUES ($1, $2, $3, 'partly', 0)")
+        .bind(drill_run_id).bind(b.id).bind(bob.staff_id).execute(p).await.map(|_| ())).unwrap();
+    let (meeting_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO meetings (practice_id, held_on, kind, attendees, tip_id, created_by, created_at) \
+         VALUES ($1, '2026-01-05', 'practice', 9, 'three-random-words', $2, 0) RETURNING id")
+        .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    let (action_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO meeting_actions (practice_id, meeting_id, what, owner, due_on) VALUES ($1, $2, 'B action', 'B', '2026-02-01') RETURNING id")
+        .bind(b.id).bind(meeting_id).fetch_one(p).await).unwrap();
     HashMap::from([
         ("document_id", document_id.to_string()),
         ("access_id", access_id.to_string()),
         ("pack_id", pack_id.to_string()),
         // Items are the toolkit's, not a practice's: one that does not exist.
         ("item", "9.9.9".to_string()),
+        ("meeting_id", meeting_id.to_string()),
+        ("action_id", action_id.to_string()),
+        ("drill_id", "not-a-drill".to_string()),
+        ("run_id", drill_run_id.to_string()),
         ("asset_id", asset_id.to_string()),
         ("asset_import_id", asset_import_id.to_string()),
         ("alert_id", alert_id.to_string()),
@@ -399,6 +417,10 @@ storage_test!(
             .staff(&a, "Tom Bennett", "Reception & care navigation", None)
             .await;
         let ids = HashMap::from([
+            ("drill_id", "phone-relative-results".to_string()),
+            ("meeting_id", "1".to_string()),
+            ("action_id", "1".to_string()),
+            ("run_id", "1".to_string()),
             ("asset_id", "1".to_string()),
             ("asset_import_id", "1".to_string()),
             ("alert_id", "1".to_string()),

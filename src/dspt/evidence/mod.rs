@@ -5,18 +5,13 @@
 //! holds ([`Provider::find`], a [`Finding`]), where it lives (a link for the
 //! DSPT page), and which files go in the evidence pack ([`Provider::files`]).
 //!
-//! The practice-culture records (reports of suspicious emails per month,
-//! meetings with security as a standing item, walk-rounds) are not in Safety
-//! Net yet: [`culture::NotYetRecorded`] stands in for them and says
-//! "evidence missing — record … in Safety Net or upload a document". To plug
-//! one in, implement [`Provider`] for it in its own capability (for meetings,
-//! `find` gives `Finding::Dated` with the newest meeting that had security as
-//! an item; `files` gives its minutes) and put it in place of the stand-in in
-//! [`PROVIDERS`]. Nothing else changes: the page, the pack and the readiness
-//! figures use whatever the list holds.
+//! The practice-culture records (meetings with the cyber minute, reports of
+//! suspicious emails per month, drills and walk-rounds) are provided by the
+//! culture capability (`culture::evidence`), as any other capability's are:
+//! the page, the pack and the readiness figures use whatever [`PROVIDERS`]
+//! holds.
 
 mod agreements;
-mod culture;
 mod records;
 mod resilience;
 mod training;
@@ -80,8 +75,8 @@ pub static PROVIDERS: [&dyn Provider; 17] = [
     &agreements::AdminAgreements,
     &records::AuditLog,
     &resilience::Incidents,
-    &culture::NotYetRecorded(EvidenceSource::ReportsPerMonth),
-    &culture::NotYetRecorded(EvidenceSource::WalkRounds),
+    &crate::culture::evidence::ReportsPerMonth,
+    &crate::culture::evidence::Drills,
     &resilience::AssetRegisterReview,
     &resilience::PlanTested,
     &resilience::PlansApproved,
@@ -89,7 +84,7 @@ pub static PROVIDERS: [&dyn Provider; 17] = [
     &resilience::UnsupportedSystems,
     &resilience::PatchClock,
     &resilience::CyberAlerts,
-    &culture::NotYetRecorded(EvidenceSource::MeetingsStandingItem),
+    &crate::culture::evidence::Meetings,
 ];
 
 pub fn provider(source: EvidenceSource) -> Option<&'static dyn Provider> {

@@ -37,6 +37,10 @@ pub struct NewPracticeForm {
     pub ods_code: String,
     pub manager_name: String,
     pub manager_email: String,
+    /// The NHSmail agreement's reference (its own form on the practice's page).
+    pub nhsmail_reference: String,
+    /// "withdraw" to remove the agreement.
+    pub nhsmail_action: String,
 }
 
 impl NewPracticeForm {
@@ -172,6 +176,7 @@ async fn show_page(
         page: Page::for_user(practice.name.clone(), user),
         managers: crate::auth::accounts::managers(&state.db, id).await?,
         domains: crate::simulation::domains::list_for(&state.db, id).await?,
+        nhsmail: crate::simulation::domains::nhsmail_agreement(&state.db, id).await?,
         practice,
         form,
         errors,
@@ -214,6 +219,53 @@ pub async fn add_manager(
             .await?
             .into_response());
     }
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/operator/practices/{id}")).into_response())
+}
+
+/// An operator records (or withdraws) the reference of an agreement that
+/// lets the practice's own exercises go to NHSmail (nhs.net) addresses.
+pub async fn nhsmail_agreement(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    operator: OperatorScope,
+    Path(id): Path<PracticeId>,
+    ValidForm(form): ValidForm<NewPracticeForm>,
+) -> Result<Response, AppError> {
+    let user = operator.into_user();
+    stored::name(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let withdraw = form.nhsmail_action == "withdraw";
+    let reference = form.nhsmail_reference.trim().to_string();
+    if !withdraw && (reference.is_empty() || reference.chars().count() > 120) {
+        let mut errors = FieldErrors::default();
+        errors.add(
+            "nhsmail_reference",
+            "Enter the agreement's reference (up to 120 characters), as NHS England or the NHSmail team gave it",
+        );
+        return Ok(show_page(&state, &user, id, form, errors)
+            .await?
+            .into_response());
+    }
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let kept = (!withdraw).then_some(reference.as_str());
+    crate::simulation::domains::set_nhsmail_agreement(&mut tx, id, kept, &user.email, now).await?;
+    let detail = match kept {
+        Some(r) => format!("recorded NHSmail agreement {r}: exercises may go to nhs.net"),
+        None => "withdrew the NHSmail agreement: nothing goes to nhs.net".to_string(),
+    };
+    let actor = Actor::user(&user, &ip);
+    audit::record(
+        &mut tx,
+        Some(id),
+        &actor,
+        Action::DomainChanged,
+        &detail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/operator/practices/{id}")).into_response())
 }

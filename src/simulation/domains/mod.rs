@@ -3,11 +3,18 @@
 //! really uses) verifies it. Simulations only ever go to staff whose address
 //! is in a verified domain: the sender's targets, a test message and a
 //! GoPhish group are all checked with [`allowed`].
+//!
+//! NHSmail (`nhs.net`) is one national Microsoft 365 tenant where only NHS
+//! England's own simulated phishing service is allow-listed, so `nhs.net`
+//! counts as verified only while an operator has recorded the reference of
+//! an agreement that allows the practice's own exercises there
+//! ([`nhsmail_agreement`]); without one, [`verified`] leaves it out and a
+//! launch that includes nhs.net addresses is refused with [`nhsmail_refusal`].
 
 mod repo;
 pub mod routes;
 
-pub use repo::Domain;
+pub use repo::{Domain, NhsmailAgreement};
 
 use crate::auth::PracticeScope;
 use crate::db::{Db, Tx};
@@ -18,14 +25,60 @@ pub async fn list_for(db: &Db, practice_id: PracticeId) -> Result<Vec<Domain>, s
     repo::list_for(db, practice_id).await
 }
 
-/// The verified domains, lower-case.
+/// The domains exercises may go to, lower-case: the verified ones, and
+/// `nhs.net` only while the practice has an NHSmail agreement.
 pub async fn verified(db: &Db, scope: &PracticeScope) -> Result<Vec<String>, sqlx::Error> {
+    let nhsmail_ok = nhsmail_agreement(db, scope.practice_id()).await?.is_some();
     Ok(list_for(db, scope.practice_id())
         .await?
         .into_iter()
-        .filter(|d| d.verified)
+        .filter(|d| d.verified && (nhsmail_ok || d.domain != NHSMAIL))
         .map(|d| d.domain)
         .collect())
+}
+
+/// NHSmail's domain.
+pub const NHSMAIL: &str = "nhs.net";
+
+/// True for an NHSmail address (`someone@nhs.net`, any case).
+pub fn is_nhsmail(email: &str) -> bool {
+    allowed(email, &[NHSMAIL.to_string()])
+}
+
+/// The agreement an operator recorded that lets the practice's own
+/// exercises go to nhs.net addresses, if any.
+pub async fn nhsmail_agreement(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<Option<NhsmailAgreement>, sqlx::Error> {
+    repo::nhsmail_agreement(db, practice_id).await
+}
+
+/// Records (`Some(reference)`) or withdraws (`None`) the practice's NHSmail
+/// agreement in the caller's transaction; the caller writes the audit entry.
+pub async fn set_nhsmail_agreement(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    reference: Option<&str>,
+    by: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    repo::set_nhsmail_agreement(tx, practice_id, reference, by, now).await
+}
+
+/// Why a launch (or a test message) to `count` NHSmail addresses is refused.
+pub fn nhsmail_refusal(count: usize) -> String {
+    let who = if count == 1 {
+        "1 of the people chosen uses".to_string()
+    } else {
+        format!("{count} of the people chosen use")
+    };
+    format!(
+        "{who} NHSmail (nhs.net). NHSmail is one national system where only NHS England's own \
+         simulated phishing service is allowed, so Safety Net sends nothing to nhs.net addresses \
+         unless your operator has recorded an agreement that allows it. Choose people who are not \
+         on NHSmail, or run NHS England's service and record its results here."
+    )
 }
 
 /// True if the address is in one of the domains (exactly, not a look-alike suffix).
@@ -103,6 +156,15 @@ mod tests {
         assert!(!allowed("a@evilriverside.nhs.uk", &d));
         assert!(!allowed("a@riverside.nhs.uk.evil.example", &d));
         assert!(!allowed("no-at-sign", &d));
+    }
+
+    #[test]
+    fn nhsmail_addresses_are_known_exactly() {
+        assert!(is_nhsmail("Amelia.Hughes@NHS.net"));
+        assert!(!is_nhsmail("a@nhs.net.example"));
+        assert!(!is_nhsmail("a@riverside.nhs.uk"));
+        assert!(nhsmail_refusal(1).starts_with("1 of the people chosen uses NHSmail"));
+        assert!(nhsmail_refusal(3).starts_with("3 of the people chosen use NHSmail"));
     }
 
     #[test]

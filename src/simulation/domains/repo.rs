@@ -73,3 +73,52 @@ pub async fn verify(
         .bind(now).bind(by).bind(id).bind(practice_id).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
+
+/// The NHSmail agreement an operator recorded for the practice.
+pub struct NhsmailAgreement {
+    pub reference: String,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+named_row!(NhsmailAgreement {
+    reference,
+    recorded_by,
+    recorded_at
+});
+
+impl NhsmailAgreement {
+    /// "4 Dec 2026", UK time.
+    pub fn recorded_on(&self) -> String {
+        crate::ukclock::format(self.recorded_at)
+            .rsplit_once(' ')
+            .map(|(d, _)| d.trim_start_matches('0').to_string())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn nhsmail_agreement(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<Option<NhsmailAgreement>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT reference, recorded_by, recorded_at FROM nhsmail_agreements WHERE practice_id = $1")
+        .bind(practice_id).fetch_optional(p).await)
+}
+
+/// Records (or replaces) the agreement; `None` withdraws it.
+pub async fn set_nhsmail_agreement(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    reference: Option<&str>,
+    by: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("DELETE FROM nhsmail_agreements WHERE practice_id = $1")
+        .bind(practice_id).execute(&mut *c).await.map(|_| ()))?;
+    if let Some(reference) = reference {
+        with_tx!(tx, c => sqlx::query(
+            "INSERT INTO nhsmail_agreements (practice_id, reference, recorded_by, recorded_at) VALUES ($1, $2, $3, $4)")
+            .bind(practice_id).bind(reference).bind(by).bind(now).execute(&mut *c).await.map(|_| ()))?;
+    }
+    Ok(())
+}

@@ -28,7 +28,17 @@ pub async fn list(
     scope: ManagerScope,
 ) -> Result<Html<String>, AppError> {
     super::complete_due(&state.db, state.clock.now()).await?;
+    let on_nhsmail = repo::active_staff(&state.db, &scope)
+        .await?
+        .iter()
+        .filter(|t| domains::is_nhsmail(&t.email))
+        .count();
+    let nhsmail_agreed = domains::nhsmail_agreement(&state.db, scope.practice_id())
+        .await?
+        .is_some();
     render(ListPage {
+        on_nhsmail,
+        nhsmail_agreed,
         page: Page::for_user("Phishing exercises", scope.user()),
         campaigns: repo::list(&state.db, &scope).await?,
         has_templates: !authoring::all(&state.db, &scope).await?.is_empty(),
@@ -119,7 +129,18 @@ pub async fn create(
         .into_iter()
         .filter(|t| audience.includes(t))
         .partition(|t| domains::allowed(&t.email, &verified));
-    if let Some(problem) = form.audience_problem(verified.is_empty(), targets.is_empty()) {
+    let on_nhsmail = left_out
+        .iter()
+        .filter(|t| domains::is_nhsmail(&t.email))
+        .count();
+    if on_nhsmail > 0
+        && domains::nhsmail_agreement(&state.db, scope.practice_id())
+            .await?
+            .is_none()
+    {
+        // NHSmail is refused outright with the reason, not silently left out.
+        errors.add("audience", domains::nhsmail_refusal(on_nhsmail));
+    } else if let Some(problem) = form.audience_problem(verified.is_empty(), targets.is_empty()) {
         errors.add("audience", problem);
     }
     let (Some(template), Some(profile), Some(timing), true) =

@@ -21,6 +21,9 @@ pub struct ListPage {
     pub has_templates: bool,
     pub has_profiles: bool,
     pub has_domains: bool,
+    /// Current staff with an nhs.net address, and whether an agreement lets exercises go to them.
+    pub on_nhsmail: usize,
+    pub nhsmail_agreed: bool,
 }
 
 /// A member of staff on the start form, marked if they cannot be sent one.
