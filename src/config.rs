@@ -39,6 +39,16 @@ pub struct Settings {
     pub sign_in: SignInSettings,
     pub smtp: SmtpSettings,
     pub metrics: MetricsSettings,
+    pub jobs: JobSettings,
+}
+
+/// How often the background jobs that run on one node at a time look for work.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSettings {
+    /// The training rules (induction, refreshers, reminders, the Monday round-up). Only one node
+    /// applies them at a time, whichever holds their lease; the lease lasts three intervals.
+    pub training_rules_seconds: u64,
 }
 
 /// Where the operator's monitoring reads `/metrics` (see `metrics`). Off unless one is set.
@@ -212,7 +222,7 @@ impl Default for Settings {
                 too_soon_seconds: 10,
                 scanner_user_agents: Vec::new(),
                 scanner_networks: Vec::new(),
-                send_lease_seconds: 10,
+                send_lease_seconds: 6,
             },
             session: SessionSettings {
                 idle_minutes: 30,
@@ -235,6 +245,9 @@ impl Default for Settings {
                 ca_file: None,
             },
             metrics: MetricsSettings::default(),
+            jobs: JobSettings {
+                training_rules_seconds: 600,
+            },
         }
     }
 }
@@ -291,6 +304,11 @@ impl Settings {
             (3..=3600).contains(&s.simulation.send_lease_seconds),
             "simulation.send_lease_seconds must be from 3 to 3600 (it is {})",
             s.simulation.send_lease_seconds
+        );
+        anyhow::ensure!(
+            (1..=86_400).contains(&s.jobs.training_rules_seconds),
+            "jobs.training_rules_seconds must be from 1 to 86400 (it is {})",
+            s.jobs.training_rules_seconds
         );
         s.fill_derived();
         Ok(s)

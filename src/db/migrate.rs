@@ -42,6 +42,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (33, "0033_dspt"),
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
+    (40, "0040_one_open_rule_assignment"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -65,6 +66,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (33, "0033_dspt"),
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
+    (40, "0040_one_open_rule_assignment"),
 );
 
 #[derive(Debug)]

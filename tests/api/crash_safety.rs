@@ -51,7 +51,6 @@ impl Served {
         let log = app.dir.path().join(format!("{name}.log"));
         let child = Command::new(BIN)
             .arg("serve")
-            .envs(env.iter().copied())
             .env("SAFETYNET_DATABASE_URL", &app.db_url)
             .env("SAFETYNET_DATA_DIR", app.dir.path())
             .env("SAFETYNET_LISTEN", format!("127.0.0.1:{a}"))
@@ -63,6 +62,8 @@ impl Served {
                 "SAFETYNET_OUTBOUND__ALLOW_NETWORKS",
                 r#"["127.0.0.0/8", "::1/128"]"#,
             )
+            // The caller's settings last, so they can replace the ones above.
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

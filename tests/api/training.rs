@@ -230,6 +230,68 @@ storage_test!(
 );
 
 storage_test!(
+    two_nodes_applying_the_training_rules_at_once_add_each_module_and_reminder_once,
+    |app: TestApp| async move {
+        // Several app nodes each run the rules; if two run them at the same moment, each
+        // new starter still gets each module once and one reminder email.
+        let p = app.practice("Riverside").await;
+        let now = app.clock.now();
+        let today = safetynet::ukclock::local_date(now);
+        let mut starters = Vec::new();
+        for i in 0..12 {
+            let person = app
+                .staff(
+                    &p,
+                    &format!("Starter Number{i}"),
+                    "Reception & care navigation",
+                    None,
+                )
+                .await;
+            with_db!(&app.db, pool => sqlx::query("UPDATE staff SET start_date = $1, created_at = $2 WHERE id = $3")
+                .bind(today.to_string()).bind(now).bind(person.staff_id).execute(pool).await.map(|_| ())).unwrap();
+            starters.push(person);
+        }
+        let reception = catalogue().role("reception").unwrap().modules.clone();
+        let (a, b) = tokio::join!(assignments::run(&app.state), assignments::run(&app.state));
+        let added = a.unwrap().induction + b.unwrap().induction;
+        assert_eq!(
+            added as usize,
+            12 * reception.len(),
+            "what the two passes say they added"
+        );
+        let per_module: Vec<(i64, String, i64)> = with_db!(&app.db, pool => sqlx::query_as(
+            "SELECT staff_id, module, COUNT(*) FROM training_assignments WHERE practice_id = $1 \
+             GROUP BY staff_id, module ORDER BY staff_id, module")
+            .bind(p.id).fetch_all(pool).await)
+        .unwrap();
+        let starter_rows: Vec<_> = per_module
+            .iter()
+            .filter(|(id, _, _)| starters.iter().any(|s| i64::from(s.staff_id) == *id))
+            .collect();
+        assert_eq!(
+            starter_rows.len(),
+            12 * reception.len(),
+            "every module for everyone"
+        );
+        assert!(
+            starter_rows.iter().all(|r| r.2 == 1),
+            "each once: {starter_rows:?}"
+        );
+
+        // A week before the due date both nodes remind at once: one email each.
+        let due: i64 = with_db!(&app.db, pool => sqlx::query_scalar(
+            "SELECT MIN(due_at) FROM training_assignments WHERE practice_id = $1 AND kind = 'induction'")
+            .bind(p.id).fetch_one(pool).await).unwrap();
+        app.clock.advance(due - now - 6 * 86_400);
+        let (a, b) = tokio::join!(assignments::run(&app.state), assignments::run(&app.state));
+        assert_eq!(a.unwrap().reminders + b.unwrap().reminders, 12);
+        for s in &starters {
+            assert_eq!(reminders_to(&app, &s.email).await.len(), 1, "{}", s.email);
+        }
+    }
+);
+
+storage_test!(
     quizzes_are_scored_on_the_server_and_tampered_answers_are_refused,
     |mut app: TestApp| async move {
         let p = app.practice("Riverside").await;

@@ -72,8 +72,7 @@ pub async fn assign(
     if repo::has_open(tx, practice_id, a.staff_id, a.module).await? {
         return Ok(false);
     }
-    repo::insert(tx, practice_id, a).await?;
-    Ok(true)
+    repo::insert(tx, practice_id, a).await
 }
 
 /// Assigns the short refresher that follows a first counted click in a
@@ -102,6 +101,7 @@ pub async fn assign_follow_up(
         },
     )
     .await
+    .map(|_| ())
 }
 
 /// Withdraws an exercise's follow-up, if not yet done: the click that

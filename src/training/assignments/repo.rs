@@ -51,17 +51,20 @@ pub async fn completed_since(
     Ok(done.is_some())
 }
 
+/// Adds an assignment; returns whether it was added. A rule's assignment
+/// (induction, refresher) that another node added a moment ago is left as it
+/// is (one open per person and module, a unique index).
 pub async fn insert(
     tx: &mut Tx,
     practice_id: PracticeId,
     a: &NewAssignment<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     with_tx!(tx, c => sqlx::query(
         "INSERT INTO training_assignments (practice_id, staff_id, module, reason, kind, campaign_id, assigned_at, due_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING")
         .bind(practice_id).bind(a.staff_id).bind(a.module).bind(a.reason).bind(a.kind)
         .bind(a.campaign_id).bind(a.assigned_at).bind(a.due_at)
-        .execute(&mut *c).await.map(|_| ()))
+        .execute(&mut *c).await.map(|r| r.rows_affected() == 1))
 }
 
 /// Removes an exercise's follow-up for one person, unless it is done.

@@ -42,26 +42,19 @@ pub async fn run(state: &AppState) -> anyhow::Result<Pass> {
     Ok(total)
 }
 
-/// How often the rules run in the background. The first pass waits a full
-/// interval, so a restart loop cannot send a burst of reminders.
-const RULES_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
-
+/// Runs the rules every `[jobs] training_rules_seconds` (ten minutes by
+/// default). The first pass waits a full interval, so a restart loop cannot
+/// send a burst of reminders.
 pub async fn run_until_stopped(state: AppState, stop: tokio_util::sync::CancellationToken) {
+    let every = state.settings.jobs.training_rules_seconds;
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(RULES_INTERVAL) => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(every)) => {}
         }
         // One node applies the rules; the lease outlasts a pass and its wait.
         let now = state.clock.now();
-        match crate::db::leases::hold(
-            &state.db,
-            "training-rules",
-            now,
-            3 * RULES_INTERVAL.as_secs() as i64,
-        )
-        .await
-        {
+        match crate::db::leases::hold(&state.db, "training-rules", now, 3 * every as i64).await {
             Ok(true) => {}
             Ok(false) => continue,
             Err(e) => {
