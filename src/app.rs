@@ -96,6 +96,7 @@ pub fn app_router(state: AppState) -> Router {
         // Cross-site form posts are refused (see `web::csrf`; the device check-in API,
         // authenticated by its bearer token alone, is exempt).
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::csrf::protect))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::web::error::with_navigation))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -339,8 +339,9 @@ impl Document {
                 width: 1.8,
             });
         }
-        self.gap(SIZE / 2.0 - 9.0);
-        self.text_with(text, 12.0, Weight::Regular, Align::Left, SIZE + 14.0);
+        // Easy Read asks for 14pt or larger.
+        self.gap(SIZE / 2.0 - 10.0);
+        self.text_with(text, 14.0, Weight::Regular, Align::Left, SIZE + 14.0);
         self.y = self.y.min(top - SIZE) - 8.0;
     }
 
@@ -372,7 +373,11 @@ impl Document {
         let count = self.pages.len();
         let page_ids: Vec<Ref> = (0..count).map(|i| Ref::new(first + 2 * i as i32)).collect();
 
-        pdf.catalog(catalog).pages(tree);
+        // Screen readers announce the title and read the text as British English.
+        let mut cat = pdf.catalog(catalog);
+        cat.pages(tree).lang(TextStr("en-GB"));
+        cat.viewer_preferences().display_doc_title(true);
+        cat.finish();
         pdf.pages(tree)
             .kids(page_ids.iter().copied())
             .count(count as i32);
@@ -393,28 +398,9 @@ impl Document {
             for op in ops {
                 draw(&mut content, op);
             }
-            let footer_y = MARGIN - 18.0;
-            draw(
-                &mut content,
-                &Op::Text {
-                    x: MARGIN,
-                    y: footer_y,
-                    size: 8.0,
-                    weight: Weight::Regular,
-                    text: self.footer.clone(),
-                },
-            );
-            let number = format!("Page {} of {}", i + 1, count);
-            draw(
-                &mut content,
-                &Op::Text {
-                    x: PAGE_W - MARGIN - text_width(&number, Weight::Regular, 8.0),
-                    y: footer_y,
-                    size: 8.0,
-                    weight: Weight::Regular,
-                    text: number,
-                },
-            );
+            for op in footer(&self.footer, i + 1, count) {
+                draw(&mut content, &op);
+            }
             let mut page = pdf.page(page_id);
             page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
                 .parent(tree)
@@ -429,6 +415,45 @@ impl Document {
         }
         pdf.finish()
     }
+}
+
+/// The foot of page `page` of `count`: "Page n of m" on the right when there
+/// is more than one page, and the footer's words wrapped (two lines at most)
+/// in the space left of it, never printed over it.
+fn footer(words: &str, page: usize, count: usize) -> Vec<Op> {
+    const SIZE: f32 = 8.0;
+    let y = MARGIN - 18.0;
+    let number = (count > 1).then(|| format!("Page {page} of {count}"));
+    let number_width = number
+        .as_deref()
+        .map_or(0.0, |n| text_width(n, Weight::Regular, SIZE) + 12.0);
+    let mut ops: Vec<Op> = wrap(
+        words,
+        Weight::Regular,
+        SIZE,
+        Document::width() - number_width,
+    )
+    .into_iter()
+    .take(2)
+    .enumerate()
+    .map(|(n, line)| Op::Text {
+        x: MARGIN,
+        y: y - 10.0 * n as f32,
+        size: SIZE,
+        weight: Weight::Regular,
+        text: line,
+    })
+    .collect();
+    if let Some(number) = number {
+        ops.push(Op::Text {
+            x: PAGE_W - MARGIN - text_width(&number, Weight::Regular, SIZE),
+            y,
+            size: SIZE,
+            weight: Weight::Regular,
+            text: number,
+        });
+    }
+    ops
 }
 
 fn draw(content: &mut Content, op: &Op) {
@@ -505,6 +530,40 @@ mod tests {
     fn typographic_characters_map_to_win_ansi_and_unknown_ones_to_a_question_mark() {
         assert_eq!(encode("’£—é"), vec![0x92, 0xa3, 0x97, 0xe9]);
         assert_eq!(encode("✓"), b"?".to_vec());
+    }
+
+    #[test]
+    fn the_footer_never_runs_under_the_page_number_and_one_page_has_no_number() {
+        let long = "Training compliance for Riverside Surgery, printed on 4 December 2026 by Priya Shah, practice manager, for the practice meeting";
+        let ops = footer(long, 1, 6);
+        let texts: Vec<(f32, String)> = ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Text { x, text, .. } => Some((*x, text.clone())),
+                _ => None,
+            })
+            .collect();
+        let (number_x, number) = texts.last().unwrap().clone();
+        assert_eq!(number, "Page 1 of 6");
+        for (x, line) in &texts[..texts.len() - 1] {
+            let right = x + text_width(line, Weight::Regular, 8.0);
+            assert!(
+                right < number_x,
+                "{line:?} ends at {right}, the number starts at {number_x}"
+            );
+        }
+        assert!(texts.len() >= 3, "the long footer wraps onto a second line");
+        let single = footer("A poster", 1, 1);
+        assert_eq!(single.len(), 1, "no \"Page 1 of 1\"");
+
+        let pdf = Document::new("Cyber alert log", "f").finish();
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/Lang (en-GB)"), "language");
+        assert!(
+            raw.contains("/DisplayDocTitle true"),
+            "title shown, not the file name"
+        );
+        assert!(raw.contains("/Title (Cyber alert log)"));
     }
 
     #[test]

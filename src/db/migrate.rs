@@ -43,6 +43,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
     (40, "0040_one_open_rule_assignment"),
+    (41, "0041_import_outcomes"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -67,6 +68,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
     (40, "0040_one_open_rule_assignment"),
+    (41, "0041_import_outcomes"),
 );
 
 #[derive(Debug)]

@@ -72,11 +72,58 @@ impl IntoResponse for AppError {
         let page = ErrorPage {
             page: Page::bare(heading),
             heading: heading.to_string(),
-            message,
+            message: message.clone(),
         };
         let body = page.render().unwrap_or_else(|_| heading.to_string());
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        // `with_navigation` draws the page again with the person's menu.
+        response
+            .extensions_mut()
+            .insert(ErrorParts { heading, message });
+        response
     }
+}
+
+/// What an error page says, kept on its response so that [`with_navigation`]
+/// (which knows who is signed in) can draw it again with the site's menu.
+#[derive(Clone)]
+struct ErrorParts {
+    heading: &'static str,
+    message: String,
+}
+
+/// Middleware: an error page shown to someone signed in keeps their menu, so
+/// "Page not found" or a refused form is never a dead end. Handlers raise
+/// errors without knowing who asked; this is where the two meet.
+pub async fn with_navigation(
+    axum::extract::State(state): axum::extract::State<crate::shared::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let secret = axum_extra::extract::CookieJar::from_headers(req.headers())
+        .get(crate::auth::session::COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty() && v.len() <= 100);
+    let mut response = next.run(req).await;
+    let (Some(parts), Some(secret)) = (response.extensions_mut().remove::<ErrorParts>(), secret)
+    else {
+        return response;
+    };
+    let user = match crate::auth::session::load(&state, &secret).await {
+        Ok(Some(u)) if u.stage == crate::auth::session::Stage::Full => u,
+        _ => return response,
+    };
+    let page = ErrorPage {
+        page: Page::for_user(parts.heading, &user),
+        heading: parts.heading.to_string(),
+        message: parts.message,
+    };
+    if let Ok(body) = page.render() {
+        let (mut head, _) = response.into_parts();
+        head.headers.remove(axum::http::header::CONTENT_LENGTH);
+        response = Response::from_parts(head, axum::body::Body::from(body));
+    }
+    response
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

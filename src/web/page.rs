@@ -29,6 +29,8 @@ pub struct Page {
     pub notice: Option<String>,
     /// Extra scripts this page needs, from /static.
     pub scripts: Vec<&'static str>,
+    /// A public page for patients: its footer speaks to them, not to staff.
+    pub for_patients: bool,
 }
 
 impl Page {
@@ -39,6 +41,15 @@ impl Page {
             nav: None,
             notice: None,
             scripts: Vec::new(),
+            for_patients: false,
+        }
+    }
+
+    /// A public page for patients (the lessons under /learn).
+    pub fn for_patients(title: impl Into<String>) -> Self {
+        Self {
+            for_patients: true,
+            ..Self::bare(title)
         }
     }
 
@@ -87,6 +98,7 @@ impl Page {
             }),
             notice: None,
             scripts: Vec::new(),
+            for_patients: false,
         }
     }
 

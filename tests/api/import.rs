@@ -50,10 +50,24 @@ storage_test!(
             .audit_actions(p.id)
             .await
             .contains(&"staff.imported".to_string()));
-        // The same preview cannot be imported twice.
+        // The same preview cannot be imported twice: going back to it (the
+        // browser's Back button, a second click) shows what it did, with the menu.
+        let again = app.post(&preview_path, &[("action", "all")]).await;
+        assert_eq!(location(&again), preview_path);
+        let back = app.get(&preview_path).await;
+        assert_eq!(back.status(), 200);
+        let back = back.text().await.unwrap();
+        assert!(
+            back.contains("staff.csv has been imported")
+                && back.contains("<strong>2</strong> rows were added"),
+            "{back}"
+        );
+        assert!(back.contains("aria-label=\"Menu\""), "the site's menu");
         assert_eq!(
-            app.post(&preview_path, &[("action", "all")]).await.status(),
-            400
+            app.count("SELECT COUNT(*) FROM staff WHERE practice_id = $1", p.id)
+                .await,
+            3,
+            "nothing added twice"
         );
     }
 );
@@ -233,13 +247,18 @@ storage_test!(
             app.post(&preview_path, &[("action", "all")]),
             app.post(&preview_path, &[("action", "all")])
         );
-        let mut statuses = [first.status().as_u16(), second.status().as_u16()];
-        statuses.sort();
+        let mut went = [location(&first), location(&second)];
+        went.sort();
         assert_eq!(
-            statuses,
-            [303, 400],
-            "one imports, the other is told it is done"
+            went,
+            [
+                preview_path.clone(),
+                "/resilience/assets?done=imported-2".to_string()
+            ],
+            "one imports, the other is shown the finished import"
         );
+        let done = app.get_text(&preview_path).await;
+        assert!(done.contains("devices.csv has been imported"), "{done}");
         assert_eq!(
             app.count("SELECT COUNT(*) FROM assets WHERE practice_id = $1", p.id)
                 .await,

@@ -669,6 +669,14 @@ async fn patient_lessons_are_public_cookie_free_and_print_as_leaflets_and_poster
             !html.contains("<script") || html.matches("<script").count() == 1,
             "only the app's own module script"
         );
+        assert!(
+            html.contains("aria-label=\"Contents\"") && html.contains("href=\"#part-1\""),
+            "{slug}: a contents list to jump to each part"
+        );
+        assert!(
+            html.contains("These pages are from your GP surgery"),
+            "{slug}: the footer speaks to patients"
+        );
         let leaflet = app
             .get(&format!("/learn/{slug}/leaflet.pdf"))
             .await
@@ -685,6 +693,15 @@ async fn patient_lessons_are_public_cookie_free_and_print_as_leaflets_and_poster
                 text.contains(&format!("/learn/{slug}")),
                 "{slug} leaflet gives the address"
             );
+            let raw = String::from_utf8_lossy(&leaflet);
+            let pages = raw.matches("/Type /Page").count() - raw.matches("/Type /Pages").count();
+            assert!(
+                (1..=2).contains(&pages),
+                "{slug}: a leaflet is one sheet of A4 at most, not {pages} pages"
+            );
+            if pages == 1 {
+                assert!(!text.contains("Page 1 of 1"));
+            }
         }
         let poster = app
             .get(&format!("/learn/{slug}/poster.pdf"))
@@ -695,8 +712,38 @@ async fn patient_lessons_are_public_cookie_free_and_print_as_leaflets_and_poster
         if let Some(text) = pdf_text(&poster) {
             assert!(text.contains("Stay safe online"));
             assert!(text.contains(lesson.key_messages[0].split_whitespace().next().unwrap()));
+            assert!(text.contains("From your GP surgery"), "{slug}: {text}");
+            assert!(
+                !text.contains("Page 1 of 1"),
+                "{slug}: a poster has no page number"
+            );
+            if lesson.key_messages.iter().any(|m| m.contains("7726")) {
+                assert!(
+                    text.contains("None of them is the surgery's"),
+                    "{slug}: says whose phone numbers are printed"
+                );
+            }
         }
     }
+    // Printed by someone at the practice, the poster carries the surgery's name
+    // (and is not kept in shared caches).
+    let p = app.practice("Riverside Surgery").await;
+    let mut app = app;
+    app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+        .await;
+    let r = app.get("/learn/adults/poster.pdf").await;
+    assert!(r.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
+    if let Some(text) = pdf_text(&r.bytes().await.unwrap()) {
+        assert!(text.contains("From Riverside Surgery"), "{text}");
+    }
+    // A page that does not exist keeps the signed-in person's menu.
+    let missing = app.get("/no-such-page").await;
+    assert_eq!(missing.status(), 404);
+    let missing = missing.text().await.unwrap();
+    assert!(missing.contains("Page not found") && missing.contains("aria-label=\"Menu\""));
     assert_eq!(app.get("/learn/not-a-lesson").await.status(), 404);
     assert_eq!(
         app.get("/learn/not-a-lesson/poster.pdf").await.status(),

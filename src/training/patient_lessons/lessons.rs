@@ -46,6 +46,13 @@ pub struct Lesson {
     pub sections: Vec<(String, String, String)>,
 }
 
+impl Lesson {
+    /// Easy Read lessons print and show in larger type, with their pictures.
+    pub fn is_easy_read(&self) -> bool {
+        self.slug.ends_with("easy-read")
+    }
+}
+
 /// Lesson Markdown to HTML, as `content::markdown_to_html` does for staff
 /// modules, with `![alt](symbol:name)` drawn as the named symbol. Any other
 /// image is shown as its text.

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 pub use lessons::{lessons, KnownLesson, Lesson, SLUGS};
 pub use reading_level::reading_grade;
 
+use crate::auth::scope::MaybeSession;
 use crate::shared::AppState;
 use crate::web::{render, AppError, Page, Path};
 
@@ -43,7 +44,7 @@ struct IndexPage {
 /// `/learn`: the lessons, by audience.
 pub async fn index() -> Result<Response, AppError> {
     let html = render(IndexPage {
-        page: Page::bare("Staying safe online: lessons for patients"),
+        page: Page::for_patients("Staying safe online: lessons for patients"),
         lessons: lessons(),
     })?;
     Ok(public(html.0, "text/html; charset=utf-8"))
@@ -59,7 +60,7 @@ struct LessonPage {
 /// `/learn/{lesson}`.
 pub async fn show(Path(KnownLesson(l)): Path<KnownLesson>) -> Result<Response, AppError> {
     let html = render(LessonPage {
-        page: Page::bare(l.title.clone()),
+        page: Page::for_patients(l.title.clone()),
         l,
     })?;
     Ok(public(html.0, "text/html; charset=utf-8"))
@@ -74,20 +75,50 @@ fn lesson_url(state: &AppState, l: &Lesson) -> String {
     )
 }
 
+/// The surgery a signed-in member of staff belongs to: their printouts carry
+/// its name. Patients (no session) get "your GP surgery".
+async fn surgery(state: &AppState, who: &MaybeSession) -> Result<Option<String>, AppError> {
+    match who.0.as_ref().and_then(|u| u.practice_id) {
+        Some(id) => Ok(crate::people::repo::practices::name(&state.db, id).await?),
+        None => Ok(None),
+    }
+}
+
+/// A printout: one with a surgery's name is that surgery's, so it is not
+/// kept in shared caches.
+fn printout(pdf: Vec<u8>, named: bool) -> Response {
+    if named {
+        (
+            [
+                (header::CACHE_CONTROL, "private, no-store"),
+                (header::CONTENT_TYPE, "application/pdf"),
+            ],
+            pdf,
+        )
+            .into_response()
+    } else {
+        public(pdf, "application/pdf")
+    }
+}
+
 /// `/learn/{lesson}/leaflet.pdf`.
 pub async fn leaflet(
     State(state): State<AppState>,
+    who: MaybeSession,
     Path(KnownLesson(l)): Path<KnownLesson>,
 ) -> Result<Response, AppError> {
-    let pdf = print::leaflet(l, &lesson_url(&state, l));
-    Ok(public(pdf, "application/pdf"))
+    let surgery = surgery(&state, &who).await?;
+    let pdf = print::leaflet(l, &lesson_url(&state, l), surgery.as_deref());
+    Ok(printout(pdf, surgery.is_some()))
 }
 
 /// `/learn/{lesson}/poster.pdf`.
 pub async fn poster(
     State(state): State<AppState>,
+    who: MaybeSession,
     Path(KnownLesson(l)): Path<KnownLesson>,
 ) -> Result<Response, AppError> {
-    let pdf = print::poster(l, &lesson_url(&state, l));
-    Ok(public(pdf, "application/pdf"))
+    let surgery = surgery(&state, &who).await?;
+    let pdf = print::poster(l, &lesson_url(&state, l), surgery.as_deref());
+    Ok(printout(pdf, surgery.is_some()))
 }

@@ -41,11 +41,18 @@ pub struct Stored {
     pub filename: String,
     pub rows_json: String,
     pub status: Status,
+    /// Once imported: rows added and rows skipped.
+    pub imported: Option<i64>,
+    pub skipped: Option<i64>,
+    pub finished_at: Option<i64>,
 }
 named_row!(Stored {
     filename,
     rows_json,
-    status
+    status,
+    imported,
+    skipped,
+    finished_at
 });
 
 /// Keeps a file's rows for the preview; returns the import's id.
@@ -74,25 +81,38 @@ pub async fn find(
     id: i64,
 ) -> Result<Option<Stored>, sqlx::Error> {
     let sql = format!(
-        "SELECT filename, rows_json, status FROM {table} WHERE id = $1 AND practice_id = $2"
+        "SELECT filename, rows_json, status, imported, skipped, finished_at FROM {table} WHERE id = $1 AND practice_id = $2"
     );
     with_db!(db, p => sqlx::query_as(&sql).bind(id).bind(scope.practice_id()).fetch_optional(p).await)
 }
 
-/// Ends a previewed import as `to`; false if it was no longer waiting (a
-/// second confirmation, perhaps at the same moment, finds it finished).
+/// How a previewed import ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Imported { added: i64, skipped: i64 },
+    Cancelled,
+}
+
+/// Ends a previewed import; false if it was no longer waiting (a second
+/// confirmation, perhaps at the same moment, finds it finished).
 pub async fn finish(
     tx: &mut Tx,
     table: &'static str,
     scope: &PracticeScope,
     id: i64,
-    to: Status,
+    ending: Ending,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
+    let (to, added, skipped) = match ending {
+        Ending::Imported { added, skipped } => (Status::Imported, Some(added), Some(skipped)),
+        Ending::Cancelled => (Status::Cancelled, None, None),
+    };
     let sql = format!(
-        "UPDATE {table} SET status = $1 WHERE id = $2 AND practice_id = $3 AND status = $4"
+        "UPDATE {table} SET status = $1, imported = $2, skipped = $3, finished_at = $4 \
+         WHERE id = $5 AND practice_id = $6 AND status = $7"
     );
     let n = with_tx!(tx, c => sqlx::query(&sql)
-        .bind(to).bind(id).bind(scope.practice_id()).bind(Status::Preview)
-        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        .bind(to).bind(added).bind(skipped).bind(now).bind(id).bind(scope.practice_id())
+        .bind(Status::Preview).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }

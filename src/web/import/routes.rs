@@ -7,8 +7,8 @@ use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::repo::{self, Status};
-use super::views::{PreviewPage, UploadPage};
+use super::repo::{self, Ending, Status};
+use super::views::{FinishedPage, PreviewPage, UploadPage};
 use super::{csv, refusal, Checked, Choice, CsvImport, Outcome, UPLOAD_BODY};
 use crate::auth::audit;
 use crate::auth::{ManagerScope, PracticeScope};
@@ -76,26 +76,32 @@ pub async fn upload<I: CsvImport>(
     Ok(Redirect::to(&format!("{}/{id}", I::PATH)).into_response())
 }
 
-/// A stored preview still waiting for the manager: its file's name and rows.
-async fn pending<I: CsvImport>(
+/// A stored import: still waiting for the manager (its file's name and
+/// rows), or finished (what it did).
+enum Found<C> {
+    Pending(String, Vec<C>),
+    Finished(repo::Stored),
+}
+
+async fn find<I: CsvImport>(
     db: &Db,
     scope: &PracticeScope,
     id: i64,
-) -> Result<(String, Vec<I::Cells>), AppError> {
+) -> Result<Found<I::Cells>, AppError> {
     let stored = repo::find(db, I::TABLE, scope, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if stored.status != Status::Preview {
-        return Err(already_finished());
+        return Ok(Found::Finished(stored));
     }
     let rows = serde_json::from_str(&stored.rows_json).map_err(anyhow::Error::from)?;
-    Ok((stored.filename, rows))
+    Ok(Found::Pending(stored.filename, rows))
 }
 
-fn already_finished() -> AppError {
-    AppError::BadRequest(
-        "This import has already been finished or cancelled. To import more, upload the file again.".into(),
-    )
+/// Going back to a finished import (the browser's Back button, a second
+/// click) shows what it did.
+fn finished<I: CsvImport>(id: i64) -> Response {
+    Redirect::to(&format!("{}/{id}", I::PATH)).into_response()
 }
 
 /// The rows checked against the database as it is now.
@@ -113,7 +119,10 @@ pub async fn preview<I: CsvImport>(
     scope: ManagerScope,
     Path(id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let (filename, rows) = pending::<I>(&state.db, &scope, id).await?;
+    let (filename, rows) = match find::<I>(&state.db, &scope, id).await? {
+        Found::Pending(filename, rows) => (filename, rows),
+        Found::Finished(stored) => return render(FinishedPage::new::<I>(scope.user(), &stored)),
+    };
     let checked = check::<I>(&state, &scope, &rows).await?;
     render(PreviewPage::new::<I>(
         scope.user(),
@@ -138,11 +147,15 @@ pub async fn confirm<I: CsvImport>(
     Path(id): Path<i64>,
     ValidForm(form): ValidForm<ConfirmForm>,
 ) -> Result<Response, AppError> {
-    let (filename, rows) = pending::<I>(&state.db, &scope, id).await?;
+    let (filename, rows) = match find::<I>(&state.db, &scope, id).await? {
+        Found::Pending(filename, rows) => (filename, rows),
+        Found::Finished(_) => return Ok(finished::<I>(id)),
+    };
     let choice = Choice::from_form(&form.action);
     if choice == Choice::Cancel {
         let mut tx = state.db.begin().await?;
-        repo::finish(&mut tx, I::TABLE, &scope, id, Status::Cancelled).await?;
+        let now = state.clock.now();
+        repo::finish(&mut tx, I::TABLE, &scope, id, Ending::Cancelled, now).await?;
         tx.commit().await?;
         return Ok(Redirect::to(I::LIST).into_response());
     }
@@ -163,8 +176,12 @@ pub async fn confirm<I: CsvImport>(
     // All or nothing, and once: a failure part-way, or a second confirmation,
     // leaves the list as it was.
     let mut tx = state.db.begin().await?;
-    if !repo::finish(&mut tx, I::TABLE, &scope, id, Status::Imported).await? {
-        return Err(already_finished());
+    let ending = Ending::Imported {
+        added: ready.len() as i64,
+        skipped: rejected as i64,
+    };
+    if !repo::finish(&mut tx, I::TABLE, &scope, id, ending, now).await? {
+        return Ok(finished::<I>(id));
     }
     I::insert(&mut tx, &scope, &ready, now).await?;
     let detail = format!(

@@ -107,3 +107,39 @@ impl PreviewPage {
         }
     }
 }
+
+/// A finished import, for someone who comes back to it.
+#[derive(Template)]
+#[template(path = "import_finished.html")]
+pub struct FinishedPage {
+    pub page: Page,
+    pub heading: &'static str,
+    pub filename: String,
+    /// Rows added and skipped, if it was imported (None: cancelled).
+    pub outcome: Option<(i64, i64)>,
+    pub finished_on: Option<String>,
+    pub list: &'static str,
+    pub upload: &'static str,
+}
+
+impl FinishedPage {
+    pub fn new<I: CsvImport>(user: &SessionUser, stored: &super::repo::Stored) -> Self {
+        let outcome = match stored.status {
+            super::repo::Status::Imported => {
+                Some((stored.imported.unwrap_or(0), stored.skipped.unwrap_or(0)))
+            }
+            _ => None,
+        };
+        Self {
+            page: Page::for_user(I::PREVIEW_TITLE, user),
+            heading: I::UPLOAD_TITLE,
+            filename: stored.filename.clone(),
+            outcome,
+            finished_on: stored
+                .finished_at
+                .map(|t| crate::ukclock::day(crate::ukclock::local_date(t))),
+            list: I::LIST,
+            upload: I::PATH,
+        }
+    }
+}
