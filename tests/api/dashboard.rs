@@ -1,0 +1,180 @@
+//! The manager's dashboard (issue 14 §5): tiles below "this week" showing
+//! the practice's figures, each linking to its page; the operator's trend
+//! tiles with no one named; small groups never shown; axe-clean on a
+//! desktop and a phone.
+
+use crate::browser::{assert_accessible, sign_in_manager, start_browser, wait_for_text};
+use crate::helpers::{unescape, Backend, Practice, TestApp};
+use crate::storage_test;
+use safetynet::auth::Role;
+use safetynet::culture::reports::repo::{insert, NewReport};
+use safetynet::culture::reports::How;
+
+/// Records `n` reports by `who` at `at`, through the reports' own storage.
+async fn reports(app: &TestApp, p: &Practice, who: &crate::helpers::Person, n: usize, at: i64) {
+    let mut tx = app.db.begin().await.unwrap();
+    for _ in 0..n {
+        let r = NewReport {
+            staff_id: Some(who.staff_id),
+            department_id: Some(who.department_id),
+            how: How::Spamreports,
+            note: "",
+            at,
+        };
+        insert(&mut tx, p.id, &r).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// "Dec 2026" for the UK month `unix` falls in.
+fn month_label(unix: i64) -> String {
+    let d = safetynet::ukclock::local_date(unix);
+    format!("{} {}", &d.month().to_string()[..3], d.year())
+}
+
+/// A practice of eight: five in reception (one a champion), two in the
+/// dispensary and the manager.
+async fn riverside(app: &TestApp) -> (Practice, crate::helpers::Person, crate::helpers::Person) {
+    let p = app.practice("Riverside Surgery").await;
+    let reception = "Reception & care navigation";
+    let amelia = app
+        .staff(&p, "Amelia Hughes", reception, Some(Role::Staff))
+        .await;
+    for n in ["Tom Bennett", "Fatima Begum", "Grace Oconnor"] {
+        app.staff(&p, n, reception, None).await;
+    }
+    let sian = app
+        .staff(&p, "Sian Williams", reception, Some(Role::Champion))
+        .await;
+    safetynet::with_db!(&app.db, pool => sqlx::query("UPDATE staff SET is_champion = TRUE WHERE id = $1")
+        .bind(sian.staff_id).execute(pool).await.map(|_| ())).unwrap();
+    let daniel = app.staff(&p, "Daniel Price", "Dispensary", None).await;
+    app.staff(&p, "Olu Adeyemi", "Dispensary", None).await;
+    (p, amelia, daniel)
+}
+
+storage_test!(
+    the_dashboard_shows_the_practice_figures_and_keeps_small_groups_back,
+    |app: TestApp| async move {
+        let mut app = app;
+        let (p, amelia, daniel) = riverside(&app).await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+
+        // Nothing recorded yet is said as such, not as 0.
+        let home = unescape(&app.get_text("/").await);
+        let this_week = home.find("This week").unwrap();
+        let dashboard = home.find("How the practice is doing").unwrap();
+        assert!(this_week < dashboard, "this week stays at the top");
+        assert!(home.contains("No reports recorded yet"), "{home}");
+        assert!(home.contains("No drills recorded yet"));
+        assert!(home.contains("No exercise results yet"));
+        assert!(home.contains("No devices recorded yet"));
+        assert!(home.contains("No backups recorded yet"));
+        assert!(!home.contains("0 reports in the last 12 months"));
+
+        // Reports last month and this month: counted per month and per department.
+        let now = app.clock.now();
+        let last_month = now - 31 * 86_400;
+        reports(&app, &p, &amelia, 2, last_month).await;
+        reports(&app, &p, &amelia, 3, now).await;
+        reports(&app, &p, &daniel, 1, now).await;
+        let home = unescape(&app.get_text("/").await);
+        assert!(home.contains("6 reports in the last 12 months"), "{home}");
+        let cell = |label: String, n: i64| {
+            format!(
+                "<td class=\"nhsuk-table__cell\">{label}</td><td class=\"nhsuk-table__cell\">{n}</td>"
+            )
+        };
+        assert!(home.contains(&cell(month_label(now), 4)), "{home}");
+        assert!(home.contains(&cell(month_label(last_month), 2)));
+        assert!(home.contains("<svg class=\"sn-chart\""));
+        assert!(home.contains("Reception & care navigation: 5 reports"));
+        // The dispensary has two people: its count is never shown.
+        assert!(!home.contains("Dispensary: "), "{home}");
+        assert!(
+            home.contains("departments are not shown: fewer than 5 current staff."),
+            "{home}"
+        );
+
+        // Training against the DSPT target, with the small department kept back.
+        assert!(
+            home.contains("0% of staff are trained this year (0 of 8); the DSPT target is 95%."),
+            "{home}"
+        );
+        assert!(!home.contains("Dispensary</td><td class=\"nhsuk-table__cell\">0%"));
+        // Champion coverage: reception has one; the dispensary and the manager's own have none.
+        assert!(
+            home.contains("2 of 3 departments without a cyber champion: Dispensary, Management."),
+            "{home}"
+        );
+
+        // Every tile's link opens its page.
+        let links: Vec<String> = home
+            .split("<p class=\"nhsuk-body-s sn-tile-link\"><a href=\"")
+            .skip(1)
+            .map(|s| s.split('"').next().unwrap().to_string())
+            .collect();
+        assert_eq!(links.len(), 9, "{links:?}");
+        for href in links {
+            assert_eq!(app.get(&href).await.status(), 200, "{href}");
+        }
+
+        // Staff see none of it.
+        app.sign_in(&amelia.email, &amelia.password, None).await;
+        let home = app.get_text("/").await;
+        assert!(!home.contains("How the practice is doing"));
+    }
+);
+
+storage_test!(
+    the_operator_sees_trends_with_no_one_named_and_no_small_practice,
+    |app: TestApp| async move {
+        let mut app = app;
+        let (p, amelia, daniel) = riverside(&app).await;
+        let now = app.clock.now();
+        reports(&app, &p, &amelia, 3, now).await;
+        reports(&app, &p, &daniel, 1, now).await;
+        let tiny = app.practice("Hilltop Branch").await;
+        let lone = app.staff(&tiny, "Priya Shah", "Clinical", None).await;
+        reports(&app, &tiny, &lone, 2, now).await;
+
+        app.sign_in_as_operator().await;
+        let page = unescape(&app.get_text(&format!("/operator/practices/{}", p.id)).await);
+        assert!(page.contains("<h2 id=\"dashboard\">Trends</h2>"), "{page}");
+        assert!(page.contains("4 reports in the last 12 months"));
+        assert!(page.contains("Reception & care navigation: 3 reports"));
+        assert!(!page.contains("Dispensary: "), "small groups stay hidden");
+        for name in ["Amelia", "Daniel", "Sian", "Tom Bennett"] {
+            assert!(!page.contains(name), "no one is named: {name}");
+        }
+        assert!(
+            !page.contains("href=\"/culture") && !page.contains("href=\"/training"),
+            "no links into the practice"
+        );
+
+        // A practice smaller than the minimum group size shows no trends at all.
+        let page = unescape(&app.get_text(&format!("/operator/practices/{}", tiny.id)).await);
+        assert!(page.contains("Trend figures are shown for practices with at least 5 current staff"));
+        assert!(!page.contains("2 reports in the last 12 months"));
+    }
+);
+
+/// The dashboard with figures in every culture tile, on a desktop and a phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_is_accessible_on_a_desktop_and_a_phone() {
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (p, amelia, _) = riverside(&app).await;
+    reports(&app, &p, &amelia, 3, app.clock.now()).await;
+    sign_in_manager(&c, &app, &p).await;
+    for (w, h, name) in [(1280, 1000, "desktop"), (390, 844, "phone")] {
+        c.set_window_size(w, h).await.unwrap();
+        c.goto(&app.url("/")).await.unwrap();
+        wait_for_text(&c, "How the practice is doing").await;
+        assert_accessible(&c, &format!("dashboard on a {name}")).await;
+    }
+    c.close().await.unwrap();
+}
