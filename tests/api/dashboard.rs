@@ -160,20 +160,79 @@ storage_test!(
     }
 );
 
-/// The dashboard with figures in every culture tile, on a desktop and a phone.
+/// How many reports, drill runs, meetings and meeting actions a practice has.
+async fn culture_counts(app: &TestApp, id: safetynet::shared::PracticeId) -> Vec<i64> {
+    let mut out = Vec::new();
+    for table in [
+        "suspicious_reports",
+        "drill_runs",
+        "meetings",
+        "meeting_actions",
+    ] {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE practice_id = $1");
+        out.push(app.count(&sql, id).await);
+    }
+    out
+}
+
+storage_test!(
+    the_demo_practice_has_a_year_of_culture_on_its_dashboard_and_keeps_it,
+    |app: TestApp| async move {
+        let mut app = app;
+        let now = app.clock.now();
+        let login = safetynet::demo::seed(&app.db, now).await.unwrap();
+        let id = safetynet::people::practices::find_by_name(&app.db, "Riverside Surgery")
+            .await
+            .unwrap()
+            .unwrap();
+        let first = culture_counts(&app, id).await;
+        assert_eq!(first[0], 86, "twelve months of reports");
+        assert_eq!(first[1], 24, "two drills a month");
+        assert!(first[2] >= 11, "a meeting a month: {first:?}");
+
+        // Running the demo again keeps the data and adds nothing.
+        let again = safetynet::demo::seed(&app.db, now).await.unwrap();
+        assert_eq!(culture_counts(&app, id).await, first);
+
+        app.sign_in(&again.email, &again.password, Some(&again.totp_secret))
+            .await;
+        let home = unescape(&app.get_text("/").await);
+        assert!(home.contains("86 reports in the last 12 months"), "{home}");
+        assert!(home.contains("24 drill outcomes in the last 12 months"));
+        assert!(home.contains("with a cyber minute in the last 12 months"));
+        assert!(home.contains("of staff are trained this year"));
+        assert!(login.created && !again.created);
+    }
+);
+
+/// The demo's dashboard, with figures in every culture tile, on a desktop and a phone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_is_accessible_on_a_desktop_and_a_phone() {
     let Some((_driver, c)) = start_browser().await else {
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let (p, amelia, _) = riverside(&app).await;
-    reports(&app, &p, &amelia, 3, app.clock.now()).await;
+    let login = safetynet::demo::seed(&app.db, app.clock.now())
+        .await
+        .unwrap();
+    let manager = safetynet::auth::accounts::find_by_email(&app.db, &login.email)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = Practice {
+        id: manager.practice_id.unwrap(),
+        domain: safetynet::demo::DOMAIN.into(),
+        manager_email: login.email,
+        password: login.password,
+        totp: login.totp_secret,
+        manager_user_id: manager.id,
+    };
     sign_in_manager(&c, &app, &p).await;
     for (w, h, name) in [(1280, 1000, "desktop"), (390, 844, "phone")] {
         c.set_window_size(w, h).await.unwrap();
         c.goto(&app.url("/")).await.unwrap();
         wait_for_text(&c, "How the practice is doing").await;
+        wait_for_text(&c, "86 reports in the last 12 months").await;
         assert_accessible(&c, &format!("dashboard on a {name}")).await;
     }
     c.close().await.unwrap();
