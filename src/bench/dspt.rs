@@ -35,7 +35,7 @@ async fn plan_body() -> String {
 /// Every practice: an asset register of 20 devices reviewed this year, two
 /// backups, an approved plan, a tabletop exercise and 50 audit entries; and
 /// one ICB statement covering two items for all of them.
-async fn seed_everyday(db: &Db, now: i64) -> anyhow::Result<()> {
+pub(super) async fn seed_everyday(db: &Db, now: i64) -> anyhow::Result<()> {
     let practices: Vec<i64> = (1..=PRACTICES).collect();
     let body = plan_body().await;
     let today = crate::ukclock::local_date(now);

@@ -21,9 +21,9 @@ pub async fn training(c: &Context<'_>) -> Result<Tile, AppError> {
     let s = crate::training::settings::load(db, c.scope.practice_id()).await?;
     let sum = crate::training::compliance::summary(db, c.scope.practice_id(), &s, c.now).await?;
     let Some(share) = percent(sum.trained as i64, sum.staff as i64) else {
-        return Ok(t.unknown(
-            "No current staff recorded yet: add your staff list to see who is trained.",
-        ));
+        return Ok(
+            t.unknown("No current staff recorded yet: add your staff list to see who is trained.")
+        );
     };
     t.headline = format!(
         "{share}% of staff are trained this year ({} of {}); the DSPT target is {}%.",
@@ -94,7 +94,10 @@ pub async fn devices(c: &Context<'_>) -> Result<Tile, AppError> {
     t.table = Some(Table {
         caption: "Devices needing attention".into(),
         head: vec!["What", "Devices"],
-        rows: bars.iter().map(|(l, n)| vec![l.clone(), n.to_string()]).collect(),
+        rows: bars
+            .iter()
+            .map(|(l, n)| vec![l.clone(), n.to_string()])
+            .collect(),
     });
     Ok(t)
 }
@@ -107,9 +110,9 @@ pub async fn backups(c: &Context<'_>) -> Result<Tile, AppError> {
     );
     let b = backups::routes::counts(c.state, c.scope).await?;
     if b.listed == 0 {
-        return Ok(t.unknown(
-            "No backups recorded yet: record what is backed up and who checks it.",
-        ));
+        return Ok(
+            t.unknown("No backups recorded yet: record what is backed up and who checks it.")
+        );
     }
     t.headline = match (b.overdue, b.restores_due) {
         (0, 0) => format!(
@@ -137,7 +140,8 @@ pub async fn plans(c: &Context<'_>) -> Result<Tile, AppError> {
     let today = c.today();
     let review_by = (today + time::Duration::days(PLAN_REVIEW_AHEAD_DAYS)).to_string();
     let p = repo::plan_counts(db, c.scope.practice_id(), &review_by).await?;
-    let (last_done, next) = repo::exercise_dates(db, c.scope.practice_id(), &today.to_string()).await?;
+    let (last_done, next) =
+        repo::exercise_dates(db, c.scope.practice_id(), &today.to_string()).await?;
     if p.total == 0 && last_done.is_none() && next.is_none() {
         return Ok(t.unknown(
             "No plans or exercises recorded yet: start with the incident response plan.",
@@ -153,16 +157,12 @@ pub async fn plans(c: &Context<'_>) -> Result<Tile, AppError> {
             p.review_due
         )
     };
-    let date = |s: &str| {
-        crate::training::assignments::parse_date(s).map_or(s.to_string(), ukclock::day)
-    };
+    let date =
+        |s: &str| crate::training::assignments::parse_date(s).map_or(s.to_string(), ukclock::day);
     let due = crate::resilience::exercises::domain::due(last_done.as_deref(), today);
     t.notes.push(match (&last_done, &next) {
         (_, Some(n)) => format!("The next exercise is planned for {}.", date(n)),
-        (Some(l), None) if due => format!(
-            "An exercise is due: the last was on {}.",
-            date(l)
-        ),
+        (Some(l), None) if due => format!("An exercise is due: the last was on {}.", date(l)),
         (Some(l), None) => format!("The last exercise was on {}.", date(l)),
         (None, None) => "An exercise is due: none recorded yet.".to_string(),
     });
@@ -174,7 +174,11 @@ pub fn champions(c: &Context<'_>) -> Tile {
     // Computed here from the department list; champions' own coverage page
     // may give it one day.
     let mut t = Tile::new("Champion coverage", "/departments", "Departments");
-    let staffed: Vec<_> = c.departments.iter().filter(|d| d.active_staff > 0).collect();
+    let staffed: Vec<_> = c
+        .departments
+        .iter()
+        .filter(|d| d.active_staff > 0)
+        .collect();
     if staffed.is_empty() {
         return t.unknown("No staff in departments yet: add your staff list first.");
     }

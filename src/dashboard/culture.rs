@@ -68,8 +68,7 @@ pub async fn reports(c: &Context<'_>) -> Result<Tile, AppError> {
             .collect(),
     });
     // Departments only at or above the minimum group size.
-    let counts =
-        repo::reports_by_department(db, c.practice(), months::range(from, today)).await?;
+    let counts = repo::reports_by_department(db, c.practice(), months::range(from, today)).await?;
     let mut hidden = 0;
     for d in c.departments.iter().filter(|d| d.active_staff > 0) {
         if big_enough(d.active_staff, c.min_group) {
@@ -77,7 +76,8 @@ pub async fn reports(c: &Context<'_>) -> Result<Tile, AppError> {
                 .iter()
                 .find(|(id, _)| *id == Some(d.id))
                 .map_or(0, |x| x.1);
-            t.notes.push(format!("{}: {}", d.name, plural(n, "report", "reports")));
+            t.notes
+                .push(format!("{}: {}", d.name, plural(n, "report", "reports")));
         } else {
             hidden += 1;
         }
@@ -200,7 +200,10 @@ pub async fn drills(c: &Context<'_>) -> Result<Tile, AppError> {
     t.table = Some(Table {
         caption: "Drill outcomes in the last 12 months".into(),
         head: vec!["Outcome", "Drills"],
-        rows: bars.iter().map(|(l, n)| vec![l.clone(), n.to_string()]).collect(),
+        rows: bars
+            .iter()
+            .map(|(l, n)| vec![l.clone(), n.to_string()])
+            .collect(),
     });
     Ok(t)
 }

@@ -85,7 +85,10 @@ pub async fn seed(
         for d in 0..2usize {
             let n = m * 2 + d;
             let kind = kinds[n % kinds.len()];
-            let Some(drill) = lib.drills_of(kind).nth(n % 2).or(lib.drills_of(kind).next())
+            let Some(drill) = lib
+                .drills_of(kind)
+                .nth(n % 2)
+                .or(lib.drills_of(kind).next())
             else {
                 continue;
             };
@@ -132,8 +135,7 @@ pub async fn seed(
                     MeetingKind::Practice
                 },
                 attendees: 12 + (m as i64 % 5),
-                notes: "Cyber minute: thanked everyone who reported, went through the tip."
-                    .into(),
+                notes: "Cyber minute: thanked everyone who reported, went through the tip.".into(),
                 threat_id: lib.threats[m % lib.threats.len()].id.clone(),
                 action: Some(NewAction {
                     what: ACTIONS[m % ACTIONS.len()].into(),

@@ -154,8 +154,13 @@ storage_test!(
         );
 
         // A practice smaller than the minimum group size shows no trends at all.
-        let page = unescape(&app.get_text(&format!("/operator/practices/{}", tiny.id)).await);
-        assert!(page.contains("Trend figures are shown for practices with at least 5 current staff"));
+        let page = unescape(
+            &app.get_text(&format!("/operator/practices/{}", tiny.id))
+                .await,
+        );
+        assert!(
+            page.contains("Trend figures are shown for practices with at least 5 current staff")
+        );
         assert!(!page.contains("2 reports in the last 12 months"));
     }
 );
