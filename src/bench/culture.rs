@@ -110,7 +110,7 @@ async fn seed_five_years(db: &Db, now: i64) -> anyhow::Result<()> {
     // 20,000 reports over five years.
     let reports: Vec<i64> = (0..REPORTS).collect();
     let span = MONTHS * 30 * DAY;
-    for chunk in reports.chunks(1000) {
+    for chunk in reports.chunks(500) {
         with_db!(db, p => {
             let mut qb = sqlx::QueryBuilder::new(
                 "INSERT INTO suspicious_reports (practice_id, staff_id, department_id, how, note, reported_at) ");
@@ -212,9 +212,11 @@ async fn measure(admin_url: Option<&str>) -> anyhow::Result<()> {
     let now = clock.now();
     let state = AppState::new(db.clone(), Settings::default(), clock);
     let start = Instant::now();
-    seed_training(&db, now).await?;
-    super::dspt::seed_everyday(&db, now).await?;
-    seed_five_years(&db, now).await?;
+    seed_training(&db, now).await.context("staff")?;
+    super::dspt::seed_everyday(&db, now)
+        .await
+        .context("devices, backups, plans")?;
+    seed_five_years(&db, now).await.context("five years")?;
     println!(
         "  seeded {PRACTICES} practices ({STAFF_PER_PRACTICE} staff each) on {backend}, and five years for one ({MONTHS} exercises, {} drills, {MONTHS} meetings, {REPORTS} reports) in {:.1} s",
         MONTHS * 2,

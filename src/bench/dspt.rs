@@ -42,7 +42,8 @@ pub(super) async fn seed_everyday(db: &Db, now: i64) -> anyhow::Result<()> {
     let reviewed = (today - time::Duration::days(100)).to_string();
     let last_restore = (today - time::Duration::days(200)).to_string();
     let run_on = (today - time::Duration::days(150)).to_string();
-    for chunk in practices.chunks(200) {
+    // 50 practices a statement keeps within SQLite's limit on bound values.
+    for chunk in practices.chunks(50) {
         with_db!(db, p => {
             let mut qb = sqlx::QueryBuilder::new("INSERT INTO register_reviews (practice_id, register, reviewed_on, reviewed_by, note, at) ");
             qb.push_values(chunk, |mut b, id| {
