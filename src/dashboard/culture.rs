@@ -115,11 +115,12 @@ pub async fn exercises(c: &Context<'_>) -> Result<Tile, AppError> {
     }
     delays.sort_unstable();
     let latest = recent.last().expect("not empty");
+    // Reporting first: it is what we want more of.
     t.headline = format!(
-        "{}% clicked in the latest exercise, \"{}\"; {}% reported it.",
-        percent(latest.clicked, latest.sent).unwrap_or(0),
+        "In the latest exercise, \"{}\", {}% reported the email and {}% clicked.",
         latest.name,
-        percent(latest.reported, latest.sent).unwrap_or(0)
+        percent(latest.reported, latest.sent).unwrap_or(0),
+        percent(latest.clicked, latest.sent).unwrap_or(0)
     );
     t.notes.push(match median(&delays) {
         Some(d) => format!(
@@ -138,7 +139,6 @@ pub async fn exercises(c: &Context<'_>) -> Result<Tile, AppError> {
         })
         .collect();
     t.chart = Some(chart::bars(t.title, &bars));
-    t.attention = percent(latest.clicked, latest.sent).unwrap_or(0) > 20;
     t.table = Some(Table {
         caption: "Latest exercises (each with at least the minimum group size)".into(),
         head: vec!["Exercise", "Started", "Emails sent", "Clicked", "Reported"],

@@ -165,6 +165,91 @@ storage_test!(
     }
 );
 
+/// A finished exercise to the people given, with who clicked and how long
+/// each reporter took (seconds after sending), as sending and tracking leave it.
+async fn finished_exercise(
+    app: &TestApp,
+    p: &Practice,
+    (template_id, profile_id): (i64, i64),
+    (name, launch_at): (&str, i64),
+    people: &[crate::helpers::Person],
+    clicked: usize,
+    report_delays: &[i64],
+) {
+    let sent = people.len() as i64;
+    let (id,): (i64,) = safetynet::with_db!(&app.db, pool => sqlx::query_as(
+        "INSERT INTO campaigns (practice_id, name, template_id, profile_id, landing, status, launch_at, send_by, ends_at, business_hours, created_by, created_at, recipients, sent, clicked, reported) \
+         VALUES ($1, $2, $3, $4, 'credentials', 'completed', $5, $5, $6, FALSE, $7, $5, $8, $8, $9, $10) RETURNING id")
+        .bind(p.id).bind(name).bind(template_id).bind(profile_id).bind(launch_at).bind(launch_at + 14 * 86_400)
+        .bind(p.manager_user_id).bind(sent).bind(clicked as i64).bind(report_delays.len() as i64)
+        .fetch_one(pool).await).unwrap();
+    for (i, who) in people.iter().enumerate() {
+        let reported = report_delays.get(i).map(|d| launch_at + d);
+        let clicked_at = (i < clicked).then_some(launch_at + 60);
+        safetynet::with_db!(&app.db, pool => sqlx::query(
+            "INSERT INTO campaign_recipients (campaign_id, practice_id, staff_id, department_id, token, email, full_name, job_role, send_at, send_status, sent_at, clicked_at, reported_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'Someone', 'Receptionist', $7, 'sent', $7, $8, $9)")
+            .bind(id).bind(p.id).bind(who.staff_id).bind(who.department_id).bind(format!("tok-{id}-{i}"))
+            .bind(&who.email).bind(launch_at).bind(clicked_at).bind(reported)
+            .execute(pool).await.map(|_| ())).unwrap();
+    }
+}
+
+storage_test!(
+    the_exercise_tile_puts_reporting_first_and_leaves_out_small_exercises,
+    |app: TestApp| async move {
+        let mut app = app;
+        let (p, template_id, profile_id) = crate::simulation::ready(&mut app).await;
+        let mut people = Vec::new();
+        for n in [
+            "Amelia Hughes",
+            "Tom Bennett",
+            "Fatima Begum",
+            "Grace Oconnor",
+            "Sian Williams",
+            "Daniel Price",
+        ] {
+            people.push(app.staff(&p, n, "Reception & care navigation", None).await);
+        }
+        let now = app.clock.now();
+        let ids = (template_id, profile_id);
+        finished_exercise(
+            &app,
+            &p,
+            ids,
+            ("Spring exercise", now - 40 * 86_400),
+            &people,
+            2,
+            &[300, 600, 1200],
+        )
+        .await;
+        // Sent to three people: below the minimum group size, so never shown.
+        finished_exercise(
+            &app,
+            &p,
+            ids,
+            ("Tiny exercise", now - 10 * 86_400),
+            &people[..3],
+            1,
+            &[60],
+        )
+        .await;
+
+        let home = unescape(&app.get_text("/").await);
+        assert!(
+            home.contains("In the latest exercise, \"Spring exercise\", 50% reported the email and 33% clicked."),
+            "{home}"
+        );
+        assert!(home
+            .contains("Median time from sending to a report in the last 12 months: 10 minutes."));
+        assert!(
+            !home.contains("Tiny exercise"),
+            "small exercises stay hidden"
+        );
+        assert!(home.contains("<td class=\"nhsuk-table__cell\">Spring exercise</td>"));
+    }
+);
+
 /// How many reports, drill runs, meetings and meeting actions a practice has.
 async fn culture_counts(app: &TestApp, id: safetynet::shared::PracticeId) -> Vec<i64> {
     let mut out = Vec::new();
