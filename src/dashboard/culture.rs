@@ -180,11 +180,12 @@ pub async fn drills(c: &Context<'_>) -> Result<Tile, AppError> {
         ));
     }
     if !big_enough(total, c.min_group) {
-        return Ok(t.unknown(format!(
-            "{} in the last 12 months: outcomes are shown from {} on, so no one is picked out.",
-            plural(total, "drill outcome", "drill outcomes"),
+        t.headline = format!(
+            "{} in the last 12 months. How they went is shown once there are at least {}, so no one is picked out.",
+            plural(total, "drill", "drills"),
             c.min_group
-        )));
+        );
+        return Ok(t);
     }
     t.headline = format!(
         "{} in the last 12 months, {} of them a good catch.",

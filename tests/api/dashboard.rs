@@ -109,6 +109,38 @@ storage_test!(
             "{home}"
         );
 
+        // Two drills: too few to say how they went without pointing at someone.
+        let drill = &safetynet::culture::library::library().drills[0];
+        let mut tx = app.db.begin().await.unwrap();
+        for who in [&amelia, &daniel] {
+            use safetynet::culture::drills::{domain::Checked, repo};
+            let run = repo::NewRun {
+                drill_id: &drill.id,
+                kind: drill.kind.as_str(),
+                department_id: Some(who.department_id),
+                run_at: now,
+                run_by: p.manager_user_id,
+            };
+            let run_id = repo::insert_run(&mut tx, p.id, &run).await.unwrap();
+            let result = Checked {
+                staff_id: Some(who.staff_id.get()),
+                department_id: Some(who.department_id),
+                outcome: safetynet::culture::library::OutcomeKey::NeedsPractice,
+                checks: String::new(),
+                note: String::new(),
+                praise_by_name: false,
+            };
+            repo::insert_outcome(&mut tx, p.id, run_id, &result, now)
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let home = unescape(&app.get_text("/").await);
+        assert!(home.contains(
+            "2 drills in the last 12 months. How they went is shown once there are at least 5"
+        ));
+        assert!(!home.contains("Needs more practice"));
+
         // Every tile's link opens its page.
         let links: Vec<String> = home
             .split("<p class=\"nhsuk-body-s sn-tile-link\"><a href=\"")
