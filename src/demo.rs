@@ -1,6 +1,7 @@
 //! The demo practice, "Riverside Surgery", so a newcomer can sign in and try
 //! everything. Seeding is idempotent: running the demo again adds nothing.
-//! It fills in every capability, so it sits above them all.
+//! It fills in every capability, so it sits above them all; a year of
+//! culture records is in `culture`.
 
 use crate::auth::accounts::NewAccount;
 use crate::auth::{mfa, password, system_scope_for, Role};
@@ -10,6 +11,8 @@ use crate::people::{departments, practices, staff};
 use crate::shared::{EmailAddress, PersonName, PracticeId, StaffId};
 use crate::web::AppError;
 use crate::with_db;
+
+mod culture;
 
 pub const PRACTICE: &str = "Riverside Surgery";
 pub const DOMAIN: &str = "riverside-surgery.example";
@@ -306,6 +309,11 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
     let practice_id = manager
         .practice_id
         .ok_or_else(|| anyhow::anyhow!("the demo manager belongs to no practice"))?;
+    // A year of culture records, for a dashboard with something on it
+    // (also for a demo database seeded before there were any).
+    if culture::missing(db, practice_id).await? {
+        culture::seed(db, practice_id, manager.id, now).await?;
+    }
     let secret = manager.totp_secret.unwrap_or_else(mfa::new_secret);
     // The new sign-in, its recovery codes and the API key (the last run's revoked) commit together.
     let mut tx = db.begin().await?;

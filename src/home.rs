@@ -46,6 +46,9 @@ struct HomePage {
     champion: bool,
     /// The manager's "this week" list (empty for everyone else).
     this_week: Vec<crate::this_week::Item>,
+    /// The manager's dashboard tiles, below "this week" (empty for everyone else).
+    tiles: Vec<crate::dashboard::Tile>,
+    dashboard_heading: &'static str,
 }
 
 pub async fn page(
@@ -106,10 +109,13 @@ pub async fn page(
     } else {
         None
     };
-    let this_week = if user.role == Role::Manager {
-        crate::this_week::for_manager(&state, &scope, now).await?
+    let (this_week, tiles) = if user.role == Role::Manager {
+        (
+            crate::this_week::for_manager(&state, &scope, now).await?,
+            crate::dashboard::tiles(&state, &scope, crate::dashboard::Audience::Manager).await?,
+        )
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let first_name = user
         .full_name
@@ -128,6 +134,8 @@ pub async fn page(
         trained_percent,
         champion: user.role == Role::Champion,
         this_week,
+        tiles,
+        dashboard_heading: "How the practice is doing",
     })?
     .into_response())
 }

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 mod content_checks;
 pub mod culture;
+pub mod dashboard;
 pub mod db;
 pub mod demo;
 pub mod dspt;

@@ -35,14 +35,15 @@ async fn plan_body() -> String {
 /// Every practice: an asset register of 20 devices reviewed this year, two
 /// backups, an approved plan, a tabletop exercise and 50 audit entries; and
 /// one ICB statement covering two items for all of them.
-async fn seed_everyday(db: &Db, now: i64) -> anyhow::Result<()> {
+pub(super) async fn seed_everyday(db: &Db, now: i64) -> anyhow::Result<()> {
     let practices: Vec<i64> = (1..=PRACTICES).collect();
     let body = plan_body().await;
     let today = crate::ukclock::local_date(now);
     let reviewed = (today - time::Duration::days(100)).to_string();
     let last_restore = (today - time::Duration::days(200)).to_string();
     let run_on = (today - time::Duration::days(150)).to_string();
-    for chunk in practices.chunks(200) {
+    // 50 practices a statement keeps within SQLite's limit on bound values.
+    for chunk in practices.chunks(50) {
         with_db!(db, p => {
             let mut qb = sqlx::QueryBuilder::new("INSERT INTO register_reviews (practice_id, register, reviewed_on, reviewed_by, note, at) ");
             qb.push_values(chunk, |mut b, id| {

@@ -2,6 +2,7 @@
 //! machine against a real SMTP server on loopback (the Python aiosmtpd sink
 //! from tests/support, or any server given with --smtp).
 
+mod culture;
 mod dspt;
 mod nodes;
 mod resilience;
@@ -46,11 +47,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10_000.0)]
     pub rate: f64,
     /// Which benchmarks to run: sending, tracking, nodes (two app nodes on PostgreSQL),
-    /// resilience, training, sign-in, dspt.
+    /// resilience, training, sign-in, dspt, culture.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "sending,tracking,nodes,resilience,training,sign-in,dspt"
+        default_value = "sending,tracking,nodes,resilience,training,sign-in,dspt,culture"
     )]
     pub only: Vec<String>,
     /// Sign-ins sent at once for the sign-in memory benchmark.
@@ -244,6 +245,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if wants("dspt") {
         dspt::run(args.postgres_url.as_deref()).await?;
+    }
+    if wants("culture") {
+        culture::run(args.postgres_url.as_deref()).await?;
     }
     Ok(())
 }

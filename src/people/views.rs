@@ -157,4 +157,8 @@ pub struct PracticePage {
     pub nhsmail: Option<crate::simulation::domains::NhsmailAgreement>,
     pub form: NewPracticeForm,
     pub errors: FieldErrors,
+    /// The dashboard's trend tiles as aggregates (none below the minimum group size).
+    pub tiles: Vec<crate::dashboard::Tile>,
+    pub dashboard_heading: &'static str,
+    pub min_group: i64,
 }

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod crash_safety;
 mod culture;
+mod dashboard;
 mod dspt;
 mod gophish;
 mod hardening;

@@ -172,6 +172,14 @@ async fn show_page(
     let practice = practices::summary_of(&state.db, id, state.clock.now(), min_group)
         .await?
         .ok_or(AppError::NotFound)?;
+    // Trends only, never people: a practice smaller than the minimum group
+    // shows none, since its figures could point at someone.
+    let tiles = if practice.active_staff >= min_group {
+        let scope = crate::auth::system_scope_for(id, "the operator's trend tiles");
+        crate::dashboard::tiles(state, &scope, crate::dashboard::Audience::Operator).await?
+    } else {
+        Vec::new()
+    };
     render(PracticePage {
         page: Page::for_user(practice.name.clone(), user),
         managers: crate::auth::accounts::managers(&state.db, id).await?,
@@ -180,6 +188,9 @@ async fn show_page(
         practice,
         form,
         errors,
+        tiles,
+        dashboard_heading: "Trends",
+        min_group,
     })
 }
 
