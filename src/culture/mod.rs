@@ -61,9 +61,19 @@ pub fn routes(r: Routes) -> Routes {
             meetings::routes::create,
         )
         .get(
+            "/culture/meetings/calendar.ics",
+            PracticeManager,
+            meetings::routes::series_ics,
+        )
+        .get(
             "/culture/meetings/{meeting_id}",
             PracticeManager,
             meetings::routes::briefing,
+        )
+        .get(
+            "/culture/meetings/{meeting_id}/pdf",
+            PracticeManager,
+            meetings::routes::briefing_pdf,
         )
         .post(
             "/culture/meetings/actions/{action_id}/done",
