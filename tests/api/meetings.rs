@@ -1,5 +1,6 @@
-//! The cyber minute's briefing as a PDF (read back with pdftotext), and the
-//! .ics file for a recurring meeting series (read by Python's icalendar).
+//! The cyber minute's briefing as a PDF (read back with pdftotext), the
+//! .ics file for a recurring meeting series (read by Python's icalendar),
+//! and champion coverage on the departments page.
 
 use std::process::{Command, Stdio};
 
@@ -205,5 +206,49 @@ storage_test!(
             "uid cyber-minute-{}-reception_huddle-2026-12-08@",
             p.id
         )));
+    }
+);
+
+storage_test!(
+    departments_without_a_champion_stand_out,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        let fatima = app
+            .staff(
+                &p,
+                "Fatima Begum",
+                "Reception & care navigation",
+                Some(Role::Staff),
+            )
+            .await;
+        app.staff(&p, "Dr Owen Price", "Clinical", None).await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let r = app
+            .post(
+                &format!("/staff/{}/champion", fatima.staff_id),
+                &[("champion", "yes")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+
+        let page = app.get_text("/departments").await;
+        assert!(page.contains("Departments without a champion"), "{page}");
+        assert!(page.contains("No champion yet"));
+        // The callout names the uncovered departments, and only those with staff.
+        let callout = page
+            .split("Departments without a champion")
+            .nth(1)
+            .unwrap()
+            .split("</div>")
+            .next()
+            .unwrap();
+        assert!(callout.contains("Clinical"), "{callout}");
+        assert!(!callout.contains("Reception"), "Reception has its champion");
+        assert!(
+            !callout.contains("Dispensary"),
+            "a department with nobody in it needs no champion"
+        );
     }
 );
