@@ -7,12 +7,13 @@
 //! features that schedule drills, record outcomes and prepare meeting
 //! briefings build on it.
 
-//! Built so far: [`reports`] ("I reported a suspicious email", counted per
+//! Built so far: [`champions`] (coverage per department), [`reports`] ("I reported a suspicious email", counted per
 //! month), [`drills`] (run and logged by a champion or the manager),
 //! [`meetings`] (the cyber minute: record, briefing, actions), [`chart`] (server-rendered SVG bars) and [`scope`] (manager or
 //! champion). NHSmail's refusal lives with the domains it guards
 //! (`simulation::domains`).
 
+pub mod champions;
 pub mod chart;
 pub mod drills;
 pub mod evidence;
@@ -61,9 +62,19 @@ pub fn routes(r: Routes) -> Routes {
             meetings::routes::create,
         )
         .get(
+            "/culture/meetings/calendar.ics",
+            PracticeManager,
+            meetings::routes::series_ics,
+        )
+        .get(
             "/culture/meetings/{meeting_id}",
             PracticeManager,
             meetings::routes::briefing,
+        )
+        .get(
+            "/culture/meetings/{meeting_id}/pdf",
+            PracticeManager,
+            meetings::routes::briefing_pdf,
         )
         .post(
             "/culture/meetings/actions/{action_id}/done",

@@ -90,6 +90,8 @@ impl StaffFormPage {
 pub struct DepartmentsPage {
     pub page: Page,
     pub departments: Vec<Department>,
+    /// Departments with staff but no champion, named above the table.
+    pub uncovered: Vec<String>,
     pub new_name: String,
     pub errors: FieldErrors,
 }
@@ -104,6 +106,12 @@ impl DepartmentsPage {
         render(Self {
             page: Page::for_user("Departments", scope.user()),
             departments: super::departments::all(&state.db, scope).await?,
+            uncovered: crate::culture::champions::coverage(&state.db, scope)
+                .await?
+                .without_champion
+                .into_iter()
+                .map(|d| d.name)
+                .collect(),
             new_name,
             errors,
         })

@@ -14,6 +14,7 @@ mod dspt;
 mod gophish;
 mod hardening;
 mod import;
+mod meetings;
 mod metrics;
 mod monday;
 mod nodes;

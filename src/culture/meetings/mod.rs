@@ -9,6 +9,8 @@
 //! `meeting_actions`), `routes`, `views`. Other code (DSPT evidence) calls
 //! [`held_between`].
 
+pub mod briefing;
+pub mod calendar;
 pub mod domain;
 pub mod repo;
 pub mod routes;

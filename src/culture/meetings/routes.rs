@@ -1,17 +1,20 @@
 //! Handlers: the meetings list and record form, a meeting's briefing, and
 //! marking an action done. The practice manager's.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
+use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
+use super::briefing;
+use super::calendar::{self, Every, SeriesForm};
 use super::domain::{self, MeetingForm, MeetingKind};
 use super::repo;
-use super::views::{BriefingPage, MeetingsPage};
+use super::views::MeetingsPage;
 use crate::auth::audit::{self, Action};
 use crate::auth::ManagerScope;
 use crate::culture::library;
-use crate::culture::reports::domain::start_of;
 use crate::shared::AppState;
+use crate::training::compliance::pdf_response;
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 
 async fn list_page(
@@ -19,6 +22,25 @@ async fn list_page(
     scope: &ManagerScope,
     form: MeetingForm,
     errors: FieldErrors,
+) -> Result<Html<String>, AppError> {
+    list_page_with(
+        state,
+        scope,
+        form,
+        errors,
+        series_default(state),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+async fn list_page_with(
+    state: &AppState,
+    scope: &ManagerScope,
+    form: MeetingForm,
+    errors: FieldErrors,
+    series: SeriesForm,
+    series_errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
     let practice = scope.practice_id();
     render(MeetingsPage {
@@ -29,7 +51,84 @@ async fn list_page(
         errors,
         kinds: MeetingKind::ALL,
         threats: library::threats(),
+        series,
+        series_errors,
+        every: Every::ALL,
     })
+}
+
+/// The series form's starting values: next week's practice meeting at lunchtime.
+fn series_default(state: &AppState) -> SeriesForm {
+    let today = crate::ukclock::local_date(state.clock.now());
+    SeriesForm {
+        series_kind: "practice".into(),
+        starts: (today + time::Duration::days(7)).to_string(),
+        at: "12:30".into(),
+        minutes: "60".into(),
+        every: "month".into(),
+    }
+}
+
+/// The .ics file for a recurring meeting series, or the form with its problems named.
+pub async fn series_ics(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Query(form): Query<SeriesForm>,
+) -> Result<Response, AppError> {
+    let series = match calendar::check(&form) {
+        Ok(s) => s,
+        Err(errors) => {
+            let today = crate::ukclock::local_date(state.clock.now());
+            let meeting = MeetingForm {
+                held_on: today.to_string(),
+                kind: "practice".into(),
+                ..Default::default()
+            };
+            return Ok(list_page_with(
+                &state,
+                &scope,
+                meeting,
+                FieldErrors::default(),
+                form,
+                errors,
+            )
+            .await?
+            .into_response());
+        }
+    };
+    let practice = scope.practice_id();
+    let name = crate::people::accounts::practice_name(&state.db, practice).await?;
+    let host = state
+        .public_url()
+        .split("://")
+        .last()
+        .unwrap_or("")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let uid = format!(
+        "cyber-minute-{practice}-{}-{}@{host}",
+        series.kind.as_str(),
+        series.starts
+    );
+    let now = time::OffsetDateTime::from_unix_timestamp(state.clock.now())
+        .map_err(|_| AppError::NotFound)?;
+    let body = calendar::ics(&series, &name, &uid, now);
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}.ics\"", series.kind.as_str()),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 pub async fn list(
@@ -99,39 +198,21 @@ pub async fn briefing(
     scope: ManagerScope,
     Path(meeting_id): Path<i64>,
 ) -> Result<Html<String>, AppError> {
-    let practice = scope.practice_id();
-    let meeting = repo::find(&state.db, practice, meeting_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let held = domain::parse_iso(&meeting.held_on).ok_or(AppError::NotFound)?;
-    let previous = repo::previous(&state.db, practice, &meeting).await?;
-    let prev_date = previous
-        .as_ref()
-        .and_then(|p| domain::parse_iso(&p.held_on));
-    // Since the day after the last meeting (or 3 months, the first time), up to the end of this one's day.
-    let from_date = match prev_date {
-        Some(d) => d.next_day().unwrap_or(d),
-        None => crate::ukclock::add_months(held, -3),
-    };
-    let range = (
-        start_of(from_date),
-        start_of(held.next_day().unwrap_or(held)),
-    );
-    let reports = crate::culture::reports::repo::times(&state.db, practice, None, range)
-        .await?
-        .len() as i64;
-    let drills =
-        crate::culture::drills::repo::outcome_counts(&state.db, practice, None, range).await?;
-    render(BriefingPage {
-        page: Page::for_user("Cyber minute briefing", scope.user()),
-        since: domain::uk(from_date),
-        reports,
-        drills,
-        actions: repo::open_actions(&state.db, practice).await?,
-        tip: library::tip(&meeting.tip_id),
-        threat: library::threat(&meeting.threat_id),
-        meeting,
-    })
+    render(briefing::gather(&state, &scope, meeting_id).await?)
+}
+
+/// The briefing as a PDF to print or send round before the meeting.
+pub async fn briefing_pdf(
+    State(state): State<AppState>,
+    scope: ManagerScope,
+    Path(meeting_id): Path<i64>,
+) -> Result<Response, AppError> {
+    let b = briefing::gather(&state, &scope, meeting_id).await?;
+    let practice = crate::people::accounts::practice_name(&state.db, scope.practice_id()).await?;
+    Ok(pdf_response(
+        briefing::pdf(&b, &practice),
+        &format!("cyber-minute-{}.pdf", b.meeting.held_on),
+    ))
 }
 
 pub async fn action_done(

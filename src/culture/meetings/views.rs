@@ -17,6 +17,9 @@ pub struct MeetingsPage {
     pub errors: FieldErrors,
     pub kinds: [MeetingKind; 4],
     pub threats: &'static [Threat],
+    pub series: super::calendar::SeriesForm,
+    pub series_errors: FieldErrors,
+    pub every: [super::calendar::Every; 3],
 }
 
 #[derive(Template)]
@@ -28,6 +31,8 @@ pub struct BriefingPage {
     pub reports: i64,
     /// Good catch, partly, needs more practice since the last meeting.
     pub drills: [i64; 3],
+    /// Training, incidents, patches, backups, alerts and plans needing attention now.
+    pub attention: Vec<crate::this_week::Item>,
     pub actions: Vec<Action>,
     pub tip: Option<&'static Tip>,
     pub threat: Option<&'static Threat>,
