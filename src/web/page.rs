@@ -31,6 +31,8 @@ pub struct Page {
     pub scripts: Vec<&'static str>,
     /// A public page for patients: its footer speaks to them, not to staff.
     pub for_patients: bool,
+    /// Reload the page every this many seconds (without JavaScript).
+    pub refresh: Option<u32>,
 }
 
 impl Page {
@@ -42,6 +44,7 @@ impl Page {
             notice: None,
             scripts: Vec::new(),
             for_patients: false,
+            refresh: None,
         }
     }
 
@@ -99,6 +102,7 @@ impl Page {
             notice: None,
             scripts: Vec::new(),
             for_patients: false,
+            refresh: None,
         }
     }
 
@@ -111,6 +115,13 @@ impl Page {
     /// element marked `data-live-refresh` is on it (an exercise sending).
     pub fn with_live_figures(mut self) -> Self {
         self.scripts.push("/static/js/live-figures.js");
+        self
+    }
+
+    /// Reloads the page every `seconds` where JavaScript is off (the live
+    /// figures script does the same job more gently where it is on).
+    pub fn refreshing_every(mut self, seconds: u32) -> Self {
+        self.refresh = Some(seconds);
         self
     }
 

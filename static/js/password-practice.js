@@ -13,7 +13,19 @@
       show();
     })
     .catch(function () { common = new Set(); });
-  var labels = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong'];
+  // One rule for the words, shared with the time shown: the time a criminal
+  // would need against a stolen copy stored the way Safety Net stores
+  // passwords (slow hashing), and never a kind word for a password the
+  // server would refuse (the same rule as auth::password::check).
+  function verdict(pw, r, isCommon) {
+    var needed = pw.length >= 12 ? 2 : 3;
+    if (pw.length < 8 || isCommon || r.score < needed) { return 'Too easy to guess: Safety Net would not accept it'; }
+    var secs = r.crack_times_seconds.offline_slow_hashing_1e4_per_second;
+    if (secs < 86400) { return 'Weak'; }
+    if (secs < 86400 * 365) { return 'Fair'; }
+    if (secs < 86400 * 365 * 100) { return 'Strong'; }
+    return 'Very strong';
+  }
   function line(text, strong) {
     var p = document.createElement('p');
     p.className = 'nhsuk-body';
@@ -29,8 +41,8 @@
     }
     if (pw.length < 8) { line('Too short: use at least 8 characters, and 12 or more is better.'); }
     var r = window.zxcvbn(pw.slice(0, 100));
-    line('Strength: ' + labels[r.score] + '.', true);
-    line('Time for a criminal to guess it (fast offline attack): ' + r.crack_times_display.offline_fast_hashing_1e10_per_second + '.');
+    line('Strength: ' + verdict(pw, r, !!(common && common.has(pw.toLowerCase()))) + '.', true);
+    line('Time for a criminal to guess it from a stolen, securely stored copy: ' + r.crack_times_display.offline_slow_hashing_1e4_per_second + '.');
     if (r.feedback && r.feedback.warning) { line(r.feedback.warning + '.'); }
     (r.feedback && r.feedback.suggestions || []).forEach(function (s) { line(s); });
     if (r.score >= 3 && pw.length >= 12) { line('Good choice. Keep it for one account only, and let a password manager remember it.'); }

@@ -195,6 +195,12 @@ async fn a_manager_signs_in_enrols_mfa_imports_staff_and_sees_them_listed() {
         .path()
         .ends_with("/account/mfa"));
     assert_accessible(&c, "MFA enrolment").await;
+    let focused = c.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("id").await.unwrap().as_deref(),
+        Some("code"),
+        "the code field is ready to type in"
+    );
     let secret = c
         .find(Locator::Css(".sn-secret"))
         .await
@@ -237,6 +243,42 @@ async fn a_manager_signs_in_enrols_mfa_imports_staff_and_sees_them_listed() {
     let list = wait_for_text(&c, "2 staff imported").await;
     assert!(list.contains("Amelia Hughes") && list.contains("Gareth Lloyd"));
     assert_accessible(&c, "staff list").await;
+
+    // Back to the finished import: what it did, with the menu.
+    c.back().await.unwrap();
+    c.refresh().await.unwrap();
+    wait_for_text(&c, "has been imported").await;
+    assert_accessible(&c, "finished import").await;
+
+    // The password tool never praises a password the app would refuse.
+    c.goto(&app.url("/training/password-practice"))
+        .await
+        .unwrap();
+    fill(&c, "practice-password", "Summer2024").await;
+    let said = wait_for_text(&c, "would not accept it").await;
+    assert!(!said.contains("Strength: Fair"));
+    let field = c.find(Locator::Id("practice-password")).await.unwrap();
+    field.clear().await.unwrap();
+    field
+        .send_keys("kettle orbit meadow lantern")
+        .await
+        .unwrap();
+    let mut judged = false;
+    for _ in 0..100 {
+        let said = c.find(Locator::Id("practice-result")).await.unwrap();
+        let said = said.text().await.unwrap();
+        if said.contains("Strength:") && !said.contains("Summer") {
+            assert!(!said.contains("would not accept"), "{said}");
+            assert!(
+                said.contains("Strong") || said.contains("Very strong"),
+                "{said}"
+            );
+            judged = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(judged, "the password tool gave a verdict");
     c.close().await.unwrap();
 }
 

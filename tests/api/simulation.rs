@@ -487,6 +487,12 @@ storage_test!(
         app.staff(&p, "Karen Doyle", "Administration & secretaries", None)
             .await;
         let (id, _) = launch(&app, template_id, profile_id, &[]).await;
+        // While emails are still to go, the results page reloads itself even
+        // without JavaScript, so "watching delivery" works.
+        assert!(app
+            .get_text(&format!("/simulation/campaigns/{id}"))
+            .await
+            .contains(r#"<meta http-equiv="refresh" content="30">"#));
         let r = app
             .post(
                 &format!("/simulation/campaigns/{id}/status"),
@@ -529,6 +535,10 @@ storage_test!(
             "a cancelled exercise does not finish later"
         );
         assert!(!page.contains("data-live-refresh"));
+        assert!(
+            !page.contains("http-equiv=\"refresh\""),
+            "nothing left to watch"
+        );
         let r = app
             .post(
                 &format!("/simulation/campaigns/{id}/status"),

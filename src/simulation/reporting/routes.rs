@@ -72,10 +72,15 @@ pub async fn show(
     });
     let clicks = repo::recent_clicks(db, &scope, id).await?;
     let timing = c.timing(crate::simulation::sending::repo::next_send(db, id).await?);
+    let mut page = Page::for_user(c.name.clone(), scope.user())
+        .with_notice(notice)
+        .with_live_figures();
+    if c.is_sending() {
+        // "Watching delivery" works without JavaScript too.
+        page = page.refreshing_every(30);
+    }
     render(ShowPage {
-        page: Page::for_user(c.name.clone(), scope.user())
-            .with_notice(notice)
-            .with_live_figures(),
+        page,
         timing,
         template_name,
         median_report,
