@@ -16,6 +16,7 @@ mod import;
 mod metrics;
 mod monday;
 mod nodes;
+mod openapi;
 mod outbox;
 mod people;
 mod report_mailbox;
