@@ -30,6 +30,11 @@ use crate::web::serve::{serve, ServeOptions};
 /// Every app route, from every module.
 fn app_routes() -> Routes {
     let r = Routes::new().get("/healthz", Access::Public, healthz);
+    let r = r.get(
+        crate::api_docs::PATH,
+        Access::Public,
+        crate::api_docs::serve,
+    );
     let r = crate::auth::routes::routes(r);
     let r = r.get("/", Access::SignedInOnly, crate::home::page);
     let r = crate::people::routes(r);

@@ -49,6 +49,8 @@ enum Command {
     },
     /// List every route of the app with who may use it.
     Routes,
+    /// Print the OpenAPI description of the JSON APIs (also served at /api/openapi.json).
+    Openapi,
     /// Measure sending, tracking and results-page speed on this machine (prints figures).
     #[cfg(feature = "bench")]
     Bench(crate::bench::BenchArgs),
@@ -489,6 +491,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             for r in crate::app::route_table() {
                 println!("{:<5} {:<40} {:?}", r.method, r.path, r.access);
             }
+            Ok(())
+        }
+        Command::Openapi => {
+            println!("{:#}", crate::api_docs::document());
             Ok(())
         }
     }

@@ -15,6 +15,7 @@
 //! - the top, which composes them: `app` (routers and workers), `home` and
 //!   `demo` (pages and seeding that span capabilities), `cli`.
 
+pub mod api_docs;
 pub mod app;
 pub mod auth;
 #[cfg(feature = "bench")]

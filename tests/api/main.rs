@@ -18,6 +18,7 @@ mod meetings;
 mod metrics;
 mod monday;
 mod nodes;
+mod openapi;
 mod outbox;
 mod people;
 mod report_mailbox;

@@ -31,8 +31,9 @@ pub fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// What a check-in script sends (every field may be missing).
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = CheckIn)]
 pub struct Report {
     pub hostname: Option<String>,
     pub serial: Option<String>,
@@ -43,6 +44,8 @@ pub struct Report {
     pub build: Option<String>,
     pub kind: Option<String>,
     pub encryption: Option<String>,
+    /// An RFC 3339 time, or Unix seconds as a number.
+    #[schema(value_type = Option<String>)]
     pub last_update: Option<serde_json::Value>,
     pub script: Option<String>,
 }

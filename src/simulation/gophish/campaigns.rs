@@ -25,13 +25,15 @@ use crate::simulation::sending::{self, Campaign, Launch, Target};
 use crate::simulation::states::{Kind, Progress, SendStatus, Status, Step};
 use crate::web::ClientIp;
 
-#[derive(Deserialize, Default)]
+// Serialize: the description shows the empty default.
+#[derive(Deserialize, serde::Serialize, Default, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(as = NamedRef)]
 pub struct Named {
     name: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CampaignIn {
     name: String,

@@ -21,13 +21,14 @@ use crate::simulation::domains;
 use crate::simulation::ids::GroupId;
 use crate::web::ClientIp;
 
-#[derive(Deserialize, Default)]
+// Serialize: the description shows the empty default.
+#[derive(Deserialize, serde::Serialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct TargetIn {
     email: String,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct GroupIn {
     pub name: String,

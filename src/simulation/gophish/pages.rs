@@ -20,7 +20,7 @@ use crate::simulation::ids::PageId;
 use crate::simulation::library::Landing;
 use crate::web::ClientIp;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct PageIn {
     pub name: String,

@@ -22,7 +22,7 @@ use crate::simulation::sending::repo::{self, ProfileListing};
 use crate::simulation::sending::{Profile, DEFAULT_HEADER};
 use crate::web::ClientIp;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct SmtpIn {
     name: String,

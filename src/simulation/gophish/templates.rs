@@ -27,7 +27,7 @@ use crate::simulation::sanitise;
 use crate::simulation::sending;
 use crate::web::ClientIp;
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct TemplateIn {
     pub name: String,
@@ -39,7 +39,8 @@ pub struct TemplateIn {
 
 /// GoPhish's attachment: the file base64-encoded. Its `type` is not trusted:
 /// the kind comes from the name and is checked against the contents.
-#[derive(Deserialize, Default)]
+// Serialize: the description shows the empty default.
+#[derive(Deserialize, serde::Serialize, Default, utoipa::ToSchema)]
 #[serde(default)]
 pub struct AttachmentIn {
     name: String,

@@ -67,7 +67,8 @@ pub fn http_client(policy: &Policy) -> reqwest::Client {
 }
 
 /// One event as the receiver gets it (the module's opening shows an example).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookEvent)]
 pub struct Payload<'a> {
     pub event: &'a str,
     pub counted: bool,
@@ -82,7 +83,8 @@ pub struct Payload<'a> {
     pub event_id: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookRecipient)]
 pub struct Recipient<'a> {
     pub email: &'a str,
     pub name: &'a str,

@@ -43,7 +43,7 @@
 //! is shown by its status only, never its words: the address could be any
 //! service inside the network.
 
-mod client;
+pub(crate) mod client;
 mod repo;
 /// Deliveries still to make (the metrics' queue depth).
 pub use repo::waiting_count as backlog;
