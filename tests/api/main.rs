@@ -10,6 +10,7 @@ mod cli;
 mod crash_safety;
 mod culture;
 mod dspt;
+mod exercise_setup;
 mod gophish;
 mod hardening;
 mod import;

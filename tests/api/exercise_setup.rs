@@ -1,0 +1,140 @@
+//! Setting up and running a phishing exercise in plain English (issue 13):
+//! staff report an exercise email as they would a real one (no report link
+//! unless the practice keeps one for a report button add-in), starting an
+//! exercise says what will happen, and the set-up pages explain themselves.
+
+use crate::helpers::{unescape, TestApp};
+use crate::simulation::{launch, links, ready};
+use crate::storage_test;
+use safetynet::auth::Role;
+
+const BROWSER: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/124.0 Safari/537.36";
+
+storage_test!(
+    exercise_emails_have_no_report_link_unless_the_practice_keeps_one,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        app.staff(
+            &p,
+            "Tom Bennett",
+            "Reception & care navigation",
+            Some(Role::Staff),
+        )
+        .await;
+        let page = app.get_text("/simulation/templates").await;
+        assert!(
+            page.contains("How staff report an exercise email")
+                && !page.contains(r#"id="report_link" name="report_link" type="checkbox" value="on" aria-describedby="report_link-hint" checked"#),
+            "off by default"
+        );
+        launch(&app, template_id, profile_id, &[]).await;
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
+        sender.run_once().await.unwrap();
+        let tom = |app: &TestApp| {
+            app.smtp
+                .as_ref()
+                .unwrap()
+                .messages()
+                .into_iter()
+                .rfind(|m| m.contains("tom.bennett"))
+                .unwrap()
+        };
+        let msg = tom(&app);
+        let flat = msg.replace("=\r\n", "").replace("=\n", "");
+        assert!(
+            !flat.contains(&format!("{}/r/", app.sim_base)) && !flat.contains("Report it"),
+            "no report link in the email: {flat}"
+        );
+        let (click, _, report, _) = links(&msg, &app.sim_base);
+        assert!(report.is_empty());
+
+        // Tom clicks and types: the lesson tells him how to report a real one.
+        app.clock.advance(120);
+        let web = crate::helpers::new_client();
+        let lesson = unescape(
+            &web.post(&click)
+                .header("user-agent", BROWSER)
+                .form(&[("username", "tom"), ("password", "x")])
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        for words in [
+            "How to report a suspicious email",
+            "reporting mailbox",
+            "spamreports@nhs.net",
+            "I reported a suspicious email",
+        ] {
+            assert!(lesson.contains(words), "{words}: {lesson}");
+        }
+        assert!(lesson.contains(&format!("{}/culture/reports/new", app.base)));
+        assert!(
+            !lesson.contains("use the report link") && !lesson.contains(">Report it<"),
+            "neither the lesson nor the email it shows has the link: {lesson}"
+        );
+        // A report made some other way that reaches the link still thanks him the same way.
+        let thanks = unescape(
+            &web.get(click.replace("/c/", "/r/"))
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            thanks.contains("spamreports@nhs.net")
+                && thanks.contains("reporting mailbox")
+                && thanks.contains("I reported a suspicious email")
+                && !thanks.contains("report button"),
+            "{thanks}"
+        );
+
+        // A practice with a report button add-in switches the link back on.
+        let r = app
+            .post("/simulation/library/report-link", &[("report_link", "on")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let page = app.get_text(&crate::helpers::location(&r)).await;
+        assert!(page.contains("<strong>Saved.</strong> Emails sent from now on"));
+        assert!(page.contains(r#"aria-describedby="report_link-hint" checked"#));
+        launch(
+            &app,
+            template_id,
+            profile_id,
+            &[("name", "December exercise")],
+        )
+        .await;
+        sender.run_once().await.unwrap();
+        let (_, _, report, _) = links(&tom(&app), &app.sim_base);
+        assert!(!report.is_empty(), "the link is back");
+        let thanks = unescape(
+            &web.get(&report)
+                .header("user-agent", BROWSER)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        );
+        assert!(
+            thanks.contains("report button in your email program"),
+            "{thanks}"
+        );
+        // And off again.
+        app.post("/simulation/library/report-link", &[]).await;
+        assert!(!app
+            .get_text("/simulation/templates")
+            .await
+            .contains(r#"aria-describedby="report_link-hint" checked"#));
+    }
+);
