@@ -29,6 +29,9 @@ pub struct Page {
     pub notice: Option<String>,
     /// Extra scripts this page needs, from /static.
     pub scripts: Vec<&'static str>,
+    /// Reload the page after this many seconds when JavaScript is off (an
+    /// exercise still sending; with JavaScript the live figures do it).
+    pub refresh_seconds: Option<u32>,
 }
 
 impl Page {
@@ -39,6 +42,7 @@ impl Page {
             nav: None,
             notice: None,
             scripts: Vec::new(),
+            refresh_seconds: None,
         }
     }
 
@@ -87,6 +91,7 @@ impl Page {
             }),
             notice: None,
             scripts: Vec::new(),
+            refresh_seconds: None,
         }
     }
 
@@ -99,6 +104,12 @@ impl Page {
     /// element marked `data-live-refresh` is on it (an exercise sending).
     pub fn with_live_figures(mut self) -> Self {
         self.scripts.push("/static/js/live-figures.js");
+        self
+    }
+
+    /// Reloads the page every `seconds` without JavaScript while `on`.
+    pub fn refreshing_while(mut self, on: bool, seconds: u32) -> Self {
+        self.refresh_seconds = on.then_some(seconds);
         self
     }
 

@@ -138,3 +138,30 @@ storage_test!(
             .contains(r#"aria-describedby="report_link-hint" checked"#));
     }
 );
+
+storage_test!(
+    the_results_page_reloads_itself_only_while_emails_are_going_out,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        app.staff(&p, "Karen Doyle", "Administration & secretaries", None)
+            .await;
+        let (id, _) = launch(&app, template_id, profile_id, &[]).await;
+        let refresh = r#"<noscript><meta http-equiv="refresh" content="30"></noscript>"#;
+        let page = app.get_text(&format!("/simulation/campaigns/{id}")).await;
+        assert!(page.contains("Sending begins"), "{page}");
+        assert!(
+            page.contains(refresh),
+            "watching delivery works without JavaScript"
+        );
+        safetynet::simulation::sending::Sender::new(app.state.clone())
+            .run_once()
+            .await
+            .unwrap();
+        let page = app.get_text(&format!("/simulation/campaigns/{id}")).await;
+        assert!(page.contains("All emails sent"), "{page}");
+        assert!(!page.contains("http-equiv=\"refresh\""), "{page}");
+    }
+);

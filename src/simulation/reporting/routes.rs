@@ -75,7 +75,8 @@ pub async fn show(
     render(ShowPage {
         page: Page::for_user(c.name.clone(), scope.user())
             .with_notice(notice)
-            .with_live_figures(),
+            .with_live_figures()
+            .refreshing_while(c.is_sending(), 30),
         timing,
         template_name,
         median_report,
