@@ -13,7 +13,18 @@
       show();
     })
     .catch(function () { common = new Set(); });
-  var labels = ['Very weak', 'Weak', 'Fair', 'Strong', 'Very strong'];
+  // The server's rule (src/auth/password.rs): 8 to 256 characters, not a
+  // common password, and zxcvbn score 3 or more (2 from 12 characters).
+  function refused(pw, r) {
+    var len = Array.from(pw).length;
+    return len < 8 || len > 256 || (common && common.has(pw.toLowerCase())) || r.score < (len >= 12 ? 2 : 3);
+  }
+  // The strength word follows the time shown, so the two always agree.
+  function strength(seconds) {
+    if (seconds < 60 * 60 * 24 * 30) { return 'Fair'; }
+    if (seconds < 60 * 60 * 24 * 365 * 100) { return 'Strong'; }
+    return 'Very strong';
+  }
   function line(text, strong) {
     var p = document.createElement('p');
     p.className = 'nhsuk-body';
@@ -29,11 +40,12 @@
     }
     if (pw.length < 8) { line('Too short: use at least 8 characters, and 12 or more is better.'); }
     var r = window.zxcvbn(pw.slice(0, 100));
-    line('Strength: ' + labels[r.score] + '.', true);
-    line('Time for a criminal to guess it (fast offline attack): ' + r.crack_times_display.offline_fast_hashing_1e10_per_second + '.');
+    var no = refused(pw, r);
+    line(no ? 'Too easy to guess: Safety Net would not accept it.' : 'Strength: ' + strength(r.crack_times_seconds.offline_slow_hashing_1e4_per_second) + '.', true);
+    line('Time for a criminal to guess it (with a stolen copy of a well-protected password list): ' + r.crack_times_display.offline_slow_hashing_1e4_per_second + '.');
     if (r.feedback && r.feedback.warning) { line(r.feedback.warning + '.'); }
     (r.feedback && r.feedback.suggestions || []).forEach(function (s) { line(s); });
-    if (r.score >= 3 && pw.length >= 12) { line('Good choice. Keep it for one account only, and let a password manager remember it.'); }
+    if (!no && r.score >= 3 && pw.length >= 12) { line('Good choice. Keep it for one account only, and let a password manager remember it.'); }
   }
   input.addEventListener('input', show);
 })();

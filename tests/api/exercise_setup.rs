@@ -165,3 +165,40 @@ storage_test!(
         assert!(!page.contains("http-equiv=\"refresh\""), "{page}");
     }
 );
+
+/// The password practice tool never calls a password the app would refuse
+/// "Fair", and its strength word follows the time to guess it shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_password_tool_agrees_with_the_password_rules() {
+    use crate::browser::{assert_accessible, fill, sign_in_manager, start_browser, wait_for_text};
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    sign_in_manager(&c, &app, &p).await;
+    c.goto(&app.url("/training/password-practice"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "</main>").await;
+    // Eleven characters, zxcvbn's "Fair" (score 2): the app wants 3 below 12 characters.
+    fill(&c, "practice-password", "Summer2024!").await;
+    let page = wait_for_text(&c, "to guess it").await;
+    assert!(page.contains("would not accept it"), "{page}");
+    assert!(!page.contains("Strength: Fair"), "{page}");
+    assert_accessible(&c, "password practice, a refused password").await;
+    c.find(fantoccini::Locator::Id("practice-password"))
+        .await
+        .unwrap()
+        .clear()
+        .await
+        .unwrap();
+    fill(&c, "practice-password", "kettle orbit meadow lantern").await;
+    let page = wait_for_text(&c, "Strength: ").await;
+    assert!(!page.contains("would not accept"), "{page}");
+    assert!(
+        page.contains("Strength: Very strong") && page.contains("centuries"),
+        "the word and the time agree: {page}"
+    );
+    c.close().await.unwrap();
+}
