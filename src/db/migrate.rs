@@ -42,6 +42,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (33, "0033_dspt"),
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
+    (39, "0039_report_link_setting"),
     (40, "0040_one_open_rule_assignment"),
     (41, "0041_import_outcomes"),
 );
@@ -67,6 +68,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (33, "0033_dspt"),
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
+    (39, "0039_report_link_setting"),
     (40, "0040_one_open_rule_assignment"),
     (41, "0041_import_outcomes"),
 );

@@ -27,7 +27,9 @@ pub struct Vars {
     pub link: String,
     /// The open-tracking pixel's address (empty: no pixel, as in previews).
     pub tracker_url: String,
-    /// The one-click "report this email" link.
+    /// The one-click "report this email" link. Empty: the practice has it
+    /// switched off, and the link (with the line or paragraph it sits in)
+    /// is taken out of the email.
     pub report_link: String,
     /// A link no person can see: only scanners that fetch every URL follow it.
     pub honeypot_url: String,
@@ -48,6 +50,79 @@ pub enum Picture {
     Placeholder,
     /// A sent email: the attached picture, shown from inside the email.
     Inline,
+}
+
+/// What `{{ report_link }}` renders as while the practice has the link
+/// switched off: found again after rendering and taken out with what
+/// surrounds it (letters and dashes only: HTML escaping leaves it as it is).
+const NO_REPORT_LINK: &str = "safety-net-no-report-link-9f3c1a";
+
+/// Takes the switched-off report link out of an HTML body: the paragraph it
+/// sits in goes (keeping any picture there, such as the open-tracking
+/// pixel), or, outside a paragraph, just the link.
+fn without_report_link_html(html: &str) -> String {
+    let mut out = html.to_string();
+    while let Some(at) = out.find(NO_REPORT_LINK) {
+        let lower = out.to_ascii_lowercase();
+        let a_start = lower[..at].rfind("<a").unwrap_or(at);
+        let a_end = lower[at..]
+            .find("</a>")
+            .map(|i| at + i + "</a>".len())
+            .unwrap_or(at + NO_REPORT_LINK.len());
+        let p_start = lower[..a_start].rfind("<p").filter(|&p| {
+            matches!(
+                lower.as_bytes().get(p + 2),
+                Some(b'>' | b' ' | b'\t' | b'\n')
+            ) && !lower[p..a_start].contains("</p>")
+        });
+        let p_end = lower[a_end..]
+            .find("</p>")
+            .map(|i| a_end + i + "</p>".len());
+        let (from, to) = match (p_start, p_end) {
+            (Some(s), Some(e)) if !lower[a_end..e].contains("<p") => (s, e),
+            _ if a_start < at => (a_start, a_end),
+            _ => (at, at + NO_REPORT_LINK.len()),
+        };
+        let kept: String = images_in(&out[from..to]).concat();
+        out.replace_range(from..to, &kept);
+    }
+    out
+}
+
+/// The `<img …>` tags in a piece of HTML.
+fn images_in(html: &str) -> Vec<&str> {
+    let lower = html.to_ascii_lowercase();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(i) = lower[from..].find("<img") {
+        let start = from + i;
+        let end = lower[start..]
+            .find('>')
+            .map(|j| start + j + 1)
+            .unwrap_or(html.len());
+        found.push(&html[start..end]);
+        from = end;
+    }
+    found
+}
+
+/// Takes the switched-off report link out of a plain-text part: each line
+/// that carries it goes, and a blank line left doubled goes too.
+fn without_report_link_text(text: &str) -> String {
+    if !text.contains(NO_REPORT_LINK) {
+        return text.to_string();
+    }
+    let mut lines: Vec<&str> = Vec::new();
+    for line in text.split('\n') {
+        if line.contains(NO_REPORT_LINK) {
+            if lines.last().is_some_and(|l| l.trim().is_empty()) {
+                lines.pop();
+            }
+            continue;
+        }
+        lines.push(line);
+    }
+    lines.join("\n")
 }
 
 /// The Content-ID of the inline picture (`cid:picture` in the HTML).
@@ -120,7 +195,7 @@ impl Vars {
             practice_name => self.practice_name.clone(),
             link => self.link.clone(),
             tracker => Value::from_safe_string(tracker),
-            report_link => self.report_link.clone(),
+            report_link => if self.report_link.is_empty() { NO_REPORT_LINK.to_string() } else { self.report_link.clone() },
             // A QR code of the tracked link, as an HTML table (mail clients strip SVG).
             qr_code => if with_qr { Value::from_safe_string(super::library::qr_code_html(&self.link).unwrap_or_default()) } else { Value::UNDEFINED },
         }
@@ -240,6 +315,7 @@ impl Prepared {
             self.env
                 .get_template(name)
                 .and_then(|t| t.render(v.context(self.with_qr)))
+                .map(|a| a.replace(NO_REPORT_LINK, ""))
                 .map_err(|e| RenderError {
                     field: "attachment",
                     message: explain(&e),
@@ -259,7 +335,7 @@ impl Prepared {
                     message: explain(&e),
                 })
         };
-        let mut html = part(2)?;
+        let mut html = without_report_link_html(&part(2)?);
         if !v.honeypot_url.is_empty() {
             // Hidden from people and screen readers; link scanners follow every URL.
             let trap = format!(
@@ -292,10 +368,10 @@ impl Prepared {
             message,
         })?;
         Ok(Rendered {
-            from_name: part(0)?,
-            subject: part(1)?,
+            from_name: part(0)?.replace(NO_REPORT_LINK, ""),
+            subject: part(1)?.replace(NO_REPORT_LINK, ""),
             html,
-            text: part(3)?,
+            text: without_report_link_text(&part(3)?),
         })
     }
 }
@@ -368,6 +444,45 @@ mod tests {
             .html
             .contains(r#"href="https://sim.example/h/abc" style="display:none""#));
         assert!(r.html.ends_with("</body></html>"));
+    }
+
+    #[test]
+    fn a_switched_off_report_link_leaves_with_its_paragraph_or_line() {
+        let mut v = Vars::sample("X");
+        v.report_link = String::new();
+        v.tracker_url = "https://sim.example/o/abc".into();
+        let mut c = content(
+            "<p>Hi</p><p style=\"font-size:11px\">Not expecting this email? <a href=\"{{ report_link }}\">Report it</a>.{{ tracker }}</p><p>Bye</p>",
+        );
+        c.text = "Hi\n\nNot expecting this email? Report it: {{ report_link }}\n".into();
+        let r = render(&c, &v).unwrap();
+        assert!(
+            !r.html.contains("Report it") && !r.html.contains("no-report-link"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<p>Hi</p>") && r.html.contains("<p>Bye</p>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("https://sim.example/o/abc"),
+            "the pixel stays: {}",
+            r.html
+        );
+        assert_eq!(r.text, "Hi");
+        // Outside a paragraph only the link goes.
+        let r = render(
+            &content("<div>A <a href=\"{{ report_link }}\">Report</a> B</div>"),
+            &v,
+        )
+        .unwrap();
+        assert_eq!(r.html, "<div>A  B</div>");
+        // Switched on, it stays.
+        v.report_link = "https://sim.example/r/abc".into();
+        let r = render(&c, &v).unwrap();
+        assert!(r.html.contains("Report it") && r.text.contains("https://sim.example/r/abc"));
     }
 
     mod fuzz {

@@ -407,6 +407,10 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
     submit(&c, "button[type=submit]").await;
     wait_for_text(&c, "This was a practice exercise, Tom").await;
     assert_accessible(&c, "teachable moment").await;
+    // Had he reported it instead, the thank-you says how to report a real one.
+    c.goto(&link.replace("/c/", "/r/")).await.unwrap();
+    wait_for_text(&c, "spamreports@nhs.net").await;
+    assert_accessible(&c, "thank-you for reporting").await;
     c.close().await.unwrap();
 }
 

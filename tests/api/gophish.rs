@@ -53,6 +53,8 @@ storage_test!(
         with_db!(&app.db, pool => sqlx::query("INSERT INTO staff (practice_id, department_id, full_name, email, job_role, employment_type, created_at) \
             SELECT $1, id, 'Outside Person', 'outside@gmail.example', 'Locum GP', 'locum', 0 FROM departments WHERE practice_id = $1 AND name = 'Clinical'")
             .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+        // The GoPhish templates' {{.ReportURL}} works where the practice keeps the report link.
+        crate::simulation::report_link_on(&app, p.id).await;
         let key = app.api_key(&p, "Script").await;
         let base = format!("{}/", app.base);
         let port = app.smtp.as_ref().unwrap().port.to_string();

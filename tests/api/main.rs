@@ -11,6 +11,7 @@ mod crash_safety;
 mod culture;
 mod dashboard;
 mod dspt;
+mod exercise_setup;
 mod gophish;
 mod hardening;
 mod import;

@@ -101,7 +101,20 @@ pub(crate) fn links(msg: &str, sim_base: &str) -> (String, String, String, Strin
             .unwrap_or_else(|| panic!("no /{kind}/ link in {body}"))[0]
             .to_string()
     };
-    (find("c"), find("o"), find("r"), find("h"))
+    // The report link is in the email only where the practice switched it on.
+    let report = if body.contains(&format!("{sim_base}/r/")) {
+        find("r")
+    } else {
+        String::new()
+    };
+    (find("c"), find("o"), report, find("h"))
+}
+
+/// Puts the "Report it" link back in the practice's exercise emails (for
+/// tests of the link itself; a practice with a report button add-in does this).
+pub(crate) async fn report_link_on(app: &TestApp, practice_id: safetynet::shared::PracticeId) {
+    with_db!(&app.db, pool => sqlx::query("UPDATE practices SET sim_report_link = TRUE WHERE id = $1")
+        .bind(practice_id).execute(pool).await.map(|_| ())).unwrap();
 }
 
 fn recipient_of(msg: &str) -> String {
@@ -119,6 +132,7 @@ storage_test!(
         let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
         app = app.restart_with_smtp(sink).await;
         let (p, template_id, profile_id) = ready(&mut app).await;
+        report_link_on(&app, p.id).await;
         let names = [
             "Amelia Hughes",
             "Tom Bennett",
@@ -749,6 +763,7 @@ storage_test!(
         let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
         app = app.restart_with_smtp(sink).await;
         let (p, template_id, profile_id) = ready(&mut app).await;
+        report_link_on(&app, p.id).await;
         let tom = app
             .staff(
                 &p,
@@ -1062,6 +1077,7 @@ storage_test!(
         let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("sim-mail"), None);
         app = app.restart_with_smtp(sink).await;
         let (p, template_id, profile_id) = ready(&mut app).await;
+        report_link_on(&app, p.id).await;
         app.staff(&p, "Karen Doyle", "Administration & secretaries", None)
             .await;
         let (id, _) = launch(&app, template_id, profile_id, &[]).await;

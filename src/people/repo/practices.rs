@@ -166,3 +166,27 @@ pub async fn set_lure_names(
         "UPDATE practices SET lure_partner_name = $1, lure_pcn_name = $2 WHERE id = $3")
         .bind(&names.partner).bind(&names.pcn).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))
 }
+
+struct ReportLinkRow {
+    sim_report_link: bool,
+}
+named_row!(ReportLinkRow { sim_report_link });
+
+/// Whether the practice's exercise emails carry a "Report it" link (off
+/// unless the practice switched it on for a report button add-in).
+pub async fn report_link_on(db: &Db, id: PracticeId) -> Result<bool, sqlx::Error> {
+    let row: Option<ReportLinkRow> = with_db!(db, p => sqlx::query_as(
+        "SELECT sim_report_link FROM practices WHERE id = $1")
+        .bind(id).fetch_optional(p).await)?;
+    Ok(row.is_some_and(|r| r.sim_report_link))
+}
+
+/// Switches the report link in exercise emails on or off (its audit entry goes in the same `tx`).
+pub async fn set_report_link(
+    tx: &mut Tx,
+    scope: &PracticeScope,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("UPDATE practices SET sim_report_link = $1 WHERE id = $2")
+        .bind(on).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))
+}

@@ -80,6 +80,11 @@ pub fn routes(r: Routes) -> Routes {
             PracticeManager,
             routes::save_names,
         )
+        .post(
+            "/simulation/library/report-link",
+            PracticeManager,
+            routes::save_report_link,
+        )
         .get(
             "/simulation/templates/import",
             PracticeManager,

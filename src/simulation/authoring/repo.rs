@@ -299,3 +299,18 @@ pub async fn save_practice_names(
     };
     practices::set_lure_names(tx, scope, &names).await
 }
+
+/// Whether exercise emails carry the "Report it" link (a setting on the
+/// practice's row, which `people` owns).
+pub async fn report_link_on(db: &Db, practice_id: PracticeId) -> Result<bool, sqlx::Error> {
+    practices::report_link_on(db, practice_id).await
+}
+
+/// Switches the report link on or off through `people`, in the caller's `tx`.
+pub async fn save_report_link(
+    tx: &mut Tx,
+    scope: &PracticeScope,
+    on: bool,
+) -> Result<(), sqlx::Error> {
+    practices::set_report_link(tx, scope, on).await
+}

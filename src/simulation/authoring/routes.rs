@@ -59,7 +59,7 @@ async fn list_page(
     scope: &ManagerScope,
     names: Option<NamesForm>,
     errors: FieldErrors,
-    saved: bool,
+    saved: String,
 ) -> Result<Html<String>, AppError> {
     let names = match names {
         Some(n) => n,
@@ -76,6 +76,7 @@ async fn list_page(
         templates: repo::all(&state.db, scope).await?,
         library: library::all(),
         names,
+        report_link: repo::report_link_on(&state.db, scope.practice_id()).await?,
         errors,
         saved,
     })
@@ -91,9 +92,44 @@ pub async fn list(
         &scope,
         None,
         FieldErrors::default(),
-        q.saved.is_some(),
+        q.saved.unwrap_or_default(),
     )
     .await
+}
+
+/// The report-link form on the templates page.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReportLinkForm {
+    /// "on" to put the "Report it" link back in exercise emails.
+    report_link: String,
+}
+
+/// Switches the "Report it" link in exercise emails on or off. Off (the
+/// default) staff report an exercise as they would a real email.
+pub async fn save_report_link(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    ValidForm(form): ValidForm<ReportLinkForm>,
+) -> Result<Response, AppError> {
+    let on = form.report_link == "on";
+    let mut tx = state.db.begin().await?;
+    repo::save_report_link(&mut tx, &scope, on).await?;
+    commit_audited(
+        tx,
+        &state,
+        &scope,
+        &ip,
+        Action::TemplateChanged,
+        if on {
+            "put the report link back in exercise emails"
+        } else {
+            "took the report link out of exercise emails"
+        },
+    )
+    .await?;
+    Ok(Redirect::to("/simulation/templates?saved=report-link#report-link").into_response())
 }
 
 /// Saves the partner and PCN names the ready-made emails use. Emails
@@ -112,7 +148,7 @@ pub async fn save_names(
         .map_err(|m| errors.add("pcn", m))
         .ok();
     let (Some(partner), Some(pcn)) = (partner, pcn) else {
-        return Ok(list_page(&state, &scope, Some(form), errors, false)
+        return Ok(list_page(&state, &scope, Some(form), errors, String::new())
             .await?
             .into_response());
     };

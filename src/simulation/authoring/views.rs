@@ -20,8 +20,11 @@ pub struct ListPage {
     pub templates: Vec<SimTemplate>,
     pub library: &'static [library::Lure],
     pub names: NamesForm,
+    /// Whether exercise emails carry the "Report it" link.
+    pub report_link: bool,
     pub errors: FieldErrors,
-    pub saved: bool,
+    /// Which form was just saved ("names", "report-link"), if any.
+    pub saved: String,
 }
 
 #[derive(Template)]

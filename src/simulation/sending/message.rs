@@ -75,6 +75,8 @@ pub struct CampaignParts {
     pub attachment: Option<Attachment>,
     pub profile: Profile,
     pub practice_name: String,
+    /// Whether the email carries the "Report it" link (a practice setting).
+    pub report_link: bool,
 }
 
 /// The exercise's email for one recipient. A `Permanent` error means it can
@@ -93,7 +95,11 @@ pub fn for_recipient(r: &Claimed, parts: &CampaignParts, sim: &str) -> Result<Me
         practice_name: parts.practice_name.clone(),
         link: format!("{sim}/c/{}", r.token),
         tracker_url: format!("{sim}/o/{}", r.token),
-        report_link: format!("{sim}/r/{}", r.token),
+        report_link: if parts.report_link {
+            format!("{sim}/r/{}", r.token)
+        } else {
+            String::new()
+        },
         honeypot_url: format!("{sim}/h/{}", r.token),
         picture: match &parts.attachment {
             Some(a) if a.meta.kind.is_picture() => Picture::Inline,

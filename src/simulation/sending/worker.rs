@@ -91,6 +91,7 @@ pub async fn load_parts(
         attachment,
         profile,
         practice_name,
+        report_link: authoring::report_link_on(db, practice_id).await?,
     })
 }
 

@@ -38,6 +38,8 @@ pub struct CampaignFacts {
     pub landing: Landing,
     pub training_module: String,
     pub practice_name: String,
+    /// Whether the practice's exercise emails carry the "Report it" link.
+    pub report_link: bool,
     pub status: Status,
     pub ends_at: i64,
 }

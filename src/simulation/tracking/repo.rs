@@ -26,7 +26,7 @@ use crate::{with_db, with_tx};
 /// One statement serves both a single token and a whole exercise.
 const HIT: &str = "SELECT r.token, r.id AS recipient_id, r.campaign_id, r.practice_id, r.staff_id, r.sent_at, \
         c.landing, c.template_id, c.name AS campaign_name, r.full_name, r.email, r.job_role, t.training_module, \
-        pr.name AS practice_name, c.status, c.ends_at, \
+        pr.name AS practice_name, pr.sim_report_link, c.status, c.ends_at, \
         r.opened_at, r.clicked_at, r.submitted_at, r.reported_at, r.honeypot_at \
      FROM campaign_recipients r JOIN campaigns c ON c.id = r.campaign_id JOIN sim_templates t ON t.id = c.template_id \
      JOIN practices pr ON pr.id = r.practice_id";
@@ -47,6 +47,7 @@ pub struct HitRow {
     job_role: String,
     training_module: String,
     practice_name: String,
+    sim_report_link: bool,
     pub status: Status,
     ends_at: i64,
     opened_at: Option<i64>,
@@ -70,6 +71,7 @@ named_row!(HitRow {
     job_role,
     training_module,
     practice_name,
+    sim_report_link,
     status,
     ends_at,
     opened_at,
@@ -89,6 +91,7 @@ impl HitRow {
             landing: self.landing,
             training_module: self.training_module.clone(),
             practice_name: self.practice_name.clone(),
+            report_link: self.sim_report_link,
             status: self.status,
             ends_at: self.ends_at,
         }

@@ -11,7 +11,7 @@ use super::classify::Verdict;
 use super::hit::{not_found, unavailable, TrackedHit};
 use super::state::SimState;
 use super::teachable::teachable_moment;
-use super::views::{first_name, page, LandingPage, ThanksPage};
+use super::views::{first_name, page, HowToReport, LandingPage, ThanksPage};
 use crate::db::Change;
 use crate::simulation::authoring::{self, SimTemplate};
 use crate::simulation::library::Landing;
@@ -191,6 +191,7 @@ pub async fn report(State(state): State<SimState>, method: Method, t: TrackedHit
     page(ThanksPage {
         practice: t.hit.campaign.practice_name.clone(),
         first_name: first_name(&t.hit.full_name),
+        how_to_report: HowToReport::new(&state, &t.hit.campaign),
     })
 }
 

@@ -7,7 +7,7 @@ use axum::response::Response;
 
 use super::hit::{not_found, Hit};
 use super::state::SimState;
-use super::views::{first_name, page, Flag, TeachablePage};
+use super::views::{first_name, page, Flag, HowToReport, TeachablePage};
 use crate::simulation::authoring::{module_title, SimTemplate};
 use crate::simulation::library::FlagPlace;
 use crate::simulation::render::{self, html_escape, Vars};
@@ -76,6 +76,10 @@ pub fn teachable_moment(
     vars.last_name = hit.full_name.rsplit(' ').next().unwrap_or("").to_string();
     vars.email = hit.email.clone();
     vars.job_role = hit.job_role.clone();
+    if !hit.campaign.report_link {
+        // The email as it was sent: without the link when the practice has it off.
+        vars.report_link = String::new();
+    }
     let Ok(r) = render::render(&t.content, &vars) else {
         return not_found();
     };
@@ -127,6 +131,7 @@ pub fn teachable_moment(
             t.training_module
         ),
         token: token.to_string(),
+        how_to_report: HowToReport::new(state, &hit.campaign),
     })
 }
 

@@ -27,6 +27,28 @@ pub struct LandingPage {
 pub struct ThanksPage {
     pub practice: String,
     pub first_name: String,
+    pub how_to_report: HowToReport,
+}
+
+/// How staff report a suspicious email, as the thank-you page and the
+/// teachable moment say it: the way they would report a real one.
+pub struct HowToReport {
+    /// The "I reported a suspicious email" form on the staff app.
+    pub report_form: String,
+    /// The practice's exercise emails carry a "Report it" link (for a report button add-in).
+    pub report_link: bool,
+}
+
+impl HowToReport {
+    pub fn new(state: &super::state::SimState, campaign: &super::hit::CampaignFacts) -> Self {
+        Self {
+            report_form: format!(
+                "{}/culture/reports/new",
+                state.app.settings.public_url.trim_end_matches('/')
+            ),
+            report_link: campaign.report_link,
+        }
+    }
 }
 
 /// One red flag, numbered as its highlight is.
@@ -51,6 +73,7 @@ pub struct TeachablePage {
     /// The module on the staff app (another host), where the person signs in to take it.
     pub module_link: String,
     pub token: String,
+    pub how_to_report: HowToReport,
 }
 
 /// "Dr Amelia Jones" → "Amelia".
