@@ -21,6 +21,25 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::Bytes::from_request(Request::new(body), state).await {
+            Ok(b) => b,
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(AppError::TooLarge(
+                    "What you sent is larger than this form accepts.".into(),
+                ))
+            }
+            Err(_) => return Err(unreadable()),
+        };
+        // No field ever holds a NUL character, and PostgreSQL cannot store one:
+        // say so, rather than fail when saving.
+        let query = parts.uri.query().unwrap_or("").as_bytes();
+        if holds_nul(&bytes) || holds_nul(query) {
+            return Err(AppError::BadRequest(
+                "What you entered holds an invisible NUL character (often from copying out of another program). Go back, type it again and try again.".into(),
+            ));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(Self(v)),
             Err(rejection) => Err(form_rejection(rejection)),
@@ -28,13 +47,32 @@ where
     }
 }
 
+/// A form body or query holding NUL, raw or percent-encoded.
+fn holds_nul(b: &[u8]) -> bool {
+    b.contains(&0) || b.windows(3).any(|w| w == b"%00")
+}
+
+fn unreadable() -> AppError {
+    AppError::BadRequest(
+        "The form could not be read. Go back, check what you entered and try again.".into(),
+    )
+}
+
 fn form_rejection(r: FormRejection) -> AppError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::TooLarge("What you sent is larger than this form accepts.".into())
     } else {
-        AppError::BadRequest(
-            "The form could not be read. Go back, check what you entered and try again.".into(),
-        )
+        unreadable()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_nul_character_is_found_raw_or_percent_encoded() {
+        assert!(super::holds_nul(b"name=a%00b"));
+        assert!(super::holds_nul(b"name=a\0b"));
+        assert!(!super::holds_nul(b"name=a%20b&n=100"));
     }
 }
 

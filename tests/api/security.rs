@@ -127,3 +127,33 @@ storage_test!(
         assert_eq!(app.get("/staff").await.status(), 200);
     }
 );
+
+storage_test!(
+    an_invisible_nul_character_is_refused_with_the_reason_and_nothing_saved,
+    |mut app: TestApp| async move {
+        // PostgreSQL cannot store NUL; a form or API body holding one is refused
+        // plainly, never a 500, and nothing is saved.
+        let p = app.practice("Riverside Surgery").await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let before = app
+            .count(
+                "SELECT COUNT(*) FROM departments WHERE practice_id = $1",
+                p.id,
+            )
+            .await;
+        let r = app.post("/departments", &[("name", "Rec\0eption")]).await;
+        assert_eq!(r.status(), 400);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("NUL character"), "{page}");
+        assert!(page.contains("aria-label=\"Menu\""), "the menu stays");
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM departments WHERE practice_id = $1",
+                p.id
+            )
+            .await,
+            before
+        );
+    }
+);

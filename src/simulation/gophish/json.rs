@@ -44,8 +44,27 @@ pub fn parse_date(s: &str) -> Option<i64> {
 }
 
 pub fn body<T: DeserializeOwned>(bytes: &Bytes) -> ApiResult<T> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::Bad(format!("The request is not the JSON expected: {e}")))
+    let bad =
+        |e: serde_json::Error| ApiError::Bad(format!("The request is not the JSON expected: {e}"));
+    let v: Value = serde_json::from_slice(bytes).map_err(bad)?;
+    // JSON allows "\u0000" in text; no name, address or page ever holds it,
+    // and PostgreSQL cannot store it: refuse it here, saying so.
+    if holds_nul(&v) {
+        return Err(ApiError::Bad(
+            "The request's text holds a NUL character (\\u0000); remove it and send it again."
+                .into(),
+        ));
+    }
+    serde_json::from_value(v).map_err(bad)
+}
+
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 pub fn ok(message: &str) -> Response {
@@ -156,6 +175,18 @@ pub async fn commit_audited(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_with_a_nul_character_is_refused_with_the_reason() {
+        let bytes = Bytes::from_static(br#"{"name": "a\u0000b", "html": "<p>x</p>"}"#);
+        let Err(ApiError::Bad(why)) = body::<Value>(&bytes) else {
+            panic!("refused")
+        };
+        assert!(why.contains("NUL"), "{why}");
+        let nested = Bytes::from_static(br#"{"targets": [{"email": "x\u0000@y"}]}"#);
+        assert!(body::<Value>(&nested).is_err());
+        assert!(body::<Value>(&Bytes::from_static(br#"{"name": "fine"}"#)).is_ok());
+    }
 
     #[test]
     fn dates_go_both_ways_and_a_missing_zone_is_utc() {
