@@ -42,6 +42,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (33, "0033_dspt"),
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
+    (36, "0036_external_exercises"),
     (40, "0040_one_open_rule_assignment"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
@@ -66,6 +67,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (33, "0033_dspt"),
     (34, "0034_admin_agreements"),
     (35, "0035_dspt_packs"),
+    (36, "0036_external_exercises"),
     (40, "0040_one_open_rule_assignment"),
 );
 
