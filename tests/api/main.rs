@@ -10,6 +10,7 @@ mod cli;
 mod crash_safety;
 mod culture;
 mod dspt;
+mod external;
 mod gophish;
 mod hardening;
 mod import;

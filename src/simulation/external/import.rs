@@ -215,7 +215,10 @@ fn check_row(
         if found.is_none() {
             problems.push(FieldError::new(
                 "email",
-                format!("Email: {} is not one of your staff", echo(cells.email.trim())),
+                format!(
+                    "Email: {} is not one of your staff",
+                    echo(cells.email.trim()).trim_matches('"')
+                ),
             ));
         }
         found
