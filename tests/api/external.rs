@@ -45,7 +45,9 @@ storage_test!(
     |mut app: TestApp| async move {
         let p = app.practice("Riverside Surgery").await;
         let reception = "Reception & care navigation";
-        let ann = app.staff(&p, "Ann Hughes", reception, Some(Role::Staff)).await;
+        let ann = app
+            .staff(&p, "Ann Hughes", reception, Some(Role::Staff))
+            .await;
         let bob = app.staff(&p, "Bob Price", reception, None).await;
         let cara = app.staff(&p, "Cara Begum", reception, None).await;
         let dan = app.staff(&p, "Dan Bennett", reception, None).await;
@@ -58,7 +60,11 @@ storage_test!(
         let r = app
             .post(
                 "/simulation/external",
-                &[("name", ""), ("starts_on", "2026-11-10"), ("ends_on", "2026-11-03")],
+                &[
+                    ("name", ""),
+                    ("starts_on", "2026-11-10"),
+                    ("ends_on", "2026-11-03"),
+                ],
             )
             .await;
         let page = unescape(&r.text().await.unwrap());
@@ -66,8 +72,11 @@ storage_test!(
         assert!(page.contains("Choose who ran the exercise"));
         assert!(page.contains("The end date must be on or after the start date"));
         assert_eq!(
-            app.count("SELECT COUNT(*) FROM external_exercises WHERE practice_id = $1", p.id)
-                .await,
+            app.count(
+                "SELECT COUNT(*) FROM external_exercises WHERE practice_id = $1",
+                p.id
+            )
+            .await,
             0
         );
 
@@ -108,10 +117,18 @@ storage_test!(
             "Clicked: \"maybe\" is not something we understand. Use yes, no, or a date and time"
         ), "{preview}");
         let results = "SELECT COUNT(*) FROM external_results WHERE practice_id = $1";
-        assert_eq!(app.count(results, p.id).await, 0, "nothing saved before choosing");
+        assert_eq!(
+            app.count(results, p.id).await,
+            0,
+            "nothing saved before choosing"
+        );
         // "All" with bad rows imports nothing.
         let r = app.post(&preview_path, &[("action", "all")]).await;
-        assert!(r.text().await.unwrap().contains("nothing has been imported"));
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("nothing has been imported"));
         assert_eq!(app.count(results, p.id).await, 0);
 
         let r = app.post(&preview_path, &[("action", "good")]).await;
@@ -120,7 +137,9 @@ storage_test!(
         let follow_ups = "SELECT COUNT(*) FROM training_assignments WHERE practice_id = $1 AND module = 'phishing' AND reason LIKE 'Follow-up to the practice phishing exercise%'";
         assert_eq!(app.count(follow_ups, p.id).await, 2, "Ann and Dan clicked");
         assert_eq!(
-            app.post(&preview_path, &[("action", "good")]).await.status(),
+            app.post(&preview_path, &[("action", "good")])
+                .await
+                .status(),
             400,
             "a preview is imported once"
         );
@@ -139,13 +158,14 @@ storage_test!(
         assert!(shown.contains("<td class=\"nhsuk-table__cell\">Reception & care navigation</td><td class=\"nhsuk-table__cell\">5</td>"), "{shown}");
         let list = unescape(&app.get_text("/simulation").await);
         assert!(list.contains("NHSmail exercise, November") && list.contains("40%"));
-        assert!(app
-            .audit_actions(p.id)
-            .await
-            .iter()
-            .filter(|a| *a == "simulation.external_changed")
-            .count()
-            >= 3);
+        assert!(
+            app.audit_actions(p.id)
+                .await
+                .iter()
+                .filter(|a| *a == "simulation.external_changed")
+                .count()
+                >= 3
+        );
 
         // Ann's own record: the exercise, kindly put, and her refresher to do.
         app.client = crate::helpers::new_client();
@@ -163,7 +183,13 @@ storage_test!(
     summary_counts_are_checked_and_count_in_the_practice_and_operator_figures,
     |mut app: TestApp| async move {
         let p = app.practice("Riverside Surgery").await;
-        for n in ["Ann Hughes", "Bob Price", "Cara Begum", "Dan Bennett", "Eve Grant"] {
+        for n in [
+            "Ann Hughes",
+            "Bob Price",
+            "Cara Begum",
+            "Dan Bennett",
+            "Eve Grant",
+        ] {
             app.staff(&p, n, "Reception & care navigation", None).await;
         }
         app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
@@ -173,11 +199,20 @@ storage_test!(
         let r = app
             .post(
                 &summary,
-                &[("sent", "20"), ("opened", "8"), ("clicked", "25"), ("submitted", "1"), ("reported", "lots")],
+                &[
+                    ("sent", "20"),
+                    ("opened", "8"),
+                    ("clicked", "25"),
+                    ("submitted", "1"),
+                    ("reported", "lots"),
+                ],
             )
             .await;
         let page = unescape(&r.text().await.unwrap());
-        assert!(page.contains("More cannot have clicked than were sent the email (20)"), "{page}");
+        assert!(
+            page.contains("More cannot have clicked than were sent the email (20)"),
+            "{page}"
+        );
         assert!(page.contains("Enter how many reported it as a whole number"));
         assert_eq!(
             app.count("SELECT COUNT(*) FROM external_exercises WHERE practice_id = $1 AND source = 'summary'", p.id).await,
@@ -186,33 +221,53 @@ storage_test!(
         let r = app
             .post(
                 &summary,
-                &[("sent", "20"), ("opened", "8"), ("clicked", "4"), ("submitted", "1"), ("reported", "5")],
+                &[
+                    ("sent", "20"),
+                    ("opened", "8"),
+                    ("clicked", "4"),
+                    ("submitted", "1"),
+                    ("reported", "5"),
+                ],
             )
             .await;
         assert_eq!(r.status(), 303);
         let shown = unescape(&app.get_text(&exercise).await);
-        assert!(shown.contains("20 received it. <strong>25% reported it</strong> (5); 20% clicked (4)"), "{shown}");
+        assert!(
+            shown.contains("20 received it. <strong>25% reported it</strong> (5); 20% clicked (4)"),
+            "{shown}"
+        );
         assert!(shown.contains("summary counts"));
         assert_eq!(
-            app.count("SELECT COUNT(*) FROM external_results WHERE practice_id = $1", p.id).await,
+            app.count(
+                "SELECT COUNT(*) FROM external_results WHERE practice_id = $1",
+                p.id
+            )
+            .await,
             0,
             "no people from a summary"
         );
 
+        // Deleting asks first, and is audit-logged.
+        let other = record(&app, "Recorded by mistake").await;
+        let delete = format!("{other}/delete");
+        let ask = app.post(&delete, &[]).await;
+        assert!(ask.text().await.unwrap().contains("Yes, delete it"));
+        let r = app.post(&delete, &[("confirm", "yes")]).await;
+        assert_eq!(location(&r), "/simulation/external");
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM external_exercises WHERE practice_id = $1",
+                p.id
+            )
+            .await,
+            1
+        );
         app.client = crate::helpers::new_client();
         app.sign_in_as_operator().await;
         let list = unescape(&app.get_text("/operator").await);
-        assert!(list.contains("25% reported, 20% clicked (20 emails)"), "{list}");
-
-        // Deleting asks first, then takes it out of the figures.
-        app.client = crate::helpers::new_client();
-        app.sign_in(&p.manager_email, &p.password, Some(&p.totp)).await;
-        let delete = format!("{exercise}/delete");
-        let ask = app.post(&delete, &[]).await;
-        assert!(ask.text().await.unwrap().contains("Yes, delete it"));
-        assert_eq!(app.count("SELECT COUNT(*) FROM external_exercises WHERE practice_id = $1", p.id).await, 1);
-        let r = app.post(&delete, &[("confirm", "yes")]).await;
-        assert_eq!(location(&r), "/simulation/external");
-        assert_eq!(app.count("SELECT COUNT(*) FROM external_exercises WHERE practice_id = $1", p.id).await, 0);
+        assert!(
+            list.contains("25% reported, 20% clicked (20 emails)"),
+            "{list}"
+        );
     }
 );

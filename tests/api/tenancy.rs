@@ -429,6 +429,8 @@ storage_test!(
         let ids = HashMap::from([
             ("drill_id", "phone-relative-results".to_string()),
             ("meeting_id", "1".to_string()),
+            ("external_id", "1".to_string()),
+            ("external_import_id", "1".to_string()),
             ("action_id", "1".to_string()),
             ("run_id", "1".to_string()),
             ("asset_id", "1".to_string()),

@@ -93,7 +93,12 @@ fn date(raw: &str, field: &str, what: &str) -> Result<time::Date, FieldError> {
 /// Checks the record form: every problem at once.
 pub fn check(form: &ExerciseForm) -> Result<NewExercise, FieldErrors> {
     let mut errors = FieldErrors::default();
-    let name = errors.take(short_text(&form.name, "name", "a name for the exercise", true));
+    let name = errors.take(short_text(
+        &form.name,
+        "name",
+        "a name for the exercise",
+        true,
+    ));
     let run_by = errors.take(
         RunBy::from_sql(&form.run_by)
             .ok_or_else(|| FieldError::new("run_by", "Choose who ran the exercise")),
@@ -208,7 +213,9 @@ pub fn check_summary(form: &SummaryForm) -> Result<Counts, FieldErrors> {
         if s > c && !errors.has("submitted") {
             errors.add(
                 "submitted",
-                format!("Entering details needs a click first: at most {c}, the number who clicked"),
+                format!(
+                    "Entering details needs a click first: at most {c}, the number who clicked"
+                ),
             );
         }
     }
@@ -243,7 +250,12 @@ pub fn parse_step(raw: &str, column: &str) -> Result<Step, String> {
     let lower = t.to_lowercase();
     match lower.as_str() {
         "" | "no" | "n" | "false" | "0" | "-" => return Ok(Step::default()),
-        "yes" | "y" | "true" | "1" | "x" => return Ok(Step { yes: true, at: None }),
+        "yes" | "y" | "true" | "1" | "x" => {
+            return Ok(Step {
+                yes: true,
+                at: None,
+            })
+        }
         _ => {}
     }
     parse_time(t)
@@ -328,7 +340,9 @@ mod tests {
             reported: "3".into(),
         };
         assert_eq!(check_summary(&f("20", "4", "1")).unwrap().clicked, 4);
-        assert!(check_summary(&f("20", "25", "1")).unwrap_err().has("clicked"));
+        assert!(check_summary(&f("20", "25", "1"))
+            .unwrap_err()
+            .has("clicked"));
         assert!(check_summary(&f("20", "2", "3"))
             .unwrap_err()
             .has("submitted"));
@@ -342,7 +356,10 @@ mod tests {
         assert!(!parse_step("FALSE", "Clicked").unwrap().yes);
         let at = parse_step("2026-11-03 09:15", "Clicked").unwrap();
         assert_eq!(at.at, crate::ukclock::parse_local("2026-11-03T09:15"));
-        assert!(parse_step("03/11/2026 09:15", "Opened").unwrap().at.is_some());
+        assert!(parse_step("03/11/2026 09:15", "Opened")
+            .unwrap()
+            .at
+            .is_some());
         assert!(parse_step("2026-11-03T09:15:00Z", "Opened")
             .unwrap()
             .at

@@ -78,7 +78,13 @@ const HEADER_NAMES: &[(Column, &[&str])] = &[
     ),
     (
         Column::Delivered,
-        &["delivered", "sent", "received", "emaildelivered", "deliveredat"],
+        &[
+            "delivered",
+            "sent",
+            "received",
+            "emaildelivered",
+            "deliveredat",
+        ],
     ),
     (
         Column::Opened,
@@ -86,7 +92,13 @@ const HEADER_NAMES: &[(Column, &[&str])] = &[
     ),
     (
         Column::Clicked,
-        &["clicked", "clickedlink", "linkclicked", "click", "clickedat"],
+        &[
+            "clicked",
+            "clickedlink",
+            "linkclicked",
+            "click",
+            "clickedat",
+        ],
     ),
     (
         Column::Submitted,
@@ -201,7 +213,10 @@ fn check_row(
     let mut problems = Vec::new();
     let key = cells.email.trim().to_lowercase();
     let person = if key.is_empty() {
-        problems.push(FieldError::new("email", "Email: enter the person's email address"));
+        problems.push(FieldError::new(
+            "email",
+            "Email: enter the person's email address",
+        ));
         None
     } else if let Some(first) = first_line.get(&key) {
         problems.push(FieldError::new(

@@ -3,6 +3,7 @@
 //! counts, or delete it. Each change commits with its audit entry; an
 //! import's clicker follow-ups commit with it too.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
@@ -16,8 +17,8 @@ use crate::auth::ManagerScope;
 use crate::shared::AppState;
 use crate::simulation::reporting::results::shown_departments;
 use crate::training::assignments::{self, Kind, NewAssignment, FOLLOW_UP_SECS};
-use crate::web::import::{refusal, Choice, Outcome, UPLOAD_BODY};
 use crate::web::confirm::{self, Confirm};
+use crate::web::import::{refusal, Choice, Outcome, UPLOAD_BODY};
 use crate::web::{render, AppError, ClientIp, FieldErrors, Page, Path, ValidForm};
 
 /// The module a click in an exercise run elsewhere leads to (we do not know
@@ -70,7 +71,12 @@ pub async fn create(
         }
     };
     let now = state.clock.now();
-    let starts_at = crate::ukclock::end_of_day(checked.starts_on.previous_day().unwrap_or(checked.starts_on)) + 1;
+    let starts_at = crate::ukclock::end_of_day(
+        checked
+            .starts_on
+            .previous_day()
+            .unwrap_or(checked.starts_on),
+    ) + 1;
     let mut tx = state.db.begin().await?;
     let id = repo::insert(
         &mut tx,
@@ -82,7 +88,15 @@ pub async fn create(
     )
     .await?;
     let detail = format!("recorded \"{}\" ({})", checked.name, checked.run_by.label());
-    audit::record_by(&mut tx, &scope, &ip, Action::ExternalExerciseChanged, &detail, now).await?;
+    audit::record_by(
+        &mut tx,
+        &scope,
+        &ip,
+        Action::ExternalExerciseChanged,
+        &detail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/simulation/external/{id}")).into_response())
 }
@@ -131,22 +145,33 @@ pub async fn upload(
     State(state): State<AppState>,
     scope: ManagerScope,
     Path(id): Path<i64>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
+    // Another practice's exercise is missing, whatever the body.
     let e = find(&state, &scope, id).await?;
-    let file = match crate::web::upload::read_file(multipart, "file", UPLOAD_BODY, "results.csv")
-        .await
-    {
-        Ok(file) => file,
-        Err(AppError::TooLarge(_)) => {
-            return Err(AppError::TooLarge(
-                crate::web::import::csv::TOO_LARGE.into(),
-            ))
-        }
-        Err(err) => return Err(err),
-    };
+    let multipart = multipart.map_err(|_| {
+        AppError::BadRequest("The file could not be read. Go back and choose it again.".into())
+    })?;
+    let file =
+        match crate::web::upload::read_file(multipart, "file", UPLOAD_BODY, "results.csv").await {
+            Ok(file) => file,
+            Err(AppError::TooLarge(_)) => {
+                return Err(AppError::TooLarge(
+                    crate::web::import::csv::TOO_LARGE.into(),
+                ))
+            }
+            Err(err) => return Err(err),
+        };
     let problem = |msg: String| async {
-        let page = show_page(&state, &scope, e, Some(msg), SummaryForm::default(), FieldErrors::default()).await?;
+        let page = show_page(
+            &state,
+            &scope,
+            e,
+            Some(msg),
+            SummaryForm::default(),
+            FieldErrors::default(),
+        )
+        .await?;
         Ok::<Response, AppError>(page.into_response())
     };
     let Some((filename, bytes)) = file else {
@@ -180,10 +205,9 @@ async fn pending(
     import_id: i64,
 ) -> Result<(ExerciseRow, String, Vec<CheckedRow>), AppError> {
     let e = find(state, scope, id).await?;
-    let (filename, json, status) =
-        repo::find_import(&state.db, scope.practice_id(), id, import_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let (filename, json, status) = repo::find_import(&state.db, scope.practice_id(), id, import_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if status != "preview" {
         return Err(already_finished());
     }
@@ -204,7 +228,14 @@ pub async fn preview(
     Path((id, import_id)): Path<(i64, i64)>,
 ) -> Result<Html<String>, AppError> {
     let (e, filename, checked) = pending(&state, &scope, id, import_id).await?;
-    render(views::preview(scope.user(), &e, import_id, filename, &checked, None))
+    render(views::preview(
+        scope.user(),
+        &e,
+        import_id,
+        filename,
+        &checked,
+        None,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -277,9 +308,21 @@ pub async fn confirm(
         e.name,
         ready.len()
     );
-    audit::record_by(&mut tx, &scope, &ip, Action::ExternalExerciseChanged, &detail, now).await?;
+    audit::record_by(
+        &mut tx,
+        &scope,
+        &ip,
+        Action::ExternalExerciseChanged,
+        &detail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Redirect::to(&format!("/simulation/external/{id}?done=imported-{}", ready.len())).into_response())
+    Ok(Redirect::to(&format!(
+        "/simulation/external/{id}?done=imported-{}",
+        ready.len()
+    ))
+    .into_response())
 }
 
 pub async fn summary(
@@ -309,7 +352,15 @@ pub async fn summary(
         "summary for \"{}\": {} sent, {} clicked, {} reported",
         e.name, counts.sent, counts.clicked, counts.reported
     );
-    audit::record_by(&mut tx, &scope, &ip, Action::ExternalExerciseChanged, &detail, now).await?;
+    audit::record_by(
+        &mut tx,
+        &scope,
+        &ip,
+        Action::ExternalExerciseChanged,
+        &detail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/simulation/external/{id}")).into_response())
 }
@@ -347,7 +398,15 @@ pub async fn delete(
         return Err(AppError::NotFound);
     }
     let detail = format!("deleted \"{}\" and its results", e.name);
-    audit::record_by(&mut tx, &scope, &ip, Action::ExternalExerciseChanged, &detail, now).await?;
+    audit::record_by(
+        &mut tx,
+        &scope,
+        &ip,
+        Action::ExternalExerciseChanged,
+        &detail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Redirect::to("/simulation/external").into_response())
 }

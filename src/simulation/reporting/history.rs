@@ -45,9 +45,10 @@ fn reported_after(secs: i64) -> String {
     }
 }
 
-fn titles<'a>(
-    training: &'a [repo::FollowUp],
-    belongs: impl Fn(&repo::FollowUp) -> bool + 'a,
+/// The follow-up modules that belong to one exercise, each with whether it is done.
+fn titles(
+    training: &[repo::FollowUp],
+    belongs: impl Fn(&repo::FollowUp) -> bool,
 ) -> Vec<(String, bool)> {
     training
         .iter()
@@ -77,29 +78,27 @@ pub async fn for_staff(
             let date = crate::training::assignments::parse_date(&r.starts_on);
             Entry {
                 when: date.map(crate::ukclock::day).unwrap_or_default(),
-                at: date.map_or(0, |d| crate::ukclock::end_of_day(d)),
+                at: date.map_or(0, crate::ukclock::end_of_day),
                 reported: r.reported.then(|| match r.reported_at {
                     Some(at) => format!("on {}", crate::ukclock::format(at)),
                     None => "during the exercise".to_string(),
                 }),
                 clicked: r.clicked || r.submitted,
                 submitted: r.submitted,
-                training: titles(&training, |t| {
-                    t.campaign_id.is_none() && t.reason == reason
-                }),
+                training: titles(&training, |t| t.campaign_id.is_none() && t.reason == reason),
                 elsewhere: Some(r.name),
             }
         })
         .collect();
     entries.extend(received.into_iter().map(|r| Entry {
-            when: crate::ukclock::format(r.sent_at),
-            at: r.sent_at,
-            elsewhere: None,
-            reported: r.reported_at.map(|at| reported_after(at - r.sent_at)),
-            clicked: r.clicked_at.is_some(),
-            submitted: r.submitted_at.is_some(),
-            training: titles(&training, |t| t.campaign_id == Some(r.campaign_id)),
-        }));
+        when: crate::ukclock::format(r.sent_at),
+        at: r.sent_at,
+        elsewhere: None,
+        reported: r.reported_at.map(|at| reported_after(at - r.sent_at)),
+        clicked: r.clicked_at.is_some(),
+        submitted: r.submitted_at.is_some(),
+        training: titles(&training, |t| t.campaign_id == Some(r.campaign_id)),
+    }));
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(entries)
 }
