@@ -38,6 +38,7 @@ pub enum Action {
     SendingProfileChanged,
     TemplateChanged,
     CampaignChanged,
+    ExternalExerciseChanged,
     ClickReclassified,
     WebhookChanged,
     MailboxChanged,
@@ -63,7 +64,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 49] = [
+    pub const ALL: [Action; 50] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -91,6 +92,7 @@ impl Action {
         Self::SendingProfileChanged,
         Self::TemplateChanged,
         Self::CampaignChanged,
+        Self::ExternalExerciseChanged,
         Self::ClickReclassified,
         Self::WebhookChanged,
         Self::MailboxChanged,
@@ -144,6 +146,7 @@ impl Action {
             Self::SendingProfileChanged => "simulation.profile_changed",
             Self::TemplateChanged => "simulation.template_changed",
             Self::CampaignChanged => "simulation.campaign_changed",
+            Self::ExternalExerciseChanged => "simulation.external_changed",
             Self::ClickReclassified => "simulation.click_reclassified",
             Self::WebhookChanged => "simulation.webhook_changed",
             Self::MailboxChanged => "simulation.mailbox_changed",
@@ -198,6 +201,7 @@ impl Action {
             Self::SendingProfileChanged => "Sending profile changed",
             Self::TemplateChanged => "Simulation template changed",
             Self::CampaignChanged => "Phishing exercise changed",
+            Self::ExternalExerciseChanged => "Exercise run elsewhere recorded or changed",
             Self::ClickReclassified => "Click classification changed",
             Self::WebhookChanged => "Webhook changed",
             Self::MailboxChanged => "Reporting mailbox changed",

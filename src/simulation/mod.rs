@@ -10,6 +10,8 @@
 //!   reports, whether each was a person's, and the teachable moment;
 //! - `reporting`: results, a manager's overrides, a person's own record,
 //!   and the reporting mailbox;
+//! - `external`: results of an exercise run elsewhere (NHS England's
+//!   service on NHSmail, or another tool), imported or summarised;
 //! - `webhooks`: every event sent on, signed, to the practice's receivers;
 //! - `gophish`: the GoPhish-compatible API and its keys page.
 //!
@@ -21,6 +23,7 @@
 
 pub mod authoring;
 pub mod domains;
+pub mod external;
 #[cfg(test)]
 pub(crate) mod fuzz;
 pub mod gophish;
@@ -46,6 +49,7 @@ pub fn routes(r: Routes) -> Routes {
     let r = sending::routes(r);
     let r = authoring::routes(r);
     let r = reporting::routes(r);
+    let r = external::routes(r);
     r.get(
         "/simulation/domains",
         Access::PracticeManager,

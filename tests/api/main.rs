@@ -12,6 +12,7 @@ mod culture;
 mod dashboard;
 mod dspt;
 mod exercise_setup;
+mod external;
 mod gophish;
 mod hardening;
 mod import;

@@ -147,7 +147,17 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
     let (action_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO meeting_actions (practice_id, meeting_id, what, owner, due_on) VALUES ($1, $2, 'B action', 'B', '2026-02-01') RETURNING id")
         .bind(b.id).bind(meeting_id).fetch_one(p).await).unwrap();
+    let (external_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO external_exercises (practice_id, name, run_by, starts_on, ends_on, starts_at, source, created_by, created_at) \
+         VALUES ($1, 'B elsewhere', 'nhs-england', '2026-01-05', '2026-01-06', 0, 'none', $2, 0) RETURNING id")
+        .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    let (external_import_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO external_result_imports (practice_id, exercise_id, created_by, created_at, filename, rows_json, status) \
+         VALUES ($1, $2, $3, 0, 'b.csv', '[]', 'preview') RETURNING id")
+        .bind(b.id).bind(external_id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
     HashMap::from([
+        ("external_id", external_id.to_string()),
+        ("external_import_id", external_import_id.to_string()),
         ("document_id", document_id.to_string()),
         ("access_id", access_id.to_string()),
         ("pack_id", pack_id.to_string()),
@@ -419,6 +429,8 @@ storage_test!(
         let ids = HashMap::from([
             ("drill_id", "phone-relative-results".to_string()),
             ("meeting_id", "1".to_string()),
+            ("external_id", "1".to_string()),
+            ("external_import_id", "1".to_string()),
             ("action_id", "1".to_string()),
             ("run_id", "1".to_string()),
             ("asset_id", "1".to_string()),

@@ -71,16 +71,20 @@ named_row!(SummaryRow {
 });
 
 // Counts only: an operator sees how a practice is doing, never who did what.
-// $1 is a year ago. Cancelled exercises are not counted.
+// $1 is a year ago. Cancelled exercises are not counted; exercises run
+// elsewhere (NHS England's service, another tool) are, by their start date.
 // Training is counted by `training::trained_count` (the one definition).
 const SUMMARY: &str = "SELECT p.id, p.name, p.ods_code, \
     (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active) AS active_staff, \
     (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.password_hash IS NOT NULL) AS accounts, \
     (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.totp_secret IS NOT NULL) AS mfa_accounts, \
     (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active AND s.is_champion) AS champions, \
-    (SELECT CAST(COALESCE(SUM(c.sent), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') AS emails_12m, \
-    (SELECT CAST(COALESCE(SUM(c.reported), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') AS reported_12m, \
-    (SELECT CAST(COALESCE(SUM(c.clicked), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') AS clicked_12m \
+    (SELECT CAST(COALESCE(SUM(c.sent), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') \
+      + (SELECT CAST(COALESCE(SUM(x.sent), 0) AS BIGINT) FROM external_exercises x WHERE x.practice_id = p.id AND x.starts_at >= $1) AS emails_12m, \
+    (SELECT CAST(COALESCE(SUM(c.reported), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') \
+      + (SELECT CAST(COALESCE(SUM(x.reported), 0) AS BIGINT) FROM external_exercises x WHERE x.practice_id = p.id AND x.starts_at >= $1) AS reported_12m, \
+    (SELECT CAST(COALESCE(SUM(c.clicked), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') \
+      + (SELECT CAST(COALESCE(SUM(x.clicked), 0) AS BIGINT) FROM external_exercises x WHERE x.practice_id = p.id AND x.starts_at >= $1) AS clicked_12m \
     FROM practices p";
 
 fn summary(r: SummaryRow, min_group: i64) -> PracticeSummary {

@@ -8,9 +8,14 @@ use crate::auth::PracticeScope;
 use crate::db::Db;
 use crate::shared::StaffId;
 use crate::simulation::authoring::module_title;
+use crate::simulation::external;
 
 pub struct Entry {
     pub when: String,
+    /// When it arrived (or, run elsewhere, the day it started), for ordering.
+    pub at: i64,
+    /// The exercise's name when it was run elsewhere (NHS England's service, another tool).
+    pub elsewhere: Option<String>,
     pub reported: Option<String>,
     pub clicked: bool,
     pub submitted: bool,
@@ -40,7 +45,24 @@ fn reported_after(secs: i64) -> String {
     }
 }
 
-/// The exercises this staff member received, newest first.
+/// The follow-up modules that belong to one exercise, each with whether it is done.
+fn titles(
+    training: &[repo::FollowUp],
+    belongs: impl Fn(&repo::FollowUp) -> bool,
+) -> Vec<(String, bool)> {
+    training
+        .iter()
+        .filter(|t| belongs(t))
+        .map(|t| {
+            (
+                module_title(&t.module).to_string(),
+                t.completed_at.is_some(),
+            )
+        })
+        .collect()
+}
+
+/// The exercises this staff member received, ours and those run elsewhere, newest first.
 pub async fn for_staff(
     db: &Db,
     scope: &PracticeScope,
@@ -48,25 +70,37 @@ pub async fn for_staff(
 ) -> Result<Vec<Entry>, sqlx::Error> {
     let received = repo::received(db, scope, staff_id).await?;
     let training = repo::follow_ups(db, scope, staff_id).await?;
-    Ok(received
+    let elsewhere = external::repo::received(db, scope.practice_id(), staff_id).await?;
+    let mut entries: Vec<Entry> = elsewhere
         .into_iter()
-        .map(|r| Entry {
-            when: crate::ukclock::format(r.sent_at),
-            reported: r.reported_at.map(|at| reported_after(at - r.sent_at)),
-            clicked: r.clicked_at.is_some(),
-            submitted: r.submitted_at.is_some(),
-            training: training
-                .iter()
-                .filter(|t| t.campaign_id == Some(r.campaign_id))
-                .map(|t| {
-                    (
-                        module_title(&t.module).to_string(),
-                        t.completed_at.is_some(),
-                    )
-                })
-                .collect(),
+        .map(|r| {
+            let reason = external::routes::follow_up_reason(&r.name);
+            let date = crate::training::assignments::parse_date(&r.starts_on);
+            Entry {
+                when: date.map(crate::ukclock::day).unwrap_or_default(),
+                at: date.map_or(0, crate::ukclock::end_of_day),
+                reported: r.reported.then(|| match r.reported_at {
+                    Some(at) => format!("on {}", crate::ukclock::format(at)),
+                    None => "during the exercise".to_string(),
+                }),
+                clicked: r.clicked || r.submitted,
+                submitted: r.submitted,
+                training: titles(&training, |t| t.campaign_id.is_none() && t.reason == reason),
+                elsewhere: Some(r.name),
+            }
         })
-        .collect())
+        .collect();
+    entries.extend(received.into_iter().map(|r| Entry {
+        when: crate::ukclock::format(r.sent_at),
+        at: r.sent_at,
+        elsewhere: None,
+        reported: r.reported_at.map(|at| reported_after(at - r.sent_at)),
+        clicked: r.clicked_at.is_some(),
+        submitted: r.submitted_at.is_some(),
+        training: titles(&training, |t| t.campaign_id == Some(r.campaign_id)),
+    }));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
+    Ok(entries)
 }
 
 #[cfg(test)]
@@ -77,6 +111,8 @@ mod tests {
     fn reporting_comes_first_and_a_click_is_never_shamed() {
         let entry = |reported: bool, clicked: bool| Entry {
             when: String::new(),
+            at: 0,
+            elsewhere: None,
             reported: reported.then(|| reported_after(30)),
             clicked,
             submitted: false,

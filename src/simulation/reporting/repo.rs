@@ -272,11 +272,14 @@ pub async fn received(
 pub struct FollowUp {
     pub campaign_id: Option<CampaignId>,
     pub module: String,
+    /// Matches an exercise run elsewhere's follow-up (which has no campaign).
+    pub reason: String,
     pub completed_at: Option<i64>,
 }
 named_row!(FollowUp {
     campaign_id,
     module,
+    reason,
     completed_at
 });
 
@@ -286,7 +289,7 @@ pub async fn follow_ups(
     staff_id: StaffId,
 ) -> Result<Vec<FollowUp>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT campaign_id, module, completed_at FROM training_assignments WHERE practice_id = $1 AND staff_id = $2")
+        "SELECT campaign_id, module, reason, completed_at FROM training_assignments WHERE practice_id = $1 AND staff_id = $2")
         .bind(scope.practice_id()).bind(staff_id).fetch_all(p).await)
 }
 

@@ -41,6 +41,7 @@ pub async fn list(
         nhsmail_agreed,
         page: Page::for_user("Phishing exercises", scope.user()),
         campaigns: repo::list(&state.db, &scope).await?,
+        external: crate::simulation::external::repo::list(&state.db, scope.practice_id()).await?,
         has_templates: !authoring::all(&state.db, &scope).await?.is_empty(),
         has_profiles: !repo::profiles(&state.db, &scope).await?.is_empty(),
         has_domains: !domains::verified(&state.db, &scope).await?.is_empty(),

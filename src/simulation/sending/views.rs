@@ -18,6 +18,8 @@ use crate::web::{FieldErrors, Page};
 pub struct ListPage {
     pub page: Page,
     pub campaigns: Vec<Campaign>,
+    /// Exercises run elsewhere (NHS England's service, another tool), counted alongside.
+    pub external: Vec<crate::simulation::external::repo::ExerciseRow>,
     pub has_templates: bool,
     pub has_profiles: bool,
     pub has_domains: bool,
