@@ -22,7 +22,11 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::Bytes::from_request(Request::new(body), state).await {
+        // The body is read under the route's own size limit (an extension).
+        let mut whole = Request::new(body);
+        *whole.extensions_mut() = parts.extensions.clone();
+        *whole.headers_mut() = parts.headers.clone();
+        let bytes = match axum::body::Bytes::from_request(whole, state).await {
             Ok(b) => b,
             Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 return Err(AppError::TooLarge(
