@@ -129,6 +129,7 @@ impl Page {
     /// the password is never sent anywhere until the form is submitted).
     pub fn with_password_meter(mut self) -> Self {
         self.scripts.push("/static/vendor/zxcvbn/zxcvbn.js");
+        self.scripts.push("/static/js/password-verdict.js");
         self.scripts.push("/static/js/password-meter.js");
         self
     }

@@ -3,22 +3,10 @@
 // server applies the same rules then.
 (function () {
   'use strict';
-  // One rule for the words, shared with the time shown: the time a criminal
-  // would need against a stolen copy stored the way Safety Net stores
-  // passwords (slow hashing), and never a kind word for a password the
-  // server would refuse (the same rule as auth::password::check).
-  function verdict(pw, r, isCommon) {
-    var needed = pw.length >= 12 ? 2 : 3;
-    if (pw.length < 8 || isCommon || r.score < needed) { return 'Too easy to guess: Safety Net would not accept it'; }
-    var secs = r.crack_times_seconds.offline_slow_hashing_1e4_per_second;
-    if (secs < 86400) { return 'Weak'; }
-    if (secs < 86400 * 365) { return 'Fair'; }
-    if (secs < 86400 * 365 * 100) { return 'Strong'; }
-    return 'Very strong';
-  }
+  var verdict = window.snPasswordVerdict; // static/js/password-verdict.js
   document.querySelectorAll('input[data-strength-meter]').forEach(function (input) {
     var out = document.getElementById(input.getAttribute('data-strength-meter'));
-    if (!out || typeof window.zxcvbn !== 'function') { return; }
+    if (!out || typeof window.zxcvbn !== 'function' || typeof window.snPasswordVerdict !== 'function') { return; }
     input.addEventListener('input', function () {
       var pw = input.value;
       if (!pw) { out.textContent = ''; return; }

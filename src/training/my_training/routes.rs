@@ -173,6 +173,7 @@ struct PasswordPracticePage {
 pub async fn password_practice(scope: PracticeScope) -> Result<Html<String>, AppError> {
     let mut page = Page::for_user("Password practice", scope.user());
     page.scripts.push("/static/vendor/zxcvbn/zxcvbn.js");
+    page.scripts.push("/static/js/password-verdict.js");
     page.scripts.push("/static/js/password-practice.js");
     render(PasswordPracticePage { page })
 }
