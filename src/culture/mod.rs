@@ -54,6 +54,21 @@ pub fn routes(r: Routes) -> Routes {
             ManagerOrChampion,
             drills::routes::run_page,
         )
+        .get(
+            "/culture/drills/files/{drill_id}",
+            ManagerOrChampion,
+            drills::files::routes::page,
+        )
+        .post(
+            "/culture/drills/files/{drill_id}",
+            ManagerOrChampion,
+            drills::files::routes::make,
+        )
+        .get(
+            "/culture/drills/files/{drill_id}/{link_id}",
+            ManagerOrChampion,
+            drills::files::routes::download,
+        )
         .get("/culture/my-drills", PracticeMember, drills::routes::mine)
         .get("/culture/meetings", PracticeManager, meetings::routes::list)
         .post(

@@ -46,6 +46,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (39, "0039_report_link_setting"),
     (40, "0040_one_open_rule_assignment"),
     (41, "0041_import_outcomes"),
+    (44, "0044_drill_links"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -73,6 +74,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (39, "0039_report_link_setting"),
     (40, "0040_one_open_rule_assignment"),
     (41, "0041_import_outcomes"),
+    (44, "0044_drill_links"),
 );
 
 #[derive(Debug)]

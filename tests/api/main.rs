@@ -10,6 +10,7 @@ mod cli;
 mod crash_safety;
 mod culture;
 mod dashboard;
+mod drill_files;
 mod dspt;
 mod exercise_setup;
 mod external;

@@ -155,7 +155,12 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         "INSERT INTO external_result_imports (practice_id, exercise_id, created_by, created_at, filename, rows_json, status) \
          VALUES ($1, $2, $3, 0, 'b.csv', '[]', 'preview') RETURNING id")
         .bind(b.id).bind(external_id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
+    let (link_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO drill_links (practice_id, drill_id, kind, place, token, created_by, created_at) \
+         VALUES ($1, 'qr-poster-car-park', 'qr_poster', 'B kitchen', 'bbbbbbbbbbbbbbbbbbbb', $2, 0) RETURNING id")
+        .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
     HashMap::from([
+        ("link_id", link_id.to_string()),
         ("external_id", external_id.to_string()),
         ("external_import_id", external_import_id.to_string()),
         ("document_id", document_id.to_string()),
@@ -433,6 +438,7 @@ storage_test!(
             ("external_import_id", "1".to_string()),
             ("action_id", "1".to_string()),
             ("run_id", "1".to_string()),
+            ("link_id", "1".to_string()),
             ("asset_id", "1".to_string()),
             ("asset_import_id", "1".to_string()),
             ("alert_id", "1".to_string()),

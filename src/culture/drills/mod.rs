@@ -11,6 +11,7 @@
 //! dashboard) calls [`run_between`].
 
 pub mod domain;
+pub mod files;
 pub mod repo;
 pub mod routes;
 pub mod views;

@@ -66,6 +66,7 @@ pub async fn list(
         counts,
         whose,
         min_group,
+        posters: library::library().drills_of(DrillKind::QrPoster).collect(),
     })
 }
 

@@ -23,6 +23,8 @@ pub struct DrillsPage {
     pub counts: Option<[i64; 3]>,
     pub whose: String,
     pub min_group: i64,
+    /// QR-poster drills, counted per place rather than per person.
+    pub posters: Vec<&'static Drill>,
 }
 
 #[derive(Template)]

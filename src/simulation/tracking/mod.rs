@@ -38,6 +38,7 @@ pub fn router() -> Router<SimState> {
         .route("/h/{token}", get(routes::honeypot))
         .route("/r/{token}", get(routes::report).post(routes::report))
         .route("/s/{file}", get(routes::asset))
+        .route("/d/{token}", get(routes::drill))
         .fallback(|| async { hit::not_found() })
         .layer(axum::extract::DefaultBodyLimit::max(16 * 1024))
         .layer(SetResponseHeaderLayer::overriding(

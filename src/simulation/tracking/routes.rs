@@ -11,7 +11,7 @@ use super::classify::Verdict;
 use super::hit::{not_found, unavailable, TrackedHit};
 use super::state::SimState;
 use super::teachable::teachable_moment;
-use super::views::{first_name, page, HowToReport, LandingPage, ThanksPage};
+use super::views::{first_name, page, DrillPage, HowToReport, LandingPage, ThanksPage};
 use crate::db::Change;
 use crate::simulation::authoring::{self, SimTemplate};
 use crate::simulation::library::Landing;
@@ -212,4 +212,47 @@ pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Re
             .into_response(),
         _ => not_found(),
     }
+}
+
+/// A USB drill's file was opened and its link followed, or a QR poster was
+/// scanned: one more visit for that file or poster (nothing about who), then
+/// the drill's debrief. A HEAD request (a link checker) is not counted.
+/// (axum's `Path`: anything wrong gets the bare 404, never the app's page.)
+#[allow(clippy::disallowed_types)]
+pub async fn drill(
+    State(state): State<SimState>,
+    method: Method,
+    token: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    use crate::culture::drills::files;
+    let Ok(axum::extract::Path(token)) = token else {
+        return not_found();
+    };
+    if !files::looks_like_token(&token) {
+        return not_found();
+    }
+    let db = &state.app.db;
+    let visited = if method == Method::HEAD {
+        files::repo::owner(db, &token).await
+    } else {
+        files::visit(db, &token, state.app.clock.now()).await
+    };
+    let v = match visited {
+        Ok(Some(v)) => v,
+        Ok(None) => return not_found(),
+        Err(_) => return unavailable(),
+    };
+    let Some(debrief) =
+        crate::culture::library::drill(&v.drill_id).and_then(|d| d.debrief_page.as_ref())
+    else {
+        return not_found();
+    };
+    let Ok(practice) = crate::people::accounts::practice_name(db, v.practice_id).await else {
+        return unavailable();
+    };
+    page(DrillPage {
+        practice,
+        title: debrief.title.clone(),
+        body_html: debrief.body_html(),
+    })
 }

@@ -22,6 +22,16 @@ pub struct LandingPage {
     pub document: bool,
 }
 
+/// The page a USB drill's file or a QR poster leads to: the drill's own debrief.
+#[derive(Template)]
+#[template(path = "sim/drill.html")]
+pub struct DrillPage {
+    pub practice: String,
+    pub title: String,
+    /// From our own Markdown in the drill library.
+    pub body_html: String,
+}
+
 #[derive(Template)]
 #[template(path = "sim/thanks.html")]
 pub struct ThanksPage {
