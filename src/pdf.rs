@@ -3,7 +3,10 @@
 //! must have, so nothing is embedded and files stay small; `pdftotext` reads
 //! them back, which is how the tests check them.
 
+mod structure;
+
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+pub use structure::Role;
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
@@ -136,6 +139,9 @@ enum Op {
         size: f32,
         weight: Weight,
         text: String,
+        /// The heading or paragraph this line belongs to; None for page
+        /// furniture (the footer), which readers skip.
+        block: Option<usize>,
     },
     Rect {
         x: f32,
@@ -158,6 +164,8 @@ pub struct Document {
     title: String,
     footer: String,
     pages: Vec<Vec<Op>>,
+    /// What each block of text is (heading, paragraph), in reading order.
+    blocks: Vec<Role>,
     y: f32,
 }
 
@@ -174,6 +182,7 @@ impl Document {
             title: title.to_string(),
             footer: footer.to_string(),
             pages: vec![Vec::new()],
+            blocks: Vec::new(),
             y: PAGE_H - MARGIN,
         }
     }
@@ -200,8 +209,24 @@ impl Document {
         self.pages.last_mut().expect("a page").push(op);
     }
 
-    /// Text wrapped to the page width, `indent` points from the margin.
+    /// Text wrapped to the page width, `indent` points from the margin: a paragraph.
     pub fn text_with(&mut self, text: &str, size: f32, weight: Weight, align: Align, indent: f32) {
+        self.block(Role::P, text, size, weight, align, indent);
+    }
+
+    /// Text as one block of the document's structure, so a screen reader
+    /// reads it as a heading or a paragraph, in this order.
+    fn block(
+        &mut self,
+        role: Role,
+        text: &str,
+        size: f32,
+        weight: Weight,
+        align: Align,
+        indent: f32,
+    ) {
+        self.blocks.push(role);
+        let block = Some(self.blocks.len() - 1);
         let leading = size * 1.35;
         let width = Self::width() - indent;
         for line in wrap(text, weight, size, width) {
@@ -219,26 +244,27 @@ impl Document {
                 size,
                 weight,
                 text: line,
+                block,
             });
         }
     }
 
     pub fn title(&mut self, text: &str) {
-        self.text_with(text, 22.0, Weight::Bold, Align::Left, 0.0);
+        self.block(Role::H1, text, 22.0, Weight::Bold, Align::Left, 0.0);
         self.gap(8.0);
     }
 
     pub fn heading(&mut self, text: &str) {
         self.ensure(60.0);
         self.gap(10.0);
-        self.text_with(text, 15.0, Weight::Bold, Align::Left, 0.0);
+        self.block(Role::H2, text, 15.0, Weight::Bold, Align::Left, 0.0);
         self.gap(4.0);
     }
 
     pub fn subheading(&mut self, text: &str) {
         self.ensure(40.0);
         self.gap(6.0);
-        self.text_with(text, 12.0, Weight::Bold, Align::Left, 0.0);
+        self.block(Role::H3, text, 12.0, Weight::Bold, Align::Left, 0.0);
         self.gap(2.0);
     }
 
@@ -264,16 +290,35 @@ impl Document {
         let leading = size * 1.35;
         self.ensure(leading);
         let top = self.y;
-        self.text_with(text, size, Weight::Regular, Align::Left, 22.0);
-        // The marker sits on the item's first line, which may have moved to a new page.
-        let first_line_y = if self.y > top { PAGE_H - MARGIN } else { top } - leading;
-        self.push(Op::Text {
-            x: MARGIN + 4.0,
-            y: first_line_y + size * 0.25,
-            size,
-            weight: Weight::Regular,
-            text: marker.to_string(),
-        });
+        let first_page = self.pages.len() - 1;
+        self.block(Role::LI, text, size, Weight::Regular, Align::Left, 22.0);
+        let block = Some(self.blocks.len() - 1);
+        // The marker sits on the item's first line, which may have moved to a
+        // new page, and is read before the item's words.
+        let (page, at) = (first_page..self.pages.len())
+            .find_map(|p| {
+                let i = self.pages[p]
+                    .iter()
+                    .position(|op| matches!(op, Op::Text { block: b, .. } if *b == block))?;
+                Some((p, i))
+            })
+            .expect("the item's first line");
+        let first_line_y = if page > first_page {
+            PAGE_H - MARGIN
+        } else {
+            top
+        } - leading;
+        self.pages[page].insert(
+            at,
+            Op::Text {
+                x: MARGIN + 4.0,
+                y: first_line_y + size * 0.25,
+                size,
+                weight: Weight::Regular,
+                text: marker.to_string(),
+                block,
+            },
+        );
         self.gap(3.0);
     }
 
@@ -373,10 +418,17 @@ impl Document {
         let count = self.pages.len();
         let page_ids: Vec<Ref> = (0..count).map(|i| Ref::new(first + 2 * i as i32)).collect();
 
-        // Screen readers announce the title and read the text as British English.
+        // The structure tree (tagged PDF): a Document element holding each
+        // heading and paragraph in reading order, after the pages.
+        let tags = structure::Refs::after(first + 2 * count as i32, self.blocks.len());
+
+        // Screen readers announce the title, read the text as British English
+        // and follow the tags.
         let mut cat = pdf.catalog(catalog);
         cat.pages(tree).lang(TextStr("en-GB"));
         cat.viewer_preferences().display_doc_title(true);
+        cat.mark_info().marked(true);
+        cat.pair(Name(b"StructTreeRoot"), tags.root);
         cat.finish();
         pdf.pages(tree)
             .kids(page_ids.iter().copied())
@@ -391,20 +443,26 @@ impl Document {
             .title(TextStr(&self.title))
             .creator(TextStr("Safety Net"));
 
+        let mut marked = structure::Marked::new(self.blocks.len(), count);
         for (i, ops) in self.pages.iter().enumerate() {
             let page_id = page_ids[i];
             let content_id = Ref::new(page_id.get() + 1);
             let mut content = Content::new();
-            for op in ops {
+            let furniture = footer(&self.footer, i + 1, count);
+            for op in ops.iter().chain(&furniture) {
+                let block = match op {
+                    Op::Text { block, .. } => *block,
+                    _ => None,
+                };
+                marked.open(&mut content, i, block.map(|b| (b, self.blocks[b])));
                 draw(&mut content, op);
             }
-            for op in footer(&self.footer, i + 1, count) {
-                draw(&mut content, &op);
-            }
+            marked.close(&mut content);
             let mut page = pdf.page(page_id);
             page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
                 .parent(tree)
-                .contents(content_id);
+                .contents(content_id)
+                .struct_parents(i as i32);
             let mut resources = page.resources();
             let mut fonts = resources.fonts();
             fonts.pair(Name(b"F1"), regular).pair(Name(b"F2"), bold);
@@ -413,6 +471,7 @@ impl Document {
             page.finish();
             pdf.stream(content_id, &content.finish());
         }
+        marked.write(&mut pdf, &tags, &self.blocks, &page_ids);
         pdf.finish()
     }
 }
@@ -442,6 +501,7 @@ fn footer(words: &str, page: usize, count: usize) -> Vec<Op> {
         size: SIZE,
         weight: Weight::Regular,
         text: line,
+        block: None,
     })
     .collect();
     if let Some(number) = number {
@@ -451,6 +511,7 @@ fn footer(words: &str, page: usize, count: usize) -> Vec<Op> {
             size: SIZE,
             weight: Weight::Regular,
             text: number,
+            block: None,
         });
     }
     ops
@@ -464,6 +525,7 @@ fn draw(content: &mut Content, op: &Op) {
             size,
             weight,
             text,
+            ..
         } => {
             content.set_fill_rgb(0.0, 0.0, 0.0);
             content.begin_text();
@@ -515,6 +577,7 @@ mod tests {
                     size,
                     weight,
                     text,
+                    ..
                 } = op
                 {
                     assert!(*y >= MARGIN + FOOTER_SPACE - 1.0, "text above the footer");
@@ -564,6 +627,77 @@ mod tests {
             "title shown, not the file name"
         );
         assert!(raw.contains("/Title (Cyber alert log)"));
+    }
+
+    /// What `pdfinfo -struct-text` (poppler) reads of the tags; None where it is missing.
+    fn structure_text(pdf: &[u8]) -> Option<String> {
+        let tool = "/usr/bin/pdfinfo";
+        if !std::path::Path::new(tool).exists() {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "CI checks PDF tags with pdfinfo (poppler-utils)"
+            );
+            return None;
+        }
+        let dir = std::env::temp_dir().join(format!("sn-pdf-tags-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("tags.pdf");
+        std::fs::write(&file, pdf).unwrap();
+        let out = std::process::Command::new(tool)
+            .arg("-struct-text")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(out.status.success());
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    #[test]
+    fn headings_paragraphs_and_list_items_are_tagged_in_reading_order() {
+        let mut doc = Document::new("Tagged", "A footer readers skip");
+        doc.title("Incident plan");
+        doc.heading("Who to call");
+        doc.paragraph("Call the practice manager first.");
+        for n in 0..60 {
+            doc.bullet_with(
+                &format!("{}.", n + 1),
+                &format!("Step number {} of the plan", n + 1),
+            );
+        }
+        doc.qr("https://example.org/", 80.0);
+        let pdf = doc.finish();
+        let raw = String::from_utf8_lossy(&pdf);
+        assert!(raw.contains("/Marked true"));
+        let Some(tree) = structure_text(&pdf) else {
+            return;
+        };
+        let order = [
+            "Document",
+            "H1",
+            "Incident plan",
+            "H2",
+            "Who to call",
+            "P",
+            "Call the practice manager first.",
+            "LI",
+            "1.",
+            "Step number 1 of the plan",
+        ];
+        let mut at = 0;
+        for want in order {
+            let found = tree[at..]
+                .find(want)
+                .unwrap_or_else(|| panic!("{want:?} after byte {at} in:\n{tree}"));
+            at += found + want.len();
+        }
+        // The list runs onto a second page and stays in order; the footer and page numbers are not content.
+        let last = tree
+            .find("Step number 60 of the plan")
+            .expect("the last item");
+        assert!(tree.find("Step number 59 of the plan").unwrap() < last);
+        assert!(!tree.contains("A footer readers skip"), "{tree}");
+        assert!(!tree.contains("Page 1 of"), "{tree}");
     }
 
     #[test]
