@@ -33,3 +33,4 @@ mod storage;
 mod tenancy;
 mod training;
 mod webhooks;
+mod words;

@@ -53,7 +53,7 @@ pub async fn list(
         first_page: after.is_none(),
         counts,
         review,
-        today_iso: dates::iso(dates::uk_date(now)),
+        today: crate::ukclock::day(dates::uk_date(now)),
     })
 }
 

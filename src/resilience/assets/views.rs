@@ -102,7 +102,8 @@ pub struct ListPage {
     pub first_page: bool,
     pub counts: Counts,
     pub review: ReviewStatus,
-    pub today_iso: String,
+    /// "4 Dec 2026".
+    pub today: String,
 }
 
 #[derive(Template)]

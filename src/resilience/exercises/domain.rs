@@ -84,6 +84,23 @@ impl Exercise {
     pub fn is_done(&self) -> bool {
         self.status == ExerciseStatus::Done
     }
+
+    /// "4 Dec 2026".
+    pub fn run_on_uk(&self) -> String {
+        uk_day(&self.run_on)
+    }
+}
+
+impl Summary {
+    /// "4 Dec 2026".
+    pub fn run_on_uk(&self) -> String {
+        uk_day(&self.run_on)
+    }
+}
+
+/// A stored ISO date as people in the UK write it (as stored if it is not one).
+fn uk_day(iso: &str) -> String {
+    crate::resilience::dates::parse_iso(iso).map_or_else(|| iso.to_string(), crate::ukclock::day)
 }
 
 /// An action agreed, with its owner and due date (as typed: an ISO date or

@@ -82,7 +82,11 @@ pub async fn create(
             .into_response());
     };
     let now = state.clock.now();
-    let detail = format!("planned the tabletop exercise \"{}\" for {run_on}", s.title);
+    let detail = format!(
+        "planned the tabletop exercise \"{}\" for {}",
+        s.title,
+        crate::ukclock::day(run_on)
+    );
     let mut tx = state.db.begin().await?;
     let id = repo::insert(&mut tx, &scope, s, &run_on.to_string(), facilitator, now).await?;
     audit(&mut tx, &scope, &ip, Action::ExerciseChanged, &detail, now).await?;
