@@ -271,3 +271,86 @@ storage_test!(
         );
     }
 );
+
+/// axe-core finds nothing on the external-exercise pages in every state a
+/// manager meets: the list, the form with its errors, the exercise, the
+/// preview of a file with a bad row, and the exercise with its results.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_external_exercise_pages_are_accessible() {
+    use crate::browser::{
+        assert_accessible, fill, sign_in_manager, start_browser, submit, wait_for_text,
+    };
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    let ann = app
+        .staff(
+            &p,
+            "Ann Hughes",
+            "Reception & care navigation",
+            Some(Role::Staff),
+        )
+        .await;
+    sign_in_manager(&c, &app, &p).await;
+    c.goto(&app.url("/simulation/external")).await.unwrap();
+    wait_for_text(&c, "Record an exercise").await;
+    assert_accessible(&c, "exercises run elsewhere").await;
+    submit(
+        &c,
+        "main form[action='/simulation/external'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "exercises run elsewhere with errors").await;
+
+    fill(&c, "name", "NHSmail exercise, November").await;
+    c.find(fantoccini::Locator::Id("run_by-nhs-england"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.execute(
+        "document.getElementById('starts_on').value = '2026-11-03'; document.getElementById('ends_on').value = '2026-11-10';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    submit(
+        &c,
+        "main form[action='/simulation/external'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "Import each person's results").await;
+    assert_accessible(&c, "an exercise run elsewhere, no results yet").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("results.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "\u{feff}Email,Clicked,Reported\r\n{},no,yes\r\nstranger@elsewhere.example,yes,no\r\n",
+            ann.email
+        ),
+    )
+    .unwrap();
+    c.find(fantoccini::Locator::Id("file"))
+        .await
+        .unwrap()
+        .send_keys(csv.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(
+        &c,
+        "form[enctype='multipart/form-data'] button[type=submit]",
+    )
+    .await;
+    wait_for_text(&c, "Import only the 1 good rows").await;
+    assert_accessible(&c, "the preview of a results file with a bad row").await;
+    submit(&c, "button[name=action][value=good]").await;
+    wait_for_text(&c, "100% reported it").await;
+    assert_accessible(&c, "an exercise run elsewhere with its results").await;
+    c.close().await.unwrap();
+}
