@@ -74,6 +74,34 @@ pub async fn for_manager(
         items.push(item(text, href, false));
     }
 
+    // Drills planned for the coming week (or past their day and not recorded).
+    let today = ukclock::local_date(now);
+    let week = crate::resilience::dates::iso(today + time::Duration::days(7));
+    for pl in
+        crate::culture::drills::plans::repo::open(db, scope.practice_id(), None, &week).await?
+    {
+        let late = pl.planned_on < crate::resilience::dates::iso(today);
+        let text = if late {
+            format!(
+                "Drill \"{}\" was planned for {}: record how it went, or cancel it",
+                pl.title(),
+                pl.when()
+            )
+        } else {
+            format!(
+                "Drill \"{}\" is planned for {} ({})",
+                pl.title(),
+                pl.when(),
+                pl.whose()
+            )
+        };
+        items.push(item(
+            text,
+            format!("/culture/drills/library/{}", pl.drill_id),
+            late,
+        ));
+    }
+
     // Training overdue, by the compliance view's list.
     let s = crate::training::settings::load(db, scope.practice_id()).await?;
     let c = crate::training::compliance::summary(db, scope.practice_id(), &s, now).await?;

@@ -49,6 +49,16 @@ pub fn routes(r: Routes) -> Routes {
             ManagerOrChampion,
             drills::routes::record,
         )
+        .post(
+            "/culture/drills/library/{drill_id}/plan",
+            ManagerOrChampion,
+            drills::plans::routes::plan,
+        )
+        .post(
+            "/culture/drills/plans/{plan_id}/cancel",
+            ManagerOrChampion,
+            drills::plans::routes::cancel,
+        )
         .get(
             "/culture/drills/runs/{run_id}",
             ManagerOrChampion,

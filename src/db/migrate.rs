@@ -47,6 +47,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (40, "0040_one_open_rule_assignment"),
     (41, "0041_import_outcomes"),
     (44, "0044_drill_links"),
+    (45, "0045_drill_plans"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -75,6 +76,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (40, "0040_one_open_rule_assignment"),
     (41, "0041_import_outcomes"),
     (44, "0044_drill_links"),
+    (45, "0045_drill_plans"),
 );
 
 #[derive(Debug)]

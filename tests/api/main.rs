@@ -11,6 +11,7 @@ mod crash_safety;
 mod culture;
 mod dashboard;
 mod drill_files;
+mod drill_plans;
 mod dspt;
 mod exercise_setup;
 mod external;

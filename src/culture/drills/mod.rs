@@ -12,6 +12,7 @@
 
 pub mod domain;
 pub mod files;
+pub mod plans;
 pub mod repo;
 pub mod routes;
 pub mod views;

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::domain::{self, Checked, OutcomeForm};
+use super::plans::{self, PlanForm};
 use super::repo::{self, NewRun};
 use super::views::{Choice, DrillPage, DrillsPage, MyDrillsPage, RunPage};
 use crate::auth::audit::Action;
@@ -24,6 +25,7 @@ const PRACTICE_DUE_SECS: i64 = 28 * 86_400;
 pub async fn list(
     State(state): State<AppState>,
     scope: CultureScope,
+    notice: crate::web::Notice,
 ) -> Result<Html<String>, AppError> {
     let now = state.clock.now();
     let dept = scope.department(&state.db).await?;
@@ -59,8 +61,11 @@ pub async fn list(
         .filter(|k| k.has_personal_outcomes())
         .map(|k| (k, library::library().drills_of(k).collect()))
         .collect();
+    let planned = plans::repo::open(&state.db, scope.practice_id(), dept, "9999-12-31").await?;
     render(DrillsPage {
-        page: Page::for_user("Drills", scope.user()),
+        page: Page::for_user("Drills", scope.user())
+            .with_notice(notice.say(plans::routes::NOTICES)),
+        planned,
         kinds,
         runs: repo::recent(&state.db, scope.practice_id(), dept, 20).await?,
         counts,
@@ -70,14 +75,14 @@ pub async fn list(
     })
 }
 
-fn find_drill(id: &str) -> Result<&'static Drill, AppError> {
+pub(crate) fn find_drill(id: &str) -> Result<&'static Drill, AppError> {
     library::drill(id)
         .filter(|d| d.kind.has_personal_outcomes())
         .ok_or(AppError::NotFound)
 }
 
 /// Who the scope may record: the manager anyone current, a champion their department.
-async fn choices(
+pub(crate) async fn choices(
     state: &AppState,
     scope: &CultureScope,
 ) -> Result<(Vec<Choice>, Vec<Choice>), AppError> {
@@ -107,11 +112,12 @@ async fn choices(
     Ok((people, departments))
 }
 
-async fn drill_page(
+pub(crate) async fn drill_page(
     state: &AppState,
     scope: &CultureScope,
     drill: &'static Drill,
     form: OutcomeForm,
+    plan: PlanForm,
     errors: FieldErrors,
 ) -> Result<Html<String>, AppError> {
     let (people, departments) = choices(state, scope).await?;
@@ -121,8 +127,10 @@ async fn drill_page(
         people,
         departments,
         form,
+        plan,
         errors,
         outcomes: OutcomeKey::ALL,
+        is_manager: scope.is_manager(),
     })
 }
 
@@ -137,6 +145,7 @@ pub async fn show(
         &scope,
         drill,
         OutcomeForm::default(),
+        PlanForm::default(),
         FieldErrors::default(),
     )
     .await
@@ -158,9 +167,11 @@ pub async fn record(
     let mut checked = match domain::check(drill, &form) {
         Ok(c) => c,
         Err(errors) => {
-            return Ok(drill_page(&state, &scope, drill, form, errors)
-                .await?
-                .into_response())
+            return Ok(
+                drill_page(&state, &scope, drill, form, PlanForm::default(), errors)
+                    .await?
+                    .into_response(),
+            )
         }
     };
     // Only people and departments this scope may record (another practice's look missing).
@@ -180,9 +191,11 @@ pub async fn record(
         }
     }
     if !errors.is_empty() {
-        return Ok(drill_page(&state, &scope, drill, form, errors)
-            .await?
-            .into_response());
+        return Ok(
+            drill_page(&state, &scope, drill, form, PlanForm::default(), errors)
+                .await?
+                .into_response(),
+        );
     }
     let run_id = save(&state, &scope, &ip, drill, &checked).await?;
     Ok(Redirect::to(&format!("/culture/drills/runs/{run_id}")).into_response())
@@ -207,6 +220,17 @@ async fn save(
     };
     let run_id = repo::insert_run(&mut tx, scope.practice_id(), &run).await?;
     repo::insert_outcome(&mut tx, scope.practice_id(), run_id, c, now).await?;
+    // Run up to a week ahead of its day, a planned drill counts as carried out.
+    let up_to = crate::ukclock::local_date(now) + time::Duration::days(plans::EARLY_DAYS);
+    plans::repo::carried_out(
+        &mut tx,
+        scope.practice_id(),
+        &drill.id,
+        c.department_id,
+        &crate::resilience::dates::iso(up_to),
+        run_id,
+    )
+    .await?;
     if let (OutcomeKey::NeedsPractice, Some(staff_id)) = (c.outcome, c.staff_id) {
         let reason = format!("A little more practice after the drill \"{}\"", drill.title);
         let a = NewAssignment {

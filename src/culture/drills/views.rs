@@ -3,6 +3,8 @@
 use askama::Template;
 
 use super::domain::{outcome_label, OutcomeForm};
+use super::plans::repo::PlanRow;
+use super::plans::PlanForm;
 use super::repo::RunRow;
 use crate::culture::library::{Drill, DrillKind, OutcomeKey};
 use crate::web::{FieldErrors, Page};
@@ -17,6 +19,8 @@ pub struct Choice {
 #[template(path = "culture/drills.html")]
 pub struct DrillsPage {
     pub page: Page,
+    /// Drills planned and not yet recorded, soonest first.
+    pub planned: Vec<PlanRow>,
     pub kinds: Vec<(DrillKind, Vec<&'static Drill>)>,
     pub runs: Vec<RunRow>,
     /// Good catch, partly, needs more practice in 12 months; None below the minimum group size.
@@ -35,8 +39,11 @@ pub struct DrillPage {
     pub people: Vec<Choice>,
     pub departments: Vec<Choice>,
     pub form: OutcomeForm,
+    pub plan: PlanForm,
     pub errors: FieldErrors,
     pub outcomes: [OutcomeKey; 3],
+    /// The manager chooses a department for a plan; a champion plans for their own.
+    pub is_manager: bool,
 }
 
 impl DrillPage {
@@ -106,5 +113,27 @@ impl RunRow {
             .filter(|c| !c.is_empty())
             .filter_map(|c| drill.and_then(|d| d.check(c)).map(|c| c.text.clone()))
             .collect()
+    }
+}
+
+impl PlanRow {
+    /// "Thu 10 Dec 2026".
+    pub fn when(&self) -> String {
+        let fmt = time::macros::format_description!(
+            "[weekday repr:short] [day padding:none] [month repr:short] [year]"
+        );
+        crate::resilience::dates::parse_iso(&self.planned_on)
+            .and_then(|d| d.format(fmt).ok())
+            .unwrap_or_else(|| self.planned_on.clone())
+    }
+    pub fn title(&self) -> String {
+        crate::culture::library::drill(&self.drill_id)
+            .map(|d| d.title.clone())
+            .unwrap_or_else(|| self.drill_id.clone())
+    }
+    pub fn whose(&self) -> String {
+        self.department
+            .clone()
+            .unwrap_or_else(|| "The whole practice".into())
     }
 }
