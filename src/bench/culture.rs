@@ -165,6 +165,7 @@ async fn seed_five_years(db: &Db, now: i64) -> anyhow::Result<()> {
             attendees: 20,
             notes: "Cyber minute".into(),
             threat_id: lib.threats[0].id.clone(),
+            threat_own: String::new(),
             action: Some(crate::culture::meetings::domain::NewAction {
                 what: format!("Action {m}"),
                 owner: "Practice manager".into(),

@@ -48,6 +48,7 @@ const SQLITE: Embedded = embedded!("sqlite":
     (41, "0041_import_outcomes"),
     (44, "0044_drill_links"),
     (45, "0045_drill_plans"),
+    (46, "0046_meeting_own_threat"),
 );
 const POSTGRES: Embedded = embedded!("postgres":
     (1, "0001_foundation"),
@@ -77,6 +78,7 @@ const POSTGRES: Embedded = embedded!("postgres":
     (41, "0041_import_outcomes"),
     (44, "0044_drill_links"),
     (45, "0045_drill_plans"),
+    (46, "0046_meeting_own_threat"),
 );
 
 #[derive(Debug)]

@@ -137,6 +137,11 @@ pub async fn seed(
                 attendees: 12 + (m as i64 % 5),
                 notes: "Cyber minute: thanked everyone who reported, went through the tip.".into(),
                 threat_id: lib.threats[m % lib.threats.len()].id.clone(),
+                threat_own: if m % 4 == 0 {
+                    "A neighbouring practice had calls from someone claiming to be from the clinical system supplier, asking reception to install a \"support tool\". Put the phone down and call the supplier back on the number in the contract.".into()
+                } else {
+                    String::new()
+                },
                 action: Some(NewAction {
                     what: ACTIONS[m % ACTIONS.len()].into(),
                     owner: "Priya Shah".into(),

@@ -80,21 +80,42 @@ storage_test!(
         assert!(text.contains(&words(&format!("Current threat: {}", threat.title))));
 
         // The next meeting's PDF carries the open action forward, and counts
-        // only what happened since the last meeting.
-        let r = app
-            .post(
-                "/culture/meetings",
-                &[
-                    ("held_on", &today),
-                    ("kind", "practice"),
-                    ("attendees", "12"),
-                ],
-            )
+        // only what happened since the last meeting. This time the manager
+        // writes the threat in her own words (too long first: named, nothing saved).
+        let own = "Callers saying they are from our clinical system supplier want a support tool installed. Put the phone down and ring the supplier on the number in the contract.";
+        let meeting = [
+            ("held_on", today.as_str()),
+            ("kind", "practice"),
+            ("attendees", "12"),
+            ("threat_own", own),
+        ];
+        let long = "x".repeat(1001);
+        let mut too_long = meeting;
+        too_long[3] = ("threat_own", long.as_str());
+        let before = app
+            .count("SELECT COUNT(*) FROM meetings WHERE practice_id = $1", p.id)
             .await;
+        let r = app.post("/culture/meetings", &too_long).await;
+        assert_eq!(r.status(), 200);
+        assert!(r
+            .text()
+            .await
+            .unwrap()
+            .contains("Keep it to 1000 characters or fewer"));
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM meetings WHERE practice_id = $1", p.id)
+                .await,
+            before
+        );
+        let r = app.post("/culture/meetings", &meeting).await;
         let second = crate::helpers::location(&r);
+        let page = crate::helpers::unescape(&app.get_text(&second).await);
+        assert!(page.contains("A threat we have seen"), "{page}");
+        assert!(page.contains(own));
         let text = pdf_words(&app, &format!("{second}/pdf")).await.unwrap();
         assert!(text.contains("Put the backup check on the rota"), "{text}");
         assert!(text.contains("0 suspicious emails reported"), "{text}");
+        assert!(text.contains(&words(own)), "{text}");
 
         // Another practice's meeting is not found.
         let q = app.practice("Hillside Practice").await;

@@ -138,6 +138,12 @@ pub fn pdf(b: &BriefingPage, practice: &str) -> Vec<u8> {
             doc.bullet(w);
         }
     }
+    if !b.meeting.threat_own.is_empty() {
+        doc.heading("A threat we have seen");
+        for para in b.meeting.threat_own.split("\n\n") {
+            doc.paragraph(para.trim());
+        }
+    }
     if !b.meeting.notes.is_empty() {
         doc.heading("Notes");
         doc.paragraph(&b.meeting.notes);

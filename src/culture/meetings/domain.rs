@@ -53,6 +53,8 @@ pub struct MeetingForm {
     pub attendees: String,
     pub notes: String,
     pub threat_id: String,
+    /// A threat in the manager's own words (optional).
+    pub threat_own: String,
     pub action_what: String,
     pub action_owner: String,
     pub action_due: String,
@@ -70,8 +72,12 @@ pub struct Checked {
     pub attendees: i64,
     pub notes: String,
     pub threat_id: String,
+    pub threat_own: String,
     pub action: Option<NewAction>,
 }
+
+/// The longest threat in the manager's own words, in characters.
+pub const THREAT_OWN_MAX: usize = 1000;
 
 /// An ISO date as stored (`2026-12-04`).
 pub fn parse_iso(s: &str) -> Option<Date> {
@@ -124,6 +130,13 @@ pub fn check(f: &MeetingForm, today: Date) -> Result<Checked, FieldErrors> {
     if !threat_id.is_empty() && crate::culture::library::threat(&threat_id).is_none() {
         errors.add("threat_id", "Choose a threat from the list");
     }
+    let threat_own = f.threat_own.trim().to_string();
+    if threat_own.chars().count() > THREAT_OWN_MAX {
+        errors.add(
+            "threat_own",
+            format!("Keep it to {THREAT_OWN_MAX} characters or fewer: a few sentences is plenty"),
+        );
+    }
     let what = f.action_what.trim();
     let action = if what.is_empty() {
         None
@@ -152,6 +165,7 @@ pub fn check(f: &MeetingForm, today: Date) -> Result<Checked, FieldErrors> {
             attendees,
             notes: f.notes.trim().to_string(),
             threat_id,
+            threat_own,
             action,
         }),
         _ => Err(errors),

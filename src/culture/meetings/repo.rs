@@ -16,10 +16,10 @@ pub async fn insert(
 ) -> Result<i64, sqlx::Error> {
     let held_on = m.held_on.to_string();
     let id: i64 = with_tx!(tx, c => sqlx::query_scalar(
-        "INSERT INTO meetings (practice_id, held_on, kind, attendees, notes, tip_id, threat_id, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id")
+        "INSERT INTO meetings (practice_id, held_on, kind, attendees, notes, tip_id, threat_id, threat_own, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id")
         .bind(practice).bind(&held_on).bind(m.kind.as_str()).bind(m.attendees).bind(&m.notes)
-        .bind(tip_id).bind(&m.threat_id).bind(by).bind(now).fetch_one(&mut *c).await)?;
+        .bind(tip_id).bind(&m.threat_id).bind(&m.threat_own).bind(by).bind(now).fetch_one(&mut *c).await)?;
     if let Some(a) = &m.action {
         with_tx!(tx, c => sqlx::query(
             "INSERT INTO meeting_actions (practice_id, meeting_id, what, owner, due_on) VALUES ($1, $2, $3, $4, $5)")
@@ -43,6 +43,8 @@ pub struct Meeting {
     pub notes: String,
     pub tip_id: String,
     pub threat_id: String,
+    /// The manager's own words about a current threat ("" if none).
+    pub threat_own: String,
     pub created_at: i64,
 }
 named_row!(Meeting {
@@ -53,11 +55,12 @@ named_row!(Meeting {
     notes,
     tip_id,
     threat_id,
+    threat_own,
     created_at
 });
 
 const SELECT: &str =
-    "SELECT id, held_on, kind, attendees, notes, tip_id, threat_id, created_at FROM meetings";
+    "SELECT id, held_on, kind, attendees, notes, tip_id, threat_id, threat_own, created_at FROM meetings";
 
 pub async fn find(db: &Db, practice: PracticeId, id: i64) -> Result<Option<Meeting>, sqlx::Error> {
     let sql = format!("{SELECT} WHERE id = $1 AND practice_id = $2");
