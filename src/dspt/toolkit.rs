@@ -63,13 +63,15 @@ pub enum EvidenceSource {
     CyberAlerts,
     /// Meetings with security as a standing item (the cyber minute).
     MeetingsStandingItem,
+    /// Phishing exercises: sent from here or run elsewhere (NHS England's service).
+    PhishingExercises,
     /// A document uploaded by the practice or the ICB. Any item can be
     /// covered by an upload; items listing only this come from outside.
     UploadedDocument,
 }
 
 impl EvidenceSource {
-    pub const ALL: [EvidenceSource; 18] = [
+    pub const ALL: [EvidenceSource; 19] = [
         EvidenceSource::InductionCompletions,
         EvidenceSource::TrainingNeedsAnalysis,
         EvidenceSource::StaffTrained12m,
@@ -87,6 +89,7 @@ impl EvidenceSource {
         EvidenceSource::PatchClock,
         EvidenceSource::CyberAlerts,
         EvidenceSource::MeetingsStandingItem,
+        EvidenceSource::PhishingExercises,
         EvidenceSource::UploadedDocument,
     ];
 
@@ -109,6 +112,7 @@ impl EvidenceSource {
             EvidenceSource::PatchClock => "patch_clock",
             EvidenceSource::CyberAlerts => "cyber_alerts",
             EvidenceSource::MeetingsStandingItem => "meetings_standing_item",
+            EvidenceSource::PhishingExercises => "phishing_exercises",
             EvidenceSource::UploadedDocument => "uploaded_document",
         }
     }
@@ -136,6 +140,7 @@ impl EvidenceSource {
             EvidenceSource::PatchClock => "14-day update clock",
             EvidenceSource::CyberAlerts => "NHS cyber alerts",
             EvidenceSource::MeetingsStandingItem => "Security at practice meetings",
+            EvidenceSource::PhishingExercises => "Phishing exercises and their results",
             EvidenceSource::UploadedDocument => "Uploaded document",
         }
     }

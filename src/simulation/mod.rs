@@ -23,6 +23,7 @@
 
 pub mod authoring;
 pub mod domains;
+pub mod evidence;
 pub mod external;
 #[cfg(test)]
 pub(crate) mod fuzz;

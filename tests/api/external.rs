@@ -237,6 +237,13 @@ storage_test!(
             "{shown}"
         );
         assert!(shown.contains("summary counts"));
+        // It is DSPT evidence that staff report what they are sent (practice totals only).
+        let item = unescape(&app.get_text("/dspt/items/6.1.1").await);
+        assert!(
+            item.contains("1 phishing exercise in the last 12 months (all run elsewhere, such as NHS England's service)"),
+            "{item}"
+        );
+        assert!(item.contains("25% of the 20 emails were reported."));
         assert_eq!(
             app.count(
                 "SELECT COUNT(*) FROM external_results WHERE practice_id = $1",

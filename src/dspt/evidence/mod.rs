@@ -67,7 +67,7 @@ pub trait Provider: Send + Sync {
 
 /// Every provider, one per kind of evidence except uploaded documents
 /// (which the DSPT reads itself).
-pub static PROVIDERS: [&dyn Provider; 17] = [
+pub static PROVIDERS: [&dyn Provider; 18] = [
     &training::Induction,
     &training::NeedsAnalysis,
     &training::StaffTrained,
@@ -85,6 +85,7 @@ pub static PROVIDERS: [&dyn Provider; 17] = [
     &resilience::PatchClock,
     &resilience::CyberAlerts,
     &crate::culture::evidence::Meetings,
+    &crate::simulation::evidence::Exercises,
 ];
 
 pub fn provider(source: EvidenceSource) -> Option<&'static dyn Provider> {

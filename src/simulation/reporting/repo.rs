@@ -389,3 +389,39 @@ pub async fn recipient_by_token(
          JOIN campaigns c ON c.id = r.campaign_id WHERE r.token = $1 AND r.practice_id = $2")
         .bind(token).bind(practice_id).fetch_optional(p).await)
 }
+
+/// One phishing exercise's totals, sent from here or run elsewhere.
+pub struct ExerciseFact {
+    /// When it was launched (or, run elsewhere, the UK midnight it started).
+    pub at: i64,
+    pub sent: i64,
+    pub reported: i64,
+    pub clicked: i64,
+    /// 1 when run elsewhere (NHS England's service or another tool).
+    pub elsewhere: i64,
+}
+named_row!(ExerciseFact {
+    at,
+    sent,
+    reported,
+    clicked,
+    elsewhere
+});
+
+/// Every exercise since `since` that reached anyone: ours not cancelled, and
+/// those run elsewhere, oldest first.
+pub async fn exercises_since(
+    db: &Db,
+    practice: PracticeId,
+    since: i64,
+) -> Result<Vec<ExerciseFact>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT launch_at AS at, CAST(sent AS BIGINT) AS sent, CAST(reported AS BIGINT) AS reported, \
+                CAST(clicked AS BIGINT) AS clicked, CAST(0 AS BIGINT) AS elsewhere \
+         FROM campaigns WHERE practice_id = $1 AND launch_at >= $2 AND status <> 'cancelled' AND sent > 0 \
+         UNION ALL \
+         SELECT starts_at, CAST(sent AS BIGINT), CAST(reported AS BIGINT), CAST(clicked AS BIGINT), CAST(1 AS BIGINT) \
+         FROM external_exercises WHERE practice_id = $1 AND starts_at >= $2 AND sent > 0 \
+         ORDER BY 1")
+        .bind(practice).bind(since).fetch_all(p).await)
+}
