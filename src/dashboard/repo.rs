@@ -8,9 +8,11 @@ use crate::db::Db;
 use crate::shared::{CampaignId, PracticeId};
 use crate::with_db;
 
-/// An exercise's totals, from the counts kept on `campaigns`.
+/// An exercise's totals, from the counts kept on `campaigns` (or, for one
+/// run elsewhere such as NHS England's service, on `external_exercises`).
 pub struct ExerciseTotals {
-    pub id: CampaignId,
+    /// None for an exercise run elsewhere.
+    pub id: Option<CampaignId>,
     pub name: String,
     pub launch_at: i64,
     pub sent: i64,
@@ -26,7 +28,8 @@ named_row!(ExerciseTotals {
     reported
 });
 
-/// The practice's latest exercises that sent anything since `since`, newest first.
+/// The practice's latest exercises that reached anyone since `since`, newest
+/// first: its own (not cancelled) and those run elsewhere, which count the same.
 pub async fn recent_exercises(
     db: &Db,
     practice: PracticeId,
@@ -34,8 +37,14 @@ pub async fn recent_exercises(
     limit: i64,
 ) -> Result<Vec<ExerciseTotals>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT id, name, launch_at, sent, clicked, reported FROM campaigns \
-         WHERE practice_id = $1 AND sent > 0 AND launch_at >= $2 ORDER BY launch_at DESC, id DESC LIMIT $3")
+        "SELECT id, name, launch_at, sent, clicked, reported FROM ( \
+           SELECT id, name, launch_at, CAST(sent AS BIGINT) AS sent, CAST(clicked AS BIGINT) AS clicked, \
+                  CAST(reported AS BIGINT) AS reported, id AS tie FROM campaigns \
+           WHERE practice_id = $1 AND sent > 0 AND status <> 'cancelled' AND launch_at >= $2 \
+           UNION ALL \
+           SELECT NULL, name, starts_at, CAST(sent AS BIGINT), CAST(clicked AS BIGINT), CAST(reported AS BIGINT), -id \
+           FROM external_exercises WHERE practice_id = $1 AND sent > 0 AND starts_at >= $2 \
+         ) x ORDER BY launch_at DESC, tie DESC LIMIT $3")
         .bind(practice).bind(since).bind(limit).fetch_all(p).await)
 }
 

@@ -244,6 +244,14 @@ storage_test!(
             "{item}"
         );
         assert!(item.contains("25% of the 20 emails were reported."));
+        // And on the manager's dashboard, like an exercise sent from here.
+        let home = unescape(&app.get_text("/").await);
+        assert!(
+            home.contains(
+                "In the latest exercise, \"Summary only\", 25% reported the email and 20% clicked."
+            ),
+            "{home}"
+        );
         assert_eq!(
             app.count(
                 "SELECT COUNT(*) FROM external_results WHERE practice_id = $1",
