@@ -367,6 +367,10 @@ async fn a_manager_runs_an_exercise_and_a_clicker_sees_a_kind_lesson() {
         .await
         .unwrap();
     submit(&c, "main form button[type=submit]").await;
+    wait_for_text(&c, "Check before you start").await;
+    wait_for_text(&c, "This will email").await;
+    assert_accessible(&c, "starting an exercise: what will happen").await;
+    submit(&c, "button[name=confirm][value=yes]").await;
     wait_for_text(&c, "Reporting comes first").await;
     assert_accessible(&c, "exercise results").await;
 
@@ -1011,7 +1015,9 @@ async fn a_champion_runs_a_phone_drill_on_a_phone() {
         .unwrap();
     wait_for_text(&c, "Record how it went").await;
     assert_accessible(&c, "phone drill").await;
-    submit(&c, "main form button[type=submit]").await;
+    let record =
+        "form[action='/culture/drills/library/phone-relative-results'] button[type=submit]";
+    submit(&c, record).await;
     wait_for_text(&c, "There is a problem").await;
     assert_accessible(&c, "phone drill with errors").await;
     c.find(Locator::Id("staff_id"))
@@ -1034,7 +1040,7 @@ async fn a_champion_runs_a_phone_drill_on_a_phone() {
             .unwrap();
     }
     fill(&c, "note", "Calm, kind and kept to the checks. Thank you!").await;
-    submit(&c, "main form button[type=submit]").await;
+    submit(&c, record).await;
     wait_for_text(&c, "Drill recorded").await;
     assert_accessible(&c, "drill recorded").await;
 

@@ -207,6 +207,7 @@ storage_test!(
             .post(format!("{}/simulation/campaigns/new", first.base))
             .form(&[
                 ("name", "Crash test"),
+                ("confirm", "yes"),
                 ("template_id", &template_id.to_string()),
                 ("profile_id", &profile_id.to_string()),
                 ("audience", "everyone"),

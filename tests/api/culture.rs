@@ -45,6 +45,8 @@ fn launch_form(template_id: i64, profile_id: i64) -> Vec<(&'static str, String)>
         ("audience", "everyone".to_string()),
         ("spread_hours", "0".to_string()),
         ("run_days", "14".to_string()),
+        // Past the page that says what will happen, so a 200 is a refusal.
+        ("confirm", "yes".to_string()),
     ]
 }
 

@@ -202,3 +202,93 @@ async fn the_password_tool_agrees_with_the_password_rules() {
     );
     c.close().await.unwrap();
 }
+
+storage_test!(
+    starting_an_exercise_says_how_many_people_and_when_and_sends_exactly_that,
+    |app: TestApp| async move {
+        let mut app = app;
+        let sink = crate::helpers::SmtpSink::start(&app.dir.path().join("confirm-mail"), None);
+        app = app.restart_with_smtp(sink).await;
+        let (p, template_id, profile_id) = ready(&mut app).await;
+        let reception = "Reception & care navigation";
+        for name in ["Tom Bennett", "Ana Silva", "Joe Price"] {
+            app.staff(&p, name, reception, Some(Role::Staff)).await;
+        }
+        // Someone outside the verified domain is left out, and the page says so.
+        safetynet::with_db!(&app.db, pool => sqlx::query("INSERT INTO staff (practice_id, full_name, email, job_role, employment_type, created_at) \
+            VALUES ($1, 'Locum Outside', 'locum@elsewhere.example', 'GP', 'locum', 0)")
+            .bind(p.id).execute(pool).await.map(|_| ())).unwrap();
+        let in_domain = app
+            .count(
+                &format!("SELECT COUNT(*) FROM staff WHERE practice_id = $1 AND active AND email LIKE '%@{}'", p.domain),
+                p.id,
+            )
+            .await;
+        let form = |extra: &[(&'static str, &'static str)]| {
+            let mut f = vec![
+                ("name", "Autumn check".to_string()),
+                ("template_id", template_id.to_string()),
+                ("profile_id", profile_id.to_string()),
+                ("audience", "everyone".to_string()),
+                ("spread_hours", "0".to_string()),
+                ("business_hours", String::new()),
+                ("run_days", "14".to_string()),
+            ];
+            f.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+            f
+        };
+        let post = |f: Vec<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                app.client
+                    .post(app.url("/simulation/campaigns/new"))
+                    .form(&f)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+
+        // The first press says what will happen and sends nothing.
+        let r = post(form(&[])).await;
+        assert_eq!(r.status(), 200);
+        let page = unescape(&r.text().await.unwrap());
+        assert!(page.contains("Check before you start"), "{page}");
+        assert!(
+            page.contains(&format!("This will email {in_domain} people now.")),
+            "{page}"
+        );
+        assert!(page.contains(
+            "1 person is left out: their address is not in one of your verified domains."
+        ));
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM campaigns WHERE practice_id = $1",
+                p.id
+            )
+            .await,
+            0
+        );
+
+        // "Go back and change it" returns to the form as typed.
+        let r = post(form(&[("edit", "yes")])).await;
+        let back = unescape(&r.text().await.unwrap());
+        assert!(back.contains("value=\"Autumn check\""), "{back}");
+        assert_eq!(
+            app.count(
+                "SELECT COUNT(*) FROM campaigns WHERE practice_id = $1",
+                p.id
+            )
+            .await,
+            0
+        );
+
+        // Starting it sends exactly what the page said.
+        let r = post(form(&[("confirm", "yes")])).await;
+        assert_eq!(r.status(), 303);
+        let sender = safetynet::simulation::sending::Sender::new(app.state.clone());
+        sender.run_once().await.unwrap();
+        let sent = app.smtp.as_ref().unwrap().messages().len() as i64;
+        assert_eq!(sent, in_domain, "the page said {in_domain}");
+    }
+);

@@ -61,6 +61,7 @@ async fn launch(
         .post(format!("{base}/simulation/campaigns/new"))
         .form(&[
             ("name", name),
+            ("confirm", "yes"),
             ("template_id", &template.to_string()),
             ("profile_id", &profile.to_string()),
             ("audience", "everyone"),

@@ -57,6 +57,8 @@ pub(crate) async fn launch(
         ("audience", "everyone".to_string()),
         ("spread_hours", "0".to_string()),
         ("run_days", "14".to_string()),
+        // Past the page that says what will happen.
+        ("confirm", "yes".to_string()),
     ];
     for (k, v) in extra {
         form.retain(|(key, _)| key != k);

@@ -125,6 +125,47 @@ pub fn schedule(spec: &Launch, n: usize) -> Vec<i64> {
         .collect()
 }
 
+/// What starting will do, in the words the confirmation page uses: how many
+/// people are emailed and when, from the very send times `schedule` gives.
+pub fn what_will_happen(people: usize, times: &[i64], now: i64) -> String {
+    use crate::ukclock::local;
+    let who = if people == 1 {
+        "1 person".to_string()
+    } else {
+        format!("{people} people")
+    };
+    let (Some(&first), Some(&last)) = (times.iter().min(), times.iter().max()) else {
+        return format!("This will email {who}.");
+    };
+    let clock = time::macros::format_description!("[hour]:[minute]");
+    let day =
+        time::macros::format_description!("[weekday] [day padding:none] [month repr:long] [year]");
+    let at = |t: i64| local(t).format(clock).unwrap_or_default();
+    let on = |t: i64| local(t).format(day).unwrap_or_default();
+    if last - first < 60 {
+        if first <= now + 60 {
+            format!("This will email {who} now.")
+        } else {
+            format!("This will email {who} at {} on {}.", at(first), on(first))
+        }
+    } else if local(first).date() == local(last).date() {
+        format!(
+            "This will email {who} between {} and {} on {}.",
+            at(first),
+            at(last),
+            on(first)
+        )
+    } else {
+        format!(
+            "This will email {who} between {} on {} and {} on {}.",
+            at(first),
+            on(first),
+            at(last),
+            on(last)
+        )
+    }
+}
+
 /// The start form, as typed.
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
@@ -144,6 +185,10 @@ pub struct CampaignForm {
     pub business_hours: String,
     /// Days after launch when the exercise finishes by itself.
     pub run_days: String,
+    /// "yes" from the page that says what will happen (starting asks first).
+    pub confirm: String,
+    /// "yes" from that page's "change it" button: back to the form as typed.
+    pub edit: String,
 }
 
 /// When a new exercise starts, stops sending and finishes.
@@ -352,6 +397,46 @@ mod tests {
         let times = schedule(&spec(false), 4);
         assert_eq!(times, vec![1_000_000, 1_003_600, 1_007_200, 1_010_800]);
         assert!(schedule(&spec(false), 0).is_empty());
+    }
+
+    #[test]
+    fn the_confirmation_says_how_many_and_when_from_the_real_schedule() {
+        // Friday 4 Dec 2026, 10:00 UK time (GMT).
+        let now = 1_796_378_400;
+        let spec = |launch_at: i64, hours: i64, business_hours: bool| Launch {
+            name: "x".into(),
+            template_id: TemplateId::new(1),
+            profile_id: ProfileId::new(1),
+            landing: Landing::Teachable,
+            launch_at,
+            send_by: launch_at + hours * 3600,
+            ends_at: launch_at + 14 * 86_400,
+            business_hours,
+            created_by: UserId::new(1),
+        };
+        let times = schedule(&spec(now, 0, false), 7);
+        assert_eq!(
+            what_will_happen(7, &times, now),
+            "This will email 7 people now."
+        );
+        // Monday 7 Dec 08:00, over four hours.
+        let monday = now + 3 * 86_400 - 2 * 3600;
+        let times = schedule(&spec(monday, 4, true), 8);
+        assert_eq!(
+            what_will_happen(8, &times, now),
+            "This will email 8 people between 08:00 and 11:30 on Monday 7 December 2026."
+        );
+        let times = schedule(&spec(monday, 0, true), 1);
+        assert_eq!(
+            what_will_happen(1, &times, now),
+            "This will email 1 person at 08:00 on Monday 7 December 2026."
+        );
+        // Friday 16:00 over four hours in working hours: the rest waits for Monday.
+        let times = schedule(&spec(now + 6 * 3600, 4, true), 4);
+        assert_eq!(
+            what_will_happen(4, &times, now),
+            "This will email 4 people between 16:00 on Friday 4 December 2026 and 08:00 on Monday 7 December 2026."
+        );
     }
 
     #[test]

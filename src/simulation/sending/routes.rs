@@ -8,7 +8,9 @@ use serde::Deserialize;
 
 use super::campaigns::{CampaignForm, Launch, StatusChange, Target};
 use super::profiles::{ProfileForm, DEFAULT_HEADER};
-use super::views::{profile_form, FormPage, ListPage, ProfileFormPage, ProfilesPage, StaffChoice};
+use super::views::{
+    profile_form, ConfirmPage, FormPage, ListPage, ProfileFormPage, ProfilesPage, StaffChoice,
+};
 use super::{message, repo, worker};
 use crate::auth::audit::Action;
 use crate::auth::ManagerScope;
@@ -101,6 +103,12 @@ pub async fn create(
             "The form could not be read. Go back, check what you entered and try again.".into(),
         ));
     };
+    // "Go back and change it" on the confirmation: the form as it was typed.
+    if form.edit == "yes" {
+        return Ok(form_page(&state, &scope, form, FieldErrors::default())
+            .await?
+            .into_response());
+    }
     let mut errors = FieldErrors::default();
     let now = state.clock.now();
     let name = form.name(&mut errors);
@@ -181,6 +189,20 @@ pub async fn create(
         business_hours: form.business_hours == "yes",
         created_by: scope.user().user_id,
     };
+    // Nothing is sent until the manager has read what will happen and said yes.
+    if form.confirm != "yes" {
+        let times = super::campaigns::schedule(&spec, targets.len());
+        return Ok(render(ConfirmPage {
+            page: Page::for_user("Check before you start", scope.user()),
+            what: super::campaigns::what_will_happen(targets.len(), &times, now),
+            email: template.name.clone(),
+            left_out: left_out.len(),
+            ends: crate::ukclock::format(spec.ends_at),
+            business_hours: spec.business_hours,
+            form,
+        })?
+        .into_response());
+    }
     let detail = format!(
         "launched \"{name}\" to {} people ({} left out: not in a verified domain)",
         targets.len(),

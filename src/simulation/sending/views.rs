@@ -101,3 +101,21 @@ pub fn profile_form(
         test_to: scope.user().email.clone(),
     }
 }
+
+/// "This will email 7 people between 08:00 and 12:00 on Monday…": what
+/// starting will do, asked before anything is sent.
+#[derive(Template)]
+#[template(path = "simulation/campaign_confirm.html")]
+pub struct ConfirmPage {
+    pub page: Page,
+    /// The form as typed, carried in hidden fields.
+    pub form: CampaignForm,
+    pub what: String,
+    /// The email's name, as the manager chose it.
+    pub email: String,
+    /// People in the group left out because their address is not in a verified domain.
+    pub left_out: usize,
+    /// When the exercise finishes by itself.
+    pub ends: String,
+    pub business_hours: bool,
+}
