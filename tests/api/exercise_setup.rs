@@ -292,3 +292,213 @@ storage_test!(
         assert_eq!(sent, in_domain, "the page said {in_domain}");
     }
 );
+
+fn as_pairs(f: &[(String, String)]) -> Vec<(&str, &str)> {
+    f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+/// The fields of a saved template, as its form would send them (without red flags).
+async fn template_fields(
+    app: &TestApp,
+    p: &crate::helpers::Practice,
+    id: i64,
+) -> Vec<(String, String)> {
+    let t = safetynet::simulation::authoring::repo::find(
+        &app.db,
+        p.id,
+        safetynet::simulation::ids::TemplateId::new(id),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let f = safetynet::simulation::authoring::templates::TemplateForm::from_template(&t);
+    [
+        ("name", f.name),
+        ("from_name", f.from_name),
+        ("from_address", f.from_address),
+        ("subject", f.subject),
+        ("html", f.html),
+        ("text", f.text),
+        ("landing", f.landing),
+        ("training_module", f.training_module),
+        ("cues", f.cues),
+        ("premise", f.premise),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+storage_test!(
+    a_library_email_shows_its_red_flags_and_lesson_before_use_and_flags_are_edited_as_rows,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        let lure = safetynet::simulation::library::get("nhsmail-password-expiry").unwrap();
+
+        // The list leads to the email itself, with its red flags listed first.
+        let list = app.get_text("/simulation/templates").await;
+        assert!(list.contains("href=\"/simulation/library/nhsmail-password-expiry\""));
+        let page = unescape(
+            &app.get_text("/simulation/library/nhsmail-password-expiry")
+                .await,
+        );
+        let flags = page.find("Its red flags").expect("the red flags heading");
+        let use_it = page.find("Use this email").expect("the button");
+        assert!(flags < use_it, "red flags come before the button");
+        for f in &lure.red_flags {
+            assert!(page.contains(&f.explanation), "{}", f.explanation);
+        }
+        assert!(page.contains("Red flag 1"), "highlighted in the email");
+
+        // The lesson staff would see after a click, with a sample name, where nothing can run.
+        let r = app
+            .get("/simulation/library/nhsmail-password-expiry/lesson")
+            .await;
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("sandbox"));
+        let lesson = unescape(&r.text().await.unwrap());
+        assert!(lesson.contains("Amelia"), "{lesson}");
+        assert!(lesson.contains(&lure.red_flags[0].explanation));
+
+        // Used, its red flags are rows to edit, not a line syntax.
+        let r = app
+            .post("/simulation/library/nhsmail-password-expiry/use", &[])
+            .await;
+        let edit = crate::helpers::location(&r);
+        let id: i64 = edit.rsplit('/').next().unwrap().parse().unwrap();
+        let form = unescape(&app.get_text(&edit).await);
+        assert!(
+            form.contains(&format!("value=\"{}\"", lure.red_flags[0].marker)),
+            "{form}"
+        );
+        assert!(!form.contains("name=\"red_flags\""), "no line syntax");
+        assert!(form.contains("Advanced: the email's HTML"));
+        let rows = |html: &str| html.matches("name=\"flag_words_").count();
+        let shown = rows(&form);
+        assert_eq!(
+            shown,
+            lure.red_flags.len() + 2,
+            "the flags and two blank rows"
+        );
+
+        // "Add more red flag rows" shows three more and saves nothing.
+        let mut fields = template_fields(&app, &p, id).await;
+        for (i, f) in lure.red_flags.iter().enumerate() {
+            fields.push((format!("flag_where_{i}"), f.r#where.as_str().into()));
+            fields.push((format!("flag_words_{i}"), f.marker.clone()));
+            fields.push((format!("flag_why_{i}"), f.explanation.clone()));
+        }
+        fields.push(("more_flags".into(), "yes".into()));
+
+        let r = app.post(&edit, &as_pairs(&fields)).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(rows(&r.text().await.unwrap()), lure.red_flags.len() + 5);
+
+        // A row with words but no reason is named beside its field; nothing is saved.
+        let mut fields = template_fields(&app, &p, id).await;
+        let subject = fields
+            .iter()
+            .find(|(k, _)| k == "subject")
+            .unwrap()
+            .1
+            .clone();
+        let word = subject.split_whitespace().next().unwrap().to_string();
+        for (k, v) in [
+            ("flag_where_0", "subject"),
+            ("flag_words_0", word.as_str()),
+            ("flag_why_0", "It pushes you to act before you think."),
+            ("flag_where_1", "body"),
+            ("flag_words_1", "password"),
+            ("flag_why_1", ""),
+            ("flag_where_2", "body"),
+            ("flag_words_2", ""),
+            ("flag_why_2", ""),
+        ] {
+            fields.push((k.into(), v.into()));
+        }
+        let r = app.post(&edit, &as_pairs(&fields)).await;
+        assert_eq!(r.status(), 200);
+        let body = unescape(&r.text().await.unwrap());
+        assert!(
+            body.contains("Red flag 2: say kindly why it is a red flag"),
+            "{body}"
+        );
+        let before = safetynet::simulation::authoring::repo::find(
+            &app.db,
+            p.id,
+            safetynet::simulation::ids::TemplateId::new(id),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            before.red_flags.len(),
+            lure.red_flags.len(),
+            "nothing saved"
+        );
+
+        // Filled in, the rows are saved as the template's red flags (the empty row skipped).
+        let i = fields.iter().position(|(k, _)| k == "flag_why_1").unwrap();
+        fields[i].1 = "Real IT never asks for your password by email.".into();
+        let r = app.post(&edit, &as_pairs(&fields)).await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let after = safetynet::simulation::authoring::repo::find(
+            &app.db,
+            p.id,
+            safetynet::simulation::ids::TemplateId::new(id),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(after.red_flags.len(), 2);
+        assert_eq!(
+            after.red_flags[1].explanation,
+            "Real IT never asks for your password by email."
+        );
+    }
+);
+
+/// axe-core finds nothing on a ready-made email's page, the starting page's
+/// confirmation and the template form with a red flag row to fix.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_plain_english_set_up_pages_are_accessible() {
+    use crate::browser::{
+        assert_accessible, fill, sign_in_manager, start_browser, submit, wait_for_text,
+    };
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    sign_in_manager(&c, &app, &p).await;
+    c.goto(&app.url("/simulation/library/nhsmail-password-expiry"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "Its red flags").await;
+    assert_accessible(&c, "a ready-made email before use").await;
+    submit(
+        &c,
+        "form[action='/simulation/library/nhsmail-password-expiry/use'] button",
+    )
+    .await;
+    wait_for_text(&c, "Add more red flag rows").await;
+    assert_accessible(&c, "the template form with red flag rows").await;
+    // The first blank row: words without a reason.
+    let lure = safetynet::simulation::library::get("nhsmail-password-expiry").unwrap();
+    fill(
+        &c,
+        &format!("flag_words_{}", lure.red_flags.len()),
+        "password",
+    )
+    .await;
+    submit(&c, "main form button[type=submit]:not([name])").await;
+    wait_for_text(&c, "There is a problem").await;
+    assert_accessible(&c, "the template form with a red flag row to fix").await;
+    c.close().await.unwrap();
+}

@@ -118,7 +118,7 @@ fn import_raw_email(raw: &[u8]) -> Option<Imported> {
         training_module: "phishing".into(),
         cues: "0".into(),
         premise: "medium".into(),
-        red_flags: String::new(),
+        ..Default::default()
     };
     Some(Imported {
         form,

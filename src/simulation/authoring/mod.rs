@@ -10,6 +10,7 @@
 
 pub mod attachments;
 pub mod email_import;
+pub mod preview;
 pub mod repo;
 pub mod routes;
 pub mod templates;
@@ -69,6 +70,21 @@ pub fn routes(r: Routes) -> Routes {
             "/simulation/templates/{template_id}/preview",
             PracticeManager,
             routes::preview,
+        )
+        .get(
+            "/simulation/library/{lure_id}",
+            PracticeManager,
+            preview::lure,
+        )
+        .get(
+            "/simulation/library/{lure_id}/lesson",
+            PracticeManager,
+            preview::lure_lesson,
+        )
+        .get(
+            "/simulation/templates/{template_id}/lesson",
+            PracticeManager,
+            preview::template_lesson,
         )
         .post(
             "/simulation/library/{lure_id}/use",

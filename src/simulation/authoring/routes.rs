@@ -223,6 +223,11 @@ async fn save(
         Some(t) => (Some(t.id), t.attachment),
         None => (None, None),
     };
+    // "Add more red flag rows": the form again with more rows, nothing saved.
+    if form.more_flags == "yes" {
+        let page = form_page(scope, id, form, FieldErrors::default(), attachment);
+        return Ok(page_render(page)?.into_response());
+    }
     let t = match form.parse(&practice, attachment.as_ref()) {
         Ok(t) => t,
         Err(errors) => {

@@ -76,9 +76,28 @@ pub struct TemplateForm {
     pub training_module: String,
     pub cues: String,
     pub premise: String,
-    /// One red flag per line: `where | marker | explanation`.
+    /// One red flag per line: `where | marker | explanation` (the GoPhish
+    /// import and older forms); the form itself sends rows instead.
     pub red_flags: String,
+    /// "yes" from "Add more red flag rows": show the form again, saving nothing.
+    pub more_flags: String,
+    /// The red flag rows: `flag_where_N`, `flag_words_N`, `flag_why_N`.
+    #[serde(flatten)]
+    pub rows: std::collections::BTreeMap<String, String>,
 }
+
+/// One red flag as the form shows it: where, the words, why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FlagRow {
+    pub place: String,
+    pub words: String,
+    pub why: String,
+}
+
+/// Blank rows offered under the red flags, and added by "Add more rows".
+pub const BLANK_ROWS: usize = 2;
+/// The most red flag rows a form may send.
+pub const MAX_ROWS: usize = 30;
 
 fn flags_to_text(flags: &[RedFlag]) -> String {
     flags
@@ -89,6 +108,58 @@ fn flags_to_text(flags: &[RedFlag]) -> String {
 }
 
 impl TemplateForm {
+    /// The red flags as rows: those the form sent, else the text's lines.
+    fn sent_rows(&self) -> Vec<FlagRow> {
+        let sent = (0..MAX_ROWS)
+            .map(|i| {
+                let get = |k: &str| {
+                    self.rows
+                        .get(&format!("{k}_{i}"))
+                        .map(|v| v.trim().to_string())
+                };
+                (get("flag_where"), get("flag_words"), get("flag_why"))
+            })
+            .take_while(|(p, w, y)| p.is_some() || w.is_some() || y.is_some())
+            .map(|(p, w, y)| FlagRow {
+                place: p.unwrap_or_default(),
+                words: w.unwrap_or_default(),
+                why: y.unwrap_or_default(),
+            })
+            .collect::<Vec<_>>();
+        if !sent.is_empty() {
+            return sent;
+        }
+        self.red_flags
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                let p: Vec<&str> = l.splitn(3, '|').map(str::trim).collect();
+                FlagRow {
+                    place: p.first().copied().unwrap_or("").to_string(),
+                    words: p.get(1).copied().unwrap_or("").to_string(),
+                    why: p.get(2).copied().unwrap_or("").to_string(),
+                }
+            })
+            .collect()
+    }
+
+    /// The rows to show: every filled one, then blank ones to add more.
+    pub fn flag_rows(&self) -> Vec<FlagRow> {
+        let mut rows: Vec<FlagRow> = self
+            .sent_rows()
+            .into_iter()
+            .filter(|r| !(r.words.is_empty() && r.why.is_empty()))
+            .collect();
+        let blanks = if self.more_flags == "yes" {
+            BLANK_ROWS + 3
+        } else {
+            BLANK_ROWS
+        };
+        let total = (rows.len() + blanks).min(MAX_ROWS);
+        rows.resize(total, FlagRow::default());
+        rows
+    }
+
     pub fn from_template(t: &SimTemplate) -> Self {
         Self {
             name: t.name.clone(),
@@ -102,6 +173,7 @@ impl TemplateForm {
             cues: t.cues.to_string(),
             premise: t.premise.as_str().into(),
             red_flags: flags_to_text(&t.red_flags),
+            ..Default::default()
         }
     }
 
@@ -146,22 +218,48 @@ impl TemplateForm {
             }
         };
         let mut red_flags = Vec::new();
-        for (i, line) in self
-            .red_flags
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let parts: Vec<&str> = line.splitn(3, '|').map(str::trim).collect();
-            let place = parts.first().and_then(|p| FlagPlace::from_key(p));
-            match (place, parts.get(1), parts.get(2)) {
-                (Some(place), Some(marker), Some(explanation)) if !marker.is_empty() && !explanation.is_empty() => {
-                    red_flags.push(RedFlag { r#where: place, marker: marker.to_string(), explanation: explanation.to_string() })
-                }
-                _ => e.add(
-                    "red_flags",
-                    format!("Red flag line {} should read: where | words to highlight | explanation (where is from, subject, body or attachment)", i + 1),
-                ),
+        let from_rows = self.rows.keys().any(|k| k.starts_with("flag_"));
+        for (i, row) in self.sent_rows().iter().enumerate() {
+            let n = i + 1;
+            if row.words.is_empty() && row.why.is_empty() {
+                continue;
+            }
+            let place = FlagPlace::from_key(&row.place);
+            let (place_key, words_key, why_key) = if from_rows {
+                (
+                    format!("flag_where_{i}"),
+                    format!("flag_words_{i}"),
+                    format!("flag_why_{i}"),
+                )
+            } else {
+                ("red_flags".into(), "red_flags".into(), "red_flags".into())
+            };
+            if place.is_none() {
+                e.add(
+                    &place_key,
+                    format!(
+                        "Red flag {n}: choose where it is (sender, subject, body or attachment)"
+                    ),
+                );
+            }
+            if row.words.is_empty() {
+                e.add(
+                    &words_key,
+                    format!("Red flag {n}: enter the exact words to highlight"),
+                );
+            }
+            if row.why.is_empty() {
+                e.add(
+                    &why_key,
+                    format!("Red flag {n}: say kindly why it is a red flag"),
+                );
+            }
+            if let (Some(place), false, false) = (place, row.words.is_empty(), row.why.is_empty()) {
+                red_flags.push(RedFlag {
+                    r#where: place,
+                    marker: row.words.clone(),
+                    explanation: row.why.clone(),
+                });
             }
         }
         // Saved without anything live in it, whoever wrote or pasted it.
@@ -260,6 +358,6 @@ mod tests {
         let mut f = TemplateForm::from_template(&attachments::example().0);
         f.red_flags = "nowhere | x | y".into();
         let e = f.parse("Riverside Surgery", None).unwrap_err();
-        assert!(e.get("red_flags").unwrap().contains("line 1"), "{e:?}");
+        assert!(e.get("red_flags").unwrap().contains("Red flag 1"), "{e:?}");
     }
 }

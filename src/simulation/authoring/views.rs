@@ -55,6 +55,22 @@ pub struct FormPage {
     max_mb: usize,
 }
 
+impl FormPage {
+    /// A red flag row's field name, `flag_words_2`.
+    pub fn row_key(&self, field: &str, i: &usize) -> String {
+        format!("{field}_{i}")
+    }
+    /// Where a red flag can be, in the words the form uses.
+    pub fn places(&self) -> [(&'static str, &'static str); 4] {
+        [
+            ("body", "In the email's text"),
+            ("subject", "In the subject line"),
+            ("from", "In the sender's name or address"),
+            ("attachment", "In the attached file's name"),
+        ]
+    }
+}
+
 pub fn form_page(
     scope: &ManagerScope,
     existing: Option<TemplateId>,

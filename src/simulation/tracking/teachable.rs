@@ -7,6 +7,7 @@ use axum::response::Response;
 
 use super::hit::{not_found, Hit};
 use super::state::SimState;
+pub use super::views::Flag as RedFlagNote;
 use super::views::{first_name, page, Flag, HowToReport, TeachablePage};
 use crate::simulation::authoring::{module_title, SimTemplate};
 use crate::simulation::library::FlagPlace;
@@ -61,28 +62,21 @@ fn highlight_text(text: &str, marker: &str, n: usize) -> String {
     )
 }
 
-/// The kind lesson: the exact email this person received, its red flags
-/// highlighted and explained, and the short training they have been given.
-pub fn teachable_moment(
-    state: &SimState,
-    hit: &Hit,
-    t: &SimTemplate,
-    token: &str,
-    submitted: bool,
-) -> Response {
-    let practice = hit.campaign.practice_name.clone();
-    let mut vars = Vars::sample(&practice);
-    vars.first_name = first_name(&hit.full_name);
-    vars.last_name = hit.full_name.rsplit(' ').next().unwrap_or("").to_string();
-    vars.email = hit.email.clone();
-    vars.job_role = hit.job_role.clone();
-    if !hit.campaign.report_link {
-        // The email as it was sent: without the link when the practice has it off.
-        vars.report_link = String::new();
-    }
-    let Ok(r) = render::render(&t.content, &vars) else {
-        return not_found();
-    };
+/// An email with its red flags highlighted where they are, and their
+/// explanations numbered to match: what the lesson shows, and what the
+/// manager sees before choosing an email.
+pub struct Highlighted {
+    pub from_line: String,
+    pub subject_line: String,
+    pub attachment_line: Option<String>,
+    /// The body with its highlights, for an `<iframe srcdoc>`.
+    pub body_srcdoc: String,
+    pub flags: Vec<Flag>,
+}
+
+/// `t` rendered for `vars` with each red flag highlighted; None if it cannot be rendered.
+pub fn highlighted(t: &SimTemplate, vars: &Vars) -> Option<Highlighted> {
+    let r = render::render(&t.content, vars).ok()?;
     let mut from_line = html_escape(&format!("{} <{}>", r.from_name, t.content.from_address));
     let mut subject_line = html_escape(&r.subject);
     let mut body = r.html;
@@ -107,10 +101,7 @@ pub fn teachable_moment(
         }
     }
     let style = "<style>mark{background:#ffeb3b;outline:2px solid #d5281b;padding:0 2px}mark sup{font-weight:bold;color:#d5281b}</style>";
-    page(TeachablePage {
-        practice,
-        first_name: first_name(&hit.full_name),
-        submitted,
+    Some(Highlighted {
         from_line,
         subject_line,
         attachment_line,
@@ -124,15 +115,101 @@ pub fn teachable_moment(
                 explanation: f.explanation.clone(),
             })
             .collect(),
+    })
+}
+
+/// The lesson page for `vars`' person.
+fn lesson(
+    t: &SimTemplate,
+    vars: &Vars,
+    practice: String,
+    submitted: bool,
+    public_url: &str,
+    token: String,
+    how_to_report: HowToReport,
+) -> Option<TeachablePage> {
+    let h = highlighted(t, vars)?;
+    Some(TeachablePage {
+        practice,
+        first_name: vars.first_name.clone(),
+        submitted,
+        from_line: h.from_line,
+        subject_line: h.subject_line,
+        attachment_line: h.attachment_line,
+        body_srcdoc: h.body_srcdoc,
+        flags: h.flags,
         module_title: module_title(&t.training_module).to_string(),
         module_link: format!(
             "{}/training/modules/{}",
-            state.app.settings.public_url.trim_end_matches('/'),
+            public_url.trim_end_matches('/'),
             t.training_module
         ),
-        token: token.to_string(),
-        how_to_report: HowToReport::new(state, &hit.campaign),
+        token,
+        how_to_report,
     })
+}
+
+/// The kind lesson: the exact email this person received, its red flags
+/// highlighted and explained, and the short training they have been given.
+pub fn teachable_moment(
+    state: &SimState,
+    hit: &Hit,
+    t: &SimTemplate,
+    token: &str,
+    submitted: bool,
+) -> Response {
+    let practice = hit.campaign.practice_name.clone();
+    let mut vars = Vars::sample(&practice);
+    vars.first_name = first_name(&hit.full_name);
+    vars.last_name = hit.full_name.rsplit(' ').next().unwrap_or("").to_string();
+    vars.email = hit.email.clone();
+    vars.job_role = hit.job_role.clone();
+    if !hit.campaign.report_link {
+        // The email as it was sent: without the link when the practice has it off.
+        vars.report_link = String::new();
+    }
+    match lesson(
+        t,
+        &vars,
+        practice,
+        submitted,
+        &state.app.settings.public_url,
+        token.to_string(),
+        HowToReport::new(state, &hit.campaign),
+    ) {
+        Some(p) => page(p),
+        None => not_found(),
+    }
+}
+
+/// The lesson as a member of staff would see it after clicking, for the
+/// manager to read before choosing the email (a sample person's name).
+pub fn preview(
+    t: &SimTemplate,
+    practice: &str,
+    public_url: &str,
+    report_link: bool,
+) -> Option<String> {
+    use askama::Template as _;
+    let mut vars = Vars::sample(practice);
+    if !report_link {
+        vars.report_link = String::new();
+    }
+    let how = HowToReport {
+        report_form: format!("{}/culture/reports/new", public_url.trim_end_matches('/')),
+        report_link,
+    };
+    lesson(
+        t,
+        &vars,
+        practice.to_string(),
+        false,
+        public_url,
+        "preview".into(),
+        how,
+    )?
+    .render()
+    .ok()
 }
 
 #[cfg(test)]
