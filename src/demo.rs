@@ -278,7 +278,8 @@ pub async fn seed(db: &Db, now: i64) -> Result<DemoLogin, AppError> {
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("{} is on the demo staff list twice", s.email))?;
             if champion {
-                staff::set_champion(&mut tx, &scope, id, true).await?;
+                let since = crate::ukclock::local_date(now).to_string();
+                staff::set_champion(&mut tx, &scope, id, true, &since).await?;
             }
             if s.email.as_str() == MANAGER_EMAIL {
                 let manager = NewAccount {

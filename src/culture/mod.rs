@@ -38,6 +38,31 @@ pub fn routes(r: Routes) -> Routes {
             reports::routes::thanks,
         )
         .get("/culture/reports", ManagerOrChampion, reports::routes::page)
+        .get(
+            "/culture/champion",
+            ManagerOrChampion,
+            champions::routes::page,
+        )
+        .post(
+            "/culture/champion/log",
+            ManagerOrChampion,
+            champions::routes::add,
+        )
+        .post(
+            "/culture/champion/log/{entry_id}/report",
+            ManagerOrChampion,
+            champions::routes::to_report,
+        )
+        .post(
+            "/culture/champion/log/{entry_id}/training",
+            ManagerOrChampion,
+            champions::routes::to_training,
+        )
+        .post(
+            "/culture/champion/duties",
+            ManagerOrChampion,
+            champions::routes::save_duties,
+        )
         .get("/culture/drills", ManagerOrChampion, drills::routes::list)
         .get(
             "/culture/drills/library/{drill_id}",
@@ -55,7 +80,7 @@ pub fn routes(r: Routes) -> Routes {
             drills::plans::routes::plan,
         )
         .post(
-            "/culture/drills/plans/{plan_id}/cancel",
+            "/culture/drills/plans/{drill_plan_id}/cancel",
             ManagerOrChampion,
             drills::plans::routes::cancel,
         )

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod champions;
 mod cli;
 mod crash_safety;
 mod culture;

@@ -159,13 +159,19 @@ async fn other_practice_ids(app: &TestApp, b: &Practice) -> HashMap<&'static str
         "INSERT INTO drill_links (practice_id, drill_id, kind, place, token, created_by, created_at) \
          VALUES ($1, 'qr-poster-car-park', 'qr_poster', 'B kitchen', 'bbbbbbbbbbbbbbbbbbbb', $2, 0) RETURNING id")
         .bind(b.id).bind(b.manager_user_id).fetch_one(p).await).unwrap();
-    let (plan_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+    let (drill_plan_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
         "INSERT INTO drill_plans (practice_id, drill_id, planned_on, planned_by, created_at) \
          VALUES ($1, 'phone-relative-results', '2030-01-01', $2, 0) RETURNING id")
         .bind(b.id).bind(b.manager_user_id).fetch_one(p).await)
     .unwrap();
+    let (entry_id,): (i64,) = with_db!(&app.db, p => sqlx::query_as(
+        "INSERT INTO champion_log (practice_id, kind, what, happened_on, logged_by, created_at) \
+         VALUES ($1, 'question', 'B question', '2026-01-01', $2, 0) RETURNING id")
+        .bind(b.id).bind(b.manager_user_id).fetch_one(p).await)
+    .unwrap();
     HashMap::from([
-        ("plan_id", plan_id.to_string()),
+        ("entry_id", entry_id.to_string()),
+        ("drill_plan_id", drill_plan_id.to_string()),
         ("link_id", link_id.to_string()),
         ("external_id", external_id.to_string()),
         ("external_import_id", external_import_id.to_string()),
@@ -445,7 +451,8 @@ storage_test!(
             ("action_id", "1".to_string()),
             ("run_id", "1".to_string()),
             ("link_id", "1".to_string()),
-            ("plan_id", "1".to_string()),
+            ("drill_plan_id", "1".to_string()),
+            ("entry_id", "1".to_string()),
             ("asset_id", "1".to_string()),
             ("asset_import_id", "1".to_string()),
             ("alert_id", "1".to_string()),

@@ -1,6 +1,27 @@
-//! Cyber-security champions, one or more per department (issue 14 §3).
-//! Built so far: champion coverage, which the departments page and the
-//! manager's dashboard show so departments without a champion stand out.
+//! Cyber-security champions, one or more per department (issue 14 §3):
+//! coverage (the departments page and the manager's dashboard show
+//! departments without a champion), and the champion's own page for their
+//! department: this month's figures (at the minimum group size), drills
+//! planned and suggested, their start date and agreed responsibilities, and
+//! the log of colleagues' questions and near misses, each of which can
+//! become an incident report or a training module in one step.
+//!
+//! By job: this file (coverage), `domain` (the log form's rules), `repo`
+//! (`champion_log`, and the champion columns on `staff`), `routes`, `views`.
+
+pub mod domain;
+pub mod repo;
+pub mod routes;
+mod views;
+
+/// The responsibilities a new champion is asked to agree, until changed.
+pub const DEFAULT_DUTIES: [&str; 5] = [
+    "Be the person colleagues in my department can ask \"is this phishing?\", and always thank them for asking",
+    "Pass near misses and anything that may be an incident to the practice manager the same day",
+    "Run a short drill in my department each month, kindly",
+    "Share the cyber minute's tip with colleagues who missed the meeting",
+    "Keep my own security training up to date",
+];
 
 use crate::auth::PracticeScope;
 use crate::db::Db;

@@ -238,12 +238,22 @@ pub async fn reinstate(tx: &mut Tx, scope: &PracticeScope, id: StaffId) -> Resul
         .bind(id).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))
 }
 
+/// Appoints or stands down a champion. Appointing records the day (`today`,
+/// YYYY-MM-DD) and, the first time, the usual responsibilities to agree.
 pub async fn set_champion(
     tx: &mut Tx,
     scope: &PracticeScope,
     id: StaffId,
     on: bool,
+    today: &str,
 ) -> Result<(), sqlx::Error> {
-    with_tx!(tx, c => sqlx::query("UPDATE staff SET is_champion = $1 WHERE id = $2 AND practice_id = $3")
-        .bind(on).bind(id).bind(scope.practice_id()).execute(&mut *c).await.map(|_| ()))
+    with_tx!(tx, c => sqlx::query(
+        "UPDATE staff SET \
+           champion_since = CASE WHEN $1 AND is_champion THEN champion_since WHEN $1 THEN $4 ELSE NULL END, \
+           champion_duties = CASE WHEN $1 AND champion_duties = '' THEN $5 ELSE champion_duties END, \
+           is_champion = $1 \
+         WHERE id = $2 AND practice_id = $3")
+        .bind(on).bind(id).bind(scope.practice_id()).bind(today)
+        .bind(crate::culture::champions::DEFAULT_DUTIES.join("\n"))
+        .execute(&mut *c).await.map(|_| ()))
 }

@@ -407,7 +407,8 @@ pub async fn set_champion(
         return Ok(page.into_response());
     }
     let mut tx = state.db.begin().await?;
-    staff::set_champion(&mut tx, &scope, id, on).await?;
+    let today = crate::ukclock::local_date(state.clock.now()).to_string();
+    staff::set_champion(&mut tx, &scope, id, on, &today).await?;
     // A manager stays a manager; otherwise the account's role follows the champion mark.
     crate::auth::accounts::follow_champion_mark(&mut tx, scope.practice_id(), id, on).await?;
     let detail = format!(

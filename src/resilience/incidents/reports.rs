@@ -241,3 +241,59 @@ pub async fn submit(
     tx.commit().await?;
     Ok(Notice::redirect("/resilience/incidents/report", "sent").into_response())
 }
+
+/// A report filed by a champion from their log ("I clicked something" made
+/// an incident report in one step): stored in `tx` and the practice manager
+/// told, as for a report a member of staff makes.
+#[allow(clippy::too_many_arguments)]
+pub async fn file_for_champion(
+    tx: &mut crate::db::Tx,
+    state: &AppState,
+    scope: &PracticeScope,
+    department_id: Option<i64>,
+    what: &str,
+    happened: &str,
+    done: &str,
+    now: i64,
+) -> Result<i64, AppError> {
+    let user = scope.user();
+    let managers: Vec<String> = crate::auth::accounts::managers(&state.db, scope.practice_id())
+        .await?
+        .into_iter()
+        .map(|m| m.email)
+        .filter(|a| !a.eq_ignore_ascii_case(&user.email))
+        .collect();
+    let new = NewReport {
+        reporter_id: user.user_id,
+        reporter_name: &user.full_name,
+        staff_id: None,
+        department_id,
+        what,
+        happened,
+        done_already: done,
+    };
+    let id = repo::insert_report(tx, scope, &new, now).await?;
+    let base = state.public_url().trim_end_matches('/').to_string();
+    let subject = format!(
+        "{} passed on a near miss from their department",
+        user.full_name
+    );
+    let body = format!(
+        "{} (cyber champion) has passed on something a colleague told them.\n\nWhat happened:\n{what}\n\nWhen:\n{happened}\n\nWhat the champion advised:\n{}\n\nPlease thank the colleague: telling someone is always the right thing to do. If it needs the incident plan, declare an incident here:\n{base}/resilience/incidents\n",
+        user.full_name,
+        if done.is_empty() { "(nothing said)" } else { done }
+    );
+    for addr in &managers {
+        outbox::enqueue(
+            tx,
+            Some(scope.practice_id()),
+            "incident-report",
+            addr,
+            &subject,
+            &body,
+            now,
+        )
+        .await?;
+    }
+    Ok(id)
+}
