@@ -241,3 +241,62 @@ async fn the_champions_page_is_accessible() {
     assert_accessible(&c, "champion's page with an entry").await;
     c.close().await.unwrap();
 }
+
+storage_test!(
+    the_cyber_minute_thanks_by_name_only_those_who_agreed,
+    |app: TestApp| async move {
+        let mut app = app;
+        let p = app.practice("Riverside Surgery").await;
+        let reception = "Reception & care navigation";
+        let amelia = app.staff(&p, "Amelia Hughes", reception, None).await;
+        let ben = app.staff(&p, "Ben Cole", reception, None).await;
+        app.sign_in(&p.manager_email, &p.password, Some(&p.totp))
+            .await;
+        for (who, agreed) in [(&amelia, "yes"), (&ben, "")] {
+            let r = app
+                .post(
+                    "/culture/drills/library/phone-relative-results",
+                    &[
+                        ("staff_id", &who.staff_id.to_string()),
+                        ("outcome", "good-catch"),
+                        ("checks", "verified-identity"),
+                        ("praise_by_name", agreed),
+                    ],
+                )
+                .await;
+            assert_eq!(r.status(), 303);
+        }
+        let today = safetynet::ukclock::local_date(app.clock.now()).to_string();
+        let r = app
+            .post(
+                "/culture/meetings",
+                &[
+                    ("held_on", &today),
+                    ("kind", "practice"),
+                    ("attendees", "9"),
+                ],
+            )
+            .await;
+        let briefing = location(&r);
+        let page = unescape(&app.get_text(&briefing).await);
+        assert!(
+            page.contains("Thank you, Amelia Hughes, and 1 other, for your good catches."),
+            "{page}"
+        );
+        assert!(!page.contains("Ben Cole"), "Ben did not ask to be named");
+        let pdf = app
+            .get(&format!("{briefing}/pdf"))
+            .await
+            .bytes()
+            .await
+            .unwrap();
+        if let Some(text) = crate::training::pdf_text(&pdf) {
+            let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                words.contains("Thank you, Amelia Hughes, and 1 other"),
+                "{words}"
+            );
+            assert!(!words.contains("Ben Cole"));
+        }
+    }
+);

@@ -147,3 +147,27 @@ pub async fn outcome_counts(
     }
     Ok(out)
 }
+
+/// The people with a good catch in `[from, to)` who agreed to be thanked by
+/// name (one entry per person, by name), and how many good catches were by
+/// people who did not.
+pub async fn praise_between(
+    db: &Db,
+    practice: PracticeId,
+    (from, to): (i64, i64),
+) -> Result<(Vec<String>, i64), sqlx::Error> {
+    let rows: Vec<(Option<String>, bool)> = with_db!(db, p => sqlx::query_as(
+        "SELECT s.full_name, o.praise_by_name FROM drill_runs r JOIN drill_outcomes o ON o.run_id = r.id \
+         LEFT JOIN staff s ON s.id = o.staff_id \
+         WHERE r.practice_id = $1 AND r.run_at >= $2 AND r.run_at < $3 AND o.outcome = 'good-catch' AND o.staff_id IS NOT NULL")
+        .bind(practice).bind(from).bind(to).fetch_all(p).await)?;
+    let mut named: Vec<String> = rows
+        .iter()
+        .filter(|(_, agreed)| *agreed)
+        .filter_map(|(n, _)| n.clone())
+        .collect();
+    named.sort();
+    named.dedup();
+    let others = rows.iter().filter(|(_, agreed)| !agreed).count() as i64;
+    Ok((named, others))
+}

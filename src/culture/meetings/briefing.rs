@@ -40,6 +40,9 @@ pub async fn gather(
         .len() as i64;
     let drills =
         crate::culture::drills::repo::outcome_counts(&state.db, practice, None, range).await?;
+    // By name only for those who agreed when their drill was recorded.
+    let (praised, praised_others) =
+        crate::culture::drills::repo::praise_between(&state.db, practice, range).await?;
     // Training due, open incidents, patches, backups, cyber alerts and plans
     // due for review: the same list the manager's "this week" shows, as it stands now.
     let mut attention = crate::this_week::for_manager(state, scope, state.clock.now()).await?;
@@ -68,6 +71,8 @@ pub async fn gather(
         actions: repo::open_actions(&state.db, practice).await?,
         tip: library::tip(&meeting.tip_id),
         threat: library::threat(&meeting.threat_id),
+        praised,
+        praised_others,
         meeting,
     })
 }
@@ -106,6 +111,9 @@ pub fn pdf(b: &BriefingPage, practice: &str) -> Vec<u8> {
         ));
     }
     doc.bullet(&format!("{drills}."));
+    if let Some(thanks) = b.thanks() {
+        doc.bullet(&thanks);
+    }
     doc.heading("What needs attention");
     if b.attention.is_empty() {
         doc.paragraph("Nothing: training, incidents, patches, backups, cyber alerts and plans are all up to date.");

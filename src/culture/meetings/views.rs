@@ -36,9 +36,33 @@ pub struct BriefingPage {
     pub actions: Vec<Action>,
     pub tip: Option<&'static Tip>,
     pub threat: Option<&'static Threat>,
+    /// Thanked by name: people with a good catch who agreed to be named.
+    pub praised: Vec<String>,
+    /// Good catches by people who did not ask to be named (counted only).
+    pub praised_others: i64,
 }
 
 impl BriefingPage {
+    /// "Thank you, Amelia Hughes and Tom Bennett, and 2 others, for your good catches."
+    pub fn thanks(&self) -> Option<String> {
+        if self.praised.is_empty() {
+            return None;
+        }
+        let names = match self.praised.as_slice() {
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+            [] => String::new(),
+        };
+        let others = match self.praised_others {
+            0 => String::new(),
+            1 => ", and 1 other".to_string(),
+            n => format!(", and {n} others"),
+        };
+        Some(format!(
+            "Thank you, {names}{others}, for your good catches."
+        ))
+    }
+
     pub fn good_catches(&self) -> i64 {
         self.drills[0]
     }
