@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod confirm;
 pub mod csrf;
+pub mod download;
 pub mod error;
 pub mod filecheck;
 pub mod form;

@@ -12,8 +12,7 @@ pub mod domain;
 pub mod repo;
 pub mod routes;
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use sha2::{Digest, Sha256};
 
 use crate::db::Tx;
@@ -102,26 +101,5 @@ pub async fn store(
 
 /// A stored file, offered for download under its own name.
 pub fn download(f: repo::File) -> Response {
-    let ascii: String = f
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (
-        [
-            (header::CONTENT_TYPE, f.kind.content_type().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}\"", ascii.replace('"', "")),
-            ),
-        ],
-        f.data,
-    )
-        .into_response()
+    crate::web::download::attachment(&f.file_name, f.kind.content_type(), f.data)
 }

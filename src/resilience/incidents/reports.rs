@@ -220,19 +220,7 @@ pub async fn submit(
         happened: &happened,
         done_already: &done,
     };
-    let id = repo::insert_report(&mut tx, &scope, &new, now).await?;
-    for addr in &to {
-        outbox::enqueue(
-            &mut tx,
-            Some(scope.practice_id()),
-            "incident-report",
-            addr,
-            &subject,
-            &body,
-            now,
-        )
-        .await?;
-    }
+    let id = file(&mut tx, &scope, &new, &to, (&subject, &body), now).await?;
     let detail = format!(
         "report {id} of an incident or near miss by {}",
         user.full_name
@@ -272,7 +260,6 @@ pub async fn file_for_champion(
         happened,
         done_already: done,
     };
-    let id = repo::insert_report(tx, scope, &new, now).await?;
     let base = state.public_url().trim_end_matches('/').to_string();
     let subject = format!(
         "{} passed on a near miss from their department",
@@ -283,14 +270,27 @@ pub async fn file_for_champion(
         user.full_name,
         if done.is_empty() { "(nothing said)" } else { done }
     );
-    for addr in &managers {
+    file(tx, scope, &new, &managers, (&subject, &body), now).await
+}
+
+/// Stores a report and queues its email to each of `to`, in `tx`.
+async fn file(
+    tx: &mut crate::db::Tx,
+    scope: &PracticeScope,
+    new: &NewReport<'_>,
+    to: &[String],
+    (subject, body): (&str, &str),
+    now: i64,
+) -> Result<i64, AppError> {
+    let id = repo::insert_report(tx, scope, new, now).await?;
+    for addr in to {
         outbox::enqueue(
             tx,
             Some(scope.practice_id()),
             "incident-report",
             addr,
-            &subject,
-            &body,
+            subject,
+            body,
             now,
         )
         .await?;

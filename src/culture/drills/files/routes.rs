@@ -2,7 +2,6 @@
 //! for one place, and downloading it again.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::print;
@@ -151,28 +150,11 @@ pub async fn download(
     );
     if drill.kind == DrillKind::UsbDrop {
         let (name, bytes) = print::usb_file(drill, &url).ok_or(AppError::NotFound)?;
-        let ascii: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_graphic() || c == ' ' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .filter(|c| *c != '"')
-            .collect();
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{ascii}\""),
-                ),
-            ],
+        return Ok(crate::web::download::attachment(
+            &name,
+            "text/html; charset=utf-8",
             bytes,
-        )
-            .into_response());
+        ));
     }
     let pdf = print::poster(drill, &url, &link.place).ok_or(AppError::NotFound)?;
     Ok(crate::training::compliance::pdf_response(
