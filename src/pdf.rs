@@ -680,6 +680,7 @@ mod tests {
             "Who to call",
             "P",
             "Call the practice manager first.",
+            "L",
             "LI",
             "1.",
             "Step number 1 of the plan",

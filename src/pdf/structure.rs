@@ -40,7 +40,8 @@ impl Role {
     }
 }
 
-/// Where the tree's objects go, after everything else in the file.
+/// Where the tree's objects go, after everything else in the file (any
+/// list elements after the per-page lists).
 pub struct Refs {
     pub root: Ref,
     document: Ref,
@@ -135,13 +136,39 @@ impl Marked {
         root.parent_tree_next_key(pages.len() as i32);
         root.finish();
 
+        // Consecutive list items sit in one list (L), as a reader expects.
+        let shown: Vec<usize> = (0..roles.len())
+            .filter(|b| !self.pieces[*b].is_empty())
+            .collect();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for &b in &shown {
+            match groups.last_mut() {
+                Some(g) if roles[b] == Role::LI && roles[g[0]] == Role::LI => g.push(b),
+                _ => groups.push(vec![b]),
+            }
+        }
+        let mut next_list = refs.first_parents + pages.len() as i32;
+        let mut parent_of = vec![refs.document; roles.len()];
+        let mut top = Vec::new();
+        for g in &groups {
+            if roles[g[0]] != Role::LI {
+                top.push(refs.block(g[0]));
+                continue;
+            }
+            let list = Ref::new(next_list);
+            next_list += 1;
+            top.push(list);
+            for &b in g {
+                parent_of[b] = list;
+            }
+            let mut l = pdf.struct_element(list);
+            l.kind(StructRole::L).parent(refs.document);
+            l.children().items(g.iter().map(|b| refs.block(*b)));
+            l.finish();
+        }
         let mut doc = pdf.struct_element(refs.document);
         doc.kind(StructRole::Document).parent(refs.root);
-        doc.children().items(
-            (0..roles.len())
-                .filter(|b| !self.pieces[*b].is_empty())
-                .map(|b| refs.block(b)),
-        );
+        doc.children().items(top);
         doc.finish();
 
         for (b, role) in roles.iter().enumerate() {
@@ -150,7 +177,7 @@ impl Marked {
             };
             let mut el = pdf.struct_element(refs.block(b));
             el.kind(role.struct_role())
-                .parent(refs.document)
+                .parent(parent_of[b])
                 .page(pages[first_page]);
             let mut kids = el.children();
             for &(page, mcid) in &self.pieces[b] {
