@@ -162,6 +162,16 @@ storage_test!(
         .unwrap();
         assert_eq!(visits, 3);
 
+        // 200 scans at the same instant: every one counted, none lost.
+        let burst = (0..200).map(|_| phones.get(&scanned).send());
+        for r in futures_util::future::join_all(burst).await {
+            assert_eq!(r.unwrap().status(), 200);
+        }
+        let (visits,): (i64,) = safetynet::with_db!(&app.db, p => sqlx::query_as(
+            "SELECT visits FROM drill_links WHERE token = $1").bind(&kitchen).fetch_one(p).await)
+        .unwrap();
+        assert_eq!(visits, 203);
+
         // An address we never made is a bare 404 that names nothing.
         let r = phones
             .get(format!("{}/d/abcdefghjkmnpqrstuvw", app.sim_base))
