@@ -189,6 +189,11 @@ storage_test!(
             .await;
         let all = unescape(&app.get_text("/culture/champion").await);
         assert!(all.contains("Clicked a parcel delivery link"), "{all}");
+        // And every champion, since when, with what they agreed.
+        assert!(all.contains("Your champions"));
+        assert!(all.contains("Cai Jones") && all.contains("Sian Williams"));
+        assert!(all.contains(&today), "the day each was appointed");
+        assert!(all.contains("Run a drill each month"), "Sian's own words");
         assert!(
             all.contains("(Reception & care navigation)")
                 || all.contains("(Reception &amp; care navigation)")

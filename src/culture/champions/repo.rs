@@ -26,6 +26,29 @@ pub async fn appointment(
         .bind(staff).bind(practice).fetch_optional(p).await)
 }
 
+/// A current champion as the manager sees them: who, where, since when, and
+/// what they agreed to.
+pub struct Champion {
+    pub full_name: String,
+    pub department: Option<String>,
+    pub champion_since: Option<String>,
+    pub champion_duties: String,
+}
+named_row!(Champion {
+    full_name,
+    department,
+    champion_since,
+    champion_duties
+});
+
+pub async fn champions(db: &Db, practice: PracticeId) -> Result<Vec<Champion>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT s.full_name, d.name AS department, s.champion_since, s.champion_duties \
+         FROM staff s LEFT JOIN departments d ON d.id = s.department_id \
+         WHERE s.practice_id = $1 AND s.is_champion AND s.active ORDER BY d.name, s.full_name")
+        .bind(practice).fetch_all(p).await)
+}
+
 pub async fn save_duties(
     tx: &mut Tx,
     practice: PracticeId,

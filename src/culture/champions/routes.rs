@@ -179,6 +179,11 @@ async fn home_page(
         },
         errors,
         duties_text,
+        champions: if scope.is_manager() {
+            repo::champions(db, practice).await?
+        } else {
+            Vec::new()
+        },
     })
 }
 

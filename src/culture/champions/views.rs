@@ -44,6 +44,26 @@ pub struct HomePage {
     pub form: LogForm,
     pub errors: FieldErrors,
     pub duties_text: String,
+    /// For the manager: every current champion.
+    pub champions: Vec<super::repo::Champion>,
+}
+
+impl super::repo::Champion {
+    /// "4 Dec 2026", or "" if not recorded (appointed before dates were kept).
+    pub fn since(&self) -> String {
+        self.champion_since
+            .as_deref()
+            .and_then(crate::resilience::dates::parse_iso)
+            .map(crate::ukclock::day)
+            .unwrap_or_default()
+    }
+    pub fn duties(&self) -> Vec<&str> {
+        self.champion_duties
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
 }
 
 impl Entry {
