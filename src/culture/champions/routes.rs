@@ -210,7 +210,7 @@ pub async fn add(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let dept = department(&state, &scope).await?;
-    let mut checked = match domain::check(&form, crate::ukclock::local_date(now)) {
+    let checked = match domain::check(&form, crate::ukclock::local_date(now)) {
         Ok(c) => c,
         Err(errors) => {
             return Ok(home_page(&state, &scope, form, errors, None)
@@ -237,9 +237,6 @@ pub async fn add(
                 .await?
                 .and_then(|s| s.department_id);
         }
-    }
-    if checked.advice.is_empty() {
-        checked.advice = String::new();
     }
     let happened_on = checked.happened_on.to_string();
     let mut tx = state.db.begin().await?;

@@ -149,8 +149,8 @@ pub async fn outcome_counts(
 }
 
 /// The people with a good catch in `[from, to)` who agreed to be thanked by
-/// name (one entry per person, by name), and how many good catches were by
-/// people who did not.
+/// name (once each), and how many other people had one: someone who agreed
+/// once is named, not counted again among the others.
 pub async fn praise_between(
     db: &Db,
     practice: PracticeId,
@@ -168,6 +168,12 @@ pub async fn praise_between(
         .collect();
     named.sort();
     named.dedup();
-    let others = rows.iter().filter(|(_, agreed)| !agreed).count() as i64;
-    Ok((named, others))
+    let mut others: Vec<&String> = rows
+        .iter()
+        .filter_map(|(n, _)| n.as_ref())
+        .filter(|n| !named.contains(n))
+        .collect();
+    others.sort();
+    others.dedup();
+    Ok((named, others.len() as i64))
 }
