@@ -40,6 +40,144 @@ pub struct Settings {
     pub smtp: SmtpSettings,
     pub metrics: MetricsSettings,
     pub jobs: JobSettings,
+    /// Signing in with the organisation's account (OpenID Connect), e.g. Microsoft Entra ID or
+    /// Keycloak. Local accounts keep working beside them.
+    pub oidc: OidcSettings,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    pub providers: Vec<OidcProvider>,
+}
+
+/// One identity provider people may sign in with (`[[oidc.providers]]`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// A short name for addresses and settings, like `entra` (letters, digits and dashes).
+    pub id: String,
+    /// What people see on the button: "Sign in with <name>".
+    pub name: String,
+    /// The issuer, like https://login.microsoftonline.com/<tenant id>/v2.0 (HTTPS; plain HTTP
+    /// only on this machine's loopback address).
+    pub issuer: String,
+    pub client_id: String,
+    /// Better kept out of the file: `client_secret_file` or `client_secret_env`.
+    #[serde(default)]
+    pub client_secret: String,
+    /// A file holding the client secret (read at start-up).
+    #[serde(default)]
+    pub client_secret_file: Option<PathBuf>,
+    /// An environment variable holding the client secret.
+    #[serde(default)]
+    pub client_secret_env: String,
+    /// The claim holding the person's email address: `email` (the default), or for Entra ID
+    /// often `preferred_username`.
+    #[serde(default = "default_email_claim")]
+    pub email_claim: String,
+    /// `amr` values that mean the provider checked a second factor; then Safety Net does not
+    /// ask for its own code.
+    #[serde(default = "default_mfa_amr")]
+    pub mfa_amr: Vec<String>,
+    /// `acr` values that mean the same (empty: none).
+    #[serde(default)]
+    pub mfa_acr: Vec<String>,
+    /// How far the provider's clock may be from ours when checking a token's times (0 to 300).
+    #[serde(default = "default_clock_skew")]
+    pub clock_skew_seconds: i64,
+}
+
+fn default_email_claim() -> String {
+    "email".into()
+}
+
+pub(crate) fn default_mfa_amr() -> Vec<String> {
+    // RFC 8176's methods that are a second factor or stronger than a password alone.
+    [
+        "mfa", "otp", "hwk", "sms", "fido", "face", "fpt", "iris", "retina", "sc", "swk", "tel",
+        "vbm",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn default_clock_skew() -> i64 {
+    120
+}
+
+impl std::fmt::Debug for OidcProvider {
+    // The secret must never reach a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("id", &self.id)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcProvider {
+    /// Checks the entry and reads its secret from the file or environment named.
+    fn prepare(&mut self) -> anyhow::Result<()> {
+        let id = &self.id;
+        anyhow::ensure!(
+            !id.is_empty()
+                && id.len() <= 40
+                && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "oidc.providers: the id {id:?} must be 1 to 40 lower-case letters, digits or dashes, like entra"
+        );
+        anyhow::ensure!(
+            !self.name.trim().is_empty(),
+            "oidc.providers {id}: give it a name for the button"
+        );
+        anyhow::ensure!(
+            !self.client_id.is_empty(),
+            "oidc.providers {id}: client_id is missing"
+        );
+        let issuer = url::Url::parse(&self.issuer).map_err(|_| {
+            anyhow::anyhow!(
+                "oidc.providers {id}: issuer {:?} is not an address",
+                self.issuer
+            )
+        })?;
+        let loopback = match issuer.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(a)) => a.is_loopback(),
+            Some(url::Host::Ipv6(a)) => a.is_loopback(),
+            None => false,
+        };
+        anyhow::ensure!(
+            issuer.scheme() == "https" || (issuer.scheme() == "http" && loopback),
+            "oidc.providers {id}: the issuer must use https:// (plain http only on this machine's loopback address)"
+        );
+        anyhow::ensure!(
+            (0..=300).contains(&self.clock_skew_seconds),
+            "oidc.providers {id}: clock_skew_seconds must be from 0 to 300"
+        );
+        anyhow::ensure!(
+            !self.email_claim.is_empty(),
+            "oidc.providers {id}: email_claim is empty"
+        );
+        if let Some(path) = &self.client_secret_file {
+            let s = std::fs::read_to_string(path).with_context(|| {
+                format!(
+                    "oidc.providers {id}: reading client_secret_file {}",
+                    path.display()
+                )
+            })?;
+            self.client_secret = s.trim().to_string();
+        } else if !self.client_secret_env.is_empty() {
+            self.client_secret = std::env::var(&self.client_secret_env).map_err(|_| {
+                anyhow::anyhow!(
+                    "oidc.providers {id}: the environment variable {} is not set",
+                    self.client_secret_env
+                )
+            })?;
+        }
+        Ok(())
+    }
 }
 
 /// How often the background jobs that run on one node at a time look for work.
@@ -248,6 +386,7 @@ impl Default for Settings {
             jobs: JobSettings {
                 training_rules_seconds: 600,
             },
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -310,6 +449,15 @@ impl Settings {
             "jobs.training_rules_seconds must be from 1 to 86400 (it is {})",
             s.jobs.training_rules_seconds
         );
+        let mut seen = std::collections::HashSet::new();
+        for p in &mut s.oidc.providers {
+            p.prepare()?;
+            anyhow::ensure!(
+                seen.insert(p.id.clone()),
+                "oidc.providers: the id {:?} is used twice",
+                p.id
+            );
+        }
         s.fill_derived();
         Ok(s)
     }
@@ -327,5 +475,12 @@ impl Settings {
     /// Cookies are marked Secure and HSTS is sent when people reach the app over HTTPS.
     pub fn https(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+}
+
+impl OidcSettings {
+    /// The provider with this id, if the operator set one up.
+    pub fn provider(&self, id: &str) -> Option<&OidcProvider> {
+        self.providers.iter().find(|p| p.id == id)
     }
 }

@@ -121,3 +121,20 @@ pub async fn set_sign_in(
 ) -> Result<(), sqlx::Error> {
     repo::set_sign_in(tx, user_id, password_hash, totp_secret).await
 }
+
+/// The organisation sign-in a practice's people must use, if any (one still configured).
+pub async fn required_sign_in(
+    state: &crate::shared::AppState,
+    practice: PracticeId,
+) -> Result<Option<&crate::config::OidcProvider>, crate::web::AppError> {
+    crate::auth::routes::organisation::required_provider(state, practice).await
+}
+
+/// Requires a provider for a practice's people (None: passwords too), in the caller's transaction.
+pub async fn require_sign_in(
+    tx: &mut Tx,
+    practice: PracticeId,
+    provider: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    repo::set_practice_sign_in_provider(tx, practice, provider).await
+}

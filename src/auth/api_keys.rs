@@ -122,6 +122,8 @@ pub async fn authenticate(
         staff_id: owner.staff_id,
         mfa_enabled: true,
         stage: Stage::Full,
+        signed_in_with: String::new(),
+        provider_second_factor: false,
         session_hash: String::new(),
         _sealed: Sealed(()),
     };

@@ -35,6 +35,7 @@ pub enum Action {
     StaffExported,
     PracticeCreated,
     DomainChanged,
+    SignInRuleChanged,
     SendingProfileChanged,
     TemplateChanged,
     CampaignChanged,
@@ -64,7 +65,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 50] = [
+    pub const ALL: [Action; 51] = [
         Self::SignInSucceeded,
         Self::SignInFailed,
         Self::SignInBlocked,
@@ -89,6 +90,7 @@ impl Action {
         Self::StaffExported,
         Self::PracticeCreated,
         Self::DomainChanged,
+        Self::SignInRuleChanged,
         Self::SendingProfileChanged,
         Self::TemplateChanged,
         Self::CampaignChanged,
@@ -143,6 +145,7 @@ impl Action {
             Self::StaffExported => "staff.exported",
             Self::PracticeCreated => "practice.created",
             Self::DomainChanged => "simulation.domain_changed",
+            Self::SignInRuleChanged => "sign_in.rule_changed",
             Self::SendingProfileChanged => "simulation.profile_changed",
             Self::TemplateChanged => "simulation.template_changed",
             Self::CampaignChanged => "simulation.campaign_changed",
@@ -198,6 +201,7 @@ impl Action {
             Self::StaffExported => "Staff list exported",
             Self::PracticeCreated => "Practice created",
             Self::DomainChanged => "Simulation email domain changed",
+            Self::SignInRuleChanged => "How the practice signs in changed",
             Self::SendingProfileChanged => "Sending profile changed",
             Self::TemplateChanged => "Simulation template changed",
             Self::CampaignChanged => "Phishing exercise changed",

@@ -16,6 +16,7 @@ pub mod attempts;
 pub mod audit;
 pub mod domain;
 pub mod mfa;
+pub mod oidc;
 pub mod password;
 pub mod repo;
 pub mod routes;

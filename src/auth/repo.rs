@@ -240,6 +240,8 @@ pub struct SessionRow {
     pub staff_id: Option<StaffId>,
     pub mfa_enabled: bool,
     pub stage: Stage,
+    pub signed_in_with: String,
+    pub provider_second_factor: bool,
     pub created_at: i64,
     pub last_seen_at: i64,
     pub active: bool,
@@ -253,6 +255,8 @@ named_row!(SessionRow {
     staff_id,
     mfa_enabled,
     stage,
+    signed_in_with,
+    provider_second_factor,
     created_at,
     last_seen_at,
     active
@@ -261,7 +265,7 @@ named_row!(SessionRow {
 pub async fn session_by_hash(db: &Db, hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
         "SELECT u.id AS user_id, u.email, u.full_name, u.role, u.practice_id, u.staff_id, \
-                u.totp_secret IS NOT NULL AS mfa_enabled, s.stage, s.created_at, s.last_seen_at, u.active \
+                u.totp_secret IS NOT NULL AS mfa_enabled, s.stage, s.signed_in_with, s.provider_second_factor, s.created_at, s.last_seen_at, u.active \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1")
         .bind(hash).fetch_optional(p).await)
 }
@@ -271,11 +275,94 @@ pub async fn insert_session(
     hash: &str,
     user: UserId,
     stage: Stage,
+    origin: &SessionOrigin,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     with_tx!(tx, c => sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, stage, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
-        .bind(hash).bind(user).bind(stage).bind(now).execute(&mut *c).await.map(|_| ()))
+        "INSERT INTO sessions (id_hash, user_id, stage, signed_in_with, provider_second_factor, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)")
+        .bind(hash).bind(user).bind(stage).bind(&origin.signed_in_with)
+        .bind(origin.provider_second_factor).bind(now).execute(&mut *c).await.map(|_| ()))
+}
+
+/// How a session began: `signed_in_with` is "" for a password, otherwise
+/// the provider's id; `provider_second_factor` when that provider said it
+/// checked a second factor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionOrigin {
+    pub signed_in_with: String,
+    pub provider_second_factor: bool,
+}
+
+// ---------- sign-ins on their way through a provider (`oidc_logins`) ----------
+
+pub struct OidcLogin {
+    pub provider: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub browser_hash: String,
+    pub created_at: i64,
+}
+named_row!(OidcLogin {
+    provider,
+    nonce,
+    pkce_verifier,
+    browser_hash,
+    created_at
+});
+
+/// Remembers a sign-in sent to a provider; forgets those too old to finish.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_oidc_login(
+    tx: &mut Tx,
+    state_hash: &str,
+    provider: &str,
+    nonce: &str,
+    pkce_verifier: &str,
+    browser_hash: &str,
+    now: i64,
+    lifetime: i64,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => {
+        sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
+            .bind(now - lifetime).execute(&mut *c).await?;
+        sqlx::query(
+            "INSERT INTO oidc_logins (state_hash, provider, nonce, pkce_verifier, browser_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(state_hash).bind(provider).bind(nonce).bind(pkce_verifier)
+            .bind(browser_hash).bind(now).execute(&mut *c).await.map(|_| ())
+    })
+}
+
+/// Takes the sign-in with this state: one caller gets it, once, whichever node it reaches.
+pub async fn take_oidc_login(
+    tx: &mut Tx,
+    state_hash: &str,
+) -> Result<Option<OidcLogin>, sqlx::Error> {
+    with_tx!(tx, c => sqlx::query_as(
+        "DELETE FROM oidc_logins WHERE state_hash = $1 \
+         RETURNING provider, nonce, pkce_verifier, browser_hash, created_at")
+        .bind(state_hash).fetch_optional(&mut *c).await)
+}
+
+/// The provider a practice requires, if any.
+pub async fn practice_sign_in_provider(
+    db: &Db,
+    practice: PracticeId,
+) -> Result<Option<String>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_scalar(
+        "SELECT sign_in_provider FROM practices WHERE id = $1")
+        .bind(practice).fetch_optional(p).await)
+    .map(Option::flatten)
+}
+
+pub async fn set_practice_sign_in_provider(
+    tx: &mut Tx,
+    practice: PracticeId,
+    provider: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => sqlx::query("UPDATE practices SET sign_in_provider = $1 WHERE id = $2")
+        .bind(provider).bind(practice).execute(&mut *c).await.map(|_| ()))
 }
 
 pub async fn delete_session(tx: &mut Tx, hash: &str) -> Result<(), sqlx::Error> {

@@ -71,7 +71,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let SignedInForEnrolment(u) =
             SignedInForEnrolment::from_request_parts(parts, state).await?;
-        if u.role.requires_mfa() && !u.mfa_enabled {
+        if u.role.requires_mfa() && !u.mfa_enabled && !u.provider_second_factor {
             return Err(AppError::MfaEnrolmentRequired);
         }
         Ok(Self(u))

@@ -5,6 +5,7 @@
 use axum_extra::extract::cookie::{Cookie, SameSite};
 
 use super::repo;
+pub use super::repo::SessionOrigin;
 use super::tokens;
 use super::Role;
 use crate::db::Tx;
@@ -27,6 +28,10 @@ pub struct SessionUser {
     pub staff_id: Option<StaffId>,
     pub mfa_enabled: bool,
     pub stage: Stage,
+    /// "" after a password; otherwise the organisation's provider signed them in.
+    pub signed_in_with: String,
+    /// That provider said it checked a second factor, which counts as two-step verification.
+    pub provider_second_factor: bool,
     pub session_hash: String,
     pub(super) _sealed: Sealed,
 }
@@ -53,6 +58,8 @@ impl SessionUser {
             staff_id: None,
             mfa_enabled: true,
             stage: Stage::Full,
+            signed_in_with: String::new(),
+            provider_second_factor: false,
             session_hash: String::new(),
             _sealed: Sealed(()),
         }
@@ -67,8 +74,19 @@ pub async fn start(
     stage: Stage,
     now: i64,
 ) -> Result<String, sqlx::Error> {
+    start_from(tx, user_id, stage, &SessionOrigin::default(), now).await
+}
+
+/// As [`start`], for a session that began at the organisation's provider.
+pub async fn start_from(
+    tx: &mut Tx,
+    user_id: UserId,
+    stage: Stage,
+    origin: &SessionOrigin,
+    now: i64,
+) -> Result<String, sqlx::Error> {
     let secret = tokens::new_secret();
-    repo::insert_session(tx, &tokens::digest(&secret), user_id, stage, now).await?;
+    repo::insert_session(tx, &tokens::digest(&secret), user_id, stage, origin, now).await?;
     Ok(secret)
 }
 
@@ -117,6 +135,8 @@ pub async fn load(state: &AppState, secret: &str) -> Result<Option<SessionUser>,
         staff_id: row.staff_id,
         mfa_enabled: row.mfa_enabled,
         stage: row.stage,
+        signed_in_with: row.signed_in_with,
+        provider_second_factor: row.provider_second_factor,
         session_hash: hash,
         _sealed: Sealed(()),
     }))

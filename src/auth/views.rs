@@ -13,17 +13,51 @@ pub struct SignInPage {
     pub page: Page,
     pub email: String,
     pub errors: FieldErrors,
+    /// "Sign in with …" buttons, one per organisation provider.
+    pub providers: Vec<ProviderButton>,
+}
+
+pub struct ProviderButton {
+    pub id: String,
+    pub name: String,
+}
+
+impl ProviderButton {
+    pub fn all(s: &crate::config::Settings) -> Vec<Self> {
+        s.oidc
+            .providers
+            .iter()
+            .map(|p| Self {
+                id: p.id.clone(),
+                name: p.name.clone(),
+            })
+            .collect()
+    }
 }
 
 impl SignInPage {
     /// The form again with what was typed (never the password) and what is wrong.
-    pub fn again(email: String, errors: FieldErrors) -> Result<Html<String>, AppError> {
+    pub fn again(
+        s: &crate::config::Settings,
+        email: String,
+        errors: FieldErrors,
+    ) -> Result<Html<String>, AppError> {
         render(Self {
             page: Page::bare("Sign in"),
             email,
             errors,
+            providers: ProviderButton::all(s),
         })
     }
+}
+
+/// Why signing in with the organisation's account stopped, and what to do.
+#[derive(Template)]
+#[template(path = "auth/sign_in_problem.html")]
+pub struct SignInProblemPage {
+    pub page: Page,
+    pub heading: String,
+    pub explanation: String,
 }
 
 #[derive(Template)]

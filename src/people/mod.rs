@@ -126,4 +126,9 @@ pub fn routes(r: Routes) -> Routes {
             Operator,
             practice_routes::nhsmail_agreement,
         )
+        .post(
+            "/operator/practices/{practice_id}/sign-in",
+            Operator,
+            practice_routes::sign_in_rule,
+        )
 }

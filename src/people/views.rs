@@ -163,6 +163,9 @@ pub struct PracticePage {
     pub managers: Vec<Manager>,
     pub domains: Vec<crate::simulation::domains::Domain>,
     pub nhsmail: Option<crate::simulation::domains::NhsmailAgreement>,
+    /// The organisation sign-ins the operator has set up, and the one this practice must use.
+    pub sign_in_providers: Vec<crate::auth::views::ProviderButton>,
+    pub sign_in_required: Option<String>,
     pub form: NewPracticeForm,
     pub errors: FieldErrors,
     /// The dashboard's trend tiles as aggregates (none below the minimum group size).

@@ -23,6 +23,7 @@ mod meetings;
 mod metrics;
 mod monday;
 mod nodes;
+mod oidc;
 mod openapi;
 mod outbox;
 mod people;

@@ -7,6 +7,7 @@ pub mod account;
 pub mod audit_log;
 pub mod links;
 pub mod mfa_setup;
+pub mod organisation;
 pub mod sign_in;
 
 use crate::web::routes::Routes;
@@ -18,6 +19,12 @@ pub fn routes(r: Routes) -> Routes {
         .get("/sign-in/mfa", Public, sign_in::code_page)
         .post("/sign-in/mfa", Public, sign_in::code_submit)
         .post("/sign-out", Public, sign_in::sign_out)
+        .get("/sign-in/with/{provider}", Public, organisation::start)
+        .get(
+            "/sign-in/with/{provider}/callback",
+            Public,
+            organisation::callback,
+        )
         .get("/forgot-password", Public, links::forgot_page)
         .post("/forgot-password", Public, links::forgot_submit)
         .get("/reset-password/{token}", Public, links::reset_page)

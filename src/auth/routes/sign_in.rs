@@ -9,7 +9,9 @@ use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
 use crate::auth::audit::{self, Action, Actor};
+use crate::auth::routes::organisation;
 use crate::auth::scope::MaybeSession;
+use crate::auth::session::SessionOrigin;
 use crate::auth::session::{self, Stage};
 use crate::auth::views::{MfaPage, SignInPage};
 use crate::auth::{attempts, mfa, repo};
@@ -40,6 +42,7 @@ impl Notice {
 }
 
 pub async fn page(
+    State(state): State<AppState>,
     MaybeSession(s): MaybeSession,
     Query(n): Query<Notice>,
 ) -> Result<Response, AppError> {
@@ -50,6 +53,7 @@ pub async fn page(
         page: Page::bare("Sign in").with_notice(n.text()),
         email: String::new(),
         errors: FieldErrors::default(),
+        providers: crate::auth::views::ProviderButton::all(&state.settings),
     })?
     .into_response())
 }
@@ -76,7 +80,7 @@ pub async fn submit(
         errors.add("password", "Enter your password");
     }
     if !errors.is_empty() {
-        return Ok(SignInPage::again(form.email, errors)?.into_response());
+        return Ok(SignInPage::again(&state.settings, form.email, errors)?.into_response());
     }
     let account = repo::account_by_email(&state.db, &email_raw).await?;
     let practice_id = account.as_ref().and_then(|a| a.practice_id);
@@ -107,9 +111,27 @@ pub async fn submit(
                 "email",
                 "The email address or password is not right. Check them and try again.",
             );
-            return Ok(SignInPage::again(form.email, errors)?.into_response());
+            return Ok(SignInPage::again(&state.settings, form.email, errors)?.into_response());
         }
     };
+    // A practice the operator has moved to its organisation's sign-in takes no passwords.
+    if let Some(practice) = account.practice_id {
+        if let Some(required) = organisation::required_provider(&state, practice).await? {
+            let actor = Actor {
+                user_id: Some(account.id),
+                email: Some(account.email.clone()),
+                ip: Some(ip),
+            };
+            let why = format!(
+                "password refused: the practice signs in with {}",
+                required.name
+            );
+            let what = Action::SignInFailed;
+            audit::record_alone(&state.db, Some(practice), &actor, what, &why, now).await?;
+            errors.add("email", organisation::password_refused_because(required));
+            return Ok(SignInPage::again(&state.settings, form.email, errors)?.into_response());
+        }
+    }
     let stage = if account.totp_secret.is_some() {
         Stage::AwaitingMfa
     } else {
@@ -212,8 +234,17 @@ pub async fn code_submit(
     attempts::succeeded(&mut tx, reserved).await?;
     // Rotate again: the fully signed-in session gets a new id.
     repo::delete_session(&mut tx, &user.session_hash).await?;
-    let secret = session::start(&mut tx, account.id, Stage::Full, now).await?;
-    let detail = format!("password and {method}");
+    // The first step stays as it was (a provider without its own second factor, say).
+    let origin = SessionOrigin {
+        signed_in_with: user.signed_in_with.clone(),
+        provider_second_factor: false,
+    };
+    let secret = session::start_from(&mut tx, account.id, Stage::Full, &origin, now).await?;
+    let first = match state.settings.oidc.provider(&user.signed_in_with) {
+        Some(p) if !user.signed_in_with.is_empty() => format!("{} (OpenID Connect)", p.name),
+        _ => "password".into(),
+    };
+    let detail = format!("{first} and {method}");
     audit::record(
         &mut tx,
         practice_id,

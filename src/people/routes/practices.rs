@@ -41,6 +41,8 @@ pub struct NewPracticeForm {
     pub nhsmail_reference: String,
     /// "withdraw" to remove the agreement.
     pub nhsmail_action: String,
+    /// The provider everyone must sign in with; empty: passwords too.
+    pub sign_in_provider: String,
 }
 
 impl NewPracticeForm {
@@ -185,6 +187,10 @@ async fn show_page(
         managers: crate::auth::accounts::managers(&state.db, id).await?,
         domains: crate::simulation::domains::list_for(&state.db, id).await?,
         nhsmail: crate::simulation::domains::nhsmail_agreement(&state.db, id).await?,
+        sign_in_providers: crate::auth::views::ProviderButton::all(&state.settings),
+        sign_in_required: crate::auth::accounts::required_sign_in(state, id)
+            .await?
+            .map(|p| p.id.clone()),
         practice,
         form,
         errors,
@@ -273,6 +279,60 @@ pub async fn nhsmail_agreement(
         Some(id),
         &actor,
         Action::DomainChanged,
+        &detail,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Redirect::to(&format!("/operator/practices/{id}")).into_response())
+}
+
+/// An operator requires the practice's people to sign in with one of the
+/// organisation sign-ins (or allows passwords again). Sessions already open
+/// carry on until they end.
+pub async fn sign_in_rule(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    operator: OperatorScope,
+    Path(id): Path<PracticeId>,
+    ValidForm(form): ValidForm<NewPracticeForm>,
+) -> Result<Response, AppError> {
+    let user = operator.into_user();
+    stored::name(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let chosen = form.sign_in_provider.trim();
+    let provider = if chosen.is_empty() {
+        None
+    } else {
+        let Some(p) = state.settings.oidc.provider(chosen) else {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "sign_in_provider",
+                "Choose one of the sign-ins listed: that one is not in Safety Net's settings",
+            );
+            return Ok(show_page(&state, &user, id, form, errors)
+                .await?
+                .into_response());
+        };
+        Some(p)
+    };
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    crate::auth::accounts::require_sign_in(&mut tx, id, provider.map(|p| p.id.as_str())).await?;
+    let detail = match provider {
+        Some(p) => format!(
+            "everyone at the practice now signs in with {}; passwords are refused",
+            p.name
+        ),
+        None => "passwords allowed again beside the organisation sign-ins".to_string(),
+    };
+    let actor = Actor::user(&user, &ip);
+    audit::record(
+        &mut tx,
+        Some(id),
+        &actor,
+        Action::SignInRuleChanged,
         &detail,
         now,
     )
