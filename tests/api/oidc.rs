@@ -493,3 +493,96 @@ storage_test!(
         assert_eq!(app.get("/").await.status(), 200);
     }
 );
+
+/// In headless Chromium: the sign-in page's button, the provider's own page,
+/// the manager's home; a refusal page; the operator's form requiring the
+/// organisation's sign-in. axe-core finds nothing on Safety Net's pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_signs_in_with_the_organisations_account_in_a_browser() {
+    use crate::browser::{assert_accessible, fill, start_browser, submit, wait_for_text};
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn_configured(crate::helpers::Backend::Sqlite, false, configure).await;
+    let Some(_provider) = Provider::start(&app).await else {
+        return;
+    };
+    let p = app.practice("Riverside Surgery").await;
+
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    wait_for_text(&c, &format!("Sign in with {NAME}")).await;
+    assert_accessible(&c, "sign-in with an organisation button").await;
+    submit(&c, "#sign-in-with-test").await;
+    wait_for_text(&c, "Test organisation sign-in").await;
+    fill(&c, "login", &p.manager_email).await;
+    submit(&c, "#mfa").await;
+    submit(&c, "#continue").await;
+    wait_for_text(&c, "Your practice at a glance").await;
+
+    // Someone without an account is told what to do.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    submit(&c, "#sign-in-with-test").await;
+    wait_for_text(&c, "Test organisation sign-in").await;
+    fill(&c, "login", "new.starter@riversidesurgery.example").await;
+    submit(&c, "#continue").await;
+    wait_for_text(&c, "There is no Safety Net account for you yet").await;
+    assert_accessible(&c, "organisation sign-in refused").await;
+
+    // The ICB's operator chooses how the practice signs in.
+    let secret = mfa::new_secret();
+    let uid = safetynet::people::accounts::create_user(
+        &app.db,
+        "it@icb.example",
+        "ICB IT",
+        Role::Operator,
+        None,
+        None,
+        0,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    crate::helpers::set_password_and_mfa(&app.db, uid, "glacier walnut falcon", Some(&secret))
+        .await;
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&app.url("/sign-in")).await.unwrap();
+    fill(&c, "email", "it@icb.example").await;
+    fill(&c, "password", "glacier walnut falcon").await;
+    submit(&c, "form[action='/sign-in'] button[type=submit]").await;
+    wait_for_text(&c, "Enter your security code").await;
+    fill(&c, "code", &mfa::code_at(&secret, app.clock.now()).unwrap()).await;
+    submit(&c, "main button[type=submit]").await;
+    wait_for_text(&c, "Practices").await;
+    c.goto(&app.url(&format!("/operator/practices/{}", p.id)))
+        .await
+        .unwrap();
+    wait_for_text(&c, "How people at this practice sign in").await;
+    submit(&c, "#sign_in_provider-test").await;
+    submit(&c, "form[action$='/sign-in'] button[type=submit]").await;
+    // Saved, and shown when the page is opened again.
+    let mut saved = None;
+    for _ in 0..50 {
+        saved = safetynet::auth::repo::practice_sign_in_provider(&app.db, p.id)
+            .await
+            .unwrap();
+        if saved.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(saved.as_deref(), Some("test"));
+    c.goto(&app.url(&format!("/operator/practices/{}", p.id)))
+        .await
+        .unwrap();
+    wait_for_text(&c, "How people at this practice sign in").await;
+    let checked = c
+        .find(fantoccini::Locator::Id("sign_in_provider-test"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(checked.as_deref(), Some("true"), "the choice is shown");
+    assert_accessible(&c, "operator practice sign-in").await;
+}
