@@ -484,3 +484,57 @@ impl OidcSettings {
         self.providers.iter().find(|p| p.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str) -> anyhow::Result<Settings> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("safetynet.toml");
+        std::fs::write(&path, toml).unwrap();
+        Settings::load(Some(&path))
+    }
+
+    #[test]
+    fn an_identity_provider_is_read_with_its_secret_from_a_file_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "s3cret-from-file\n").unwrap();
+        let s = load(&format!(
+            "[[oidc.providers]]\nid = \"entra\"\nname = \"NHS account\"\nissuer = \"https://login.example/t/v2.0\"\nclient_id = \"abc\"\nclient_secret_file = {:?}\nemail_claim = \"preferred_username\"\n",
+            secret.display().to_string()
+        ))
+        .unwrap();
+        let p = s.oidc.provider("entra").unwrap();
+        assert_eq!(p.client_secret, "s3cret-from-file");
+        assert_eq!(p.email_claim, "preferred_username");
+        assert!(p.mfa_amr.contains(&"mfa".to_string()));
+        assert_eq!(p.clock_skew_seconds, 120);
+        assert!(
+            !format!("{p:?}").contains("s3cret"),
+            "the secret never reaches a log"
+        );
+
+        let base = "name = \"X\"\nclient_id = \"abc\"\nclient_secret = \"x\"\n";
+        for (entry, says) in [
+            ("id = \"entra\"\nissuer = \"http://login.example/t\"\n", "must use https://"),
+            ("id = \"Entra ID\"\nissuer = \"https://login.example/t\"\n", "lower-case letters"),
+            ("id = \"e\"\nissuer = \"https://login.example/t\"\nclock_skew_seconds = 3600\n", "from 0 to 300"),
+            ("id = \"e\"\nissuer = \"https://login.example/t\"\nclient_secret_env = \"SAFETYNET_TEST_NO_SUCH_VAR\"\n", "is not set"),
+        ] {
+            let err = load(&format!("[[oidc.providers]]\n{entry}{base}")).unwrap_err();
+            assert!(format!("{err:#}").contains(says), "{err:#}");
+        }
+        // Plain http is for a provider on this machine only.
+        let s = load(&format!(
+            "[[oidc.providers]]\nid = \"local\"\nissuer = \"http://127.0.0.1:9000\"\n{base}"
+        ))
+        .unwrap();
+        assert_eq!(s.oidc.providers.len(), 1);
+        let twice = format!(
+            "[[oidc.providers]]\nid = \"a\"\nissuer = \"https://x.example\"\n{base}[[oidc.providers]]\nid = \"a\"\nissuer = \"https://y.example\"\n{base}"
+        );
+        assert!(format!("{:#}", load(&twice).unwrap_err()).contains("used twice"));
+    }
+}
