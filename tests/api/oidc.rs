@@ -99,8 +99,14 @@ impl Drop for Provider {
 impl Provider {
     /// Starts the provider at the issuer address the app was configured with.
     pub(crate) async fn start(app: &TestApp) -> Option<Self> {
-        let (node, modules) = node_parts()?;
         let base = app.state.settings.oidc.providers[0].issuer.clone();
+        Self::start_at(&base, &app.url("/sign-in/with/test/callback")).await
+    }
+
+    /// Starts the provider at `base`, sending people back to `redirect`.
+    pub(crate) async fn start_at(base: &str, redirect: &str) -> Option<Self> {
+        let (node, modules) = node_parts()?;
+        let base = base.to_string();
         let port = base.rsplit(':').next().unwrap().to_string();
         let dir = tempfile::tempdir().unwrap();
         // Bare imports resolve from the script's own folder, so the script sits beside the packages.
@@ -110,11 +116,10 @@ impl Provider {
         )
         .unwrap();
         std::os::unix::fs::symlink(&modules, dir.path().join("node_modules")).unwrap();
-        let redirect = app.url("/sign-in/with/test/callback");
         let out = dir.path().join("out.log");
         let child = Command::new(node)
             .arg(dir.path().join("provider.mjs"))
-            .args([port.as_str(), redirect.as_str(), SECRET])
+            .args([port.as_str(), redirect, SECRET])
             .stdout(std::fs::File::create(&out).unwrap())
             .stderr(std::fs::File::create(dir.path().join("err.log")).unwrap())
             .spawn()
@@ -417,6 +422,9 @@ storage_test!(
         // An unknown provider is simply not there.
         assert_eq!(app.get("/sign-in/with/nobody").await.status(), 404);
         assert_eq!(app.get("/sign-in/with/test/callback").await.status(), 400);
+        let odd = app.get("/sign-in/with/test/callback?state=a&state=b&code=%FF%FE").await;
+        assert_eq!(odd.status(), 400);
+        assert!(unescape(&odd.text().await.unwrap()).contains("Please start signing in again"));
     }
 );
 
@@ -585,4 +593,75 @@ async fn a_manager_signs_in_with_the_organisations_account_in_a_browser() {
         .unwrap();
     assert_eq!(checked.as_deref(), Some("true"), "the choice is shown");
     assert_accessible(&c, "operator practice sign-in").await;
+}
+
+/// An ICB's two nodes behind one address: the sign-in begins on one node
+/// and the provider sends the person back to the other, which finishes it
+/// from what the first kept in the database; the session works on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_begun_on_one_node_is_finished_by_another() {
+    if !crate::helpers::postgres_available() {
+        return;
+    }
+    let app = TestApp::spawn(crate::helpers::Backend::Postgres).await;
+    let _alive = app.keep_alive();
+    let p = app.practice("Riverside Surgery").await;
+    // The address people use (the load balancer's); the test plays the balancer
+    // and sends the person's return to node B.
+    let public = format!("http://127.0.0.1:{}", free_port());
+    let issuer = format!("http://127.0.0.1:{}", free_port());
+    let Some(provider) =
+        Provider::start_at(&issuer, &format!("{public}/sign-in/with/test/callback")).await
+    else {
+        return;
+    };
+    let config = app.dir.path().join("nodes.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "public_url = {public:?}\n[[oidc.providers]]\nid = \"test\"\nname = {NAME:?}\nissuer = {issuer:?}\nclient_id = \"safetynet\"\nclient_secret = {SECRET:?}\n"
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let env = [("SAFETYNET_CONFIG", config.as_str())];
+    let a = crate::crash_safety::Served::start_with(&app, "node-a", &env).await;
+    let b = crate::crash_safety::Served::start_with(&app, "node-b", &env).await;
+
+    let c = new_client();
+    let r = c
+        .get(format!("{}/sign-in/with/test", a.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = c.get(location(&r)).send().await.unwrap();
+    let interaction = absolute(&provider.base, &location(&r));
+    let r = c
+        .post(&interaction)
+        .form(&[("login", p.manager_email.as_str()), ("mfa", "yes")])
+        .send()
+        .await
+        .unwrap();
+    let r = c
+        .get(absolute(&provider.base, &location(&r)))
+        .send()
+        .await
+        .unwrap();
+    let back = location(&r);
+    assert!(
+        back.starts_with(&format!("{public}/sign-in/with/test/callback?")),
+        "{back}"
+    );
+    let back = back.replace(&public, &b.base);
+    let r = c.get(&back).send().await.unwrap();
+    assert_eq!(r.status(), 303, "node B finished what node A began");
+    assert_eq!(location(&r), "/");
+    for base in [&a.base, &b.base] {
+        let r = c.get(format!("{base}/")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "signed in on {base}");
+    }
+    // Used up on B, so A cannot take the same answer again.
+    let again = back.replace(&b.base, &a.base);
+    assert_eq!(c.get(&again).send().await.unwrap().status(), 400);
 }

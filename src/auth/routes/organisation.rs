@@ -4,11 +4,10 @@
 //! checks everything, finds their account by email and starts a session.
 //! Every refusal is a page saying what to do, and an audit entry.
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
-use serde::Deserialize;
 use time::Duration as CookieAge;
 
 use crate::auth::audit::{self, Action, Actor};
@@ -122,8 +121,7 @@ pub async fn start(
     Ok((jar, Redirect::to(&started.redirect)).into_response())
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
+#[derive(Default)]
 pub struct CallbackParams {
     code: Option<String>,
     state: Option<String>,
@@ -133,13 +131,36 @@ pub struct CallbackParams {
     iss: Option<String>,
 }
 
+impl CallbackParams {
+    /// Read leniently (the first of a repeated name wins; unknown names are
+    /// ignored), so an odd address still gets the clear refusal page.
+    fn parse(raw: Option<&str>) -> Self {
+        let mut q = Self::default();
+        for (k, v) in url::form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            let slot = match k.as_ref() {
+                "code" => &mut q.code,
+                "state" => &mut q.state,
+                "error" => &mut q.error,
+                "error_description" => &mut q.error_description,
+                "iss" => &mut q.iss,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(v.into_owned());
+            }
+        }
+        q
+    }
+}
+
 pub async fn callback(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     Path(provider_id): Path<String>,
-    Query(q): Query<CallbackParams>,
+    RawQuery(raw): RawQuery,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
+    let q = CallbackParams::parse(raw.as_deref());
     let p = provider(&state, &provider_id)?;
     let now = state.clock.now();
     // The state is used up before anything else, so it cannot be tried twice.
