@@ -298,7 +298,7 @@ fn judge(status: u16, body: &[u8], grant: Grant<'_>, place: &str) -> Result<Toke
         "unauthorized_client" => refused("does not let this app registration get tokens this way (unauthorized_client)."),
         "invalid_scope" => refused("does not offer the scope asked for (invalid_scope). Check the scope."),
         "unsupported_grant_type" => refused("does not let this app registration get tokens this way (unsupported_grant_type)."),
-        _ if status == 401 => refused("did not accept the client ID or client secret (it answered 401 Unauthorized)."),
+        _ if status == 401 => refused("did not accept the client ID or client secret (it answered 401)."),
         _ if status == 429 || status >= 500 => Err(TokenError::Unavailable(format!(
             "{place} is busy or having problems (it answered {status}); Safety Net tries again at the next check."
         ))),

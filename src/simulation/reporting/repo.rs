@@ -352,6 +352,7 @@ pub async fn save_mailbox(
          oauth_issued_at = CASE WHEN $5 THEN NULL ELSE report_mailboxes.oauth_issued_at END, \
          oauth_expires_at = CASE WHEN $5 THEN NULL ELSE report_mailboxes.oauth_expires_at END, \
          oauth_refresh_token = CASE WHEN $6 THEN NULL ELSE report_mailboxes.oauth_refresh_token END, \
+         oauth_claimed_until = CASE WHEN $5 THEN NULL ELSE report_mailboxes.oauth_claimed_until END, \
          attention = NULL, attention_since = NULL")
         .bind(scope.practice_id()).bind(settings_json).bind(active).bind(now).bind(new_sign_in).bind(new_refresh)
         .execute(&mut *c).await.map(|_| ()))

@@ -234,7 +234,14 @@ pub async fn access_token(
             )
             .await?;
             if !stored {
+                // Saved again meanwhile: the token belongs to the old settings.
                 tracing::info!(practice = %practice_id, "the mailbox settings changed while a token was obtained; it is not kept");
+                tx.commit().await?;
+                repo::release_token_refresh(db, practice_id).await?;
+                return Ok(Err(
+                    "The settings changed during the check; the next check uses the new ones."
+                        .into(),
+                ));
             }
             Ok((token.access_token, true))
         }
