@@ -45,6 +45,19 @@ pub async fn for_manager(
     let db = &state.db;
     let mut items = Vec::new();
 
+    // The reporting mailbox Safety Net can no longer sign in to: reports are
+    // not being counted until the manager signs in again.
+    if crate::simulation::reporting::repo::mailbox_attention(db, scope.practice_id())
+        .await?
+        .is_some()
+    {
+        items.push(item(
+            "The reporting mailbox needs you to sign in again: forwarded reports are not being counted",
+            "/simulation/mailbox",
+            true,
+        ));
+    }
+
     // Phishing exercises running or about to start, and when sending begins.
     for e in exercises::unfinished(db, scope).await? {
         let href = format!("/simulation/campaigns/{}", e.id);

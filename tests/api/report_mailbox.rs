@@ -21,7 +21,9 @@ use safetynet::simulation::reporting::imap::{
 use safetynet::simulation::token::RecipientToken;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-const USER: &str = "phishing-reports@practice.test";
+mod oauth;
+
+pub(crate) const USER: &str = "phishing-reports@practice.test";
 const PASSWORD: &str = "correct horse battery staple";
 const ACCESS_TOKEN: &str = "ya29.a0-test-access-token";
 
@@ -105,19 +107,37 @@ fn identities() -> Identities {
 }
 
 pub(crate) struct Dovecot {
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
     child: Child,
     imap_port: u16,
     imaps_port: u16,
     /// The test CA that signed dovecot's certificate.
     ca_pem: String,
-    _oauth: TokenInfoEndpoint,
+    _oauth: Option<TokenInfoEndpoint>,
 }
 
 impl Dovecot {
+    /// Bearer tokens are checked at the test's own token-info endpoint.
     pub(crate) async fn start() -> Option<Self> {
         let binary = dovecot_binary()?;
         let oauth = TokenInfoEndpoint::start().await;
+        let port = oauth.port;
+        Self::start_with(binary, "oauth2.conf", port, Some(oauth)).await
+    }
+
+    /// Bearer tokens are checked at a real token service's introspection
+    /// endpoint (oidc-provider on `provider_port`).
+    pub(crate) async fn start_with_introspection(provider_port: u16) -> Option<Self> {
+        let binary = dovecot_binary()?;
+        Self::start_with(binary, "oauth2-introspection.conf", provider_port, None).await
+    }
+
+    async fn start_with(
+        binary: PathBuf,
+        oauth_conf_name: &str,
+        oauth_port: u16,
+        oauth: Option<TokenInfoEndpoint>,
+    ) -> Option<Self> {
         let dir = tempfile::Builder::new()
             .prefix("safetynet-dovecot-")
             .tempdir()
@@ -137,10 +157,10 @@ impl Dovecot {
         )
         .unwrap();
         let support = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/dovecot");
-        let oauth_conf = std::fs::read_to_string(support.join("oauth2.conf")).unwrap();
+        let oauth_conf = std::fs::read_to_string(support.join(oauth_conf_name)).unwrap();
         std::fs::write(
             dir.path().join("oauth2.conf"),
-            oauth_conf.replace("@OAUTH_PORT@", &oauth.port.to_string()),
+            oauth_conf.replace("@OAUTH_PORT@", &oauth_port.to_string()),
         )
         .unwrap();
         let template = std::fs::read_to_string(support.join("dovecot.conf")).unwrap();
@@ -157,6 +177,15 @@ impl Dovecot {
                 .replace("@INTERNAL_USER@", &ids.internal_user)
                 .replace("@LOGIN_USER@", &ids.login_user);
             let conf_path = dir.path().join("dovecot.conf");
+            let conf = if oauth_conf_name == "oauth2-introspection.conf" {
+                // The token service's tokens last seconds, and dovecot slows
+                // down each sign-in from an address after a failed one (up
+                // to 15 s): longer than a token lasts. Its documented switch:
+                // a penalty socket nobody may open.
+                conf + "\nservice anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}\n"
+            } else {
+                conf
+            };
             std::fs::write(&conf_path, conf).unwrap();
             let out = std::fs::File::create(dir.path().join("foreground.log")).unwrap();
             let mut child = Command::new(&binary)
@@ -254,7 +283,7 @@ impl Drop for Dovecot {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -282,7 +311,7 @@ async fn wait_until_listening(child: &mut Child, ports: &[u16]) -> bool {
     false
 }
 
-fn logs(dir: &Path) -> String {
+pub(crate) fn logs(dir: &Path) -> String {
     ["foreground.log", "dovecot.log"]
         .iter()
         .map(|f| {
@@ -423,7 +452,7 @@ fn simulated_email(t: &RecipientToken, to: &str) -> String {
 }
 
 /// Outlook's inline forward: HTML, quoted-printable, the link wrapped by Safe Links.
-fn inline_forward(t: &RecipientToken, from: &str) -> Vec<u8> {
+pub(crate) fn inline_forward(t: &RecipientToken, from: &str) -> Vec<u8> {
     let original = format!("https://parcel-track.example/c/{t}");
     let encoded: String = original
         .bytes()

@@ -24,6 +24,7 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::TlsConnector;
 
 use super::forwarded::analyse;
+pub use super::oauth::OAuthClient;
 use crate::simulation::token::RecipientToken;
 
 /// Where the practice's suspicious-email reports arrive.
@@ -68,9 +69,36 @@ impl MailboxSecurity {
 pub enum MailboxAuth {
     #[serde(rename = "password")]
     Password(String),
-    /// XOAUTH2, for Microsoft 365 and NHSmail where passwords are switched off.
+    /// XOAUTH2 with an access token pasted by the manager (it runs out
+    /// within about an hour). Kept for settings saved before Safety Net
+    /// could get tokens itself.
     #[serde(rename = "oauth2")]
     OAuth2 { access_token: String },
+    /// XOAUTH2 with access tokens Safety Net gets itself from a refresh
+    /// token (someone signed in once, with offline access).
+    #[serde(rename = "oauth2_refresh")]
+    OAuth2Refresh {
+        client: OAuthClient,
+        refresh_token: String,
+    },
+    /// XOAUTH2 with access tokens Safety Net gets itself as an app
+    /// registration (the client credentials grant).
+    #[serde(rename = "oauth2_app")]
+    OAuth2App { client: OAuthClient },
+}
+
+impl MailboxAuth {
+    /// The token service's details, where Safety Net gets the tokens itself.
+    pub fn oauth_client(&self) -> Option<&OAuthClient> {
+        match self {
+            Self::OAuth2Refresh { client, .. } | Self::OAuth2App { client } => Some(client),
+            Self::Password(_) | Self::OAuth2 { .. } => None,
+        }
+    }
+
+    fn is_oauth(&self) -> bool {
+        !matches!(self, Self::Password(_))
+    }
 }
 
 // Settings get logged; the secrets must not.
@@ -79,6 +107,14 @@ impl fmt::Debug for MailboxAuth {
         match self {
             Self::Password(_) => f.write_str("Password(<redacted>)"),
             Self::OAuth2 { .. } => f.write_str("OAuth2 { access_token: <redacted> }"),
+            Self::OAuth2Refresh { client, .. } => f
+                .debug_struct("OAuth2Refresh")
+                .field("client", client)
+                .field("refresh_token", &"<redacted>")
+                .finish(),
+            Self::OAuth2App { client } => {
+                f.debug_struct("OAuth2App").field("client", client).finish()
+            }
         }
     }
 }
@@ -182,7 +218,17 @@ pub async fn test_connection(
     policy: &Policy,
     settings: &MailboxSettings,
 ) -> Result<(), MailboxError> {
-    let mut session = open(policy, settings).await?;
+    test_connection_with(policy, settings, None).await
+}
+
+/// [`test_connection`], signing in with `token` (an access token Safety
+/// Net obtained) where the settings say Safety Net gets its own.
+pub async fn test_connection_with(
+    policy: &Policy,
+    settings: &MailboxSettings,
+    token: Option<&str>,
+) -> Result<(), MailboxError> {
+    let mut session = open(policy, settings, token).await?;
     logout(&mut session).await;
     Ok(())
 }
@@ -199,7 +245,17 @@ pub async fn poll_once(
     policy: &Policy,
     settings: &MailboxSettings,
 ) -> Result<Vec<FoundReport>, MailboxError> {
-    let mut session = open(policy, settings).await?;
+    poll_with(policy, settings, None).await
+}
+
+/// [`poll_once`], signing in with `token` (an access token Safety Net
+/// obtained) where the settings say Safety Net gets its own.
+pub async fn poll_with(
+    policy: &Policy,
+    settings: &MailboxSettings,
+    token: Option<&str>,
+) -> Result<Vec<FoundReport>, MailboxError> {
+    let mut session = open(policy, settings, token).await?;
     let result = read_unseen(&mut session, settings).await;
     logout(&mut session).await;
     result
@@ -287,9 +343,13 @@ async fn read_unseen(
 
 // ---------- connecting and logging in ----------
 
-async fn open(policy: &Policy, s: &MailboxSettings) -> Result<Session<ImapStream>, MailboxError> {
+async fn open(
+    policy: &Policy,
+    s: &MailboxSettings,
+    token: Option<&str>,
+) -> Result<Session<ImapStream>, MailboxError> {
     let client = connect(policy, s).await?;
-    let mut session = log_in(client, s).await?;
+    let mut session = log_in(client, s, token).await?;
     let selected = within(
         s,
         "opening the folder",
@@ -434,10 +494,32 @@ fn tls_connector(ca_pem: Option<&str>) -> Result<TlsConnector, MailboxError> {
 async fn log_in(
     client: Client<ImapStream>,
     s: &MailboxSettings,
+    token: Option<&str>,
 ) -> Result<Session<ImapStream>, MailboxError> {
     let user = s.username.trim();
-    let attempt = match &s.auth {
-        MailboxAuth::Password(password) => {
+    enum Login<'a> {
+        Password(&'a str),
+        Bearer(&'a str),
+    }
+    let login = match (&s.auth, token) {
+        (MailboxAuth::Password(p), _) => Login::Password(p),
+        (MailboxAuth::OAuth2 { access_token }, _) => Login::Bearer(access_token),
+        (MailboxAuth::OAuth2Refresh { .. } | MailboxAuth::OAuth2App { .. }, Some(t)) => {
+            Login::Bearer(t)
+        }
+        // No token was obtained: nothing to offer the server.
+        (MailboxAuth::OAuth2Refresh { .. } | MailboxAuth::OAuth2App { .. }, None) => {
+            return Err(MailboxError::TokenRefused {
+                username: user.to_string(),
+            })
+        }
+    };
+    let attempt = match login {
+        Login::Bearer(access_token) => {
+            let sasl = SaslOnce(Some(xoauth2_sasl(user, access_token)));
+            within(s, "logging in", client.authenticate("XOAUTH2", sasl)).await?
+        }
+        Login::Password(password) => {
             // LOGIN is the one every server has, but it is only defined for
             // ASCII; AUTHENTICATE PLAIN carries any UTF-8.
             let plain_ascii = |v: &str| v.bytes().all(|b| (0x20..0x7f).contains(&b));
@@ -448,18 +530,15 @@ async fn log_in(
                 within(s, "logging in", client.authenticate("PLAIN", sasl)).await?
             }
         }
-        MailboxAuth::OAuth2 { access_token } => {
-            let sasl = SaslOnce(Some(xoauth2_sasl(user, access_token)));
-            within(s, "logging in", client.authenticate("XOAUTH2", sasl)).await?
-        }
     };
     match attempt {
         Ok(session) => Ok(session),
         Err((async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_), _)) => {
             let username = user.to_string();
-            Err(match s.auth {
-                MailboxAuth::Password(_) => MailboxError::PasswordRefused { username },
-                MailboxAuth::OAuth2 { .. } => MailboxError::TokenRefused { username },
+            Err(if s.auth.is_oauth() {
+                MailboxError::TokenRefused { username }
+            } else {
+                MailboxError::PasswordRefused { username }
             })
         }
         Err((async_imap::error::Error::Validate(_), _)) => Err(MailboxError::PasswordRefused {

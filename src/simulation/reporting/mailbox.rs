@@ -6,6 +6,7 @@
 use serde::Deserialize;
 
 use super::imap::{MailboxAuth, MailboxSecurity, MailboxSettings};
+use super::oauth::{self, ClientAuth, OAuthClient};
 use super::repo::MailboxRow;
 use crate::net::outbound::Policy;
 use crate::web::FieldErrors;
@@ -16,6 +17,8 @@ pub struct Mailbox {
     pub last_polled: Option<i64>,
     pub last_error: Option<String>,
     pub reports_found: i64,
+    /// Why Safety Net can no longer sign in, until the manager fixes it.
+    pub attention: Option<String>,
 }
 
 impl Mailbox {
@@ -27,7 +30,15 @@ impl Mailbox {
             last_polled: r.last_polled_at,
             last_error: r.last_error,
             reports_found: r.reports_found,
+            attention: r.attention,
         })
+    }
+
+    /// What the manager should do, when the mailbox needs them.
+    pub fn what_to_do(&self) -> Option<&'static str> {
+        self.attention
+            .as_ref()
+            .map(|_| super::worker::what_to_do(&self.settings.auth))
     }
 
     /// How its last check went, for the settings page.
@@ -51,9 +62,17 @@ pub struct MailboxForm {
     pub port: String,
     pub security: String,
     pub username: String,
-    /// "password" or "oauth2".
+    /// "password", "oauth2" (a pasted access token), "oauth2_refresh" (a
+    /// refresh token) or "oauth2_app" (an app registration).
     pub auth: String,
     pub secret: String,
+    pub token_url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub scope: String,
+    /// "basic" or "post".
+    pub client_auth: String,
+    pub refresh_token: String,
     pub folder: String,
     pub ca_pem: String,
     pub active: String,
@@ -71,12 +90,35 @@ impl MailboxForm {
                 "starttls".into()
             },
             username: s.username.clone(),
-            auth: if matches!(s.auth, MailboxAuth::OAuth2 { .. }) {
-                "oauth2".into()
-            } else {
-                "password".into()
-            },
+            auth: match s.auth {
+                MailboxAuth::Password(_) => "password",
+                MailboxAuth::OAuth2 { .. } => "oauth2",
+                MailboxAuth::OAuth2Refresh { .. } => "oauth2_refresh",
+                MailboxAuth::OAuth2App { .. } => "oauth2_app",
+            }
+            .into(),
             secret: String::new(),
+            token_url: s
+                .auth
+                .oauth_client()
+                .map(|c| c.token_url.clone())
+                .unwrap_or_default(),
+            client_id: s
+                .auth
+                .oauth_client()
+                .map(|c| c.client_id.clone())
+                .unwrap_or_default(),
+            client_secret: String::new(),
+            scope: s
+                .auth
+                .oauth_client()
+                .map(|c| c.scope.clone())
+                .unwrap_or_default(),
+            client_auth: match s.auth.oauth_client().map(|c| c.client_auth) {
+                Some(ClientAuth::Post) => "post".into(),
+                _ => "basic".into(),
+            },
+            refresh_token: String::new(),
             folder: s.folder.clone(),
             ca_pem: s.ca_pem.clone().unwrap_or_default(),
             active: if m.active {
@@ -128,19 +170,11 @@ impl MailboxForm {
                 "Enter the mailbox's user name (often its email address)",
             );
         }
-        let secret = if self.secret.is_empty() {
-            match old.map(|o| &o.auth) {
-                Some(MailboxAuth::Password(p)) if self.auth != "oauth2" => Some(p.clone()),
-                Some(MailboxAuth::OAuth2 { access_token }) if self.auth == "oauth2" => {
-                    Some(access_token.clone())
-                }
-                _ => None,
-            }
-        } else {
-            Some(self.secret.clone())
+        let auth = match self.auth.as_str() {
+            "oauth2_refresh" | "oauth2_app" => self.parse_oauth(policy, old, &mut e),
+            _ => self.parse_secret(old, &mut e),
         };
-        let Some(secret) = secret else {
-            e.add("secret", "Enter the mailbox password, or an OAuth2 access token for Microsoft 365 and NHSmail");
+        let Some(auth) = auth else {
             return Err(e);
         };
         if !e.is_empty() {
@@ -152,13 +186,7 @@ impl MailboxForm {
             port,
             security,
             username: self.username.trim().into(),
-            auth: if self.auth == "oauth2" {
-                MailboxAuth::OAuth2 {
-                    access_token: secret,
-                }
-            } else {
-                MailboxAuth::Password(secret)
-            },
+            auth,
             folder: if folder.is_empty() {
                 "INBOX".into()
             } else {
@@ -170,6 +198,116 @@ impl MailboxForm {
 }
 
 impl MailboxForm {
+    /// A password or a pasted access token; an empty box keeps the saved one of the same kind.
+    fn parse_secret(
+        &self,
+        old: Option<&MailboxSettings>,
+        e: &mut FieldErrors,
+    ) -> Option<MailboxAuth> {
+        let pasted_token = self.auth == "oauth2";
+        let secret = if self.secret.is_empty() {
+            match old.map(|o| &o.auth) {
+                Some(MailboxAuth::Password(p)) if !pasted_token => Some(p.clone()),
+                Some(MailboxAuth::OAuth2 { access_token }) if pasted_token => {
+                    Some(access_token.clone())
+                }
+                _ => None,
+            }
+        } else {
+            Some(self.secret.clone())
+        };
+        let Some(secret) = secret else {
+            e.add("secret", "Enter the mailbox password, or an OAuth2 access token for Microsoft 365 and NHSmail");
+            return None;
+        };
+        Some(if pasted_token {
+            MailboxAuth::OAuth2 {
+                access_token: secret,
+            }
+        } else {
+            MailboxAuth::Password(secret)
+        })
+    }
+
+    /// A refresh token or an app registration: Safety Net gets the access
+    /// tokens itself. Empty secret boxes keep the saved ones.
+    fn parse_oauth(
+        &self,
+        policy: &Policy,
+        old: Option<&MailboxSettings>,
+        e: &mut FieldErrors,
+    ) -> Option<MailboxAuth> {
+        let app = self.auth == "oauth2_app";
+        let old_client = old.and_then(|o| o.auth.oauth_client());
+        let token_url = match oauth::check_token_url(policy, &self.token_url) {
+            Ok(u) => u.to_string(),
+            Err(why) => {
+                e.add("token_url", why);
+                String::new()
+            }
+        };
+        let client_id = self.client_id.trim().to_string();
+        if client_id.is_empty() {
+            e.add(
+                "client_id",
+                "Enter the client ID (the app registration's application ID)",
+            );
+        }
+        let client_secret = if self.client_secret.is_empty() {
+            old_client.and_then(|c| c.client_secret.clone())
+        } else {
+            Some(self.client_secret.clone())
+        };
+        if app && client_secret.is_none() {
+            e.add(
+                "client_secret",
+                "Enter the client secret of the app registration (its value, not its ID)",
+            );
+        }
+        let scope = match self.scope.split_whitespace().collect::<Vec<_>>().join(" ") {
+            s if s.is_empty() && app => oauth::M365_APP_SCOPE.to_string(),
+            s if s.is_empty() => oauth::M365_DELEGATED_SCOPE.to_string(),
+            s => s,
+        };
+        let client = OAuthClient {
+            token_url,
+            client_id,
+            client_secret,
+            scope,
+            client_auth: if self.client_auth == "post" {
+                ClientAuth::Post
+            } else {
+                ClientAuth::Basic
+            },
+        };
+        if app {
+            return Some(MailboxAuth::OAuth2App { client });
+        }
+        let refresh_token = if self.refresh_token.trim().is_empty() {
+            match old.map(|o| &o.auth) {
+                Some(MailboxAuth::OAuth2Refresh { refresh_token, .. }) => {
+                    Some(refresh_token.clone())
+                }
+                _ => None,
+            }
+        } else {
+            Some(self.refresh_token.trim().to_string())
+        };
+        match refresh_token {
+            Some(refresh_token) => Some(MailboxAuth::OAuth2Refresh {
+                client,
+                refresh_token,
+            }),
+            None => {
+                e.add(
+                    "refresh_token",
+                    "Enter the refresh token from signing in as the mailbox with offline access",
+                );
+                None
+            }
+        }
+    }
+
     /// The form for a practice with no mailbox yet.
     pub fn new_mailbox() -> Self {
         MailboxForm {
@@ -177,6 +315,7 @@ impl MailboxForm {
             port: "993".into(),
             folder: "INBOX".into(),
             auth: "password".into(),
+            client_auth: "basic".into(),
             active: "yes".into(),
             ..Default::default()
         }
@@ -212,6 +351,111 @@ mod tests {
             .parse(&policy(), Some(&old))
             .unwrap_err()
             .get("secret")
+            .is_some());
+    }
+
+    fn oauth_form(mode: &str) -> MailboxForm {
+        let mut f = MailboxForm::new_mailbox();
+        f.host = "outlook.office365.com".into();
+        f.username = "reports@practice.example".into();
+        f.auth = mode.into();
+        f.token_url = "https://login.microsoftonline.com/tenant/oauth2/v2.0/token".into();
+        f.client_id = "app-id".into();
+        f.client_secret = "app-secret".into();
+        f.refresh_token = "rt-1".into();
+        f
+    }
+
+    #[test]
+    fn a_refresh_token_sign_in_gets_microsofts_scope_and_keeps_saved_secrets() {
+        let saved = oauth_form("oauth2_refresh").parse(&policy(), None).unwrap();
+        let MailboxAuth::OAuth2Refresh {
+            client,
+            refresh_token,
+        } = &saved.auth
+        else {
+            panic!("{:?}", saved.auth)
+        };
+        assert_eq!(client.scope, oauth::M365_DELEGATED_SCOPE);
+        assert_eq!(client.client_auth, ClientAuth::Basic);
+        assert_eq!(refresh_token, "rt-1");
+        // Shown again without its secrets; saving it unchanged keeps them.
+        let shown = MailboxForm::from_saved(&Mailbox {
+            settings: saved.clone(),
+            active: true,
+            last_polled: None,
+            last_error: None,
+            reports_found: 0,
+            attention: None,
+        });
+        assert!(
+            shown.client_secret.is_empty()
+                && shown.refresh_token.is_empty()
+                && shown.secret.is_empty()
+        );
+        assert_eq!(shown.auth, "oauth2_refresh");
+        assert_eq!(shown.parse(&policy(), Some(&saved)).unwrap(), saved);
+        // Old JSON (and new) still reads.
+        let back: MailboxSettings =
+            serde_json::from_str(&serde_json::to_string(&saved).unwrap()).unwrap();
+        assert_eq!(back, saved);
+        assert!(
+            !format!("{saved:?}").contains("rt-1") && !format!("{saved:?}").contains("app-secret")
+        );
+    }
+
+    #[test]
+    fn an_app_registration_needs_a_secret_and_gets_the_default_scope() {
+        let app = oauth_form("oauth2_app").parse(&policy(), None).unwrap();
+        assert_eq!(
+            app.auth.oauth_client().unwrap().scope,
+            oauth::M365_APP_SCOPE
+        );
+        let mut f = oauth_form("oauth2_app");
+        f.client_secret.clear();
+        assert!(f
+            .parse(&policy(), None)
+            .unwrap_err()
+            .get("client_secret")
+            .is_some());
+        // A public client signing in with a refresh token needs none.
+        let mut f = oauth_form("oauth2_refresh");
+        f.client_secret.clear();
+        assert_eq!(
+            f.parse(&policy(), None)
+                .unwrap()
+                .auth
+                .oauth_client()
+                .unwrap()
+                .client_secret,
+            None
+        );
+    }
+
+    #[test]
+    fn a_bad_token_endpoint_is_explained_beside_its_box() {
+        for (url, says) in [
+            ("login.microsoftonline.com/token", "full web address"),
+            ("http://login.microsoftonline.com/token", "https://"),
+            (
+                "https://169.254.169.254/token",
+                "Safety Net will not connect",
+            ),
+        ] {
+            let mut f = oauth_form("oauth2_app");
+            f.token_url = url.into();
+            let e = f.parse(&policy(), None).unwrap_err();
+            assert!(
+                e.get("token_url").is_some_and(|m| m.contains(says)),
+                "{url}"
+            );
+        }
+        let mut f = oauth_form("oauth2_refresh");
+        f.refresh_token.clear();
+        assert!(f
+            .parse(&policy(), None)
+            .unwrap_err()
+            .get("refresh_token")
             .is_some());
     }
 }

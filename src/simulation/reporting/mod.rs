@@ -5,7 +5,8 @@
 //!
 //! - `results`, `history`, `mailbox`: the rules (results in words, a person's record, the mailbox settings form);
 //! - `imap`: talking to the mailbox's server; `forwarded`: finding tokens in what arrives there;
-//! - `worker`: checking every active mailbox once a minute;
+//! - `oauth`: getting the mailbox's OAuth2 access tokens from the provider's token service;
+//! - `worker`: checking every active mailbox once a minute, keeping its access token fresh;
 //! - `repo`: results, overrides, a person's record, `report_mailboxes`;
 //! - `routes` and `views`: the pages.
 
@@ -13,6 +14,7 @@ pub mod forwarded;
 pub mod history;
 pub mod imap;
 pub mod mailbox;
+pub mod oauth;
 pub mod repo;
 pub mod results;
 pub mod routes;

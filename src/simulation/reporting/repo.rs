@@ -302,33 +302,60 @@ pub struct MailboxRow {
     pub last_polled_at: Option<i64>,
     pub last_error: Option<String>,
     pub reports_found: i64,
+    /// Why Safety Net can no longer sign in, until the manager fixes it.
+    pub attention: Option<String>,
 }
 named_row!(MailboxRow {
     settings_json,
     active,
     last_polled_at,
     last_error,
-    reports_found
+    reports_found,
+    attention
 });
 
 pub async fn mailbox(db: &Db, practice_id: PracticeId) -> Result<Option<MailboxRow>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT settings_json, active, last_polled_at, last_error, reports_found FROM report_mailboxes WHERE practice_id = $1")
+        "SELECT settings_json, active, last_polled_at, last_error, reports_found, attention FROM report_mailboxes WHERE practice_id = $1")
         .bind(practice_id).fetch_optional(p).await)
 }
 
-/// Saves the settings (a new mailbox, or changed ones: the last error goes).
+/// Why the practice's mailbox needs the manager, if it does (and is switched on).
+pub async fn mailbox_attention(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<Option<String>, sqlx::Error> {
+    let found: Option<Option<String>> = with_db!(db, p => sqlx::query_scalar(
+        "SELECT attention FROM report_mailboxes WHERE practice_id = $1 AND active")
+        .bind(practice_id).fetch_optional(p).await)?;
+    Ok(found.flatten())
+}
+
+/// Saves the settings (a new mailbox, or changed ones: the last error goes,
+/// and so does any "needs attention": the manager has looked, and the next
+/// check tries again). `new_sign_in`: the way of signing in changed, so any
+/// access token held is dropped; `new_refresh`: a new refresh token was
+/// given, so one the provider rotated is dropped too.
 pub async fn save_mailbox(
     tx: &mut Tx,
     scope: &PracticeScope,
     settings_json: &str,
     active: bool,
+    new_sign_in: bool,
+    new_refresh: bool,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     with_tx!(tx, c => sqlx::query(
         "INSERT INTO report_mailboxes (practice_id, settings_json, active, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (practice_id) DO UPDATE SET settings_json = $2, active = $3, last_error = NULL")
-        .bind(scope.practice_id()).bind(settings_json).bind(active).bind(now).execute(&mut *c).await.map(|_| ()))
+         ON CONFLICT (practice_id) DO UPDATE SET settings_json = $2, active = $3, last_error = NULL, \
+         oauth_access_token = CASE WHEN $5 THEN NULL ELSE report_mailboxes.oauth_access_token END, \
+         oauth_issued_at = CASE WHEN $5 THEN NULL ELSE report_mailboxes.oauth_issued_at END, \
+         oauth_expires_at = CASE WHEN $5 THEN NULL ELSE report_mailboxes.oauth_expires_at END, \
+         oauth_refresh_token = CASE WHEN $6 THEN NULL ELSE report_mailboxes.oauth_refresh_token END, \
+         oauth_claimed_until = CASE WHEN $5 THEN NULL ELSE report_mailboxes.oauth_claimed_until END, \
+         attention = NULL, attention_since = NULL")
+        .bind(scope.practice_id()).bind(settings_json).bind(active).bind(now).bind(new_sign_in).bind(new_refresh)
+        .execute(&mut *c).await.map(|_| ()))
 }
 
 /// A mailbox to check.
@@ -344,6 +371,98 @@ named_row!(ActiveMailbox {
 pub async fn active_mailboxes(db: &Db) -> Result<Vec<ActiveMailbox>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
         "SELECT practice_id, settings_json FROM report_mailboxes WHERE active").fetch_all(p).await)
+}
+
+/// The OAuth2 tokens held for a mailbox, with the settings they belong to.
+pub struct MailboxTokens {
+    pub settings_json: String,
+    pub oauth_access_token: Option<String>,
+    pub oauth_issued_at: Option<i64>,
+    pub oauth_expires_at: Option<i64>,
+    /// A newer refresh token than the settings' own, where the provider rotated it.
+    pub oauth_refresh_token: Option<String>,
+    pub attention: Option<String>,
+}
+named_row!(MailboxTokens {
+    settings_json,
+    oauth_access_token,
+    oauth_issued_at,
+    oauth_expires_at,
+    oauth_refresh_token,
+    attention
+});
+
+pub async fn mailbox_tokens(
+    db: &Db,
+    practice_id: PracticeId,
+) -> Result<Option<MailboxTokens>, sqlx::Error> {
+    with_db!(db, p => sqlx::query_as(
+        "SELECT settings_json, oauth_access_token, oauth_issued_at, oauth_expires_at, oauth_refresh_token, attention \
+         FROM report_mailboxes WHERE practice_id = $1")
+        .bind(practice_id).fetch_optional(p).await)
+}
+
+/// Claims the asking for a new token until `until`, if no other node holds
+/// the claim and the settings are still `settings_json`.
+pub async fn claim_token_refresh(
+    db: &Db,
+    practice_id: PracticeId,
+    settings_json: &str,
+    now: i64,
+    until: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = with_db!(db, p => sqlx::query(
+        "UPDATE report_mailboxes SET oauth_claimed_until = $1 WHERE practice_id = $2 AND settings_json = $3 \
+         AND (oauth_claimed_until IS NULL OR oauth_claimed_until < $4)")
+        .bind(until).bind(practice_id).bind(settings_json).bind(now).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Lets go of the claim without a new token.
+pub async fn release_token_refresh(db: &Db, practice_id: PracticeId) -> Result<(), sqlx::Error> {
+    with_db!(db, p => sqlx::query(
+        "UPDATE report_mailboxes SET oauth_claimed_until = NULL WHERE practice_id = $1")
+        .bind(practice_id).execute(p).await.map(|_| ()))
+}
+
+/// Keeps a new access token (and the rotated refresh token, if the provider
+/// sent one), if the settings are still those it was obtained for; the
+/// mailbox no longer needs attention. False if the settings changed meanwhile.
+#[allow(clippy::too_many_arguments)]
+pub async fn store_token(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    settings_json: &str,
+    access_token: &str,
+    issued_at: i64,
+    expires_at: i64,
+    rotated_refresh_token: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let n = with_tx!(tx, c => sqlx::query(
+        "UPDATE report_mailboxes SET oauth_access_token = $1, oauth_issued_at = $2, oauth_expires_at = $3, \
+         oauth_refresh_token = COALESCE($4, oauth_refresh_token), oauth_claimed_until = NULL, attention = NULL, attention_since = NULL \
+         WHERE practice_id = $5 AND settings_json = $6")
+        .bind(access_token).bind(issued_at).bind(expires_at).bind(rotated_refresh_token).bind(practice_id).bind(settings_json)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Marks the mailbox as needing the manager (the token service refused for
+/// good), if the settings are still `settings_json`. True only when it did
+/// not already: the caller emails the manager then, and only then.
+pub async fn mark_attention(
+    tx: &mut Tx,
+    practice_id: PracticeId,
+    settings_json: &str,
+    why: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = with_tx!(tx, c => sqlx::query(
+        "UPDATE report_mailboxes SET attention = $1, attention_since = $2, oauth_access_token = NULL, oauth_claimed_until = NULL \
+         WHERE practice_id = $3 AND settings_json = $4 AND attention IS NULL")
+        .bind(why).bind(now).bind(practice_id).bind(settings_json)
+        .execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(n == 1)
 }
 
 /// What one check found: when, any problem, and how many reports it counted.

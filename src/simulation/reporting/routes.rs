@@ -8,8 +8,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::history;
-use super::imap;
+use super::imap::{self, MailboxAuth, MailboxSettings};
 use super::mailbox::{Mailbox, MailboxForm};
+use super::oauth;
 use super::repo::{self, FirstClick};
 use super::results::{median_report, shown_departments, timeline};
 use super::views::{ClickRow, DepartmentRow, MailboxPage, MinePage, RecipientRow, ShowPage};
@@ -272,6 +273,9 @@ async fn mailbox_page(
 ) -> Result<Html<String>, AppError> {
     let saved = saved_mailbox(state, scope.practice_id()).await?;
     let status = saved.as_ref().map(Mailbox::status);
+    let attention = saved
+        .as_ref()
+        .and_then(|m| Some((m.attention.clone()?, m.what_to_do()?)));
     let form = form
         .or_else(|| saved.as_ref().map(MailboxForm::from_saved))
         .unwrap_or_else(MailboxForm::new_mailbox);
@@ -281,6 +285,7 @@ async fn mailbox_page(
         errors,
         status,
         result,
+        attention,
     })
 }
 
@@ -318,12 +323,12 @@ pub async fn save_mailbox(
         }
     };
     if action.action == "test" {
-        let result = match imap::test_connection(&policy, &settings).await {
+        let result = match test_mailbox(&state, &policy, &scope, old.as_ref(), &settings).await? {
             Ok(()) => TestResult::worked(format!(
                 "Connected to {} and opened the folder {}.",
                 settings.host, settings.folder
             )),
-            Err(e) => TestResult::failed(format!("{}. {e}", e.kind().label())),
+            Err(message) => TestResult::failed(message),
         };
         return Ok(mailbox_page(
             &state,
@@ -338,19 +343,50 @@ pub async fn save_mailbox(
     let json = serde_json::to_string(&settings).map_err(anyhow::Error::from)?;
     let active = form.active == "yes";
     let now = state.clock.now();
+    let old_auth = old.as_ref().map(|m| &m.settings.auth);
+    let new_sign_in = old_auth != Some(&settings.auth);
+    let new_refresh = match (old_auth, &settings.auth) {
+        (
+            Some(MailboxAuth::OAuth2Refresh {
+                refresh_token: was, ..
+            }),
+            MailboxAuth::OAuth2Refresh { refresh_token, .. },
+        ) => was != refresh_token,
+        _ => true,
+    };
     let mut tx = state.db.begin().await?;
-    repo::save_mailbox(&mut tx, &scope, &json, active, now).await?;
+    repo::save_mailbox(
+        &mut tx,
+        &scope,
+        &json,
+        active,
+        new_sign_in,
+        new_refresh,
+        now,
+    )
+    .await?;
     audit::record(
         &mut tx,
         Some(scope.practice_id()),
         &Actor::user(scope.user(), &ip),
         Action::MailboxChanged,
         &format!(
-            "{}@{}:{} ({})",
+            "{}@{}:{} ({}; {}{})",
             settings.username,
             settings.host,
             settings.port,
-            if active { "on" } else { "off" }
+            if active { "on" } else { "off" },
+            match &settings.auth {
+                MailboxAuth::Password(_) => "password",
+                MailboxAuth::OAuth2 { .. } => "pasted access token",
+                MailboxAuth::OAuth2Refresh { .. } => "refresh token",
+                MailboxAuth::OAuth2App { .. } => "app registration",
+            },
+            match (new_sign_in, old.as_ref().and_then(|m| m.attention.as_ref())) {
+                (true, Some(_)) => ", new sign-in details for a mailbox that needed attention",
+                (true, None) => ", new sign-in details",
+                (false, _) => "",
+            }
         ),
         now,
     )
@@ -360,4 +396,48 @@ pub async fn save_mailbox(
         worker::poll_all(&state).await?;
     }
     Ok(Redirect::to("/simulation/mailbox").into_response())
+}
+
+/// The test button: connect, sign in, open the folder. Where Safety Net
+/// gets its own tokens it asks the token service first. A refresh token is
+/// only tried once saved: some services replace it when it is used, and the
+/// replacement must be kept.
+async fn test_mailbox(
+    state: &AppState,
+    policy: &Policy,
+    scope: &ManagerScope,
+    old: Option<&Mailbox>,
+    settings: &MailboxSettings,
+) -> Result<Result<(), String>, AppError> {
+    let failed = |e: imap::MailboxError| format!("{}. {e}", e.kind().label());
+    let token = match &settings.auth {
+        MailboxAuth::Password(_) | MailboxAuth::OAuth2 { .. } => None,
+        MailboxAuth::OAuth2App { client } => {
+            match oauth::request(policy, client, oauth::Grant::ClientCredentials).await {
+                Ok(t) => Some(t.access_token),
+                Err(e) => {
+                    return Ok(Err(format!(
+                        "Safety Net could not get an access token: {e}"
+                    )))
+                }
+            }
+        }
+        MailboxAuth::OAuth2Refresh { .. } => {
+            let saved = repo::mailbox(&state.db, scope.practice_id()).await?;
+            match (old, saved) {
+                (Some(o), Some(row)) if &o.settings == settings => {
+                    match worker::access_token(state, policy, scope.practice_id(), &row.settings_json, settings, None).await? {
+                        Ok((t, _)) => Some(t),
+                        Err(e) => return Ok(Err(e)),
+                    }
+                }
+                _ => return Ok(Err("Save these settings first, then use \"Save and check now\": some token services replace a refresh token each time it is used, so Safety Net only uses one it can keep.".into())),
+            }
+        }
+    };
+    Ok(
+        imap::test_connection_with(policy, settings, token.as_deref())
+            .await
+            .map_err(failed),
+    )
 }

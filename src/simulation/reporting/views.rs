@@ -121,4 +121,6 @@ pub struct MailboxPage {
     pub errors: FieldErrors,
     pub status: Option<String>,
     pub result: Option<TestResult>,
+    /// Why Safety Net can no longer sign in, and what to do about it.
+    pub attention: Option<(String, &'static str)>,
 }
