@@ -14,3 +14,17 @@ ALTER TABLE report_mailboxes ADD COLUMN oauth_refresh_token TEXT;
 ALTER TABLE report_mailboxes ADD COLUMN oauth_claimed_until BIGINT;
 ALTER TABLE report_mailboxes ADD COLUMN attention TEXT;
 ALTER TABLE report_mailboxes ADD COLUMN attention_since BIGINT;
+
+-- "Sign in as the mailbox": a connection on its way through the token
+-- service's sign-in page. Nothing is saved to the mailbox until it comes
+-- back; the settings typed wait here (ten minutes, used once, only by the
+-- browser that started it), so any node can finish it.
+CREATE TABLE mailbox_connections (
+    state_hash    TEXT PRIMARY KEY,
+    practice_id   BIGINT NOT NULL REFERENCES practices(id),
+    settings_json TEXT NOT NULL,
+    active        BOOLEAN NOT NULL,
+    pkce_verifier TEXT NOT NULL,
+    browser_hash  TEXT NOT NULL,
+    created_at    BIGINT NOT NULL
+);

@@ -73,6 +73,12 @@ pub struct MailboxForm {
     /// "basic" or "post".
     pub client_auth: String,
     pub refresh_token: String,
+    /// The token service's sign-in page, for "Sign in as the mailbox".
+    pub authorize_url: String,
+    /// Set by the "Sign in as the mailbox" button: the refresh token comes
+    /// from that sign-in, so the box may be empty.
+    #[serde(skip)]
+    pub connecting: bool,
     pub folder: String,
     pub ca_pem: String,
     pub active: String,
@@ -119,6 +125,12 @@ impl MailboxForm {
                 _ => "basic".into(),
             },
             refresh_token: String::new(),
+            authorize_url: s
+                .auth
+                .oauth_client()
+                .and_then(|c| c.authorize_url.clone())
+                .unwrap_or_default(),
+            connecting: false,
             folder: s.folder.clone(),
             ca_pem: s.ca_pem.clone().unwrap_or_default(),
             active: if m.active {
@@ -269,7 +281,25 @@ impl MailboxForm {
             s if s.is_empty() => oauth::M365_DELEGATED_SCOPE.to_string(),
             s => s,
         };
+        let authorize_url = match self.authorize_url.trim() {
+            "" if self.connecting && !app => {
+                e.add("authorize_url", "Enter the sign-in page address (authorisation endpoint), like https://login.microsoftonline.com/<your tenant ID>/oauth2/v2.0/authorize");
+                None
+            }
+            "" => None,
+            raw => match oauth::check_token_url(policy, raw) {
+                Ok(u) => Some(u.to_string()),
+                Err(why) => {
+                    e.add(
+                        "authorize_url",
+                        why.replace("token endpoint", "sign-in page address"),
+                    );
+                    None
+                }
+            },
+        };
         let client = OAuthClient {
+            authorize_url,
             token_url,
             client_id,
             client_secret,
@@ -292,6 +322,12 @@ impl MailboxForm {
             }
         } else {
             Some(self.refresh_token.trim().to_string())
+        };
+        // Signing in as the mailbox brings a new one.
+        let refresh_token = if self.connecting {
+            Some(String::new())
+        } else {
+            refresh_token
         };
         match refresh_token {
             Some(refresh_token) => Some(MailboxAuth::OAuth2Refresh {

@@ -10,6 +10,7 @@
 //! - `repo`: results, overrides, a person's record, `report_mailboxes`;
 //! - `routes` and `views`: the pages.
 
+pub mod connect;
 pub mod forwarded;
 pub mod history;
 pub mod imap;
@@ -43,4 +44,9 @@ pub fn routes(r: Routes) -> Routes {
     .get("/my/exercises", PracticeMember, routes::mine)
     .get("/simulation/mailbox", PracticeManager, routes::mailbox)
     .post("/simulation/mailbox", PracticeManager, routes::save_mailbox)
+    .get(
+        "/simulation/mailbox/connected",
+        PracticeManager,
+        routes::mailbox_connected,
+    )
 }

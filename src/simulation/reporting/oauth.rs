@@ -42,6 +42,9 @@ pub struct OAuthClient {
     pub scope: String,
     #[serde(default)]
     pub client_auth: ClientAuth,
+    /// The sign-in page (authorisation endpoint), for "Sign in as the mailbox".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorize_url: Option<String>,
 }
 
 impl fmt::Debug for OAuthClient {
@@ -55,6 +58,7 @@ impl fmt::Debug for OAuthClient {
             )
             .field("scope", &self.scope)
             .field("client_auth", &self.client_auth)
+            .field("authorize_url", &self.authorize_url)
             .finish()
     }
 }
@@ -75,6 +79,12 @@ pub enum ClientAuth {
 pub enum Grant<'a> {
     Refresh(&'a str),
     ClientCredentials,
+    /// The code from "Sign in as the mailbox", with its PKCE verifier.
+    Code {
+        code: &'a str,
+        verifier: &'a str,
+        redirect_uri: &'a str,
+    },
 }
 
 /// A token service's answer.
@@ -198,8 +208,18 @@ pub async fn request(
     let mut form: Vec<(&str, &str)> = match grant {
         Grant::Refresh(rt) => vec![("grant_type", "refresh_token"), ("refresh_token", rt)],
         Grant::ClientCredentials => vec![("grant_type", "client_credentials")],
+        Grant::Code {
+            code,
+            verifier,
+            redirect_uri,
+        } => vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("code_verifier", verifier),
+            ("redirect_uri", redirect_uri),
+        ],
     };
-    if !client.scope.trim().is_empty() {
+    if !client.scope.trim().is_empty() && !matches!(grant, Grant::Code { .. }) {
         form.push(("scope", client.scope.trim()));
     }
     let mut req = http_client(policy)
@@ -481,6 +501,7 @@ mod tests {
             client_secret: Some("s3cret-value".into()),
             scope: M365_APP_SCOPE.into(),
             client_auth: ClientAuth::Basic,
+            authorize_url: None,
         };
         let shown = format!("{c:?}");
         assert!(

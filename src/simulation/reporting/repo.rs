@@ -544,3 +544,57 @@ pub async fn exercises_since(
          ORDER BY 1")
         .bind(practice).bind(since).fetch_all(p).await)
 }
+
+// ---------- "Sign in as the mailbox" on its way (`mailbox_connections`) ----------
+
+pub struct PendingConnection {
+    pub practice_id: PracticeId,
+    pub settings_json: String,
+    pub active: bool,
+    pub pkce_verifier: String,
+    pub browser_hash: String,
+    pub created_at: i64,
+}
+named_row!(PendingConnection {
+    practice_id,
+    settings_json,
+    active,
+    pkce_verifier,
+    browser_hash,
+    created_at
+});
+
+/// Keeps what was typed until the sign-in comes back; forgets stale ones.
+#[allow(clippy::too_many_arguments)]
+pub async fn begin_connection(
+    tx: &mut Tx,
+    state_hash: &str,
+    practice_id: PracticeId,
+    settings_json: &str,
+    active: bool,
+    pkce_verifier: &str,
+    browser_hash: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    with_tx!(tx, c => {
+        sqlx::query("DELETE FROM mailbox_connections WHERE created_at < $1")
+            .bind(now - 600).execute(&mut *c).await?;
+        sqlx::query(
+            "INSERT INTO mailbox_connections (state_hash, practice_id, settings_json, active, pkce_verifier, browser_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(state_hash).bind(practice_id).bind(settings_json).bind(active)
+            .bind(pkce_verifier).bind(browser_hash).bind(now)
+            .execute(&mut *c).await.map(|_| ())
+    })
+}
+
+/// Takes the connection with this state, once, whichever node it reaches.
+pub async fn take_connection(
+    tx: &mut Tx,
+    state_hash: &str,
+) -> Result<Option<PendingConnection>, sqlx::Error> {
+    with_tx!(tx, c => sqlx::query_as(
+        "DELETE FROM mailbox_connections WHERE state_hash = $1 \
+         RETURNING practice_id, settings_json, active, pkce_verifier, browser_hash, created_at")
+        .bind(state_hash).fetch_optional(&mut *c).await)
+}

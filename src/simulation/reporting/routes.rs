@@ -3,10 +3,12 @@
 //! own exercises, and the reporting mailbox's settings (with "Test
 //! connection" and "Check now").
 
-use axum::extract::{Query, RawForm, State};
+use axum::extract::{Query, RawForm, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
+use super::connect;
 use super::history;
 use super::imap::{self, MailboxAuth, MailboxSettings};
 use super::mailbox::{Mailbox, MailboxForm};
@@ -307,11 +309,13 @@ pub async fn save_mailbox(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     scope: ManagerScope,
+    jar: CookieJar,
     RawForm(raw): RawForm,
 ) -> Result<Response, AppError> {
-    let form: MailboxForm = serde_urlencoded::from_bytes(&raw)
+    let mut form: MailboxForm = serde_urlencoded::from_bytes(&raw)
         .map_err(|_| AppError::BadRequest("The form could not be read.".into()))?;
     let action: MailboxAction = serde_urlencoded::from_bytes(&raw).unwrap_or_default();
+    form.connecting = action.action == "connect";
     let old = saved_mailbox(&state, scope.practice_id()).await?;
     let policy = Policy::from_settings(&state.settings);
     let settings = match form.parse(&policy, old.as_ref().map(|m| &m.settings)) {
@@ -340,8 +344,12 @@ pub async fn save_mailbox(
         .await?
         .into_response());
     }
-    let json = serde_json::to_string(&settings).map_err(anyhow::Error::from)?;
     let active = form.active == "yes";
+    if form.connecting {
+        // Saved only once the sign-in comes back with a refresh token.
+        return connect::begin(&state, &scope, jar, &settings, active).await;
+    }
+    let json = serde_json::to_string(&settings).map_err(anyhow::Error::from)?;
     let now = state.clock.now();
     let old_auth = old.as_ref().map(|m| &m.settings.auth);
     let new_sign_in = old_auth != Some(&settings.auth);
@@ -396,6 +404,27 @@ pub async fn save_mailbox(
         worker::poll_all(&state).await?;
     }
     Ok(Redirect::to("/simulation/mailbox").into_response())
+}
+
+/// Where the mailbox's sign-in page sends the manager back.
+pub async fn mailbox_connected(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    scope: ManagerScope,
+    jar: CookieJar,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, AppError> {
+    let answer = connect::Answer::parse(raw.as_deref());
+    let outcome = connect::finish(&state, &scope, &ip, &jar, answer).await?;
+    let jar = connect::forget(&state, jar);
+    let result = match outcome {
+        Ok(()) => TestResult::worked(
+            "Connected: Safety Net signed in as the mailbox and will keep its access fresh by itself. It checks the mailbox every minute.".to_string(),
+        ),
+        Err(message) => TestResult::failed(message),
+    };
+    let page = mailbox_page(&state, &scope, None, FieldErrors::default(), Some(result)).await?;
+    Ok((jar, page).into_response())
 }
 
 /// The test button: connect, sign in, open the folder. Where Safety Net

@@ -20,7 +20,7 @@ use safetynet::simulation::token::RecipientToken;
 use safetynet::with_db;
 
 use super::{free_port, inline_forward, logs, Dovecot, USER};
-use crate::helpers::{unescape, Backend, Options, Practice, TestApp};
+use crate::helpers::{location, unescape, Backend, Options, Practice, TestApp};
 use crate::simulation::{launch, ready};
 
 /// How long the provider's access tokens last (see mailbox_provider.mjs).
@@ -623,3 +623,159 @@ crate::storage_test!(
         }
     }
 );
+
+/// The sign-in page's `state` in the address Safety Net sent the manager to.
+fn state_in(url: &str) -> String {
+    url.split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("state="))
+        .expect("a state")
+        .to_string()
+}
+
+on_both_backends!(signing_in_as_the_mailbox_connects_it_without_pasting_anything);
+async fn signing_in_as_the_mailbox_connects_it_without_pasting_anything(backend: Backend) {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let token_url = s.service.url("/token");
+    let authorize_url = s.service.url("/auth");
+    let fields: Vec<(&str, &str)> = vec![
+        ("auth", "oauth2_refresh"),
+        ("token_url", &token_url),
+        ("authorize_url", &authorize_url),
+        ("client_id", "safetynet-mailbox"),
+        ("client_secret", "mailbox-secret"),
+        ("scope", "openid offline_access"),
+    ];
+    // Without the sign-in page's address, it is named beside its box and nothing is saved.
+    let r = s.save("connect", &fields[..2]).await;
+    assert_eq!(r.status(), 200);
+    let body = unescape(&r.text().await.unwrap());
+    assert!(body.contains("Enter the sign-in page address"), "{body}");
+    assert_eq!(
+        s.app
+            .count(
+                "SELECT COUNT(*) FROM report_mailboxes WHERE practice_id = $1",
+                s.p.id
+            )
+            .await,
+        0
+    );
+
+    // The button sends the manager to the sign-in page, with PKCE.
+    let r = s.save("connect", &fields).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let to = location(&r);
+    assert!(to.starts_with(&authorize_url), "{to}");
+    assert!(to.contains("code_challenge_method=S256") && to.contains("prompt=consent"));
+    assert_eq!(
+        s.app
+            .count(
+                "SELECT COUNT(*) FROM report_mailboxes WHERE practice_id = $1",
+                s.p.id
+            )
+            .await,
+        0,
+        "nothing saved before the sign-in comes back"
+    );
+    // The mailbox's owner signs in and agrees; the page sends them back.
+    let c = &s.app.client;
+    let mut next = to.clone();
+    let back = loop {
+        let r = c.get(&next).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            303,
+            "{}\n{}",
+            r.text().await.unwrap_or_default(),
+            s.explain()
+        );
+        let loc = location(&r);
+        let loc = if loc.starts_with('/') {
+            s.service.url(&loc)
+        } else {
+            loc
+        };
+        if loc.starts_with(&s.app.url("/simulation/mailbox/connected")) {
+            break loc;
+        }
+        next = loc;
+    };
+    let page = unescape(&c.get(&back).send().await.unwrap().text().await.unwrap());
+    assert!(
+        page.contains("Connected: Safety Net signed in as the mailbox"),
+        "{page}\n{}",
+        s.explain()
+    );
+    let held = s.held().await;
+    assert!(held.settings_json.contains("oauth2_refresh"));
+    assert!(
+        !held.settings_json.contains("\"refresh_token\":\"\""),
+        "a refresh token was kept"
+    );
+    assert!(s
+        .app
+        .audit_actions(s.p.id)
+        .await
+        .contains(&"simulation.mailbox_changed".to_string()));
+
+    // The mailbox is checked with the tokens that sign-in gives, past their life.
+    s.forward(0).await;
+    s.poll().await;
+    assert_eq!(s.held().await.last_error, None, "{}", s.explain());
+    assert_eq!(s.reported().await, 1);
+    let_the_token_run_out().await;
+    s.forward(1).await;
+    s.poll().await;
+    assert_eq!(s.held().await.last_error, None, "{}", s.explain());
+    assert_eq!(s.reported().await, 2);
+
+    // The same answer again changes nothing; a cancelled sign-in is explained.
+    let saved = s.held().await.settings_json;
+    let page = unescape(&c.get(&back).send().await.unwrap().text().await.unwrap());
+    assert!(page.contains("used already"), "{page}");
+    let r = s.save("connect", &fields).await;
+    let state = state_in(&location(&r));
+    let page = unescape(
+        &c.get(s.app.url(&format!(
+            "/simulation/mailbox/connected?error=access_denied&state={state}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap(),
+    );
+    assert!(
+        page.contains("did not let Safety Net in (access_denied)"),
+        "{page}"
+    );
+    assert!(page.contains("Nothing was changed"));
+    assert_eq!(
+        s.held().await.settings_json,
+        saved,
+        "what was saved is kept"
+    );
+}
+
+/// The settings page with the sign-in fields, and the page after a sign-in
+/// that did not finish, read by axe-core in Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mailbox_sign_in_pages_are_accessible() {
+    use crate::browser::{assert_accessible, sign_in_manager, start_browser, wait_for_text};
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let p = app.practice("Riverside Surgery").await;
+    sign_in_manager(&c, &app, &p).await;
+    c.goto(&app.url("/simulation/mailbox")).await.unwrap();
+    wait_for_text(&c, "Save and sign in as the mailbox").await;
+    assert_accessible(&c, "reporting mailbox settings").await;
+    c.goto(&app.url("/simulation/mailbox/connected?error=access_denied&state=unknown"))
+        .await
+        .unwrap();
+    wait_for_text(&c, "Nothing was changed").await;
+    assert_accessible(&c, "reporting mailbox sign-in not finished").await;
+}

@@ -7,7 +7,8 @@
 //
 // Clients (secrets are test values):
 //   safetynet-app      client credentials (an app registration)
-//   safetynet-mailbox  refresh tokens (someone signed in once, offline access)
+//   safetynet-mailbox  refresh tokens (someone signed in once, offline access):
+//                      "Sign in as the mailbox" signs in as MAILBOX_USER at once
 //   dovecot            introspects tokens for the mail server
 // Access tokens last 4 seconds; every use of a refresh token replaces it.
 // Extra for the tests: POST /test/refresh-token mints a refresh token for
@@ -47,7 +48,9 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
       client_secret: 'mailbox-secret',
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
-      redirect_uris: ['http://127.0.0.1/callback'],
+      // A native client: any loopback port, as the test app's is random.
+      application_type: 'native',
+      redirect_uris: ['http://127.0.0.1/simulation/mailbox/connected'],
     },
     {
       client_id: 'dovecot',
@@ -84,6 +87,20 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
 });
 
 provider.use(async (ctx, next) => {
+  // "Sign in as the mailbox": the mailbox's owner signs in and agrees at
+  // once (the page a person would click through is not what is tested).
+  const interaction = ctx.path.match(/^\/interaction\/([A-Za-z0-9_-]+)$/);
+  if (ctx.method === 'GET' && interaction) {
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const grant = new provider.Grant({ accountId: user, clientId: details.params.client_id });
+    grant.addOIDCScope('openid offline_access');
+    const grantId = await grant.save();
+    await provider.interactionFinished(ctx.req, ctx.res, {
+      login: { accountId: user },
+      consent: { grantId },
+    }, { mergeWithLastSubmission: false });
+    return;
+  }
   if (ctx.method === 'POST' && ctx.path === '/test/refresh-token') {
     const client = await provider.Client.find('safetynet-mailbox');
     const grant = new provider.Grant({ accountId: user, clientId: client.clientId });
