@@ -281,7 +281,7 @@ pub async fn access_token(
 pub fn what_to_do(auth: &MailboxAuth) -> &'static str {
     match auth {
         MailboxAuth::OAuth2App { .. } => "Ask whoever looks after the app registration (often your ICB's IT team) to check it is still allowed to read the mailbox and, if its client secret has run out, to make a new one. Paste the new details into the reporting mailbox settings and save.",
-        _ => "Sign in again as the reporting mailbox to get a new refresh token (whoever set it up, often your ICB's IT team, can help), paste it into the reporting mailbox settings and save.",
+        _ => "Sign in again as the reporting mailbox: on the reporting mailbox settings page press \u{201c}Save and sign in as the mailbox\u{201d} and sign in as its account (whoever set it up, often your ICB's IT team, can help), or paste a new refresh token there and save.",
     }
 }
 

@@ -779,3 +779,61 @@ async fn the_mailbox_sign_in_pages_are_accessible() {
     wait_for_text(&c, "Nothing was changed").await;
     assert_accessible(&c, "reporting mailbox sign-in not finished").await;
 }
+
+on_both_backends!(servers_needing_a_token_at_once_ask_for_one_and_share_it);
+/// Several servers (or a check and the test button) needing a new token at
+/// the same moment: one asks the token service, the rest wait and use the
+/// token it keeps. Asking several times with one refresh token would use
+/// up a rotated token and look like a revoked sign-in.
+async fn servers_needing_a_token_at_once_ask_for_one_and_share_it(backend: Backend) {
+    let Some(s) = setup(backend).await else {
+        return;
+    };
+    let given = s.service.refresh_token().await;
+    let token_url = s.service.url("/token");
+    let fields = [
+        ("auth", "oauth2_refresh"),
+        ("token_url", token_url.as_str()),
+        ("client_id", "safetynet-mailbox"),
+        ("client_secret", "mailbox-secret"),
+        ("scope", "openid offline_access"),
+        ("refresh_token", given.as_str()),
+    ];
+    assert_eq!(s.save("save", &fields).await.status(), 303);
+    let saved = s.held().await.settings_json;
+    let settings: safetynet::simulation::reporting::imap::MailboxSettings =
+        serde_json::from_str(&saved).unwrap();
+    let policy = safetynet::net::outbound::Policy::from_settings(&s.app.state.settings);
+    let asks = (0..6).map(|_| {
+        safetynet::simulation::reporting::worker::access_token(
+            &s.app.state,
+            &policy,
+            s.p.id,
+            &saved,
+            &settings,
+            None,
+        )
+    });
+    let got = futures_util::future::join_all(asks).await;
+    let tokens: Vec<String> = got
+        .into_iter()
+        .map(|r| {
+            r.unwrap()
+                .unwrap_or_else(|e| panic!("{e}\n{}", s.explain()))
+                .0
+        })
+        .collect();
+    assert!(
+        tokens.iter().all(|t| t == &tokens[0]),
+        "one token, shared: {tokens:?}"
+    );
+    let held = s.held().await;
+    assert_eq!(held.attention, None, "{}", s.explain());
+    assert_eq!(held.access_token.as_deref(), Some(tokens[0].as_str()));
+    // The refresh token chain is intact: the next one still works.
+    let_the_token_run_out().await;
+    s.forward(0).await;
+    s.poll().await;
+    assert_eq!(s.held().await.last_error, None, "{}", s.explain());
+    assert_eq!(s.reported().await, 1);
+}
