@@ -341,14 +341,68 @@ pub fn tls_failure_in(e: &(dyn std::error::Error + 'static)) -> bool {
 
 /// The first `io::Error` among an error's causes.
 pub fn io_failure_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    in_chain::<std::io::Error>(e)
+}
+
+/// The first error of type `T` among an error's causes (itself included).
+pub fn in_chain<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
     let mut cur = Some(e);
     while let Some(err) = cur {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            return Some(io);
+        if let Some(found) = err.downcast_ref::<T>() {
+            return Some(found);
         }
         cur = err.source();
     }
     None
+}
+
+/// How [`http_failure`] speaks of the far side of a request.
+pub struct HttpWords<'a> {
+    /// The far side as the manager knows it, like "the token service login.example".
+    pub who: &'a str,
+    /// What to check after a certificate failure, like "the address".
+    pub check: &'a str,
+    /// Added after a refused connection (may be empty), like " Is it running?".
+    pub ask: &'a str,
+    /// The end of "… did not answer …" for an answer that is not one, like "properly".
+    pub odd: &'a str,
+    pub timeout: Duration,
+}
+
+/// Why an HTTP request made for a practice got no answer, by its kind only:
+/// never anything the far side sent, since a practice can point Safety Net
+/// at anything and its answer could be another service's secrets.
+pub fn http_failure(e: &reqwest::Error, w: HttpWords<'_>) -> String {
+    let who = w.who;
+    if let Some(r) = in_chain::<Refusal>(e) {
+        return r.0.to_string();
+    }
+    if e.is_timeout() {
+        let secs = w.timeout.as_secs();
+        let label = FailureKind::TimedOut.label();
+        return format!("{label}: {who} did not answer within {secs} seconds.");
+    }
+    if tls_failure_in(e) {
+        let label = FailureKind::TlsFailed.label();
+        return format!(
+            "{label}: check {} is right and its certificate is valid.",
+            w.check
+        );
+    }
+    let connect = FailureKind::CouldNotConnect.label();
+    if e.is_connect() {
+        let why = io_failure_in(e)
+            .map(connect_failure)
+            .unwrap_or("the network connection failed");
+        return format!("{connect}: {who}: {why}.{}", w.ask);
+    }
+    if let Some(io) = io_failure_in(e) {
+        return format!("{connect}: {who}: {}.", connect_failure(io));
+    }
+    let label = FailureKind::UnexpectedAnswer.label();
+    format!("{label}: {who} did not answer {}.", w.odd)
 }
 
 /// The outbound policy for one Safety Net: the built-in rules plus the

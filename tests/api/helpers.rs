@@ -713,3 +713,37 @@ impl Drop for SmtpSink {
         let _ = self.child.wait();
     }
 }
+
+/// Node.js and the folder holding the npm package oidc-provider (a real
+/// OpenID Connect / OAuth2 provider for the sign-in and mailbox token
+/// tests), from `.ci/run`'s SAFETYNET_TEST_NODE and
+/// SAFETYNET_TEST_NODE_MODULES. Missing: a failure in CI, otherwise the
+/// tests named by `what` are skipped with a notice.
+pub fn node_with_oidc_provider(what: &str) -> Option<(PathBuf, PathBuf)> {
+    let node =
+        PathBuf::from(std::env::var("SAFETYNET_TEST_NODE").unwrap_or_else(|_| "node".into()));
+    let modules = std::env::var("SAFETYNET_TEST_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules")
+        });
+    if modules.join("oidc-provider/package.json").exists() {
+        return Some((node, modules));
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "CI must run the {what}, but oidc-provider is not in {} (.ci/run installs it)",
+            modules.display()
+        );
+    }
+    static NOTICE: std::sync::Once = std::sync::Once::new();
+    NOTICE.call_once(|| {
+        // Straight to stderr, past the test harness's output capture, so it is seen.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\n*** tests that need oidc-provider SKIPPED ({what}): run `npm ci` in tests/browser, or bash .ci/run. ***\n"
+        );
+    });
+    None
+}

@@ -5,10 +5,8 @@
 //! provider can be told to spoil the next ID token in one way, so each of
 //! Safety Net's checks is seen refusing a real token.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Child, Command};
-use std::sync::Once;
 use std::time::Duration;
 
 use crate::helpers::{location, new_client, unescape, TestApp};
@@ -18,34 +16,6 @@ use safetynet::config::{OidcProvider, Settings};
 
 const SECRET: &str = "a-client-secret-only-the-test-provider-and-safety-net-know";
 const NAME: &str = "Test ICB account";
-
-static SKIP_NOTICE: Once = Once::new();
-
-/// node and the folder holding oidc-provider, or None (outside CI) to skip.
-fn node_parts() -> Option<(String, PathBuf)> {
-    let node = std::env::var("SAFETYNET_TEST_NODE").unwrap_or_else(|_| "node".into());
-    let modules = std::env::var("SAFETYNET_TEST_NODE_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules")
-        });
-    if modules.join("oidc-provider/package.json").exists() {
-        return Some((node, modules));
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "CI must run the OpenID Connect tests, but oidc-provider is not in {} (.ci/run installs it)",
-            modules.display()
-        );
-    }
-    SKIP_NOTICE.call_once(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "\n*** OpenID Connect tests SKIPPED: run `npm ci` in tests/browser, or bash .ci/run. ***\n"
-        );
-    });
-    None
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -105,7 +75,8 @@ impl Provider {
 
     /// Starts the provider at `base`, sending people back to `redirect`.
     pub(crate) async fn start_at(base: &str, redirect: &str) -> Option<Self> {
-        let (node, modules) = node_parts()?;
+        let (node, modules) =
+            crate::helpers::node_with_oidc_provider("OpenID Connect sign-in tests")?;
         let base = base.to_string();
         let port = base.rsplit(':').next().unwrap().to_string();
         let dir = tempfile::tempdir().unwrap();

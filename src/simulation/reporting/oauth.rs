@@ -18,7 +18,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
-use crate::net::outbound::{classify, FailureKind, Policy, Refusal, Resolver};
+use crate::net::outbound::{classify, FailureKind, Policy, Resolver};
 
 /// Microsoft 365's scope for reading a mailbox over IMAP as a signed-in
 /// account, with a refresh token.
@@ -334,49 +334,17 @@ fn judge(status: u16, body: &[u8], grant: Grant<'_>, place: &str) -> Result<Toke
     }
 }
 
-fn in_chain<'a, T: std::error::Error + 'static>(
-    e: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(found) = err.downcast_ref::<T>() {
-            return Some(found);
-        }
-        cur = err.source();
-    }
-    None
-}
-
 /// Why a request got no answer, by its kind only.
 fn explain(e: &reqwest::Error, place: &str) -> String {
-    if let Some(r) = in_chain::<Refusal>(e) {
-        return r.0.to_string();
-    }
-    if e.is_timeout() {
-        return format!(
-            "{}: the token service {place} did not answer within {} seconds.",
-            FailureKind::TimedOut.label(),
-            TIMEOUT.as_secs()
-        );
-    }
-    if crate::net::outbound::tls_failure_in(e) {
-        return format!(
-            "{}: check the token endpoint is right and its certificate is valid.",
-            FailureKind::TlsFailed.label()
-        );
-    }
-    if e.is_connect() {
-        let how = crate::net::outbound::io_failure_in(e)
-            .map(crate::net::outbound::connect_failure)
-            .unwrap_or("the network connection failed");
-        return format!(
-            "{}: the token service {place}: {how}.",
-            FailureKind::CouldNotConnect.label()
-        );
-    }
-    format!(
-        "{}: the token service {place} did not answer properly.",
-        FailureKind::UnexpectedAnswer.label()
+    crate::net::outbound::http_failure(
+        e,
+        crate::net::outbound::HttpWords {
+            who: &format!("the token service {place}"),
+            check: "the token endpoint",
+            ask: "",
+            odd: "properly",
+            timeout: TIMEOUT,
+        },
     )
 }
 

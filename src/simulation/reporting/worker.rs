@@ -168,15 +168,26 @@ pub async fn access_token(
     };
     let db = &state.db;
     let started = tokio::time::Instant::now();
+    // Whether this call holds the claim to ask. What was read before the
+    // claim is read again after it: another node may have just finished
+    // asking, and its rotated refresh token must be the one used next.
+    let mut claimed = false;
     let held = loop {
         let now = state.clock.now();
         let Some(held) = repo::mailbox_tokens(db, practice_id).await? else {
             return Ok(Err("The mailbox settings were removed.".into()));
         };
+        let give_up = |why: String| async move {
+            if claimed {
+                repo::release_token_refresh(db, practice_id).await?;
+            }
+            Ok::<_, AppError>(Err(why))
+        };
         if held.settings_json != settings_json {
-            return Ok(Err(
+            return give_up(
                 "The settings changed during the check; the next check uses the new ones.".into(),
-            ));
+            )
+            .await;
         }
         if let (Some(t), Some(issued), Some(expires)) = (
             &held.oauth_access_token,
@@ -184,6 +195,9 @@ pub async fn access_token(
             held.oauth_expires_at,
         ) {
             if Some(t.as_str()) != refused && !oauth::needs_refresh(now, issued, expires) {
+                if claimed {
+                    repo::release_token_refresh(db, practice_id).await?;
+                }
                 return Ok(Ok((t.clone(), false)));
             }
         }
@@ -191,13 +205,17 @@ pub async fn access_token(
             // Already refused for good: asking again with the same details
             // would only be refused again, until the manager changes them.
             if refused.is_none() {
-                return Ok(Err(why.clone()));
+                return give_up(why.clone()).await;
             }
+        }
+        if claimed {
+            break held;
         }
         if repo::claim_token_refresh(db, practice_id, settings_json, now, now + CLAIM_SECONDS)
             .await?
         {
-            break held;
+            claimed = true;
+            continue;
         }
         if started.elapsed() > WAIT_FOR_OTHER {
             return Ok(Err(

@@ -12,7 +12,7 @@ use serde::Serialize;
 use url::{Host, Url};
 
 use super::signing::{sign, SIGNATURE_HEADER};
-use crate::net::outbound::{FailureKind, Policy, Refusal, Resolver};
+use crate::net::outbound::{FailureKind, Policy, Resolver};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -163,19 +163,6 @@ pub async fn post(
     Ok(Answer { status, location })
 }
 
-fn in_chain<'a, T: std::error::Error + 'static>(
-    e: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a T> {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        if let Some(found) = err.downcast_ref::<T>() {
-            return Some(found);
-        }
-        cur = err.source();
-    }
-    None
-}
-
 /// Why a request got no answer, in words a practice manager can act on
 /// (which kind of failure it was; nothing the far side sent).
 fn explain(e: &reqwest::Error, url: &Url) -> String {
@@ -184,41 +171,15 @@ fn explain(e: &reqwest::Error, url: &Url) -> String {
         (Some(h), None) => h.to_string(),
         _ => url.to_string(),
     };
-    if let Some(r) = in_chain::<Refusal>(e) {
-        return r.0.to_string();
-    }
-    if e.is_timeout() {
-        return format!(
-            "{}: {place} did not answer within {} seconds.",
-            FailureKind::TimedOut.label(),
-            TIMEOUT.as_secs()
-        );
-    }
-    if crate::net::outbound::tls_failure_in(e) {
-        return format!(
-            "{}: check the address is right and its certificate is valid.",
-            FailureKind::TlsFailed.label()
-        );
-    }
-    if e.is_connect() {
-        let why = in_chain::<std::io::Error>(e)
-            .map(crate::net::outbound::connect_failure)
-            .unwrap_or("the network connection failed");
-        return format!(
-            "{}: {place}: {why}. Is the receiving system running?",
-            FailureKind::CouldNotConnect.label()
-        );
-    }
-    if let Some(io) = in_chain::<std::io::Error>(e) {
-        return format!(
-            "{}: {place}: {}.",
-            FailureKind::CouldNotConnect.label(),
-            crate::net::outbound::connect_failure(io)
-        );
-    }
-    format!(
-        "{}: {place} did not answer as a web server does.",
-        FailureKind::UnexpectedAnswer.label()
+    crate::net::outbound::http_failure(
+        e,
+        crate::net::outbound::HttpWords {
+            who: &place,
+            check: "the address",
+            ask: " Is the receiving system running?",
+            odd: "as a web server does",
+            timeout: TIMEOUT,
+        },
     )
 }
 

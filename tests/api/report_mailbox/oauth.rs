@@ -8,10 +8,8 @@
 //! Without node and oidc-provider (`bash .ci/run` installs them) the tests
 //! are skipped with a notice, except in CI where they must run.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Once;
 use std::time::{Duration, Instant};
 
 use safetynet::shared::PracticeId;
@@ -28,33 +26,6 @@ const TOKEN_SECONDS: u64 = 4;
 
 // ---------- the token service ----------
 
-static SKIP_NOTICE: Once = Once::new();
-
-fn node_and_modules() -> Option<(PathBuf, PathBuf)> {
-    let node = std::env::var("SAFETYNET_TEST_NODE").ok().map(PathBuf::from);
-    let modules = std::env::var("SAFETYNET_TEST_NODE_MODULES")
-        .ok()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/node_modules")
-        });
-    match node {
-        Some(node) if modules.join("oidc-provider").exists() => Some((node, modules)),
-        _ => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("CI must run the mailbox token tests, but node or oidc-provider is missing (.ci/run installs them)");
-            }
-            SKIP_NOTICE.call_once(|| {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "\n*** mailbox token tests SKIPPED: SAFETYNET_TEST_NODE / oidc-provider not available. Run `bash .ci/run`. ***\n"
-                );
-            });
-            None
-        }
-    }
-}
-
 /// oidc-provider on a loopback port, for as long as the test holds it.
 struct TokenService {
     child: Child,
@@ -65,7 +36,7 @@ struct TokenService {
 
 impl TokenService {
     async fn start() -> Option<Self> {
-        let (node, modules) = node_and_modules()?;
+        let (node, modules) = crate::helpers::node_with_oidc_provider("mailbox token tests")?;
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/oauth/mailbox_provider.mjs");
         let dir = tempfile::tempdir().unwrap();
@@ -781,7 +752,7 @@ async fn the_mailbox_sign_in_pages_are_accessible() {
 }
 
 on_both_backends!(servers_needing_a_token_at_once_ask_for_one_and_share_it);
-/// Several servers (or a check and the test button) needing a new token at
+/// Twelve servers (or checks and the test button) needing a new token at
 /// the same moment: one asks the token service, the rest wait and use the
 /// token it keeps. Asking several times with one refresh token would use
 /// up a rotated token and look like a revoked sign-in.
@@ -804,7 +775,7 @@ async fn servers_needing_a_token_at_once_ask_for_one_and_share_it(backend: Backe
     let settings: safetynet::simulation::reporting::imap::MailboxSettings =
         serde_json::from_str(&saved).unwrap();
     let policy = safetynet::net::outbound::Policy::from_settings(&s.app.state.settings);
-    let asks = (0..6).map(|_| {
+    let asks = (0..12).map(|_| {
         safetynet::simulation::reporting::worker::access_token(
             &s.app.state,
             &policy,
