@@ -13,6 +13,7 @@
 //! held to the outbound policy that keeps practices' addresses off the
 //! internal network; redirects are not followed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -115,6 +116,38 @@ pub struct Discovery {
     pub userinfo_endpoint: Option<String>,
     #[serde(default)]
     pub token_endpoint_auth_methods_supported: Option<Vec<String>>,
+}
+
+/// Providers' published settings, kept by each node for five minutes, so a
+/// burst of "Sign in with" presses (or someone pressing it for fun) asks
+/// the provider once, not once each. Only a provider's own published facts
+/// are kept here, never anything about a sign-in.
+#[derive(Default)]
+pub struct MetadataCache(
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Arc<Discovery>)>>,
+);
+
+const METADATA_LIFETIME: Duration = Duration::from_secs(300);
+
+impl MetadataCache {
+    pub async fn get(&self, c: &Client, p: &OidcProvider) -> Result<Arc<Discovery>, Refusal> {
+        let kept = self
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&p.issuer)
+            .filter(|(at, _)| at.elapsed() < METADATA_LIFETIME)
+            .map(|(_, d)| d.clone());
+        if let Some(d) = kept {
+            return Ok(d);
+        }
+        let d = Arc::new(c.discover(p).await?);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(p.issuer.clone(), (std::time::Instant::now(), d.clone()));
+        Ok(d)
+    }
 }
 
 /// What a new sign-in needs to remember until the person comes back.

@@ -47,6 +47,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Bounds the password hashing that runs at once (see `auth::password`).
     pub hashing: Arc<gate::WorkGate<Vec<argon2::Block>>>,
+    /// Identity providers' published settings (see `auth::oidc::MetadataCache`).
+    pub oidc_metadata: Arc<crate::auth::oidc::MetadataCache>,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
                 std::time::Duration::from_secs(settings_wait),
                 "password-hash",
             )),
+            oidc_metadata: Arc::default(),
         }
     }
 

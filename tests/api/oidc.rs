@@ -385,6 +385,22 @@ storage_test!(
         assert_eq!(status, 403);
         assert!(body.contains("End-User aborted interaction"), "{body}");
 
+        // 200 presses of the button at the same instant: each gets its own
+        // sign-in (the provider's settings are asked for once and kept).
+        let presses = (0..200).map(|_| {
+            let c = new_client();
+            let url = app.url("/sign-in/with/test");
+            async move { c.get(url).send().await.map(|r| (r.status().as_u16(), location(&r))) }
+        });
+        let answers = futures_util::future::join_all(presses).await;
+        let mut states = std::collections::HashSet::new();
+        for a in answers {
+            let (status, to) = a.expect("answered");
+            assert_eq!(status, 303);
+            states.insert(to.split(['?', '&']).find(|kv| kv.starts_with("state=")).unwrap().to_string());
+        }
+        assert_eq!(states.len(), 200, "every sign-in has its own state");
+
         // A provider that does not answer: a clear page, not an error.
         let r = app.get("/sign-in/with/down").await;
         assert_eq!(r.status(), 502);

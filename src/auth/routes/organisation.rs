@@ -95,7 +95,7 @@ pub async fn start(
     let p = provider(&state, &provider_id)?;
     let begun = async {
         let c = client(&state)?;
-        let d = c.discover(p).await?;
+        let d = state.oidc_metadata.get(&c, p).await?;
         Client::start(&d, p, &redirect_uri(&state, p))
     }
     .await;
@@ -210,7 +210,7 @@ pub async fn callback(
     };
     let identity = async {
         let c = client(&state)?;
-        let d = c.discover(p).await?;
+        let d = state.oidc_metadata.get(&c, p).await?;
         let expect = Expected {
             issuer: &p.issuer,
             client_id: &p.client_id,
