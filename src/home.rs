@@ -64,8 +64,8 @@ pub async fn page(
     let manager = if user.role == Role::Manager {
         let (active_staff, accounts, invited, mfa_accounts): (i64, i64, i64, i64) = with_db!(&state.db, p => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM staff WHERE practice_id = $1 AND active), \
-                    (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND password_hash IS NOT NULL), \
-                    (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND password_hash IS NULL), \
+                    (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND (password_hash IS NOT NULL OR joined_with_provider_at IS NOT NULL)), \
+                    (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND password_hash IS NULL AND joined_with_provider_at IS NULL), \
                     (SELECT COUNT(*) FROM users WHERE practice_id = $1 AND active AND totp_secret IS NOT NULL)")
             .bind(practice_id).fetch_one(p).await)?;
         let no_champion = departments

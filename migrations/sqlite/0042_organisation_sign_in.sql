@@ -23,3 +23,8 @@ ALTER TABLE sessions ADD COLUMN provider_second_factor BOOLEAN NOT NULL DEFAULT 
 -- The provider everyone at a practice must sign in with (its id in the
 -- settings); NULL: passwords too.
 ALTER TABLE practices ADD COLUMN sign_in_provider TEXT;
+
+-- When the person first signed in with the organisation's account: like
+-- choosing a password, it means their account is set up (an invitation
+-- accepted), for the figures that count who has joined.
+ALTER TABLE users ADD COLUMN joined_with_provider_at BIGINT;

@@ -143,9 +143,9 @@ pub async fn disable_totp(tx: &mut Tx, user: UserId) -> Result<(), sqlx::Error> 
 #[derive(Debug, Clone, Copy)]
 pub struct StaffAccount {
     pub id: UserId,
-    pub has_password: bool,
+    pub set_up: bool,
 }
-named_row!(StaffAccount { id, has_password });
+named_row!(StaffAccount { id, set_up });
 
 pub async fn account_of_staff(
     tx: &mut Tx,
@@ -153,7 +153,7 @@ pub async fn account_of_staff(
     staff: StaffId,
 ) -> Result<Option<StaffAccount>, sqlx::Error> {
     with_tx!(tx, c => sqlx::query_as(
-        "SELECT id, password_hash IS NOT NULL AS has_password FROM users WHERE staff_id = $1 AND practice_id = $2")
+        "SELECT id, (password_hash IS NOT NULL OR joined_with_provider_at IS NOT NULL) AS set_up FROM users WHERE staff_id = $1 AND practice_id = $2")
         .bind(staff).bind(practice).fetch_optional(&mut *c).await)
 }
 
@@ -212,17 +212,17 @@ pub async fn set_active_for_staff(
 pub struct Manager {
     pub full_name: String,
     pub email: String,
-    pub has_password: bool,
+    pub set_up: bool,
 }
 named_row!(Manager {
     full_name,
     email,
-    has_password
+    set_up
 });
 
 pub async fn active_managers(db: &Db, practice: PracticeId) -> Result<Vec<Manager>, sqlx::Error> {
     with_db!(db, p => sqlx::query_as(
-        "SELECT full_name, email, password_hash IS NOT NULL AS has_password FROM users \
+        "SELECT full_name, email, (password_hash IS NOT NULL OR joined_with_provider_at IS NOT NULL) AS set_up FROM users \
          WHERE practice_id = $1 AND role = $2 AND active ORDER BY full_name")
         .bind(practice).bind(Role::Manager).fetch_all(p).await)
 }
@@ -292,6 +292,25 @@ pub async fn insert_session(
 pub struct SessionOrigin {
     pub signed_in_with: String,
     pub provider_second_factor: bool,
+}
+
+/// Records a person's first sign-in with the organisation's account; true
+/// the first time only. Outstanding invitation links are used up with it
+/// (the account is set up: there is no password to choose).
+pub async fn joined_with_provider(
+    tx: &mut Tx,
+    user: UserId,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    with_tx!(tx, c => {
+        let n = sqlx::query("UPDATE users SET joined_with_provider_at = $1 WHERE id = $2 AND joined_with_provider_at IS NULL")
+            .bind(now).bind(user).execute(&mut *c).await?.rows_affected();
+        if n == 1 {
+            sqlx::query("UPDATE auth_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'invite' AND used_at IS NULL")
+                .bind(now).bind(user).execute(&mut *c).await?;
+        }
+        Ok(n == 1)
+    })
 }
 
 // ---------- sign-ins on their way through a provider (`oidc_logins`) ----------

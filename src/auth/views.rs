@@ -51,6 +51,17 @@ impl SignInPage {
     }
 }
 
+/// An invitation at a practice that signs in with its organisation's
+/// account: no password to choose, a button instead.
+#[derive(Template)]
+#[template(path = "auth/invitation_organisation.html")]
+pub struct OrganisationInvitationPage {
+    pub page: Page,
+    pub full_name: String,
+    pub email: String,
+    pub provider: ProviderButton,
+}
+
 /// Why signing in with the organisation's account stopped, and what to do.
 #[derive(Template)]
 #[template(path = "auth/sign_in_problem.html")]

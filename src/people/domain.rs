@@ -378,11 +378,11 @@ impl AccountStatus {
     /// From the account's columns (all None when there is no account).
     pub fn from_columns(
         is_manager: Option<bool>,
-        has_password: Option<bool>,
+        set_up: Option<bool>,
         mfa: Option<bool>,
         active: Option<bool>,
     ) -> Self {
-        match (is_manager, has_password, active) {
+        match (is_manager, set_up, active) {
             (None, ..) => Self::None,
             (Some(_), _, Some(false)) => Self::Disabled,
             (Some(_), Some(false), _) => Self::Invited,

@@ -473,6 +473,49 @@ storage_test!(
             .await;
         assert_eq!(app.get("/").await.status(), 200);
 
+        // A new starter's invitation offers the button, not a password; their
+        // first sign-in with it accepts the invitation and counts them as joined.
+        let invited = app.staff(&p, "Cai Jones", "Clinical", None).await;
+        let uid = safetynet::people::accounts::create_user(
+            &app.db,
+            &invited.email,
+            "Cai Jones",
+            Role::Staff,
+            Some(p.id),
+            Some(invited.staff_id),
+            app.clock.now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let mut tx = app.db.begin().await.unwrap();
+        let link = safetynet::auth::tokens::issue(
+            &mut tx,
+            uid,
+            safetynet::auth::tokens::Purpose::Invite,
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.client = new_client();
+        let page = unescape(&app.get_text(&format!("/invitation/{link}")).await);
+        assert!(page.contains(&format!("Sign in with {NAME}")), "{page}");
+        assert!(!page.contains("type=\"password\""), "no password to choose");
+        let joined = "SELECT COUNT(*) FROM users WHERE practice_id = $1 AND joined_with_provider_at IS NOT NULL";
+        let before = app.count(joined, p.id).await;
+        let back = through_provider(&app, &provider, &invited.email, false).await;
+        assert_eq!(follow(&app, &back).await, (303, "/".to_string()));
+        assert_eq!(app.count(joined, p.id).await, before + 1);
+        assert!(audit_details(&app, "invitation.accepted")
+            .await
+            .contains(&format!("by signing in with {NAME} (OpenID Connect)")));
+        assert_ne!(
+            app.get(&format!("/invitation/{link}")).await.status(),
+            200,
+            "the invitation link is used up"
+        );
+
         // Passwords allowed again.
         app.clock.advance(31);
         app.sign_in_as_operator().await;

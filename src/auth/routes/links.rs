@@ -11,9 +11,12 @@ use serde::Deserialize;
 use crate::auth::audit::{self, Action, Actor};
 use crate::auth::domain::personal_words;
 use crate::auth::repo::{self, Account};
+use crate::auth::routes::organisation;
 use crate::auth::session::{self, Stage};
 use crate::auth::tokens::{self, Purpose};
-use crate::auth::views::{ChoosePasswordPage, ForgotPage};
+use crate::auth::views::{
+    ChoosePasswordPage, ForgotPage, OrganisationInvitationPage, ProviderButton,
+};
 use crate::auth::{attempts, password};
 use crate::mail::outbox;
 use crate::shared::{AppState, EmailAddress};
@@ -191,9 +194,36 @@ pub async fn invitation_page(
     Path(token): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let a = link_account(&state, &token, Purpose::Invite).await?;
+    if let Some(page) = organisation_invitation(&state, &a).await? {
+        return Ok(page);
+    }
     let page =
         ChoosePasswordPage::invitation(&a.full_name, &a.email, &token, FieldErrors::default());
     render(page)
+}
+
+/// The invitation page of a practice that must sign in with its
+/// organisation's account, if the account's practice is one.
+async fn organisation_invitation(
+    state: &AppState,
+    a: &Account,
+) -> Result<Option<Html<String>>, AppError> {
+    let Some(practice) = a.practice_id else {
+        return Ok(None);
+    };
+    let Some(p) = organisation::required_provider(state, practice).await? else {
+        return Ok(None);
+    };
+    let page = OrganisationInvitationPage {
+        page: Page::bare("Welcome to Safety Net"),
+        full_name: a.full_name.clone(),
+        email: a.email.clone(),
+        provider: ProviderButton {
+            id: p.id.clone(),
+            name: p.name.clone(),
+        },
+    };
+    Ok(Some(render(page)?))
 }
 
 pub async fn invitation_submit(
@@ -205,6 +235,10 @@ pub async fn invitation_submit(
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
     let a = link_account(&state, &token, Purpose::Invite).await?;
+    // No password is set where the practice signs in with its organisation's account.
+    if let Some(page) = organisation_invitation(&state, &a).await? {
+        return Ok(page.into_response());
+    }
     let errors = form.check(&a.full_name, &a.email);
     if !errors.is_empty() {
         let page = ChoosePasswordPage::invitation(&a.full_name, &a.email, &token, errors);

@@ -265,6 +265,19 @@ pub async fn callback(
         session::end(&mut tx, old.value()).await?;
     }
     let secret = session::start_from(&mut tx, account.id, stage, &origin, now).await?;
+    // The first time, this is also accepting the invitation, if there was one.
+    if repo::joined_with_provider(&mut tx, account.id, now).await?
+        && account.password_hash.is_none()
+    {
+        let actor = Actor {
+            user_id: Some(account.id),
+            email: Some(account.email.clone()),
+            ip: Some(ip.clone()),
+        };
+        let detail = format!("by signing in with {} (OpenID Connect)", p.name);
+        let what = Action::InvitationAccepted;
+        audit::record(&mut tx, account.practice_id, &actor, what, &detail, now).await?;
+    }
     if stage == Stage::Full {
         let actor = Actor {
             user_id: Some(account.id),

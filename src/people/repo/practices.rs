@@ -76,7 +76,7 @@ named_row!(SummaryRow {
 // Training is counted by `training::trained_count` (the one definition).
 const SUMMARY: &str = "SELECT p.id, p.name, p.ods_code, \
     (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active) AS active_staff, \
-    (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.password_hash IS NOT NULL) AS accounts, \
+    (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND (u.password_hash IS NOT NULL OR u.joined_with_provider_at IS NOT NULL)) AS accounts, \
     (SELECT COUNT(*) FROM users u WHERE u.practice_id = p.id AND u.active AND u.totp_secret IS NOT NULL) AS mfa_accounts, \
     (SELECT COUNT(*) FROM staff s WHERE s.practice_id = p.id AND s.active AND s.is_champion) AS champions, \
     (SELECT CAST(COALESCE(SUM(c.sent), 0) AS BIGINT) FROM campaigns c WHERE c.practice_id = p.id AND c.launch_at >= $1 AND c.status <> 'cancelled') \

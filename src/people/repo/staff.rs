@@ -40,7 +40,7 @@ struct MemberRow {
     active: bool,
     left_on: Option<String>,
     account_role: Option<Role>,
-    has_password: Option<bool>,
+    set_up: Option<bool>,
     mfa: Option<bool>,
     account_active: Option<bool>,
 }
@@ -57,7 +57,7 @@ named_row!(MemberRow {
     active,
     left_on,
     account_role,
-    has_password,
+    set_up,
     mfa,
     account_active
 });
@@ -67,7 +67,7 @@ impl From<MemberRow> for StaffMember {
         Self {
             account: AccountStatus::from_columns(
                 r.account_role.map(|role| role == Role::Manager),
-                r.has_password,
+                r.set_up,
                 r.mfa,
                 r.account_active,
             ),
@@ -88,7 +88,7 @@ impl From<MemberRow> for StaffMember {
 
 const SELECT: &str = "SELECT s.id, s.full_name, s.email, s.job_role, s.department_id, d.name AS department, s.start_date, \
     s.employment_type, s.is_champion, s.active, s.left_on, u.role AS account_role, \
-    u.password_hash IS NOT NULL AS has_password, u.totp_secret IS NOT NULL AS mfa, u.active AS account_active \
+    (u.password_hash IS NOT NULL OR u.joined_with_provider_at IS NOT NULL) AS set_up, u.totp_secret IS NOT NULL AS mfa, u.active AS account_active \
     FROM staff s LEFT JOIN departments d ON d.id = s.department_id LEFT JOIN users u ON u.staff_id = s.id";
 
 /// One staff member of the practice in scope, or None (another practice's id looks the same as a missing one).

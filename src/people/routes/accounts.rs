@@ -43,7 +43,7 @@ async fn invite_member(
 ) -> Result<(), AppError> {
     let now = state.clock.now();
     let user_id = match crate::auth::accounts::of_staff(tx, scope.practice_id(), m.id).await? {
-        Some(a) if a.has_password => {
+        Some(a) if a.set_up => {
             return Err(AppError::BadRequest(format!(
                 "{} already has an account. If they have forgotten their password, they can reset it from the sign-in page.",
                 m.full_name
