@@ -85,7 +85,7 @@ pub async fn send_invitation(
     let secret = tokens::issue(tx, user_id, Purpose::Invite, now).await?;
     let link = format!("{public_url}/invitation/{secret}");
     let body = format!(
-        "Hello {full_name},\n\n{inviter} has invited you to Safety Net, {practice_name}'s cyber security programme: short training, practice drills, and the plans we follow if something goes wrong.\n\nTo choose your password, open this link within 7 days:\n{link}\n\nIf you were not expecting this email, check with your practice manager before clicking. That is always a good habit.\n\nSafety Net\n"
+        "Hello {full_name},\n\n{inviter} has invited you to Safety Net, {practice_name}'s cyber security programme: short training, practice drills, and the plans we follow if something goes wrong.\n\nTo set up your account, open this link within 7 days (it asks you to choose a password, or, where your practice uses it, to sign in with your organisation's account):\n{link}\n\nIf you were not expecting this email, check with your practice manager before clicking. That is always a good habit.\n\nSafety Net\n"
     );
     outbox::enqueue(
         tx,
