@@ -332,6 +332,49 @@ async fn an_app_registration_gets_a_token_and_a_new_one_when_it_runs_out(backend
     let third_token = third.access_token.unwrap();
     assert!(third_token != "no-longer-valid" && third_token != second_token);
     assert_eq!(third.attention, None);
+
+    // "Test the connection" gets its own token from the app registration and signs in.
+    let page = s
+        .save(
+            "test",
+            &[
+                ("auth", "oauth2_app"),
+                ("token_url", &token_url),
+                ("client_id", "safetynet-app"),
+                ("client_secret", ""),
+                ("scope", ""),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        unescape(&page).contains("Connected to 127.0.0.1"),
+        "{page}\n{}",
+        s.explain()
+    );
+    // A wrong client secret is explained, and what is saved stays.
+    let page = s
+        .save(
+            "test",
+            &[
+                ("auth", "oauth2_app"),
+                ("token_url", &token_url),
+                ("client_id", "safetynet-app"),
+                ("client_secret", "not-the-secret"),
+                ("scope", ""),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        unescape(&page).contains("could not get an access token"),
+        "{page}"
+    );
+    assert_eq!(s.held().await.settings_json, third.settings_json);
 }
 
 on_both_backends!(a_refresh_token_keeps_working_and_its_replacement_is_kept);
